@@ -1,0 +1,53 @@
+// Package conf reads hadirector's TOML file into a typed, validated Config.
+// Nothing else in hadirector reads TOML.
+package conf
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Config is a whole, validated configuration file.
+type Config struct {
+	// File is the path the configuration was read from.
+	File      string
+	Global    Global
+	Instances []Instance
+}
+
+// Global holds settings that apply to the whole daemon.
+type Global struct {
+	// LogLevel is one of debug, info, warn, error (default info).
+	LogLevel string
+}
+
+// Instance is one VRRP virtual router on one interface.
+type Instance struct {
+	Name      string
+	Interface string
+	VRID      uint8 // 1..255
+	Priority  uint8 // 1..255; 255 means address owner
+	Version   int   // 2 (RFC 3768) or 3 (RFC 5798); default 3
+	// AdvertInterval: v2 whole seconds (1s..255s), v3 10ms..40.95s in 10ms steps; default 1s.
+	AdvertInterval time.Duration
+	VIPs           []netip.Addr // IPv4, each held as VIP/32 brd VIP
+	Preempt        bool         // default true
+	PreemptDelay   time.Duration
+	// UnicastPeers, when set, replaces multicast: adverts go to each peer and
+	// only adverts from these peers are accepted.
+	UnicastPeers []netip.Addr
+	// UnicastSrc is the source address for adverts; zero means the interface's
+	// primary IPv4 address.
+	UnicastSrc netip.Addr
+	// Password enables VRRPv2 simple-password authentication (auth type 1), at most 8 bytes.
+	Password string
+	GARP     GARP
+}
+
+// GARP says how gratuitous ARP is sent when an instance becomes master.
+type GARP struct {
+	Count       int           // packets per VIP per burst; default 5
+	Spacing     time.Duration // between packets of a burst; default 0
+	RepeatDelay time.Duration // delay before the second burst; default 5s; 0 disables it
+	Refresh     time.Duration // periodic burst while master; 0 (default) disables it
+}
