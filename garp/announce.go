@@ -1,0 +1,94 @@
+package garp
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+)
+
+// Schedule is how announcements are repeated.
+type Schedule struct {
+	Count       int           // packets per VIP in one burst (at least 1)
+	Spacing     time.Duration // between the rounds of a burst; a round sends one packet per VIP
+	RepeatDelay time.Duration // a second burst this long after the first starts; 0 = none
+	Refresh     time.Duration // then a burst every Refresh while running; 0 = none
+}
+
+// Clock is injected so that tests control time.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// WallClock is the real Clock.
+type WallClock struct{}
+
+// Now is time.Now.
+func (WallClock) Now() time.Time { return time.Now() }
+
+// After is time.After.
+func (WallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Announce sends the schedule for vips through s until it is complete or ctx
+// is done, and returns the packets sent and the first send error. The first
+// packet leaves at once. It keeps going after errors (a flaky NIC must not
+// stop the announcements) and logs at most one error per burst.
+func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, clk Clock, log *slog.Logger) (sent int, err error) {
+	if sch.Count < 1 {
+		sch.Count = 1
+	}
+	burst := func() bool {
+		logged := false
+		for round := 0; round < sch.Count; round++ {
+			if round > 0 && sch.Spacing > 0 && !wait(ctx, clk, sch.Spacing) {
+				return false
+			}
+			for _, v := range vips {
+				if ctx.Err() != nil {
+					return false
+				}
+				if e := s.Send(v); e != nil {
+					if err == nil {
+						err = e
+					}
+					if !logged && log != nil {
+						log.Warn("gratuitous ARP", "err", e)
+						logged = true
+					}
+					continue
+				}
+				sent++
+			}
+		}
+		return true
+	}
+	start := clk.Now()
+	if !burst() {
+		return sent, err
+	}
+	if sch.RepeatDelay > 0 {
+		if !wait(ctx, clk, sch.RepeatDelay-clk.Now().Sub(start)) || !burst() {
+			return sent, err
+		}
+	}
+	for sch.Refresh > 0 {
+		if !wait(ctx, clk, sch.Refresh) || !burst() {
+			return sent, err
+		}
+	}
+	return sent, err
+}
+
+// wait waits d on clk; false if ctx ended first.
+func wait(ctx context.Context, clk Clock, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-clk.After(d):
+		return true
+	}
+}

@@ -1,0 +1,58 @@
+package garp
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/hadirector/hadirector/internal/pcapfile"
+	"github.com/mdlayher/ethernet"
+)
+
+// Our GARP must be byte-for-byte what keepalived 2.2.7 sent when director B
+// (02:00:00:00:00:12) took over 192.0.2.100.
+func TestPacketMatchesKeepalived(t *testing.T) {
+	frames, err := pcapfile.ReadFile("testdata/garp_v2_B_takeover.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 10 {
+		t.Fatalf("capture has %d frames, want 10", len(frames))
+	}
+	mac := net.HardwareAddr{2, 0, 0, 0, 0, 0x12}
+	p, err := Packet(mac, netip.MustParseAddr("192.0.2.100"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &ethernet.Frame{Destination: ethernet.Broadcast, Source: mac, EtherType: ethernet.EtherTypeARP, Payload: payload}
+	frame, err := f.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range frames {
+		// The capture holds the 42 meaningful bytes (a veth does not pad
+		// to 60); compare exactly what both carry.
+		got := c.Data
+		if len(got) > len(frame) {
+			got = got[:len(frame)]
+		}
+		if !bytes.Equal(got, frame[:len(got)]) || len(got) < 42 {
+			t.Fatalf("frame %d:\n got %x\nwant %x", i, frame, c.Data)
+		}
+	}
+}
+
+func TestPacketRejects(t *testing.T) {
+	mac := net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	if _, err := Packet(mac, netip.MustParseAddr("2001:db8::1")); err == nil {
+		t.Error("an IPv6 address was accepted")
+	}
+	if _, err := Packet(net.HardwareAddr{1, 2, 3}, netip.MustParseAddr("192.0.2.1")); err == nil {
+		t.Error("a 3-byte hardware address was accepted")
+	}
+}

@@ -1,0 +1,160 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"testing"
+	"time"
+)
+
+func TestAccept(t *testing.T) {
+	v2 := Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AuthType: AuthPassword, Password: password("s3cret"),
+		AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}
+	e2 := Expect{Version: 2, VRID: 51, AdvertInterval: time.Second, AuthType: AuthPassword, Password: password("s3cret"),
+		VIPs: []netip.Addr{vip100, vip101, vip102}}
+	v3 := Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}
+	e3 := Expect{Version: 3, VRID: 51, AdvertInterval: time.Second, VIPs: []netip.Addr{vip100}}
+	pkt := func(p Packet, f func(*Packet)) Packet {
+		p.Addrs = append([]netip.Addr(nil), p.Addrs...)
+		f(&p)
+		return p
+	}
+	exp := func(e Expect, f func(*Expect)) Expect { f(&e); return e }
+	addrs := func(a ...netip.Addr) []netip.Addr { return a }
+	vip103 := netip.MustParseAddr("192.0.2.103")
+
+	cases := []struct {
+		name string
+		p    Packet
+		ttl  int
+		e    Expect
+		want Reason // 0: accepted
+	}{
+		{"v2 good", v2, 255, e2, 0},
+		{"v3 good", v3, 255, e3, 0},
+		{"ttl 254", v3, 254, e3, ReasonTTL},
+		{"ttl 64", v2, 64, e2, ReasonTTL},
+		{"ttl 0 (not received)", v3, 0, e3, ReasonTTL},
+		{"ttl 256", v3, 256, e3, ReasonTTL},
+		{"ttl ignored", v3, 1, exp(e3, func(e *Expect) { e.IgnoreTTL = true }), 0},
+		{"v2 advert, v3 instance", v2, 255, exp(e2, func(e *Expect) { e.Version = 3 }), ReasonVersion},
+		{"v3 advert, v2 instance", v3, 255, exp(e3, func(e *Expect) { e.Version = 2 }), ReasonVersion},
+		{"other VRID", pkt(v3, func(p *Packet) { p.VRID = 52 }), 255, e3, ReasonVRID},
+		{"v2 auth none, want password", pkt(v2, func(p *Packet) { p.AuthType = AuthNone }), 255, e2, ReasonAuthType},
+		{"v2 password, want none", v2, 255, exp(e2, func(e *Expect) { e.AuthType = AuthNone; e.Password = [8]byte{} }), ReasonAuthType},
+		{"v2 wrong password", pkt(v2, func(p *Packet) { p.Password = password("s3cre7") }), 255, e2, ReasonAuth},
+		{"v2 password prefix", pkt(v2, func(p *Packet) { p.Password = password("s3cretX") }), 255, e2, ReasonAuth},
+		{"v2 empty password", pkt(v2, func(p *Packet) { p.Password = [8]byte{} }), 255, e2, ReasonAuth},
+		{"v2 auth none ignores auth data", pkt(v2, func(p *Packet) { p.AuthType = AuthNone; p.Password = password("junk") }), 255,
+			exp(e2, func(e *Expect) { e.AuthType = AuthNone; e.Password = [8]byte{} }), 0},
+		{"v2 interval 2s, want 1s", pkt(v2, func(p *Packet) { p.AdvertInterval = 2 * time.Second }), 255, e2, ReasonInterval},
+		{"v2 interval checked even for owner", pkt(v2, func(p *Packet) { p.Priority = 255; p.AdvertInterval = 3 * time.Second }), 255, e2, ReasonInterval},
+		{"v3 interval learnt, not checked", pkt(v3, func(p *Packet) { p.AdvertInterval = 100 * time.Millisecond }), 255, e3, 0},
+		{"v3 ignores auth fields of Expect", v3, 255, exp(e3, func(e *Expect) { e.AuthType = AuthPassword; e.Password = password("x") }), 0},
+		{"fewer addresses", pkt(v2, func(p *Packet) { p.Addrs = p.Addrs[:2] }), 255, e2, ReasonAddrCount},
+		{"more addresses", pkt(v3, func(p *Packet) { p.Addrs = append(p.Addrs, vip101) }), 255, e3, ReasonAddrCount},
+		{"no addresses", pkt(v3, func(p *Packet) { p.Addrs = nil }), 255, e3, ReasonAddrCount},
+		{"other address", pkt(v3, func(p *Packet) { p.Addrs = addrs(vip101) }), 255, e3, ReasonAddrList},
+		{"one address differs", pkt(v2, func(p *Packet) { p.Addrs[1] = vip103 }), 255, e2, ReasonAddrList},
+		{"duplicate hides a missing VIP", pkt(v2, func(p *Packet) { p.Addrs = addrs(vip100, vip100, vip101) }), 255, e2, ReasonAddrList},
+		{"configured duplicate, advert has an extra", pkt(v2, func(p *Packet) { p.Addrs = addrs(vip100, vip101, vip103) }), 255,
+			exp(e2, func(e *Expect) { e.VIPs = addrs(vip100, vip101, vip101) }), ReasonAddrList},
+		{"order does not matter", pkt(v2, func(p *Packet) { p.Addrs = addrs(vip102, vip100, vip101) }), 255, e2, 0},
+		{"owner with other addresses", pkt(v3, func(p *Packet) { p.Priority = 255; p.Addrs = addrs(vip101, vip102) }), 255, e3, 0},
+		{"priority 254 with other addresses", pkt(v3, func(p *Packet) { p.Priority = 254; p.Addrs = addrs(vip101) }), 255, e3, ReasonAddrList},
+		{"priority 0 is checked like any", pkt(v3, func(p *Packet) { p.Priority = 0; p.Addrs = addrs(vip101) }), 255, e3, ReasonAddrList},
+		{"no VIPs on either side", pkt(v3, func(p *Packet) { p.Addrs = nil }), 255, exp(e3, func(e *Expect) { e.VIPs = nil }), 0},
+		// Order of checks: the first failing one is reported.
+		{"ttl before version", v2, 1, exp(e2, func(e *Expect) { e.Version = 3 }), ReasonTTL},
+		{"version before VRID", pkt(v2, func(p *Packet) { p.VRID = 1 }), 255, exp(e2, func(e *Expect) { e.Version = 3 }), ReasonVersion},
+		{"VRID before auth", pkt(v2, func(p *Packet) { p.VRID = 1; p.AuthType = 0 }), 255, e2, ReasonVRID},
+		{"auth before interval", pkt(v2, func(p *Packet) { p.Password = [8]byte{}; p.AdvertInterval = 5 * time.Second }), 255, e2, ReasonAuth},
+		{"interval before addresses", pkt(v2, func(p *Packet) { p.AdvertInterval = 5 * time.Second; p.Addrs = nil }), 255, e2, ReasonInterval},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Accept(tc.p, tc.ttl, tc.e)
+			if tc.want == 0 {
+				if err != nil {
+					t.Fatalf("Accept: %v, want nil", err)
+				}
+				return
+			}
+			var de *DropError
+			if !errors.As(err, &de) {
+				t.Fatalf("Accept: %v (%T), want a *DropError", err, err)
+			}
+			if de.Reason != tc.want {
+				t.Errorf("reason %v (%v), want %v", de.Reason, err, tc.want)
+			}
+			if de.Detail == "" {
+				t.Errorf("no detail in %v", err)
+			}
+		})
+	}
+}
+
+func TestAcceptDoesNotLeakPassword(t *testing.T) {
+	p := Packet{Version: 2, Type: 1, VRID: 51, AuthType: AuthPassword, Password: password("guess"), AdvertInterval: time.Second}
+	e := Expect{Version: 2, VRID: 51, AuthType: AuthPassword, Password: password("s3cret"), AdvertInterval: time.Second}
+	err := Accept(p, 255, e)
+	if err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	if msg := err.Error(); regexp.MustCompile(`s3cret|guess`).MatchString(msg) {
+		t.Errorf("error %q shows a password", msg)
+	}
+}
+
+func TestReasonNames(t *testing.T) {
+	want := map[Reason]string{
+		ReasonTTL: "ttl", ReasonVersion: "version", ReasonType: "type", ReasonLength: "length",
+		ReasonTruncated: "truncated", ReasonChecksum: "checksum", ReasonVRID: "vrid",
+		ReasonAddrCount: "addr_count", ReasonAddrList: "addr_list", ReasonAuthType: "auth_type",
+		ReasonAuth: "auth", ReasonInterval: "interval", ReasonOwn: "own", ReasonNotPeer: "not_peer",
+		ReasonInterface: "interface", ReasonOverload: "overload",
+	}
+	all := Reasons()
+	if len(all) != len(want) {
+		t.Errorf("Reasons() has %d, want %d", len(all), len(want))
+	}
+	label := regexp.MustCompile(`^[a-z][a-z_]*$`)
+	seen := map[string]bool{}
+	for _, r := range all {
+		s := r.String()
+		if s != want[r] {
+			t.Errorf("Reason(%d).String() = %q, want %q", r, s, want[r])
+		}
+		if !label.MatchString(s) || seen[s] {
+			t.Errorf("label %q is not a distinct lowercase metric label", s)
+		}
+		seen[s] = true
+	}
+	for _, r := range []Reason{0, Reason(len(want) + 1), 255} {
+		if s := r.String(); s != "unknown" {
+			t.Errorf("Reason(%d).String() = %q, want unknown", r, s)
+		}
+	}
+}
+
+func TestDropError(t *testing.T) {
+	e := &DropError{Reason: ReasonChecksum, Detail: "checksum 0x1234, want 0x4321"}
+	if got, want := e.Error(), "vrrp: drop (checksum): checksum 0x1234, want 0x4321"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got, want := (&DropError{Reason: ReasonOwn}).Error(), "vrrp: drop (own)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	wrapped := fmt.Errorf("eth0: %w", e)
+	if r, ok := DropReason(wrapped); !ok || r != ReasonChecksum {
+		t.Errorf("DropReason(wrapped) = %v, %v", r, ok)
+	}
+	if r, ok := DropReason(errors.New("other")); ok || r != 0 {
+		t.Errorf("DropReason(other) = %v, %v", r, ok)
+	}
+	if _, ok := DropReason(nil); ok {
+		t.Errorf("DropReason(nil) reported a reason")
+	}
+}

@@ -1,0 +1,35 @@
+package vrrp
+
+// The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum
+// of the data taken as big-endian 16-bit words.
+
+// sum adds b to the running, unfolded sum acc. An odd final byte is padded with a zero.
+// A uint32 accumulator cannot overflow for inputs under 128 KiB; VRRP messages are at most
+// 8+4*255+8 bytes.
+func sum(acc uint32, b []byte) uint32 {
+	for len(b) >= 2 {
+		acc += uint32(b[0])<<8 | uint32(b[1])
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		acc += uint32(b[0]) << 8
+	}
+	return acc
+}
+
+// fold reduces an accumulated sum to 16 bits with end-around carry.
+func fold(acc uint32) uint16 {
+	for acc > 0xffff {
+		acc = acc>>16 + acc&0xffff
+	}
+	return uint16(acc)
+}
+
+// pseudoHeaderSum is the sum of the IPv4 pseudo-header that RFC 5798 section 5.2.8 puts
+// in front of a VRRPv3 message: source, destination, a zero byte, protocol 112 and the
+// VRRP message length.
+func pseudoHeaderSum(src, dst [4]byte, length int) uint32 {
+	acc := sum(0, src[:])
+	acc = sum(acc, dst[:])
+	return acc + ProtocolNumber + uint32(length)
+}

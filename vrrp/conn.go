@@ -1,0 +1,118 @@
+package vrrp
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
+)
+
+// TOS is the IP type-of-service byte of every advert: DSCP CS6, as keepalived sends.
+const TOS = 0xc0
+
+// TTL is the IP TTL of every advert; receivers drop adverts with any other TTL.
+const TTL = 255
+
+// RecvInfo is what the IP layer tells about a received advert.
+type RecvInfo struct {
+	Src, Dst netip.Addr
+	TTL      int
+	IfIndex  int
+}
+
+// Conn is a raw IP protocol-112 socket bound to one interface: it receives only
+// that interface's VRRP traffic, is joined to 224.0.0.18 there, and sends with
+// TTL 255 and TOS 0xc0. One Conn serves every instance on the interface.
+type Conn struct {
+	ifi *net.Interface
+	raw net.PacketConn
+	pc  *ipv4.PacketConn
+}
+
+// Listen opens the VRRP socket on the named interface.
+func Listen(ifname string) (*Conn, error) {
+	ifi, err := net.InterfaceByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	raw, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", ProtocolNumber), "0.0.0.0")
+	if err != nil {
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw)}
+	if err := c.setup(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	return c, nil
+}
+
+func (c *Conn) setup() error {
+	if err := c.pc.JoinGroup(c.ifi, &net.IPAddr{IP: Group.AsSlice()}); err != nil {
+		return fmt.Errorf("join %s: %w", Group, err)
+	}
+	steps := []struct {
+		what string
+		err  error
+	}{
+		{"multicast interface", c.pc.SetMulticastInterface(c.ifi)},
+		{"multicast TTL", c.pc.SetMulticastTTL(TTL)},
+		{"unicast TTL", c.pc.SetTTL(TTL)},
+		{"TOS", c.pc.SetTOS(TOS)},
+		{"multicast loopback", c.pc.SetMulticastLoopback(false)},
+		{"control messages", c.pc.SetControlMessage(ipv4.FlagTTL|ipv4.FlagDst|ipv4.FlagInterface, true)},
+	}
+	for _, s := range steps {
+		if s.err != nil {
+			return fmt.Errorf("set %s: %w", s.what, s.err)
+		}
+	}
+	return nil
+}
+
+// Interface is the interface the socket is bound to.
+func (c *Conn) Interface() *net.Interface { return c.ifi }
+
+// Send writes one VRRP message to dst with source address src.
+func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
+	cm := &ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}
+	if _, err := c.pc.WriteTo(b, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+		return fmt.Errorf("send advert %s->%s on %s: %w", src, dst, c.ifi.Name, err)
+	}
+	return nil
+}
+
+// Recv reads one VRRP message (the IP payload) into b.
+func (c *Conn) Recv(b []byte) (int, RecvInfo, error) {
+	n, cm, src, err := c.pc.ReadFrom(b)
+	if err != nil {
+		return 0, RecvInfo{}, err
+	}
+	var info RecvInfo
+	if ip, ok := src.(*net.IPAddr); ok {
+		info.Src, _ = netip.AddrFromSlice(ip.IP.To4())
+	}
+	if cm != nil {
+		info.Dst, _ = netip.AddrFromSlice(cm.Dst.To4())
+		info.TTL = cm.TTL
+		info.IfIndex = cm.IfIndex
+	}
+	return n, info, nil
+}
+
+// Close closes the socket; a blocked Recv returns an error.
+func (c *Conn) Close() error { return c.pc.Close() }

@@ -1,0 +1,348 @@
+package vrrp
+
+import (
+	"net/netip"
+	"time"
+)
+
+// State is a VRRP router state (RFC 5798 section 6.4).
+type State uint32
+
+// The three states of RFC 5798.
+const (
+	Initialize State = iota
+	Backup
+	Master
+)
+
+func (s State) String() string {
+	switch s {
+	case Initialize:
+		return "INIT"
+	case Backup:
+		return "BACKUP"
+	case Master:
+		return "MASTER"
+	}
+	return "UNKNOWN"
+}
+
+// Params are the configured values the state machine runs with.
+type Params struct {
+	Version        int           // 2 or 3
+	Priority       uint8         // 1..255; 255 owns the addresses
+	AdvertInterval time.Duration // what we send as master
+	Preempt        bool
+	PreemptDelay   time.Duration // hold-off before preempting a lower-priority master
+	Primary        netip.Addr    // our advert source, compared on equal priority
+}
+
+// Machine is the whole state of one virtual router. It is a value: Step
+// returns a new one and never touches the outside world.
+type Machine struct {
+	Params
+	State State
+	// MasterAdverInterval is the interval learned from the master (v3) or the
+	// configured one (v2, and before any advert was heard).
+	MasterAdverInterval time.Duration
+	MasterDownAt        time.Time  // Backup: Master_Down_Timer expiry
+	AdverAt             time.Time  // Master: Adver_Timer expiry
+	Master              netip.Addr // the current master as we know it (ourselves when Master)
+	// Released is set when the master announced priority 0, so the takeover it
+	// triggers is reported as such.
+	Released bool
+	// PreemptSince is when a lower-priority master was first heard while a
+	// preempt delay holds us back; zero when no delay is running.
+	PreemptSince time.Time
+	// HealAt is when we last answered a lower-priority master (split brain):
+	// GARPs are re-sent at most once per Master_Down_Interval.
+	HealAt time.Time
+}
+
+// EventKind says what happened.
+type EventKind int
+
+// Events fed to Step.
+const (
+	EvStartup  EventKind = iota // the instance starts
+	EvShutdown                  // the instance stops
+	EvAdvert                    // an accepted advert for our VRID arrived
+	EvTimer                     // the deadline NextDeadline returned has passed
+)
+
+// Event is one input to the state machine.
+type Event struct {
+	Kind     EventKind
+	Src      netip.Addr    // EvAdvert: sender's address
+	Priority uint8         // EvAdvert: sender's priority
+	Interval time.Duration // EvAdvert: sender's advert interval
+}
+
+// ActionKind names an effect the driver performs.
+type ActionKind int
+
+// Actions returned by Step, performed by the driver in order.
+const (
+	ActTransition   ActionKind = iota // log/count the change From -> To for Reason
+	ActSendAdvert                     // send an advert with Priority
+	ActAddVIPs                        // add the VIPs to the interface
+	ActRemoveVIPs                     // remove the VIPs
+	ActAnnounce                       // (re)start the gratuitous ARP schedule
+	ActStopAnnounce                   // stop it
+)
+
+func (k ActionKind) String() string {
+	switch k {
+	case ActTransition:
+		return "transition"
+	case ActSendAdvert:
+		return "send-advert"
+	case ActAddVIPs:
+		return "add-vips"
+	case ActRemoveVIPs:
+		return "remove-vips"
+	case ActAnnounce:
+		return "announce"
+	case ActStopAnnounce:
+		return "stop-announce"
+	}
+	return "unknown"
+}
+
+// Action is one effect of a step.
+type Action struct {
+	Kind     ActionKind
+	Priority uint8  // ActSendAdvert
+	From, To State  // ActTransition
+	Reason   string // ActTransition
+}
+
+// Transition reasons, as logged.
+const (
+	ReasonOwnerStartup = "owner-startup"          // priority 255 starts as master
+	ReasonStartup      = "startup"                // start as backup
+	ReasonMasterDown   = "master-down"            // Master_Down_Timer expired
+	ReasonReleased     = "master-released"        // master sent priority 0; we waited Skew_Time
+	ReasonHigherPrio   = "higher-priority-advert" // a better master appeared
+	ReasonTieBreak     = "tie-break"              // equal priority, higher primary address
+	ReasonShutdown     = "shutdown"               // the instance stops
+)
+
+// NewMachine returns a machine in Initialize.
+func NewMachine(p Params) Machine {
+	return Machine{Params: p, State: Initialize, MasterAdverInterval: p.AdvertInterval}
+}
+
+// SkewTime is Skew_Time for a priority: (256-priority)/256 of the master's
+// advert interval in v3, of one second in v2 (RFC 3768 section 6.1).
+func SkewTime(version int, prio uint8, masterInterval time.Duration) time.Duration {
+	base := masterInterval
+	if version == 2 {
+		base = time.Second
+	}
+	return time.Duration(int64(256-int(prio)) * int64(base) / 256)
+}
+
+// MasterDownInterval is three master advert intervals plus Skew_Time.
+func MasterDownInterval(version int, prio uint8, masterInterval time.Duration) time.Duration {
+	return 3*masterInterval + SkewTime(version, prio, masterInterval)
+}
+
+// skew and downInterval are the machine's current values.
+func (m Machine) skew() time.Duration {
+	return SkewTime(m.Version, m.Priority, m.MasterAdverInterval)
+}
+
+func (m Machine) downInterval() time.Duration {
+	return MasterDownInterval(m.Version, m.Priority, m.MasterAdverInterval)
+}
+
+// NextDeadline is when the driver must deliver EvTimer; zero means no timer.
+func (m Machine) NextDeadline() time.Time {
+	switch m.State {
+	case Backup:
+		return m.MasterDownAt
+	case Master:
+		return m.AdverAt
+	}
+	return time.Time{}
+}
+
+// Step applies one event at time now and returns the new machine and the
+// actions to perform, in order. It is pure.
+func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	switch m.State {
+	case Initialize:
+		if ev.Kind == EvStartup {
+			return startup(m, now)
+		}
+	case Backup:
+		return stepBackup(m, ev, now)
+	case Master:
+		return stepMaster(m, ev, now)
+	}
+	return m, nil
+}
+
+func startup(m Machine, now time.Time) (Machine, []Action) {
+	if m.Priority == 255 {
+		return becomeMaster(m, now, ReasonOwnerStartup)
+	}
+	return becomeBackup(m, now, ReasonStartup, netip.Addr{}, m.AdvertInterval)
+}
+
+func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
+	from := m.State
+	m.State = Master
+	m.Master = m.Primary
+	m.AdverAt = now.Add(m.AdvertInterval)
+	m.MasterDownAt = time.Time{}
+	m.Released = false
+	m.PreemptSince = time.Time{}
+	m.HealAt = now // the GARPs below are fresh
+	return m, []Action{
+		{Kind: ActTransition, From: from, To: Master, Reason: reason},
+		{Kind: ActSendAdvert, Priority: m.Priority},
+		{Kind: ActAddVIPs},
+		{Kind: ActAnnounce},
+	}
+}
+
+// becomeBackup enters Backup with the given master and its interval.
+func becomeBackup(m Machine, now time.Time, reason string, master netip.Addr, interval time.Duration) (Machine, []Action) {
+	from := m.State
+	var acts []Action
+	acts = append(acts, Action{Kind: ActTransition, From: from, To: Backup, Reason: reason})
+	if from == Master {
+		acts = append(acts, Action{Kind: ActStopAnnounce}, Action{Kind: ActRemoveVIPs})
+	}
+	m.State = Backup
+	m.Master = master
+	m.MasterAdverInterval = m.learn(interval)
+	m.MasterDownAt = now.Add(m.downInterval())
+	m.AdverAt = time.Time{}
+	m.Released = false
+	m.PreemptSince = time.Time{}
+	return m, acts
+}
+
+// learn returns the master advert interval to use after hearing interval:
+// v3 learns it from the master (RFC 5798 6.4.2), v2 keeps its own.
+func (m Machine) learn(interval time.Duration) time.Duration {
+	if m.Version == 3 && interval > 0 {
+		return interval
+	}
+	return m.AdvertInterval
+}
+
+func shutdown(m Machine) (Machine, []Action) {
+	from := m.State
+	var acts []Action
+	if from == Master {
+		acts = append(acts,
+			Action{Kind: ActStopAnnounce},
+			Action{Kind: ActSendAdvert, Priority: 0},
+			Action{Kind: ActRemoveVIPs})
+	}
+	acts = append(acts, Action{Kind: ActTransition, From: from, To: Initialize, Reason: ReasonShutdown})
+	m.State = Initialize
+	m.MasterDownAt, m.AdverAt = time.Time{}, time.Time{}
+	m.Master = netip.Addr{}
+	m.Released = false
+	m.PreemptSince = time.Time{}
+	return m, acts
+}
+
+func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	switch ev.Kind {
+	case EvShutdown:
+		return shutdown(m)
+	case EvTimer:
+		if now.Before(m.MasterDownAt) {
+			return m, nil
+		}
+		reason := ReasonMasterDown
+		if m.Released {
+			reason = ReasonReleased
+		}
+		return becomeMaster(m, now, reason)
+	case EvAdvert:
+		if ev.Priority == 0 {
+			// The master is leaving: take over after Skew_Time.
+			m.MasterDownAt = now.Add(m.skew())
+			m.Released = true
+			return m, nil
+		}
+		if ev.Priority < m.Priority && m.Preempt {
+			// A lower-priority master and we preempt: ignore it, so that
+			// the Master_Down_Timer runs out and we take over; unless a
+			// preempt delay, counted from the first such advert, still runs.
+			if m.PreemptDelay <= 0 {
+				return m, nil
+			}
+			if m.PreemptSince.IsZero() {
+				m.PreemptSince = now
+			}
+			if !now.Before(m.PreemptSince.Add(m.PreemptDelay)) {
+				return m, nil
+			}
+		} else {
+			m.PreemptSince = time.Time{}
+		}
+		m.MasterAdverInterval = m.learn(ev.Interval)
+		m.MasterDownAt = now.Add(m.downInterval())
+		m.Master = ev.Src
+		m.Released = false
+		return m, nil
+	}
+	return m, nil
+}
+
+func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	switch ev.Kind {
+	case EvShutdown:
+		return shutdown(m)
+	case EvTimer:
+		if now.Before(m.AdverAt) {
+			return m, nil
+		}
+		next := m.AdverAt.Add(m.AdvertInterval)
+		if !next.After(now) {
+			next = now.Add(m.AdvertInterval) // we stalled; do not burst to catch up
+		}
+		m.AdverAt = next
+		return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+	case EvAdvert:
+		if ev.Priority == 0 {
+			// Another router left: assert ourselves at once.
+			m.AdverAt = now.Add(m.AdvertInterval)
+			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+		}
+		if ev.Priority > m.Priority || ev.Priority == m.Priority && addrGreater(ev.Src, m.Primary) {
+			reason := ReasonHigherPrio
+			if ev.Priority == m.Priority {
+				reason = ReasonTieBreak
+			}
+			m, acts := becomeBackup(m, now, reason, ev.Src, ev.Interval)
+			// One last advert at our priority tells the winner that two
+			// masters met (a healed partition): it answers and re-sends
+			// its GARPs, so the gateway ends on the winner's MAC even when
+			// it last heard ours.
+			return m, append(acts, Action{Kind: ActSendAdvert, Priority: m.Priority})
+		}
+		// A lower-priority master (split brain healing, or a peer that has
+		// not yet heard us): answer at once so it yields, and refresh the
+		// gateway's ARP cache, at most once per Master_Down_Interval.
+		m.AdverAt = now.Add(m.AdvertInterval)
+		acts := []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+		if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(m.Version, m.Priority, m.AdvertInterval))) {
+			m.HealAt = now
+			acts = append(acts, Action{Kind: ActAnnounce})
+		}
+		return m, acts
+	}
+	return m, nil
+}
+
+// addrGreater compares IPv4 addresses as unsigned integers (RFC 5798 6.4.3).
+func addrGreater(a, b netip.Addr) bool { return a.Compare(b) > 0 }

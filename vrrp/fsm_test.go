@@ -1,0 +1,271 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	t0     = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	addrA  = netip.MustParseAddr("192.0.2.11")
+	addrB  = netip.MustParseAddr("192.0.2.12")
+	addrLo = netip.MustParseAddr("192.0.2.5")
+)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func params(prio uint8) Params {
+	return Params{Version: 3, Priority: prio, AdvertInterval: time.Second, Preempt: true, Primary: addrA}
+}
+
+// acts renders actions compactly for table comparison.
+func acts(as []Action) string {
+	var b []string
+	for _, a := range as {
+		switch a.Kind {
+		case ActTransition:
+			b = append(b, fmt.Sprintf("%s->%s(%s)", a.From, a.To, a.Reason))
+		case ActSendAdvert:
+			b = append(b, fmt.Sprintf("advert(%d)", a.Priority))
+		default:
+			b = append(b, a.Kind.String())
+		}
+	}
+	return strings.Join(b, " ")
+}
+
+func TestSkewAndMasterDown(t *testing.T) {
+	cases := []struct {
+		version  int
+		prio     uint8
+		interval time.Duration
+		skew     time.Duration
+		down     time.Duration
+	}{
+		// v3: (256-p)*interval/256.
+		{3, 100, time.Second, 609375 * time.Microsecond, 3609375 * time.Microsecond},
+		{3, 150, time.Second, 414062500 * time.Nanosecond, 3414062500 * time.Nanosecond},
+		{3, 254, time.Second, 7812500 * time.Nanosecond, 3007812500 * time.Nanosecond},
+		{3, 100, 100 * time.Millisecond, 60937500 * time.Nanosecond, 360937500 * time.Nanosecond},
+		{3, 1, 10 * time.Millisecond, 9960937 * time.Nanosecond, 39960937 * time.Nanosecond},
+		// v2: (256-p)/256 seconds, whatever the interval.
+		{2, 100, time.Second, 609375 * time.Microsecond, 3609375 * time.Microsecond},
+		{2, 100, 3 * time.Second, 609375 * time.Microsecond, 9609375 * time.Microsecond},
+	}
+	for _, c := range cases {
+		if got := SkewTime(c.version, c.prio, c.interval); got != c.skew {
+			t.Errorf("SkewTime(v%d, %d, %v) = %v, want %v", c.version, c.prio, c.interval, got, c.skew)
+		}
+		if got := MasterDownInterval(c.version, c.prio, c.interval); got != c.down {
+			t.Errorf("MasterDownInterval(v%d, %d, %v) = %v, want %v", c.version, c.prio, c.interval, got, c.down)
+		}
+	}
+}
+
+// step is one row of a transition table: start from a machine built by
+// setup, apply ev at now, expect state, actions and timers.
+type step struct {
+	name      string
+	setup     func() Machine
+	ev        Event
+	now       time.Time
+	state     State
+	acts      string
+	master    netip.Addr
+	deadline  time.Time // NextDeadline after the step
+	interval  time.Duration
+	checkInt  bool
+	preemptAt time.Time
+}
+
+func started(p Params) Machine {
+	m, _ := Step(NewMachine(p), Event{Kind: EvStartup}, t0)
+	return m
+}
+
+// masterAt is a machine that became master at t0 via Master_Down expiry.
+func masterAt(p Params) Machine {
+	m := started(p)
+	m, _ = Step(m, Event{Kind: EvTimer}, m.MasterDownAt)
+	return m
+}
+
+func advert(src netip.Addr, prio uint8, iv time.Duration) Event {
+	return Event{Kind: EvAdvert, Src: src, Priority: prio, Interval: iv}
+}
+
+func TestStepTable(t *testing.T) {
+	p100 := params(100)
+	noPreempt := params(100)
+	noPreempt.Preempt = false
+	delayed := params(100)
+	delayed.PreemptDelay = 10 * time.Second
+	v2 := params(100)
+	v2.Version = 2
+	down100 := MasterDownInterval(3, 100, time.Second)
+	mdAt := at(down100) // when masterAt() became master
+
+	cases := []step{
+		// Initialize (RFC 5798 6.4.1).
+		{name: "init/startup owner becomes master", setup: func() Machine { return NewMachine(params(255)) },
+			ev: Event{Kind: EvStartup}, now: t0, state: Master, master: addrA,
+			acts:     "INIT->MASTER(owner-startup) advert(255) add-vips announce",
+			deadline: at(time.Second)},
+		{name: "init/startup backup arms Master_Down_Timer", setup: func() Machine { return NewMachine(p100) },
+			ev: Event{Kind: EvStartup}, now: t0, state: Backup,
+			acts: "INIT->BACKUP(startup)", deadline: at(down100)},
+		{name: "init/advert ignored", setup: func() Machine { return NewMachine(p100) },
+			ev: advert(addrB, 200, time.Second), now: t0, state: Initialize, acts: ""},
+		{name: "init/timer ignored", setup: func() Machine { return NewMachine(p100) },
+			ev: Event{Kind: EvTimer}, now: t0, state: Initialize, acts: ""},
+		{name: "init/shutdown ignored", setup: func() Machine { return NewMachine(p100) },
+			ev: Event{Kind: EvShutdown}, now: t0, state: Initialize, acts: ""},
+
+		// Backup (RFC 5798 6.4.2).
+		{name: "backup/shutdown", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvShutdown}, now: at(time.Second), state: Initialize,
+			acts: "BACKUP->INIT(shutdown)"},
+		{name: "backup/early timer does nothing", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvTimer}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+		{name: "backup/Master_Down_Timer fires", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvTimer}, now: at(down100), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-down) advert(100) add-vips announce",
+			deadline: at(down100 + time.Second)},
+		{name: "backup/startup again ignored", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvStartup}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+		{name: "backup/priority 0 sets timer to Skew_Time", setup: func() Machine { return started(p100) },
+			ev: advert(addrB, 0, time.Second), now: at(time.Second), state: Backup, acts: "",
+			deadline: at(time.Second + SkewTime(3, 100, time.Second))},
+		{name: "backup/higher priority resets timer", setup: func() Machine { return started(p100) },
+			ev: advert(addrB, 200, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(2*time.Second + down100)},
+		{name: "backup/equal priority resets timer", setup: func() Machine { return started(p100) },
+			ev: advert(addrB, 100, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(2*time.Second + down100)},
+		{name: "backup/lower priority with preempt is discarded", setup: func() Machine { return started(p100) },
+			ev: advert(addrB, 50, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			deadline: at(down100)},
+		{name: "backup/lower priority without preempt resets timer", setup: func() Machine { return started(noPreempt) },
+			ev: advert(addrB, 50, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(2*time.Second + down100)},
+		{name: "backup/lower priority inside preempt delay resets timer", setup: func() Machine { return started(delayed) },
+			ev: advert(addrB, 50, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(2*time.Second + down100), preemptAt: at(2 * time.Second)},
+		{name: "backup/lower priority after preempt delay is discarded", setup: func() Machine {
+			m := started(delayed)
+			m, _ = Step(m, advert(addrB, 50, time.Second), at(time.Second))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: at(11 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(time.Second + down100), preemptAt: at(time.Second)},
+		{name: "backup/v3 learns the master's interval", setup: func() Machine { return started(p100) },
+			ev: advert(addrB, 200, 100*time.Millisecond), now: at(time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(time.Second + MasterDownInterval(3, 100, 100*time.Millisecond)),
+			interval: 100 * time.Millisecond, checkInt: true},
+		{name: "backup/v2 keeps its own interval", setup: func() Machine { return started(v2) },
+			ev: advert(addrB, 200, 2*time.Second), now: at(time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(time.Second + down100), interval: time.Second, checkInt: true},
+		{name: "backup/takeover after priority 0 is reported as released", setup: func() Machine {
+			m := started(p100)
+			m, _ = Step(m, advert(addrB, 0, time.Second), at(time.Second))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(time.Second + SkewTime(3, 100, time.Second)), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-released) advert(100) add-vips announce",
+			deadline: at(2*time.Second + SkewTime(3, 100, time.Second))},
+
+		// Master (RFC 5798 6.4.3).
+		{name: "master/shutdown sends priority 0 and removes VIPs", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvShutdown}, now: mdAt, state: Initialize,
+			acts: "stop-announce advert(0) remove-vips MASTER->INIT(shutdown)"},
+		{name: "master/Adver_Timer fires", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvTimer}, now: mdAt.Add(time.Second), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(2 * time.Second)},
+		{name: "master/late timer does not burst", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvTimer}, now: mdAt.Add(5 * time.Second), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(6 * time.Second)},
+		{name: "master/early timer does nothing", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvTimer}, now: mdAt.Add(time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: mdAt.Add(time.Second)},
+		{name: "master/priority 0 answered at once", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 0, time.Second), now: mdAt.Add(300 * time.Millisecond), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(1300 * time.Millisecond)},
+		{name: "master/higher priority: step down", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 200, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
+			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce remove-vips advert(100)",
+			deadline: mdAt.Add(time.Second + down100)},
+		{name: "master/higher priority learned interval", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 200, 200*time.Millisecond), now: mdAt, state: Backup, master: addrB,
+			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce remove-vips advert(100)",
+			deadline: mdAt.Add(MasterDownInterval(3, 100, 200*time.Millisecond)), interval: 200 * time.Millisecond, checkInt: true},
+		{name: "master/equal priority, higher address: step down", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 100, time.Second), now: mdAt, state: Backup, master: addrB,
+			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(100)", deadline: mdAt.Add(down100)},
+		{name: "master/equal priority, lower address: answer", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrLo, 100, time.Second), now: mdAt.Add(down100), state: Master, master: addrA,
+			acts: "advert(100) announce", deadline: mdAt.Add(down100 + time.Second)},
+		{name: "master/lower priority just after takeover: answer only", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 50, time.Second), now: mdAt.Add(500 * time.Millisecond), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(1500 * time.Millisecond)},
+		{name: "master/lower priority later: answer and re-announce", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 50, time.Second), now: mdAt.Add(down100), state: Master, master: addrA,
+			acts: "advert(100) announce", deadline: mdAt.Add(down100 + time.Second)},
+		{name: "master/lower priority again soon: answer only", setup: func() Machine {
+			m := masterAt(p100)
+			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt.Add(down100))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(down100 + time.Second), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(down100 + 2*time.Second)},
+		{name: "master/lower priority again after Master_Down_Interval: re-announce", setup: func() Machine {
+			m := masterAt(p100)
+			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt.Add(down100))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(2 * down100), state: Master, master: addrA,
+			acts: "advert(100) announce", deadline: mdAt.Add(2*down100 + time.Second)},
+		{name: "master/owner yields only to a higher address at 255", setup: func() Machine {
+			m, _ := Step(NewMachine(params(255)), Event{Kind: EvStartup}, t0)
+			return m
+		}, ev: advert(addrB, 255, time.Second), now: t0, state: Backup, master: addrB,
+			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(255)", deadline: at(MasterDownInterval(3, 255, time.Second))},
+		{name: "master/startup ignored", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvStartup}, now: mdAt, state: Master, master: addrA, acts: "", deadline: mdAt.Add(time.Second)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := c.setup()
+			before := m
+			got, as := Step(m, c.ev, c.now)
+			if !reflect.DeepEqual(m, before) {
+				t.Fatalf("Step mutated its input")
+			}
+			if got.State != c.state {
+				t.Errorf("state %s, want %s", got.State, c.state)
+			}
+			if a := acts(as); a != c.acts {
+				t.Errorf("actions %q, want %q", a, c.acts)
+			}
+			if got.Master != c.master {
+				t.Errorf("master %v, want %v", got.Master, c.master)
+			}
+			if d := got.NextDeadline(); !d.Equal(c.deadline) {
+				t.Errorf("deadline %v, want %v", d.Sub(t0), c.deadline.Sub(t0))
+			}
+			if c.checkInt && got.MasterAdverInterval != c.interval {
+				t.Errorf("MasterAdverInterval %v, want %v", got.MasterAdverInterval, c.interval)
+			}
+			if !got.PreemptSince.Equal(c.preemptAt) {
+				t.Errorf("PreemptSince %v, want %v", got.PreemptSince, c.preemptAt)
+			}
+		})
+	}
+}
+
+func TestStateString(t *testing.T) {
+	for s, want := range map[State]string{Initialize: "INIT", Backup: "BACKUP", Master: "MASTER", State(9): "UNKNOWN"} {
+		if s.String() != want {
+			t.Errorf("%d.String() = %q, want %q", s, s.String(), want)
+		}
+	}
+}

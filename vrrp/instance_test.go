@@ -1,0 +1,142 @@
+package vrrp
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+)
+
+// fakeTx records the adverts an instance sends.
+type fakeTx struct{ sent chan []byte }
+
+func (f *fakeTx) Send(b []byte, src, dst netip.Addr) error {
+	f.sent <- append([]byte(nil), b...)
+	return nil
+}
+
+// fakeVIPs records the address changes an instance makes.
+type fakeVIPs struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (f *fakeVIPs) Add(a []netip.Addr) error    { f.log("add", a); return nil }
+func (f *fakeVIPs) Remove(a []netip.Addr) error { f.log("remove", a); return nil }
+func (f *fakeVIPs) log(op string, a []netip.Addr) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, x := range a {
+		f.ops = append(f.ops, op+" "+x.String())
+	}
+}
+
+type fakeARP struct{ sent chan netip.Addr }
+
+func (f *fakeARP) Send(vip netip.Addr) error { f.sent <- vip; return nil }
+
+func ownerConfig() conf.Instance {
+	return conf.Instance{
+		Name: "t", Interface: "eth0", VRID: 7, Priority: 255, Version: 3,
+		AdvertInterval: time.Second, Preempt: true,
+		VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.100")},
+		GARP: conf.GARP{Count: 2},
+	}
+}
+
+func recvAdvert(t *testing.T, ch chan []byte) Packet {
+	t.Helper()
+	select {
+	case b := <-ch:
+		p, err := Unmarshal(b, netip.MustParseAddr("192.0.2.11"), Group)
+		if err != nil {
+			t.Fatalf("instance sent an undecodable advert: %v", err)
+		}
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatal("no advert sent")
+	}
+	return Packet{}
+}
+
+// An address owner becomes master at once: advert, VIPs, GARP, in that
+// order; on shutdown it sends priority 0 and removes the VIPs.
+func TestInstanceOwnerLifecycle(t *testing.T) {
+	tx := &fakeTx{sent: make(chan []byte, 16)}
+	vips := &fakeVIPs{}
+	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
+	inst := NewInstance(ownerConfig(), Deps{Tx: tx, VIPs: vips, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { inst.Run(ctx); close(done) }()
+
+	if p := recvAdvert(t, tx.sent); p.Priority != 255 || p.VRID != 7 {
+		t.Fatalf("first advert %+v, want priority 255 VRID 7", p)
+	}
+	for range 2 {
+		select {
+		case v := <-arp.sent:
+			if v.String() != "192.0.2.100" {
+				t.Fatalf("GARP for %v", v)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no GARP burst")
+		}
+	}
+	cancel()
+	<-done
+	var last Packet
+	for len(tx.sent) > 0 {
+		last = recvAdvert(t, tx.sent)
+	}
+	if last.Priority != 0 {
+		t.Fatalf("last advert priority %d, want 0 on shutdown", last.Priority)
+	}
+	want := []string{"remove 192.0.2.100", "add 192.0.2.100", "remove 192.0.2.100"}
+	vips.mu.Lock()
+	defer vips.mu.Unlock()
+	if len(vips.ops) != len(want) {
+		t.Fatalf("VIP operations %v, want %v", vips.ops, want)
+	}
+	for i := range want {
+		if vips.ops[i] != want[i] {
+			t.Fatalf("VIP operations %v, want %v", vips.ops, want)
+		}
+	}
+	if got := inst.State(); got != Initialize {
+		t.Fatalf("state after shutdown %v, want INIT", got)
+	}
+}
+
+// Adverts that fail the instance's checks are counted by reason and never
+// reach the state machine.
+func TestInstanceDropsForeignAdverts(t *testing.T) {
+	cfg := ownerConfig()
+	cfg.Priority = 100
+	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("192.0.2.12")}
+	inst := NewInstance(cfg, Deps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
+	good := Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
+	cases := []struct {
+		name string
+		info RecvInfo
+		p    Packet
+		want Reason
+	}{
+		{"own", RecvInfo{Src: netip.MustParseAddr("192.0.2.11"), TTL: 255}, good, ReasonOwn},
+		{"not a peer", RecvInfo{Src: netip.MustParseAddr("192.0.2.13"), TTL: 255}, good, ReasonNotPeer},
+		{"ttl", RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 64}, good, ReasonTTL},
+	}
+	for _, c := range cases {
+		err := inst.accepts(c.p, c.info)
+		de, ok := err.(*DropError)
+		if !ok || de.Reason != c.want {
+			t.Errorf("%s: accepts = %v, want drop %v", c.name, err, c.want)
+		}
+	}
+	if err := inst.accepts(good, RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 255}); err != nil {
+		t.Errorf("a good advert from the peer was refused: %v", err)
+	}
+}

@@ -1,0 +1,270 @@
+package vrrp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// ProtocolNumber is VRRP's IP protocol number.
+const ProtocolNumber = 112
+
+// TypeAdvertisement is the only VRRP packet type (RFC 5798 section 5.2.2).
+const TypeAdvertisement = 1
+
+// Authentication types of VRRPv2 (RFC 3768 section 5.3.6). Type 2 (IP Authentication
+// Header) is not supported: such adverts are dropped.
+const (
+	AuthNone     = 0
+	AuthPassword = 1
+)
+
+// MaxAddrs is the most addresses one advertisement can carry (an 8-bit count).
+const MaxAddrs = 255
+
+// Group is the IPv4 multicast group VRRP advertisements are sent to.
+var Group = netip.MustParseAddr("224.0.0.18")
+
+const (
+	headerLen     = 8
+	authLen       = 8 // VRRPv2 authentication data
+	checksumOff   = 6
+	v3IntervalMax = 0x0fff // 12 bits of centiseconds
+	centisecond   = 10 * time.Millisecond
+)
+
+// Packet is one VRRP advertisement, version 2 or 3, IPv4.
+//
+// Wire layout (RFC 3768 section 5.1, RFC 5798 section 5.1):
+//
+//	byte 0     version (high nibble) and type (low nibble)
+//	byte 1     VRID
+//	byte 2     priority
+//	byte 3     count of addresses
+//	bytes 4-5  v2: auth type, advert interval in seconds
+//	           v3: 4 reserved bits (sent 0, ignored), 12-bit max advert interval in centiseconds
+//	bytes 6-7  checksum
+//	           4 bytes per IPv4 address
+//	           v2 only: 8 bytes of authentication data
+type Packet struct {
+	Version        uint8         // 2 or 3
+	Type           uint8         // TypeAdvertisement (the only type)
+	VRID           uint8         // virtual router ID
+	Priority       uint8         // 0 = master stepping down, 255 = address owner
+	AuthType       uint8         // v2 only: AuthNone or AuthPassword; 0 for v3
+	AdvertInterval time.Duration // v2: whole seconds, 1-255 s; v3: centiseconds, 10 ms-40.95 s
+	Addrs          []netip.Addr  // IPv4 only, at most MaxAddrs
+	Password       [8]byte       // v2 authentication data, sent verbatim (zeros for AuthNone); zero for v3
+	Checksum       uint16        // as read by Unmarshal; Marshal computes it
+}
+
+// Len is the length of p's encoding in bytes.
+func (p Packet) Len() int {
+	n := headerLen + 4*len(p.Addrs)
+	if p.Version == 2 {
+		n += authLen
+	}
+	return n
+}
+
+// Marshal encodes p as the payload of an IPv4 packet from src to dst. For VRRPv3 the
+// checksum covers the IPv4 pseudo-header (src, dst, zero, protocol 112, VRRP length) and
+// the message; for VRRPv2 it covers the message only, and src and dst are not used.
+// It fails, naming the field, for values the wire cannot carry.
+func (p Packet) Marshal(src, dst netip.Addr) ([]byte, error) {
+	b, err := p.AppendMarshal(make([]byte, 0, p.Len()), src, dst)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// AppendMarshal is Marshal appending to b; with enough capacity in b it does not allocate.
+// On error b is returned unchanged.
+func (p Packet) AppendMarshal(b []byte, src, dst netip.Addr) ([]byte, error) {
+	field, err := p.wireInterval()
+	if err != nil {
+		return b, err
+	}
+	if err := p.validate(); err != nil {
+		return b, err
+	}
+	var pseudo uint32
+	if p.Version == 3 {
+		src, dst = src.Unmap(), dst.Unmap()
+		if !src.Is4() || !dst.Is4() {
+			return b, fmt.Errorf("vrrp: marshal v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)
+		}
+		pseudo = pseudoHeaderSum(src.As4(), dst.As4(), p.Len())
+	}
+
+	start := len(b)
+	b = append(b, make([]byte, p.Len())...) // the compiler turns this into a grow without allocating a temporary
+	m := b[start:]
+	m[0] = p.Version<<4 | p.Type
+	m[1] = p.VRID
+	m[2] = p.Priority
+	m[3] = uint8(len(p.Addrs))
+	if p.Version == 2 {
+		m[4] = p.AuthType
+		m[5] = uint8(field)
+	} else {
+		binary.BigEndian.PutUint16(m[4:6], field)
+	}
+	off := headerLen
+	for _, a := range p.Addrs {
+		a4 := a.As4()
+		copy(m[off:off+4], a4[:])
+		off += 4
+	}
+	if p.Version == 2 {
+		copy(m[off:], p.Password[:])
+	}
+	binary.BigEndian.PutUint16(m[checksumOff:], ^fold(sum(pseudo, m)))
+	return b, nil
+}
+
+// wireInterval checks the version and returns the advert interval as its wire field.
+func (p Packet) wireInterval() (uint16, error) {
+	d := p.AdvertInterval
+	switch p.Version {
+	case 2:
+		if d < time.Second || d > 255*time.Second || d%time.Second != 0 {
+			return 0, fmt.Errorf("vrrp: marshal v2: advert interval %v is not a whole number of seconds from 1s to 255s", d)
+		}
+		return uint16(d / time.Second), nil
+	case 3:
+		if d < centisecond || d > v3IntervalMax*centisecond || d%centisecond != 0 {
+			return 0, fmt.Errorf("vrrp: marshal v3: advert interval %v is not a multiple of 10ms from 10ms to 40.95s", d)
+		}
+		return uint16(d / centisecond), nil
+	default:
+		return 0, fmt.Errorf("vrrp: marshal: version %d, want 2 or 3", p.Version)
+	}
+}
+
+// validate checks the fields other than version and interval.
+func (p Packet) validate() error {
+	if p.Type != TypeAdvertisement {
+		return fmt.Errorf("vrrp: marshal: type %d, want %d (advertisement)", p.Type, TypeAdvertisement)
+	}
+	if len(p.Addrs) > MaxAddrs {
+		return fmt.Errorf("vrrp: marshal: %d addresses, at most %d fit", len(p.Addrs), MaxAddrs)
+	}
+	for i, a := range p.Addrs {
+		if !a.Is4() {
+			return fmt.Errorf("vrrp: marshal: address %d (%v) is not IPv4", i, a)
+		}
+	}
+	switch {
+	case p.Version == 2 && p.AuthType != AuthNone && p.AuthType != AuthPassword:
+		return fmt.Errorf("vrrp: marshal v2: auth type %d, want %d (none) or %d (password)", p.AuthType, AuthNone, AuthPassword)
+	case p.Version == 3 && p.AuthType != 0:
+		return errors.New("vrrp: marshal v3: auth type set, but VRRPv3 has no authentication")
+	case p.Version == 3 && p.Password != [8]byte{}:
+		return errors.New("vrrp: marshal v3: password set, but VRRPv3 has no authentication")
+	}
+	return nil
+}
+
+// Unmarshal decodes and checks a VRRP message: the payload of an IPv4 packet from src to
+// dst (no IP header). src and dst are only used for the VRRPv3 checksum; IPv4-mapped IPv6
+// addresses are accepted for them. Every failure is a *DropError:
+//
+//   - ReasonTruncated: shorter than the header, or than the address count needs;
+//   - ReasonVersion: version not 2 or 3;
+//   - ReasonLength: longer than the address count says (8+4n bytes for v3, 8+4n+8 for v2).
+//     Trailing bytes are refused, as keepalived does: a well-formed advert has none, and
+//     the checksum would be ambiguous with them;
+//   - ReasonChecksum: bad checksum (for v3, also a src or dst that is not IPv4);
+//   - ReasonType: type not TypeAdvertisement;
+//   - ReasonAuthType: v2 auth type other than AuthNone or AuthPassword;
+//   - ReasonInterval: advert interval 0.
+//
+// The v3 reserved bits are ignored. The v2 authentication data is kept whatever the auth
+// type, so that Marshal reproduces the message exactly.
+func Unmarshal(b []byte, src, dst netip.Addr) (Packet, error) {
+	var p Packet
+	err := p.Unmarshal(b, src, dst)
+	return p, err
+}
+
+// Unmarshal is the function Unmarshal decoding into p: it reuses the storage of p.Addrs,
+// so a caller that keeps one Packet per receive loop decodes without allocating. On error
+// p is left unchanged.
+func (p *Packet) Unmarshal(b []byte, src, dst netip.Addr) error {
+	if len(b) < headerLen {
+		return dropf(ReasonTruncated, "%d bytes, the header needs %d", len(b), headerLen)
+	}
+	version := b[0] >> 4
+	if version != 2 && version != 3 {
+		return dropf(ReasonVersion, "version %d, want 2 or 3", version)
+	}
+	n := int(b[3])
+	want := headerLen + 4*n
+	if version == 2 {
+		want += authLen
+	}
+	if len(b) < want {
+		return dropf(ReasonTruncated, "v%d with %d addresses needs %d bytes, have %d", version, n, want, len(b))
+	}
+	if len(b) > want {
+		return dropf(ReasonLength, "v%d with %d addresses is %d bytes, have %d", version, n, want, len(b))
+	}
+
+	var acc uint32
+	if version == 3 {
+		src, dst = src.Unmap(), dst.Unmap()
+		if !src.Is4() || !dst.Is4() {
+			return dropf(ReasonChecksum, "cannot verify v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)
+		}
+		acc = pseudoHeaderSum(src.As4(), dst.As4(), len(b))
+	}
+	got := binary.BigEndian.Uint16(b[checksumOff:])
+	acc = sum(sum(acc, b[:checksumOff]), b[checksumOff+2:])
+	// fold(acc) is never 0 (the version nibble is non-zero), so a computed checksum of 0 can
+	// also be sent as 0xffff; summing the received field in accepts both, as RFC 1071 does.
+	if fold(acc+uint32(got)) != 0xffff {
+		return dropf(ReasonChecksum, "checksum %#04x, want %#04x", got, ^fold(acc))
+	}
+
+	if t := b[0] & 0x0f; t != TypeAdvertisement {
+		return dropf(ReasonType, "type %d, want %d (advertisement)", t, TypeAdvertisement)
+	}
+	var interval time.Duration
+	if version == 2 {
+		if a := b[4]; a != AuthNone && a != AuthPassword {
+			return dropf(ReasonAuthType, "v2 auth type %d, want %d (none) or %d (password)", a, AuthNone, AuthPassword)
+		}
+		interval = time.Duration(b[5]) * time.Second
+	} else {
+		interval = time.Duration(binary.BigEndian.Uint16(b[4:6])&v3IntervalMax) * centisecond
+	}
+	if interval == 0 {
+		return dropf(ReasonInterval, "advert interval 0")
+	}
+
+	addrs := p.Addrs[:0]
+	if cap(addrs) < n {
+		addrs = make([]netip.Addr, 0, n)
+	}
+	for i := range n {
+		addrs = append(addrs, netip.AddrFrom4([4]byte(b[headerLen+4*i:])))
+	}
+	*p = Packet{
+		Version:        version,
+		Type:           TypeAdvertisement,
+		VRID:           b[1],
+		Priority:       b[2],
+		AdvertInterval: interval,
+		Addrs:          addrs,
+		Checksum:       got,
+	}
+	if version == 2 {
+		p.AuthType = b[4]
+		p.Password = [8]byte(b[want-authLen:])
+	}
+	return nil
+}

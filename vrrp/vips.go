@@ -1,0 +1,90 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// VIPs installs and removes virtual IPs on one interface. The real one speaks
+// netlink; tests use a double.
+type VIPs interface {
+	// Add installs each address as ADDR/32 brd ADDR; present ones are fine.
+	Add(addrs []netip.Addr) error
+	// Remove deletes each address; absent ones are fine.
+	Remove(addrs []netip.Addr) error
+}
+
+// LinkVIPs is the real VIPs over rtnetlink, exactly what
+// `ip addr add VIP/32 brd VIP dev IF` and `ip addr del VIP/32 dev IF` do.
+type LinkVIPs struct {
+	Link netlink.Link
+}
+
+// NewLinkVIPs looks the interface up by name.
+func NewLinkVIPs(ifname string) (*LinkVIPs, error) {
+	l, err := netlink.LinkByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("interface %s: %w", ifname, err)
+	}
+	return &LinkVIPs{Link: l}, nil
+}
+
+func vipAddr(a netip.Addr) *netlink.Addr {
+	ip := net.IP(a.AsSlice())
+	return &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(32, 32)}, Broadcast: ip}
+}
+
+// Add installs the addresses; it tries all and returns every failure.
+func (v *LinkVIPs) Add(addrs []netip.Addr) error {
+	var errs []error
+	for _, a := range addrs {
+		if err := netlink.AddrAdd(v.Link, vipAddr(a)); err != nil && !errors.Is(err, unix.EEXIST) {
+			errs = append(errs, fmt.Errorf("add VIP %s/32 on %s: %w", a, v.Link.Attrs().Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Remove deletes the addresses; it tries all and returns every failure.
+func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
+	var errs []error
+	for _, a := range addrs {
+		err := netlink.AddrDel(v.Link, vipAddr(a))
+		if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("remove VIP %s/32 from %s: %w", a, v.Link.Attrs().Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PrimaryIPv4 is the interface's first IPv4 address that is not one of skip:
+// the source of our adverts and the tie-break address.
+func PrimaryIPv4(ifname string, skip []netip.Addr) (netip.Addr, error) {
+	l, err := netlink.LinkByName(ifname)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
+	}
+	list, err := netlink.AddrList(l, netlink.FAMILY_V4)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("addresses of %s: %w", ifname, err)
+	}
+next:
+	for _, a := range list {
+		ip, ok := netip.AddrFromSlice(a.IP.To4())
+		if !ok {
+			continue
+		}
+		for _, s := range skip {
+			if s == ip {
+				continue next
+			}
+		}
+		return ip, nil
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address to send adverts from", ifname)
+}
