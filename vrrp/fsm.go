@@ -57,6 +57,12 @@ type Machine struct {
 	// HealAt is when we last answered a lower-priority master (split brain):
 	// GARPs are re-sent at most once per Master_Down_Interval.
 	HealAt time.Time
+	// ReleaseBy is set while a master steps down make-before-break: it has
+	// sent priority 0 but keeps the VIPs until it hears the new master or
+	// this bound passes.
+	ReleaseBy time.Time
+	// Hold suppresses preemption after a step-down, until EvResume.
+	Hold bool
 }
 
 // EventKind says what happened.
@@ -68,6 +74,8 @@ const (
 	EvShutdown                  // the instance stops
 	EvAdvert                    // an accepted advert for our VRID arrived
 	EvTimer                     // the deadline NextDeadline returned has passed
+	EvStepDown                  // the operator asks a master to hand over (make-before-break)
+	EvResume                    // the operator lifts the preemption hold of a step-down
 )
 
 // Event is one input to the state machine.
@@ -119,13 +127,15 @@ type Action struct {
 
 // Transition reasons, as logged.
 const (
-	ReasonOwnerStartup = "owner-startup"          // priority 255 starts as master
-	ReasonStartup      = "startup"                // start as backup
-	ReasonMasterDown   = "master-down"            // Master_Down_Timer expired
-	ReasonReleased     = "master-released"        // master sent priority 0; we waited Skew_Time
-	ReasonHigherPrio   = "higher-priority-advert" // a better master appeared
-	ReasonTieBreak     = "tie-break"              // equal priority, higher primary address
-	ReasonShutdown     = "shutdown"               // the instance stops
+	ReasonOwnerStartup  = "owner-startup"          // priority 255 starts as master
+	ReasonStartup       = "startup"                // start as backup
+	ReasonMasterDown    = "master-down"            // Master_Down_Timer expired
+	ReasonReleased      = "master-released"        // master sent priority 0; we waited Skew_Time
+	ReasonHigherPrio    = "higher-priority-advert" // a better master appeared
+	ReasonTieBreak      = "tie-break"              // equal priority, higher primary address
+	ReasonShutdown      = "shutdown"               // the instance stops
+	ReasonStepDown      = "step-down"              // handed over on request; the new master was heard
+	ReasonStepDownBound = "step-down-timeout"      // handed over on request; nobody was heard in time
 )
 
 // NewMachine returns a machine in Initialize.
@@ -163,6 +173,9 @@ func (m Machine) NextDeadline() time.Time {
 	case Backup:
 		return m.MasterDownAt
 	case Master:
+		if !m.ReleaseBy.IsZero() {
+			return m.ReleaseBy
+		}
 		return m.AdverAt
 	}
 	return time.Time{}
@@ -171,6 +184,10 @@ func (m Machine) NextDeadline() time.Time {
 // Step applies one event at time now and returns the new machine and the
 // actions to perform, in order. It is pure.
 func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	if ev.Kind == EvResume {
+		m.Hold = false
+		return m, nil
+	}
 	switch m.State {
 	case Initialize:
 		if ev.Kind == EvStartup {
@@ -200,6 +217,7 @@ func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
 	m.Released = false
 	m.PreemptSince = time.Time{}
 	m.HealAt = now // the GARPs below are fresh
+	m.ReleaseBy = time.Time{}
 	return m, []Action{
 		{Kind: ActTransition, From: from, To: Master, Reason: reason},
 		{Kind: ActSendAdvert, Priority: m.Priority},
@@ -221,6 +239,7 @@ func becomeBackup(m Machine, now time.Time, reason string, master netip.Addr, in
 	m.MasterAdverInterval = m.learn(interval)
 	m.MasterDownAt = now.Add(m.downInterval())
 	m.AdverAt = time.Time{}
+	m.ReleaseBy = time.Time{}
 	m.Released = false
 	m.PreemptSince = time.Time{}
 	return m, acts
@@ -246,7 +265,8 @@ func shutdown(m Machine) (Machine, []Action) {
 	}
 	acts = append(acts, Action{Kind: ActTransition, From: from, To: Initialize, Reason: ReasonShutdown})
 	m.State = Initialize
-	m.MasterDownAt, m.AdverAt = time.Time{}, time.Time{}
+	m.MasterDownAt, m.AdverAt, m.ReleaseBy = time.Time{}, time.Time{}, time.Time{}
+	m.Hold = false
 	m.Master = netip.Addr{}
 	m.Released = false
 	m.PreemptSince = time.Time{}
@@ -273,7 +293,7 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			m.Released = true
 			return m, nil
 		}
-		if ev.Priority < m.Priority && m.Preempt {
+		if ev.Priority < m.Priority && m.Preempt && !m.Hold {
 			// A lower-priority master and we preempt: ignore it, so that
 			// the Master_Down_Timer runs out and we take over; unless a
 			// preempt delay, counted from the first such advert, still runs.
@@ -299,9 +319,20 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 }
 
 func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	if !m.ReleaseBy.IsZero() {
+		return stepReleasing(m, ev, now)
+	}
 	switch ev.Kind {
 	case EvShutdown:
 		return shutdown(m)
+	case EvStepDown:
+		// Make-before-break: priority 0 lets a backup in after its skew
+		// time; we keep the VIPs until we hear it (or the bound passes), so
+		// the VIP is always answered.
+		m.ReleaseBy = now.Add(MasterDownInterval(m.Version, 1, m.AdvertInterval))
+		m.AdverAt = time.Time{}
+		m.Hold = true
+		return m, []Action{{Kind: ActSendAdvert, Priority: 0}}
 	case EvTimer:
 		if now.Before(m.AdverAt) {
 			return m, nil
@@ -346,3 +377,23 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 
 // addrGreater compares IPv4 addresses as unsigned integers (RFC 5798 6.4.3).
 func addrGreater(a, b netip.Addr) bool { return a.Compare(b) > 0 }
+
+// stepReleasing handles a master that has sent priority 0 on a step-down and
+// waits for the new master before dropping its VIPs.
+func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
+	switch ev.Kind {
+	case EvShutdown:
+		return shutdown(m)
+	case EvAdvert:
+		if ev.Priority == 0 {
+			return m, nil
+		}
+		return becomeBackup(m, now, ReasonStepDown, ev.Src, ev.Interval)
+	case EvTimer:
+		if now.Before(m.ReleaseBy) {
+			return m, nil
+		}
+		return becomeBackup(m, now, ReasonStepDownBound, netip.Addr{}, m.AdvertInterval)
+	}
+	return m, nil
+}

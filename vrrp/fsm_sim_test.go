@@ -245,3 +245,45 @@ func TestSimPreemptDelay(t *testing.T) {
 	s.run(1*time.Second + MasterDownInterval(3, 200, time.Second) + time.Second)
 	s.wantMaster(0)
 }
+
+// A planned step-down is make-before-break: at every instant at least one
+// router holds the VIPs, and the old master does not preempt back until
+// resumed.
+func TestSimStepDownMakeBeforeBreak(t *testing.T) {
+	for _, iv := range []time.Duration{time.Second, 100 * time.Millisecond} {
+		s := newSim(t, pp(150, "192.0.2.11", iv), pp(100, "192.0.2.12", iv))
+		s.start(0)
+		s.start(1)
+		s.run(5 * iv)
+		s.wantMaster(0)
+		s.apply(0, Event{Kind: EvStepDown})
+		// Walk in small steps: someone must always hold the VIPs.
+		for range 100 {
+			s.run(iv / 10)
+			if !holdsVIPs(s.nodes[0]) && !holdsVIPs(s.nodes[1]) {
+				t.Fatalf("at %v nobody holds the VIPs", s.now.Sub(t0))
+			}
+		}
+		s.wantMaster(1)
+		if r := lastTransition(s.nodes[0]); r != ReasonStepDown {
+			t.Errorf("old master left for %q, want %q", r, ReasonStepDown)
+		}
+		s.apply(0, Event{Kind: EvResume})
+		s.run(MasterDownInterval(3, 150, iv) + 2*iv)
+		s.wantMaster(0)
+	}
+}
+
+// holdsVIPs replays a node's actions: are its VIPs on the interface now?
+func holdsVIPs(n *simNode) bool {
+	held := false
+	for _, a := range n.history {
+		switch a.Kind {
+		case ActAddVIPs:
+			held = true
+		case ActRemoveVIPs:
+			held = false
+		}
+	}
+	return held
+}

@@ -229,6 +229,45 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: advert(addrB, 255, time.Second), now: t0, state: Backup, master: addrB,
 			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(255)", deadline: at(MasterDownInterval(3, 255, time.Second))},
+		{name: "master/step-down sends priority 0, keeps VIPs", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvStepDown}, now: mdAt, state: Master, master: addrA,
+			acts: "advert(0)", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second))},
+		{name: "releasing/new master heard: drop VIPs", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(300 * time.Millisecond), state: Backup, master: addrB,
+			acts: "MASTER->BACKUP(step-down) stop-announce remove-vips", deadline: mdAt.Add(300*time.Millisecond + down100)},
+		{name: "releasing/priority 0 ignored", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			return m
+		}, ev: advert(addrB, 0, time.Second), now: mdAt.Add(300 * time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second))},
+		{name: "releasing/bound passes: drop VIPs anyway", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(MasterDownInterval(3, 1, time.Second)), state: Backup,
+			acts:     "MASTER->BACKUP(step-down-timeout) stop-announce remove-vips",
+			deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second) + down100)},
+		{name: "releasing/shutdown", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			return m
+		}, ev: Event{Kind: EvShutdown}, now: mdAt, state: Initialize,
+			acts: "stop-announce advert(0) remove-vips MASTER->INIT(shutdown)"},
+		{name: "backup/step-down ignored", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvStepDown}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+		{name: "backup/held after step-down: lower priority resets timer", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt)
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
+			acts: "", deadline: mdAt.Add(time.Second + down100)},
+		{name: "backup/resumed: lower priority discarded again", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt)
+			m, _ = Step(m, Event{Kind: EvResume}, mdAt)
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
+			acts: "", deadline: mdAt.Add(down100)},
 		{name: "master/startup ignored", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvStartup}, now: mdAt, state: Master, master: addrA, acts: "", deadline: mdAt.Add(time.Second)},
 	}
