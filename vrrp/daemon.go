@@ -28,6 +28,7 @@ type link struct {
 // Daemon runs every instance of a configuration.
 type Daemon struct {
 	log       *slog.Logger
+	events    *Events
 	links     []*link
 	instances []*Instance
 }
@@ -35,7 +36,7 @@ type Daemon struct {
 // NewDaemon opens the sockets for every interface the configuration names and
 // prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
 func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log}
+	d := &Daemon{log: log, events: &Events{}}
 	byName := map[string]*link{}
 	for _, ic := range cfg.Instances {
 		l := byName[ic.Interface]
@@ -56,7 +57,7 @@ func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
 				return nil, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		inst := NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: log})
+		inst := NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: log, Events: d.events})
 		l.byVRID[ic.VRID] = append(l.byVRID[ic.VRID], inst)
 		l.instances = append(l.instances, inst)
 		d.instances = append(d.instances, inst)
@@ -86,6 +87,9 @@ func (d *Daemon) close() {
 		l.arp.Close()
 	}
 }
+
+// Events carries every transition of every instance, numbered in order.
+func (d *Daemon) Events() *Events { return d.events }
 
 // Instances lists the instances in configuration order.
 func (d *Daemon) Instances() []*Instance { return d.instances }

@@ -24,6 +24,8 @@ type Deps struct {
 	ARP  garp.Sender // gratuitous ARP on the interface
 	Src  netip.Addr  // advert source and tie-break address
 	Log  *slog.Logger
+	// Events, if set, receives every transition (status --watch, notify).
+	Events *Events
 }
 
 type received struct {
@@ -43,6 +45,14 @@ type Instance struct {
 
 	Counters Counters
 	state    atomic.Uint32 // State, for readers outside the loop
+	ctl      chan EventKind
+	speakers speakers
+
+	mu       sync.Mutex // guards the snapshot below, written by the loop
+	last     *Transition
+	master   netip.Addr
+	hold     bool
+	vipsHeld bool
 
 	announceStop context.CancelFunc
 	announceWG   sync.WaitGroup
@@ -62,6 +72,7 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 		deps: d,
 		log:  d.Log.With("instance", cfg.Name, "vrid", cfg.VRID, "interface", cfg.Interface),
 		in:   make(chan received, inboxSize),
+		ctl:  make(chan EventKind, 4),
 	}
 	i.expect = Expect{
 		Version:        uint8(cfg.Version),
@@ -152,8 +163,12 @@ func (i *Instance) Run(ctx context.Context) {
 				"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
 				"drops", i.Counters.Drops())
 			return
+		case k := <-i.ctl:
+			m = i.step(ctx, m, Event{Kind: k})
 		case r := <-i.in:
-			if err := i.accepts(r.pkt, r.info); err != nil {
+			err := i.accepts(r.pkt, r.info)
+			i.hear(r, err)
+			if err != nil {
 				i.drop(err)
 				continue
 			}
@@ -175,23 +190,31 @@ func (i *Instance) drop(err error) {
 
 // step runs the state machine on one event and performs its actions in order.
 func (i *Instance) step(ctx context.Context, m Machine, ev Event) Machine {
-	m, acts := Step(m, ev, time.Now())
+	now := time.Now()
+	m, acts := Step(m, ev, now)
+	defer i.snapshot(m)
 	for _, a := range acts {
 		switch a.Kind {
 		case ActTransition:
 			i.state.Store(uint32(a.To))
 			i.Counters.Transitions.Add(1)
-			i.log.Info("transition", "from", a.From.String(), "to", a.To.String(), "reason", a.Reason, "master", m.Master.String())
+			i.transition(a, m, now)
 		case ActSendAdvert:
 			i.sendAdvert(a.Priority)
 		case ActAddVIPs:
 			if err := i.deps.VIPs.Add(i.cfg.VIPs); err != nil {
 				i.log.Error("adding VIPs", "err", err)
+			} else {
+				i.log.Info("vips added", "vips", len(i.cfg.VIPs))
 			}
+			i.setHeld(true)
 		case ActRemoveVIPs:
 			if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
 				i.log.Error("removing VIPs", "err", err)
+			} else {
+				i.log.Info("vips removed", "vips", len(i.cfg.VIPs))
 			}
+			i.setHeld(false)
 		case ActAnnounce:
 			i.announce(ctx)
 		case ActStopAnnounce:

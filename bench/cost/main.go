@@ -1,0 +1,187 @@
+// Command cost measures what a director costs to run: CPU time (share of one
+// core) and resident memory of a master holding 1, 100 and 1000 VRRP
+// instances (VRIDs spread over four interfaces) with a backup peer, at 1 s
+// and 100 ms adverts, for hadirector and keepalived in the same run.
+//
+// Run as root: go run ./bench/cost [-window 10s]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hadirector/hadirector/integration/lab"
+)
+
+const ifaces = 4
+
+func main() {
+	window := flag.Duration("window", 10*time.Second, "measuring window after the pair has settled")
+	counts := flag.String("instances", "1,100,1000", "instance counts")
+	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
+	impls := flag.String("impls", "hadirector,keepalived", "implementations")
+	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	flag.Parse()
+	if os.Getuid() != 0 {
+		fmt.Fprintln(os.Stderr, "cost: run as root")
+		os.Exit(2)
+	}
+	if *bin == "" {
+		dir, err := os.MkdirTemp("", "hadirector-cost-")
+		check(err)
+		defer os.RemoveAll(dir)
+		*bin = filepath.Join(dir, "hadirector")
+		b := exec.Command("go", "build", "-o", *bin, "./cmd/hadirector")
+		b.Stderr = os.Stderr
+		check(b.Run())
+	}
+	fmt.Printf("%-11s %-9s %9s %14s %12s %14s %12s\n", "impl", "advert", "instances", "master CPU %", "master RSS", "backup CPU %", "backup RSS")
+	for _, iv := range strings.Split(*intervals, ",") {
+		for _, cs := range strings.Split(*counts, ",") {
+			n, err := strconv.Atoi(cs)
+			check(err)
+			for _, im := range strings.Split(*impls, ",") {
+				r, err := measure(im, *bin, iv, n, *window)
+				check(err)
+				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.1fMiB %13.2f%% %10.1fMiB\n", im, iv, n,
+					r[0].cpu, r[0].rssMiB, r[1].cpu, r[1].rssMiB)
+			}
+		}
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cost:", err)
+		os.Exit(1)
+	}
+}
+
+type usage struct{ cpu, rssMiB float64 }
+
+// measure runs a pair with n instances and returns the master's and the
+// backup's usage over the window.
+func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, err error) {
+	l, err := lab.New()
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := l.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	dir, err := os.MkdirTemp("", "hadirector-cost-run-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	hosts := []string{"dA", "dB"}
+	for i := 0; i < ifaces; i++ {
+		sw := fmt.Sprintf("sw%d", i)
+		if err := l.Switch(sw); err != nil {
+			return res, err
+		}
+		for h, host := range hosts {
+			err := l.AddHost(lab.Host{Name: host, Switch: sw, If: fmt.Sprintf("eth%d", i),
+				Addrs: []string{fmt.Sprintf("192.0.2.%d/28", i*16+1+h)}})
+			if err != nil {
+				return res, err
+			}
+		}
+	}
+	// AddHost names the switch port after the host; each switch is its own
+	// namespace, so the names do not clash.
+	for h, host := range hosts {
+		prio := 150 - 50*h
+		if err := start(l, impl, bin, dir, host, iv, n, prio); err != nil {
+			return res, err
+		}
+	}
+	// Settle: every instance elected. Elections take Master_Down_Interval
+	// (about 3.5 adverts); allow five plus start-up.
+	ivd, _ := time.ParseDuration(iv)
+	time.Sleep(5*ivd + 2*time.Second)
+	var before [2]float64
+	for h, host := range hosts {
+		if before[h], _, err = nsUsage(l.NS(host)); err != nil {
+			return res, err
+		}
+	}
+	time.Sleep(window)
+	for h, host := range hosts {
+		cpu, rss, err := nsUsage(l.NS(host))
+		if err != nil {
+			return res, err
+		}
+		res[h] = usage{cpu: 100 * (cpu - before[h]) / window.Seconds(), rssMiB: rss / 1024}
+	}
+	return res, nil
+}
+
+func start(l *lab.Lab, impl, bin, dir, host, iv string, n, prio int) error {
+	if impl == "keepalived" {
+		var insts []lab.KeepalivedInstance
+		for k := 0; k < n; k++ {
+			d, _ := time.ParseDuration(iv)
+			insts = append(insts, lab.KeepalivedInstance{
+				Interface: fmt.Sprintf("eth%d", k%ifaces), VRID: 1 + k/ifaces, Priority: prio, Version: 3,
+				AdvertInt: fmt.Sprintf("%g", d.Seconds()), VIPs: []string{vipFor(k)},
+			})
+		}
+		_, err := l.StartKeepalived(host, dir, insts...)
+		return err
+	}
+	var b strings.Builder
+	for k := 0; k < n; k++ {
+		fmt.Fprintf(&b, "[[instance]]\nname = \"vi%d\"\ninterface = \"eth%d\"\nvrid = %d\npriority = %d\nversion = 3\nadvert_interval = %q\nvips = [%q]\n\n",
+			k, k%ifaces, 1+k/ifaces, prio, iv, vipFor(k))
+	}
+	path := filepath.Join(dir, host+".toml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	_, err := l.Start(host, nil, bin, "run", "-c", path, "-s", path+".sock", "--log-level", "warn")
+	return err
+}
+
+// vipFor gives instance k a VIP unique on its interface (instances on
+// different interfaces, and separate switches, may share one).
+func vipFor(k int) string {
+	j := k / ifaces // index on its interface, < 250
+	return fmt.Sprintf("203.0.113.%d", 1+j)
+}
+
+// nsUsage sums CPU seconds and resident KiB of every process in the
+// namespace (keepalived is a parent and a VRRP child).
+func nsUsage(ns string) (cpuSec, rssKiB float64, err error) {
+	out, err := exec.Command("ip", "netns", "pids", ns).Output()
+	if err != nil {
+		return 0, 0, fmt.Errorf("pids of %s: %w", ns, err)
+	}
+	for _, f := range strings.Fields(string(out)) {
+		stat, err := os.ReadFile("/proc/" + f + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		ut, _ := strconv.ParseFloat(fields[11], 64)
+		st, _ := strconv.ParseFloat(fields[12], 64)
+		cpuSec += (ut + st) / 100 // USER_HZ
+		status, _ := os.ReadFile("/proc/" + f + "/status")
+		for _, line := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(line, "VmRSS:") {
+				kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+				rssKiB += kb
+			}
+		}
+	}
+	return cpuSec, rssKiB, nil
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hadirector/hadirector/integration/lab"
+)
+
+// impl starts one director of the pair under test.
+type impl interface {
+	name() string
+	start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error)
+}
+
+type hadirector struct {
+	bin      string
+	version  int
+	interval string // Go duration
+}
+
+func (h hadirector) name() string { return "hadirector" }
+
+func (h hadirector) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
+	conf := fmt.Sprintf(`[[instance]]
+name = "vi51"
+interface = "eth0"
+vrid = 51
+priority = %d
+version = %d
+advert_interval = %q
+vips = ["%s"]
+`, priority, h.version, h.interval, vip)
+	path := filepath.Join(dir, host+".toml")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return nil, err
+	}
+	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
+}
+
+type keepalived struct {
+	version  int
+	interval string // seconds
+}
+
+func (k keepalived) name() string { return "keepalived" }
+
+func (k keepalived) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
+	return l.StartKeepalived(host, dir, lab.KeepalivedInstance{
+		Interface: "eth0", VRID: 51, Priority: priority, Version: k.version,
+		AdvertInt: k.interval, VIPs: []string{vip},
+	})
+}
+
+// seconds renders a Go duration string as keepalived's advert_int.
+func seconds(d string) string {
+	d = strings.TrimSuffix(d, "s")
+	if strings.HasSuffix(d, "m") { // "100m" of "100ms"
+		ms, _ := strconv.Atoi(strings.TrimSuffix(d, "m"))
+		return strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)
+	}
+	return d
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hadirector/hadirector/internal/pcapfile"
+)
+
+// wireEvents are the VRRP adverts and ARPs captured at the gateway.
+type wireFrame struct {
+	at       time.Time
+	arp      bool
+	srcMAC   string
+	srcIP    string
+	priority int // VRRP
+}
+
+func readWire(path string) ([]wireFrame, error) {
+	frames, err := pcapfile.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []wireFrame
+	for _, f := range frames {
+		if len(f.Data) < 14 {
+			continue
+		}
+		w := wireFrame{at: f.Time, srcMAC: net.HardwareAddr(f.Data[6:12]).String()}
+		if f.Data[12] == 0x08 && f.Data[13] == 0x06 {
+			w.arp = true
+			out = append(out, w)
+			continue
+		}
+		ip, err := f.IPv4()
+		if err != nil || ip.Protocol != 112 || len(ip.Payload) < 3 {
+			continue
+		}
+		w.srcIP, w.priority = ip.Src.String(), int(ip.Payload[2])
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// firstAfter is the first frame at or after t that match accepts.
+func firstAfter(frames []wireFrame, t time.Time, match func(wireFrame) bool) (wireFrame, bool) {
+	for _, f := range frames {
+		if !f.at.Before(t) && match(f) {
+			return f, true
+		}
+	}
+	return wireFrame{}, false
+}
+
+// pinger collects the reply times of `ping -D` output.
+type pinger struct {
+	mu      sync.Mutex
+	replies []time.Time
+	buf     strings.Builder
+}
+
+func (p *pinger) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf.Write(b)
+	s := p.buf.String()
+	i := strings.LastIndexByte(s, '\n')
+	if i < 0 {
+		return len(b), nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(s[:i]))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "[") || !strings.Contains(line, "bytes from") {
+			continue
+		}
+		end := strings.IndexByte(line, ']')
+		sec, err := strconv.ParseFloat(line[1:end], 64)
+		if err != nil {
+			continue
+		}
+		p.replies = append(p.replies, time.Unix(0, int64(sec*1e9)))
+	}
+	p.buf.Reset()
+	p.buf.WriteString(s[i+1:])
+	return len(b), nil
+}
+
+// longestGap is the longest time without a reply between from and to.
+func (p *pinger) longestGap(from, to time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var gap time.Duration
+	last := time.Time{}
+	for _, r := range p.replies {
+		if r.Before(from) {
+			last = r
+			continue
+		}
+		if r.After(to) {
+			break
+		}
+		if !last.IsZero() && r.Sub(last) > gap {
+			gap = r.Sub(last)
+		}
+		last = r
+	}
+	return gap
+}

@@ -1,0 +1,57 @@
+// Command hadirector is a high-availability director for LVS/IPVS pairs: it
+// elects a master with VRRP, holds the virtual IPs there and announces them.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+var commands = []command{
+	{"run", "run the director from a configuration file", runCmd},
+	{"check", "validate a configuration file", checkCmd},
+	{"status", "show the running daemon's instances (--json, --watch)", statusCmd},
+	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down")},
+	{"resume", "lift the preemption hold of a step-down", stepDownCmd("resume")},
+	{"garp", "send gratuitous ARP for addresses, like arping -U -c N", garpCmd},
+	{"demo", "run a self-contained failover demo in network namespaces (root)", demoCmd},
+	{"version", "print the version", versionCmd},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: hadirector COMMAND [flags]")
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "Run 'hadirector COMMAND -h' for a command's flags.")
+}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "hadirector: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}

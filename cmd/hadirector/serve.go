@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// serveControl answers the CLI on the control socket until ctx ends.
+func serveControl(ctx context.Context, path string, d *vrrp.Daemon, log *slog.Logger) (func(), error) {
+	srv, err := control.Listen(path, log)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, controlHandler(d)); close(done) }()
+	return func() { <-done }, nil
+}
+
+func controlHandler(d *vrrp.Daemon) control.Handler {
+	return func(ctx context.Context, req control.Request, send func(any) error) error {
+		insts, err := pick(d, req.Instance)
+		if err != nil {
+			return err
+		}
+		switch req.Cmd {
+		case "status":
+			var sts []vrrp.Status
+			for _, i := range insts {
+				sts = append(sts, i.Status())
+			}
+			return send(sts)
+		case "step-down":
+			n := 0
+			for _, i := range insts {
+				if i.State() == vrrp.Master {
+					i.StepDown()
+					n++
+				}
+			}
+			if n == 0 {
+				return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
+			}
+			return send(map[string]int{"stepping_down": n})
+		case "resume":
+			for _, i := range insts {
+				i.Resume()
+			}
+			return send(map[string]int{"resumed": len(insts)})
+		case "watch":
+			ch := make(chan vrrp.Transition, 256)
+			d.Events().Subscribe(ctx, func(t vrrp.Transition) {
+				if req.Instance == "" || t.Instance == req.Instance {
+					select {
+					case ch <- t:
+					case <-ctx.Done():
+					}
+				}
+			})
+			if err := send(map[string]string{"watching": "transitions"}); err != nil {
+				return err
+			}
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case t := <-ch:
+					if err := send(t); err != nil {
+						return nil
+					}
+				}
+			}
+		}
+		return fmt.Errorf("unknown command %q", req.Cmd)
+	}
+}
+
+func pick(d *vrrp.Daemon, name string) ([]*vrrp.Instance, error) {
+	if name == "" {
+		return d.Instances(), nil
+	}
+	for _, i := range d.Instances() {
+		if i.Config().Name == name {
+			return []*vrrp.Instance{i}, nil
+		}
+	}
+	return nil, fmt.Errorf("no instance named %q", name)
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+func statusCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sock := fs.String("s", control.DefaultPath, "control socket of the running daemon")
+	inst := fs.String("i", "", "only this instance")
+	asJSON := fs.Bool("json", false, "print JSON")
+	watch := fs.Bool("watch", false, "stream transitions as they happen")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	cmd := "status"
+	if *watch {
+		cmd = "watch"
+	}
+	first := true
+	err := control.Call(ctx, *sock, control.Request{Cmd: cmd, Instance: *inst}, func(b json.RawMessage) error {
+		if *watch {
+			if first { // the daemon's acknowledgement
+				first = false
+				return nil
+			}
+			if *asJSON {
+				fmt.Fprintln(stdout, string(b))
+				return nil
+			}
+			var t vrrp.Transition
+			if err := json.Unmarshal(b, &t); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s seq=%d %s vrid=%d %s -> %s reason=%s master=%s\n",
+				t.At.Format(time.RFC3339Nano), t.Seq, t.Instance, t.VRID, t.From, t.To, t.Reason, t.Master)
+			return nil
+		}
+		if *asJSON {
+			fmt.Fprintln(stdout, string(b))
+			return nil
+		}
+		var sts []vrrp.Status
+		if err := json.Unmarshal(b, &sts); err != nil {
+			return err
+		}
+		printStatus(stdout, sts)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector status:", err)
+		return 1
+	}
+	return 0
+}
+
+func printStatus(w io.Writer, sts []vrrp.Status) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS")
+	for _, s := range sts {
+		vips := make([]string, len(s.VIPs))
+		for i, v := range s.VIPs {
+			vips[i] = v.String()
+		}
+		held := ""
+		if s.VIPsHeld {
+			held = " (held)"
+		}
+		last := "-"
+		if t := s.LastTransition; t != nil {
+			last = fmt.Sprintf("%s %s->%s %s", t.At.Format("15:04:05.000"), t.From, t.To, t.Reason)
+		}
+		state := s.State
+		if s.Hold {
+			state += " (hold)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Interface, s.VRID, state,
+			s.Priority, dash(s.Master), strings.Join(vips, ","), held, last, s.GARPs, s.AdvertsIn, s.AdvertsOut, drops(s.Drops))
+	}
+	tw.Flush()
+	for _, s := range sts {
+		for _, sp := range s.Speakers {
+			verdict := "accepted"
+			if !sp.Accepted {
+				verdict = "DROPPED: " + sp.Reason
+			}
+			fmt.Fprintf(w, "  %s vrid %d heard %s priority %d addrs %v %s ago, %s\n", s.Name, s.VRID,
+				sp.Src, sp.Priority, sp.Addrs, time.Since(sp.LastHeard).Round(time.Millisecond), verdict)
+		}
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func drops(m map[string]uint64) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var ks []string
+	for k, v := range m {
+		ks = append(ks, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ",")
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# capture-keepalived.sh: record VRRP advertisements sent by the real keepalived, as
+# golden wire vectors for the vrrp package tests (vrrp/testdata/*.pcap).
+#
+# Usage (as root): integration/capture/capture-keepalived.sh [OUTDIR]
+#   OUTDIR defaults to vrrp/testdata (relative to the repository root).
+#
+# Lab: two network namespaces joined by a veth pair, addresses from 192.0.2.0/24 only.
+#   ns A: "va", 192.0.2.11/24, MAC 02:00:00:00:00:11 (keepalived runs here, priority 150, VRID 51)
+#   ns B: "vb", 192.0.2.12/24, MAC 02:00:00:00:00:12 (tcpdump captures here what A sends)
+# For each scenario the script writes a keepalived config, starts tcpdump in B (filter: IP
+# protocol 112, stops by itself after a few frames), starts keepalived in A with its own pid
+# files, waits for tcpdump, then stops keepalived by PID. The trap removes everything (processes
+# by PID, namespaces, temp dir) even on failure or Ctrl-C.
+set -euo pipefail
+
+OUT=${1:-vrrp/testdata}
+KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
+NS_A=hdcap-a-$$
+NS_B=hdcap-b-$$
+WORK=$(mktemp -d /tmp/hdcap.XXXXXX)
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	ip netns del "$NS_A" 2>/dev/null || true
+	ip netns del "$NS_B" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" -eq 0 ] || { echo "capture-keepalived.sh: must run as root" >&2; exit 1; }
+mkdir -p "$OUT"
+
+ip netns add "$NS_A"
+ip netns add "$NS_B"
+ip -n "$NS_A" link add va address 02:00:00:00:00:11 type veth peer name vb netns "$NS_B" address 02:00:00:00:00:12
+ip -n "$NS_A" addr add 192.0.2.11/24 dev va
+ip -n "$NS_B" addr add 192.0.2.12/24 dev vb
+ip -n "$NS_A" link set lo up
+ip -n "$NS_B" link set lo up
+ip -n "$NS_A" link set va up
+ip -n "$NS_B" link set vb up
+
+# write_conf FILE VERSION ADVERT_INT AUTH(none|pass) VIPS UNICAST(yes|no)
+write_conf() {
+	local file=$1 version=$2 advert=$3 auth=$4 vips=$5 unicast=$6 vip
+	{
+		echo "global_defs {"
+		echo "    router_id hdcap_a"
+		echo "}"
+		echo "vrrp_instance VI_51 {"
+		echo "    state MASTER"
+		echo "    interface va"
+		echo "    virtual_router_id 51"
+		echo "    priority 150"
+		echo "    advert_int $advert"
+		echo "    version $version"
+		if [ "$auth" = pass ]; then
+			echo "    authentication {"
+			echo "        auth_type PASS"
+			echo "        auth_pass s3cret"
+			echo "    }"
+		fi
+		if [ "$unicast" = yes ]; then
+			echo "    unicast_src_ip 192.0.2.11"
+			echo "    unicast_peer {"
+			echo "        192.0.2.12"
+			echo "    }"
+		fi
+		echo "    virtual_ipaddress {"
+		for vip in $vips; do
+			echo "        $vip/24 dev va"
+		done
+		echo "    }"
+		echo "}"
+	} >"$file"
+}
+
+# capture NAME FRAMES VERSION ADVERT_INT AUTH VIPS UNICAST
+capture() {
+	local name=$1 frames=$2 conf="$WORK/$1.conf" tcpdump_pid ka_pid i
+	shift 2
+	write_conf "$conf" "$@"
+	echo "== $name" >&2
+
+	# -Z root: keep root so the file can be written anywhere; -U: write each frame at once.
+	ip netns exec "$NS_B" tcpdump -i vb -Z root -U -n -c "$frames" -w "$WORK/$name.pcap" 'ip proto 112' \
+		2>"$WORK/$name.tcpdump.log" &
+	tcpdump_pid=$!
+	PIDS+=("$tcpdump_pid")
+	sleep 1 # let tcpdump open the socket before keepalived speaks
+
+	# ip netns exec execs keepalived in place, so $! is keepalived's own PID.
+	ip netns exec "$NS_A" "$KEEPALIVED" -n -l -D -P -f "$conf" \
+		-p "$WORK/$name.keepalived.pid" -r "$WORK/$name.vrrp.pid" \
+		>"$WORK/$name.keepalived.log" 2>&1 &
+	ka_pid=$!
+	PIDS+=("$ka_pid")
+
+	# Wait up to 20 s for tcpdump to collect its frames.
+	for i in $(seq 200); do
+		kill -0 "$tcpdump_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$tcpdump_pid" 2>/dev/null; then
+		echo "capture $name: tcpdump did not get $frames frames; keepalived log:" >&2
+		cat "$WORK/$name.keepalived.log" >&2
+		exit 1
+	fi
+	wait "$tcpdump_pid" || true
+	kill -TERM "$ka_pid"
+	wait "$ka_pid" || true
+	PIDS=() # both reaped: never signal these PIDs again
+	# Remove the VIPs keepalived may have left behind before the next scenario.
+	ip -n "$NS_A" addr flush dev va
+	ip -n "$NS_A" addr add 192.0.2.11/24 dev va
+	install -m 0644 "$WORK/$name.pcap" "$OUT/$name.pcap"
+}
+
+#        name                    frames version advert auth  vips                                  unicast
+capture vrrp_v2_auth_pass        3      2       1      pass  "192.0.2.100"                         no
+capture vrrp_v2_3vips            3      2       1      none  "192.0.2.100 192.0.2.101 192.0.2.102" no
+capture vrrp_v3_3vips            3      3       1      none  "192.0.2.100 192.0.2.101 192.0.2.102" no
+capture vrrp_v3_100ms            10     3       0.1    none  "192.0.2.100"                         no
+capture vrrp_v2_unicast          3      2       1      none  "192.0.2.100"                         yes
+capture vrrp_v3_unicast          3      3       1      none  "192.0.2.100"                         yes
+
+echo "captures written to $OUT" >&2

@@ -1,0 +1,148 @@
+// Package demo runs hadirector's self-contained demonstration: a pair of
+// directors and a gateway in network namespaces, a cold election, a link-cut
+// failover and a preemption back, reported with measured times, and then
+// everything removed.
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hadirector/hadirector/integration/lab"
+)
+
+//go:embed a.toml
+var confA []byte
+
+//go:embed b.toml
+var confB []byte
+
+const (
+	vip   = "192.0.2.100"
+	macA  = "02:00:00:00:00:11"
+	macB  = "02:00:00:00:00:12"
+	bound = 30 * time.Second
+)
+
+// Run builds the lab, runs the binary self (hadirector) as both directors,
+// and writes a report to w. It removes the lab whatever happens.
+func Run(ctx context.Context, self string, w io.Writer) (err error) {
+	l, err := lab.New()
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, l.Close()) }()
+	dir, err := os.MkdirTemp("", "hadirector-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	fmt.Fprintln(w, "hadirector demo: two directors and a gateway in network namespaces")
+	steps := []error{
+		l.Switch("sw"),
+		l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
+		l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
+		l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
+	}
+	if err := errors.Join(steps...); err != nil {
+		return err
+	}
+	start := func(host string, conf []byte) (*lab.Proc, error) {
+		path := filepath.Join(dir, host+".toml")
+		if err := os.WriteFile(path, conf, 0o644); err != nil {
+			return nil, err
+		}
+		return l.Start(host, nil, self, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
+	}
+	t0 := time.Now()
+	a, err := start("dA", confA)
+	if err != nil {
+		return err
+	}
+	b, err := start("dB", confB)
+	if err != nil {
+		return err
+	}
+	if _, _, err := a.WaitFor(0, bound, isState("MASTER")); err != nil {
+		return report(err, a, b)
+	}
+	fmt.Fprintf(w, "  cold election: dA (priority 150) is MASTER after %v, dB is BACKUP\n", since(t0))
+	if _, err := l.IP("gw", "neigh", "replace", vip, "lladdr", macA, "dev", "eth0", "nud", "stale"); err != nil {
+		return err
+	}
+
+	mb := b.Mark()
+	t1 := time.Now()
+	if err := l.Cut("sw", "dA"); err != nil {
+		return err
+	}
+	if _, _, err := b.WaitFor(mb, bound, isState("MASTER")); err != nil {
+		return report(err, a, b)
+	}
+	took := since(t1)
+	if err := waitNeigh(ctx, l, macB); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  link of dA cut: dB is MASTER after %v; the gateway's ARP entry for %s moved to dB after %v\n", took, vip, since(t1))
+
+	mb = b.Mark()
+	t2 := time.Now()
+	if err := l.Heal("sw", "dA"); err != nil {
+		return err
+	}
+	if _, _, err := b.WaitFor(mb, bound, isState("BACKUP")); err != nil {
+		return report(err, a, b)
+	}
+	if err := waitNeigh(ctx, l, macA); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  link restored: dA preempted back after %v; gateway on dA's MAC\n", since(t2))
+
+	for _, p := range []*lab.Proc{a, b} {
+		p.Signal(syscall.SIGTERM)
+		if code, err := p.Wait(ctx); err != nil || code != 0 {
+			return report(fmt.Errorf("%s exited %d after SIGTERM: %v", p.Name, code, err), a, b)
+		}
+	}
+	fmt.Fprintln(w, "  both directors stopped on SIGTERM (priority-0 advert, VIPs removed); lab removed")
+	return nil
+}
+
+func isState(s string) func(lab.Event) bool {
+	return func(e lab.Event) bool { return e.Str("msg") == "transition" && e.Str("to") == s }
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+func waitNeigh(ctx context.Context, l *lab.Lab, mac string) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	for {
+		out, err := l.IP("gw", "neigh", "show", vip, "dev", "eth0")
+		if err == nil && strings.Contains(out, mac) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gateway's entry for %s never showed %s: %q", vip, mac, out)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
+func report(err error, procs ...*lab.Proc) error {
+	var b strings.Builder
+	for _, p := range procs {
+		fmt.Fprintf(&b, "\n--- %s log:\n%s", p.Name, strings.Join(p.Lines(), "\n"))
+	}
+	return fmt.Errorf("%w%s", err, b.String())
+}

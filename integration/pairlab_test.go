@@ -1,0 +1,240 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/integration/lab"
+)
+
+const (
+	vip     = "192.0.2.100"
+	macGW   = "02:00:00:00:00:01"
+	macA    = "02:00:00:00:00:11"
+	macB    = "02:00:00:00:00:12"
+	waitFor = 30 * time.Second // bounds a hung test; never a timing assert
+)
+
+// pairLab is two directors (dA 192.0.2.11, dB 192.0.2.12) and a gateway
+// (gw 192.0.2.1) on one switch.
+type pairLab struct {
+	t   *testing.T
+	lab *lab.Lab
+	dir string
+	// keepalived marks hosts running keepalived, which adds VIP/32 with no
+	// broadcast address; hadirector must add VIP/32 brd VIP.
+	keepalived map[string]bool
+}
+
+func newPairLab(t *testing.T) *pairLab {
+	t.Helper()
+	needLab(t)
+	l, err := lab.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("lab cleanup: %v", err)
+		}
+	})
+	must(t, l.Switch("sw"))
+	must(t, l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
+	must(t, l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}))
+	must(t, l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}))
+	return &pairLab{t: t, lab: l, dir: t.TempDir(), keepalived: map[string]bool{}}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// instanceConf is the one instance both directors run in most tests.
+type instanceConf struct {
+	Priority int
+	Version  int
+	Interval string
+	Preempt  bool
+	Extra    string       // more TOML lines for the instance
+	VIPs     []string     // default 192.0.2.100 and .101 (when Extra sets no vips)
+}
+
+func (c instanceConf) toml() string {
+	return fmt.Sprintf(`[[instance]]
+name = "vi51"
+interface = "eth0"
+vrid = 51
+priority = %d
+version = %d
+advert_interval = %q
+preempt = %v
+%s
+`, c.Priority, c.Version, c.Interval, c.Preempt, c.extra())
+}
+
+func (c instanceConf) extra() string {
+	if strings.Contains(c.Extra, "vips =") {
+		return c.Extra
+	}
+	return `vips = ["192.0.2.100", "192.0.2.101"]` + "\n" + c.Extra
+}
+
+// start runs hadirector in the host's namespace with JSON debug logs.
+func (p *pairLab) start(host string, c instanceConf) *lab.Proc {
+	p.t.Helper()
+	path := filepath.Join(p.dir, host+".toml")
+	must(p.t, os.WriteFile(path, []byte(c.toml()), 0o644))
+	proc, err := p.lab.Start(host, nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json", "--log-level", "debug")
+	must(p.t, err)
+	p.t.Cleanup(func() {
+		for _, l := range proc.Lines() {
+			if strings.Contains(l, "DATA RACE") {
+				p.t.Errorf("%s: the race detector fired; log:\n%s", host, strings.Join(proc.Lines(), "\n"))
+				return
+			}
+		}
+		if p.t.Failed() {
+			p.t.Logf("%s log:\n%s", host, strings.Join(proc.Lines(), "\n"))
+		}
+	})
+	return proc
+}
+
+// waitState waits for a transition into state logged at or after from and
+// returns the line index after it.
+func (p *pairLab) waitState(proc *lab.Proc, from int, state string) (lab.Event, int) {
+	p.t.Helper()
+	e, next, err := proc.WaitFor(from, waitFor, func(e lab.Event) bool {
+		return e.Str("msg") == "transition" && e.Str("to") == state
+	})
+	if err != nil {
+		p.t.Fatalf("waiting for %s to become %s: %v", proc.Name, state, err)
+	}
+	// The VIPs change right after the transition is logged: wait for that
+	// too, so that callers may check the addresses at once.
+	want := ""
+	switch {
+	case state == "MASTER":
+		want = "vips added"
+	case e.Str("from") == "MASTER":
+		want = "vips removed"
+	}
+	if want != "" {
+		if _, next, err = proc.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == want }); err != nil {
+			p.t.Fatalf("waiting for %s to log %q: %v", proc.Name, want, err)
+		}
+	}
+	return e, next
+}
+
+// waitAdvertFrom waits for proc to accept an advert from src, logged at or
+// after from.
+func (p *pairLab) waitAdvertFrom(proc *lab.Proc, from int, src string) int {
+	p.t.Helper()
+	_, next, err := proc.WaitFor(from, waitFor, func(e lab.Event) bool {
+		return e.Str("msg") == "advert" && e.Str("src") == src
+	})
+	if err != nil {
+		p.t.Fatalf("waiting for %s to hear %s: %v", proc.Name, src, err)
+	}
+	return next
+}
+
+// transitions lists the states proc entered, in order.
+func transitions(proc *lab.Proc) []string {
+	var s []string
+	for _, e := range proc.Events(0) {
+		if e.Str("msg") == "transition" {
+			s = append(s, e.Str("to"))
+		}
+	}
+	return s
+}
+
+var vipLine = regexp.MustCompile(`inet (192\.0\.2\.10[0-9])/32 (?:brd (\S+) )?scope global`)
+
+// vips returns the VIPs the host holds, checking each is VIP/32 brd VIP.
+func (p *pairLab) vips(host string) []string {
+	p.t.Helper()
+	out, err := p.lab.IP(host, "-4", "addr", "show", "dev", "eth0")
+	must(p.t, err)
+	var got []string
+	for _, m := range vipLine.FindAllStringSubmatch(out, -1) {
+		if m[1] != m[2] && !p.keepalived[host] {
+			p.t.Errorf("%s holds %s with broadcast %q, want brd = the VIP", host, m[1], m[2])
+		}
+		got = append(got, m[1])
+	}
+	return got
+}
+
+func (p *pairLab) wantVIPs(host string, n int) {
+	p.t.Helper()
+	if got := p.vips(host); len(got) != n {
+		p.t.Fatalf("%s holds VIPs %v, want %d of them", host, got, n)
+	}
+}
+
+// seedGatewayNeigh gives the gateway a stale neighbour entry for the VIP
+// pointing at mac, as a router that last talked to that director has.
+func (p *pairLab) seedGatewayNeigh(mac string) {
+	p.t.Helper()
+	_, err := p.lab.IP("gw", "neigh", "replace", vip, "lladdr", mac, "dev", "eth0", "nud", "stale")
+	must(p.t, err)
+}
+
+// gatewayMAC is the gateway's neighbour entry for the VIP.
+func (p *pairLab) gatewayMAC() string {
+	out, err := p.lab.IP("gw", "neigh", "show", vip, "dev", "eth0")
+	must(p.t, err)
+	f := strings.Fields(out)
+	for i := range f {
+		if f[i] == "lladdr" && i+1 < len(f) {
+			return f[i+1]
+		}
+	}
+	return ""
+}
+
+// waitGatewayMAC waits for the gateway's entry for the VIP to read mac. The
+// kernel gives no event stream for this that `ip` exposes portably, so it
+// polls the neighbour table; the bound only stops a hung test.
+func (p *pairLab) waitGatewayMAC(mac string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for {
+		if got := p.gatewayMAC(); got == mac {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			p.t.Fatalf("gateway's entry for %s is %q, want %s", vip, p.gatewayMAC(), mac)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// partition isolates the directors' switch ports from each other (both still
+// reach the gateway) with bridge port isolation.
+func (p *pairLab) partition(on bool) error {
+	v := "off"
+	if on {
+		v = "on"
+	}
+	for _, port := range []string{"dA", "dB"} {
+		if _, err := p.lab.IP("sw", "link", "set", port, "type", "bridge_slave", "isolated", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package vrrp
+
+import (
+	"time"
+)
+
+// StepDown asks a master to hand over make-before-break and then hold
+// preemption until Resume. It returns at once; a non-master ignores it.
+func (i *Instance) StepDown() { i.ctl <- EvStepDown }
+
+// Resume lifts the preemption hold of a step-down.
+func (i *Instance) Resume() { i.ctl <- EvResume }
+
+// transition logs a state change and publishes it.
+func (i *Instance) transition(a Action, m Machine, now time.Time) {
+	master := ""
+	if m.Master.IsValid() {
+		master = m.Master.String()
+	}
+	t := Transition{At: now, Instance: i.cfg.Name, VRID: i.cfg.VRID,
+		From: a.From.String(), To: a.To.String(), Reason: a.Reason, Master: master}
+	if i.deps.Events != nil {
+		t = i.deps.Events.Publish(t)
+	}
+	i.log.Info("transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
+	i.mu.Lock()
+	i.last = &t
+	i.mu.Unlock()
+}
+
+func (i *Instance) snapshot(m Machine) {
+	i.mu.Lock()
+	i.master, i.hold = m.Master, m.Hold
+	i.mu.Unlock()
+}
+
+func (i *Instance) setHeld(held bool) {
+	i.mu.Lock()
+	i.vipsHeld = held
+	i.mu.Unlock()
+}
+
+// hear remembers the sender of an advert for this VRID, accepted or not.
+func (i *Instance) hear(r received, err error) {
+	sp := Speaker{Src: r.info.Src, Priority: r.pkt.Priority, Addrs: r.pkt.Addrs, LastHeard: time.Now(), Accepted: err == nil}
+	if err != nil {
+		if sp.Src == i.deps.Src {
+			return // our own, looped back
+		}
+		if r, ok := DropReason(err); ok {
+			sp.Reason = r.String()
+		}
+	}
+	i.speakers.heard(sp)
+}
+
+// Status is a snapshot of the instance for operators.
+func (i *Instance) Status() Status {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	st := Status{
+		Name: i.cfg.Name, Interface: i.cfg.Interface, VRID: i.cfg.VRID, Version: i.cfg.Version,
+		State: i.State().String(), Priority: i.cfg.Priority, Effective: i.cfg.Priority,
+		AdvertInterval: i.cfg.AdvertInterval, Hold: i.hold, VIPs: i.cfg.VIPs, VIPsHeld: i.vipsHeld,
+		GARPs: i.Counters.GARPs.Load(), AdvertsIn: i.Counters.AdvertsIn.Load(),
+		AdvertsOut: i.Counters.AdvertsOut.Load(), Transitions: i.Counters.Transitions.Load(),
+		Drops: i.Counters.Drops(), Speakers: i.speakers.list(time.Now()),
+	}
+	if i.master.IsValid() {
+		st.Master = i.master.String()
+	}
+	if i.last != nil {
+		t := *i.last
+		st.LastTransition = &t
+	}
+	return st
+}

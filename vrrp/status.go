@@ -1,0 +1,98 @@
+package vrrp
+
+import (
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Status is a snapshot of one instance for operators (hadirector status).
+type Status struct {
+	Name           string            `json:"name"`
+	Interface      string            `json:"interface"`
+	VRID           uint8             `json:"vrid"`
+	Version        int               `json:"version"`
+	State          string            `json:"state"`
+	Priority       uint8             `json:"priority"`
+	Effective      uint8             `json:"effective_priority"`
+	AdvertInterval time.Duration     `json:"advert_interval_ns"`
+	Master         string            `json:"master,omitempty"`
+	Hold           bool              `json:"preempt_hold,omitempty"`
+	LastTransition *Transition       `json:"last_transition,omitempty"`
+	VIPs           []netip.Addr      `json:"vips"`
+	VIPsHeld       bool              `json:"vips_held"`
+	GARPs          uint64            `json:"garps"`
+	AdvertsIn      uint64            `json:"adverts_in"`
+	AdvertsOut     uint64            `json:"adverts_out"`
+	Transitions    uint64            `json:"transitions"`
+	Drops          map[string]uint64 `json:"drops"`
+	Speakers       []Speaker         `json:"speakers"`
+}
+
+// Transition is one state change, numbered in the order the daemon made them.
+type Transition struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Instance string    `json:"instance"`
+	VRID     uint8     `json:"vrid"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Reason   string    `json:"reason"`
+	Master   string    `json:"master,omitempty"`
+}
+
+// Speaker is another router heard on the instance's VRID.
+type Speaker struct {
+	Src       netip.Addr   `json:"src"`
+	Priority  uint8        `json:"priority"`
+	Addrs     []netip.Addr `json:"addrs"`
+	LastHeard time.Time    `json:"last_heard"`
+	Accepted  bool         `json:"accepted"`
+	Reason    string       `json:"drop_reason,omitempty"`
+}
+
+// speakerWindow is how long a speaker stays listed after it was last heard.
+const speakerWindow = time.Minute
+
+// speakers remembers who was heard on a VRID, accepted or not, so that a
+// misconfigured peer shows up in status at once.
+type speakers struct {
+	mu sync.Mutex
+	m  map[netip.Addr]Speaker
+}
+
+func (s *speakers) heard(sp Speaker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[netip.Addr]Speaker{}
+	}
+	if len(s.m) >= 64 { // bound memory under a flood of sources
+		s.expire(sp.LastHeard)
+		if len(s.m) >= 64 {
+			return
+		}
+	}
+	s.m[sp.Src] = sp
+}
+
+func (s *speakers) expire(now time.Time) {
+	for k, v := range s.m {
+		if now.Sub(v.LastHeard) > speakerWindow {
+			delete(s.m, k)
+		}
+	}
+}
+
+func (s *speakers) list(now time.Time) []Speaker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire(now)
+	out := make([]Speaker, 0, len(s.m))
+	for _, v := range s.m {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Src.Less(out[j].Src) })
+	return out
+}
