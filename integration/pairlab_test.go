@@ -64,8 +64,8 @@ type instanceConf struct {
 	Version  int
 	Interval string
 	Preempt  bool
-	Extra    string       // more TOML lines for the instance
-	VIPs     []string     // default 192.0.2.100 and .101 (when Extra sets no vips)
+	Extra    string   // more TOML lines for the instance
+	VIPs     []string // default 192.0.2.100 and .101 (when Extra sets no vips)
 }
 
 func (c instanceConf) toml() string {
