@@ -76,6 +76,7 @@ const (
 	EvTimer                     // the deadline NextDeadline returned has passed
 	EvStepDown                  // the operator asks a master to hand over (make-before-break)
 	EvResume                    // the operator lifts the preemption hold of a step-down
+	EvVanish                    // a drill simulates this router's loss: silent stop, no priority 0
 )
 
 // Event is one input to the state machine.
@@ -136,6 +137,7 @@ const (
 	ReasonShutdown      = "shutdown"               // the instance stops
 	ReasonStepDown      = "step-down"              // handed over on request; the new master was heard
 	ReasonStepDownBound = "step-down-timeout"      // handed over on request; nobody was heard in time
+	ReasonVanish        = "drill-loss"             // a drill simulated our loss
 )
 
 // NewMachine returns a machine in Initialize.
@@ -184,9 +186,15 @@ func (m Machine) NextDeadline() time.Time {
 // Step applies one event at time now and returns the new machine and the
 // actions to perform, in order. It is pure.
 func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
-	if ev.Kind == EvResume {
+	switch ev.Kind {
+	case EvResume:
 		m.Hold = false
 		return m, nil
+	case EvVanish:
+		if m.State == Initialize {
+			return m, nil
+		}
+		return vanish(m)
 	}
 	switch m.State {
 	case Initialize:
@@ -396,4 +404,21 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return becomeBackup(m, now, ReasonStepDownBound, netip.Addr{}, m.AdvertInterval)
 	}
 	return m, nil
+}
+
+// vanish stops the router as a crash would: no priority-0 advert, so the
+// others take over only when their Master_Down_Timer runs out.
+func vanish(m Machine) (Machine, []Action) {
+	m, acts := shutdown(m)
+	out := acts[:0]
+	for _, a := range acts {
+		switch {
+		case a.Kind == ActSendAdvert:
+			continue
+		case a.Kind == ActTransition:
+			a.Reason = ReasonVanish
+		}
+		out = append(out, a)
+	}
+	return m, out
 }

@@ -268,6 +268,13 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
 			acts: "", deadline: mdAt.Add(down100)},
+		{name: "master/vanish: VIPs removed, no advert", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvVanish}, now: mdAt, state: Initialize,
+			acts: "stop-announce remove-vips MASTER->INIT(drill-loss)"},
+		{name: "backup/vanish", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvVanish}, now: t0, state: Initialize, acts: "BACKUP->INIT(drill-loss)"},
+		{name: "init/vanish ignored", setup: func() Machine { return NewMachine(p100) },
+			ev: Event{Kind: EvVanish}, now: t0, state: Initialize, acts: ""},
 		{name: "master/startup ignored", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvStartup}, now: mdAt, state: Master, master: addrA, acts: "", deadline: mdAt.Add(time.Second)},
 	}

@@ -45,7 +45,7 @@ type Instance struct {
 
 	Counters Counters
 	state    atomic.Uint32 // State, for readers outside the loop
-	ctl      chan EventKind
+	ctl      chan ctlMsg
 	speakers speakers
 
 	mu       sync.Mutex // guards the snapshot below, written by the loop
@@ -72,7 +72,7 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 		deps: d,
 		log:  d.Log.With("instance", cfg.Name, "vrid", cfg.VRID, "interface", cfg.Interface),
 		in:   make(chan received, inboxSize),
-		ctl:  make(chan EventKind, 4),
+		ctl:  make(chan ctlMsg, 4),
 	}
 	i.expect = Expect{
 		Version:        uint8(cfg.Version),
@@ -163,8 +163,11 @@ func (i *Instance) Run(ctx context.Context) {
 				"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
 				"drops", i.Counters.Drops())
 			return
-		case k := <-i.ctl:
-			m = i.step(ctx, m, Event{Kind: k})
+		case c := <-i.ctl:
+			m = i.step(ctx, m, Event{Kind: c.kind})
+			if c.kind == EvVanish {
+				m = i.silence(ctx, m, c.dur)
+			}
 		case r := <-i.in:
 			err := i.accepts(r.pkt, r.info)
 			i.hear(r, err)

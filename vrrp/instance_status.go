@@ -1,15 +1,44 @@
 package vrrp
 
 import (
+	"context"
 	"time"
 )
 
+// ctlMsg is an operator's request to the instance's loop.
+type ctlMsg struct {
+	kind EventKind
+	dur  time.Duration
+}
+
 // StepDown asks a master to hand over make-before-break and then hold
 // preemption until Resume. It returns at once; a non-master ignores it.
-func (i *Instance) StepDown() { i.ctl <- EvStepDown }
+func (i *Instance) StepDown() { i.ctl <- ctlMsg{kind: EvStepDown} }
 
 // Resume lifts the preemption hold of a step-down.
-func (i *Instance) Resume() { i.ctl <- EvResume }
+func (i *Instance) Resume() { i.ctl <- ctlMsg{kind: EvResume} }
+
+// Vanish simulates the loss of this router for a drill: it stops as a crash
+// would (VIPs removed, no priority-0 advert), stays silent and deaf for d,
+// then starts again.
+func (i *Instance) Vanish(d time.Duration) { i.ctl <- ctlMsg{kind: EvVanish, dur: d} }
+
+// silence keeps a vanished instance quiet for d (or until ctx ends), then
+// starts it again.
+func (i *Instance) silence(ctx context.Context, m Machine, d time.Duration) Machine {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return m
+		case <-i.in: // deaf: a lost router hears nothing
+		case <-i.ctl:
+		case <-t.C:
+			return i.step(ctx, m, Event{Kind: EvStartup})
+		}
+	}
+}
 
 // transition logs a state change and publishes it.
 func (i *Instance) transition(a Action, m Machine, now time.Time) {

@@ -19,6 +19,7 @@ var commands = []command{
 	{"status", "show the running daemon's instances (--json, --watch)", statusCmd},
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down")},
 	{"resume", "lift the preemption hold of a step-down", stepDownCmd("resume")},
+	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},
 	{"garp", "send gratuitous ARP for addresses, like arping -U -c N", garpCmd},
 	{"demo", "run a self-contained failover demo in network namespaces (root)", demoCmd},
 	{"version", "print the version", versionCmd},

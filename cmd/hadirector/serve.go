@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/vrrp"
@@ -45,6 +46,15 @@ func controlHandler(d *vrrp.Daemon) control.Handler {
 				return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
 			}
 			return send(map[string]int{"stepping_down": n})
+		case "vanish":
+			d, err := time.ParseDuration(req.Duration)
+			if err != nil || d <= 0 || d > time.Hour {
+				return fmt.Errorf("vanish: bad duration %q", req.Duration)
+			}
+			for _, i := range insts {
+				i.Vanish(d)
+			}
+			return send(map[string]string{"vanished_for": d.String()})
 		case "resume":
 			for _, i := range insts {
 				i.Resume()

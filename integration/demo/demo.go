@@ -52,6 +52,7 @@ func Run(ctx context.Context, self string, w io.Writer) (err error) {
 		l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
 		l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
 		l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
+		l.AddHost(lab.Host{Name: "client", Switch: "sw", MAC: "02:00:00:00:00:50", Addrs: []string{"192.0.2.50/24"}}),
 	}
 	if err := errors.Join(steps...); err != nil {
 		return err
@@ -106,6 +107,30 @@ func Run(ctx context.Context, self string, w io.Writer) (err error) {
 		return err
 	}
 	fmt.Fprintf(w, "  link restored: dA preempted back after %v; gateway on dA's MAC\n", since(t2))
+
+	// Drills, as an operator runs them on the master: a simulated loss, then
+	// a planned make-before-break switchover; the client pings the VIP.
+	for _, args := range [][]string{{}, {"--planned"}} {
+		ma := a.Mark()
+		var out strings.Builder
+		cmd := append([]string{self, "drill", "-s", filepath.Join(dir, "dA.toml.sock"),
+			"--ping-netns", "/run/netns/" + l.NS("client")}, args...)
+		fmt.Fprintf(w, "\n$ hadirector drill %s(on dA, pinging from the client)\n", strings.Join(append(args, ""), " "))
+		d, err := l.Start("dA", &out, cmd...)
+		if err != nil {
+			return err
+		}
+		code, err := d.Wait(ctx)
+		fmt.Fprint(w, out.String())
+		if err != nil || code != 0 {
+			return report(fmt.Errorf("drill exited %d: %v", code, err), a, b, d)
+		}
+		// The drill ends once dA is master again.
+		if _, _, err := a.WaitFor(ma, bound, isState("MASTER")); err != nil {
+			return report(err, a, b)
+		}
+	}
+	fmt.Fprintln(w)
 
 	for _, p := range []*lab.Proc{a, b} {
 		p.Signal(syscall.SIGTERM)

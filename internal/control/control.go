@@ -24,8 +24,9 @@ const DefaultPath = "/run/hadirector/control.sock"
 
 // Request is what a client sends.
 type Request struct {
-	Cmd      string `json:"cmd"`                // status, step-down, resume, watch
+	Cmd      string `json:"cmd"`                // status, step-down, resume, vanish, watch
 	Instance string `json:"instance,omitempty"` // empty: every instance
+	Duration string `json:"duration,omitempty"` // vanish: how long (a Go duration)
 }
 
 // Reply is one line of an answer. Error is set on failure.

@@ -1,0 +1,69 @@
+package drill
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Report is what a drill measured. Durations count from the moment the
+// drill asked the master to step down (planned) or to vanish (unplanned).
+type Report struct {
+	Kind           string        `json:"kind"` // planned or unplanned
+	Instance       string        `json:"instance"`
+	VRID           uint8         `json:"vrid"`
+	Interface      string        `json:"interface"`
+	VIP            string        `json:"vip"`
+	AdvertInterval time.Duration `json:"advert_interval_ns"`
+	OldMaster      string        `json:"old_master"`
+	NewMaster      string        `json:"new_master"`
+	NewPriority    uint8         `json:"new_master_priority"`
+	Takeover       time.Duration `json:"takeover_ns"`        // first advert of the new master
+	FirstGARP      time.Duration `json:"first_garp_ns"`      // first GARP from the new master
+	GARPs          int           `json:"garps"`              // GARPs from the new master while watched
+	Watched        time.Duration `json:"watched_ns"`         // how long the wire was watched
+	PingSent       int           `json:"ping_sent"`          // echoes sent at PingInterval
+	PingReplies    int           `json:"ping_replies"`       // echo replies
+	PingInterval   time.Duration `json:"ping_interval_ns"`   // 10 ms
+	LongestGap     time.Duration `json:"longest_gap_ns"`     // longest time between two replies
+	Bound          time.Duration `json:"rfc_bound_ns"`       // what RFC 5798 allows for this kind
+	BoundName      string        `json:"rfc_bound_name"`     // Skew_Time or Master_Down_Interval
+	Restored       time.Duration `json:"restored_ns"`        // old master back, when it preempts
+	RestoredNote   string        `json:"restored_note"`      // how the pair was left
+	Problems       []string      `json:"problems,omitempty"` // what did not happen as it should
+}
+
+// WriteJSON writes the report as one JSON object.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// WriteText writes the report for a person.
+func (r Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "hadirector drill (%s) of %s, VRID %d on %s, VIP %s, adverts every %v\n",
+		r.Kind, r.Instance, r.VRID, r.Interface, r.VIP, r.AdvertInterval)
+	fmt.Fprintf(w, "  master before:          %s\n", r.OldMaster)
+	fmt.Fprintf(w, "  master after:           %s (priority %d)\n", dash(r.NewMaster), r.NewPriority)
+	fmt.Fprintf(w, "  new master's 1st advert: %s after the drill began (RFC bound, %s: %s)\n", ms(r.Takeover), r.BoundName, ms(r.Bound))
+	fmt.Fprintf(w, "  new master's 1st GARP:  %s; %d GARPs in %s watched\n", ms(r.FirstGARP), r.GARPs, ms(r.Watched))
+	fmt.Fprintf(w, "  VIP unreachable:        longest gap between ping replies %s (ping every %s: %d sent, %d answered)\n",
+		ms(r.LongestGap), ms(r.PingInterval), r.PingSent, r.PingReplies)
+	if r.RestoredNote != "" {
+		fmt.Fprintf(w, "  afterwards:             %s\n", r.RestoredNote)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  PROBLEM: %s\n", p)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
