@@ -1,0 +1,40 @@
+package conf
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	f.Add(base)
+	if b, err := os.ReadFile("../examples/hadirector.toml"); err == nil {
+		f.Add(string(b))
+	}
+	f.Add(base + "[instance.garp]\ncount = 3\nrefresh = \"2s\"\n")
+	f.Add("[[instance]]\nvips = [\n \"192.0.2.1\", # c\n]\n[instance.garp]\n")
+	f.Add("x = 'a#b' # c\n[[a.b]]\n[a.b.c]\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := Parse("f.toml", []byte(text))
+		if err != nil {
+			if c != nil {
+				t.Fatal("Config returned with an error")
+			}
+			if !strings.HasPrefix(err.Error(), "f.toml:") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(c.Instances) == 0 {
+			t.Fatal("valid config without instances")
+		}
+		for _, in := range c.Instances {
+			if in.VRID == 0 || in.Priority == 0 || len(in.VIPs) == 0 || in.Name == "" || in.Interface == "" {
+				t.Fatalf("invalid instance accepted: %+v", in)
+			}
+			if in.Version != 2 && in.Version != 3 || in.AdvertInterval <= 0 {
+				t.Fatalf("bad version/interval accepted: %+v", in)
+			}
+		}
+	})
+}

@@ -1,0 +1,111 @@
+package conf
+
+import (
+	"fmt"
+	"strings"
+)
+
+// keyLines maps dotted key paths (instance[0].garp.count) to the line that
+// sets them. BurntSushi/toml reports no positions for keys, so the text is
+// scanned: table headers and "key =" assignments, with array-of-tables
+// headers counted. Multi-line values belong to the line where they start.
+type keyLines map[string]int
+
+func scanLines(text string) keyLines {
+	kl := keyLines{}
+	counts := map[string]int{} // array-of-tables name -> elements seen
+	prefix := ""
+	depth := 0 // open brackets of a multi-line array
+	for n, line := range strings.Split(text, "\n") {
+		l := strings.TrimSpace(stripComment(line))
+		if depth > 0 {
+			depth += strings.Count(l, "[") - strings.Count(l, "]")
+			continue
+		}
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "[["):
+			name := strings.TrimSpace(strings.Trim(l, "[]"))
+			i := counts[name]
+			counts[name]++
+			prefix = fmt.Sprintf("%s[%d]", name, i)
+			kl.set(prefix, n+1)
+		case strings.HasPrefix(l, "["):
+			name := strings.TrimSpace(strings.Trim(l, "[]"))
+			prefix = resolve(name, counts)
+			kl.set(prefix, n+1)
+		default:
+			k, v, ok := strings.Cut(l, "=")
+			if !ok {
+				continue
+			}
+			key := strings.Trim(strings.TrimSpace(k), `"'`)
+			full := key
+			if prefix != "" {
+				full = prefix + "." + key
+			}
+			kl.set(full, n+1)
+			v = strings.TrimSpace(v)
+			depth = strings.Count(v, "[") - strings.Count(v, "]")
+			if depth < 0 {
+				depth = 0
+			}
+		}
+	}
+	return kl
+}
+
+// resolve turns a sub-table header such as instance.garp into the path of
+// the latest element of its array parent: instance[2].garp.
+func resolve(name string, counts map[string]int) string {
+	parts := strings.Split(name, ".")
+	for i := len(parts) - 1; i > 0; i-- {
+		parent := strings.Join(parts[:i], ".")
+		if c := counts[parent]; c > 0 {
+			return fmt.Sprintf("%s[%d].%s", parent, c-1, strings.Join(parts[i:], "."))
+		}
+	}
+	return name
+}
+
+func (kl keyLines) set(k string, line int) {
+	if _, ok := kl[k]; !ok {
+		kl[k] = line
+	}
+}
+
+// line finds the line of key, else of its nearest enclosing table, else 0.
+func (kl keyLines) line(key string) int {
+	for k := key; k != ""; {
+		if n, ok := kl[k]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+// stripComment drops a # comment that is not inside a string.
+func stripComment(s string) string {
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#':
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,206 @@
+package conf
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Defaults of optional keys.
+const (
+	DefaultVersion        = 3
+	DefaultAdvertInterval = time.Second
+	DefaultGARPCount      = 5
+	DefaultGARPRepeat     = 5 * time.Second
+)
+
+// build checks every value of raw and converts it; problems go to e.
+func build(file string, raw rawFile, e *errs) *Config {
+	c := &Config{File: file, Global: Global{LogLevel: "info"}}
+	if v := raw.Global.LogLevel; v != nil {
+		switch *v {
+		case "debug", "info", "warn", "error":
+			c.Global.LogLevel = *v
+		default:
+			e.add("global.log_level", "%q is not one of debug, info, warn, error", *v)
+		}
+	}
+	if len(raw.Instance) == 0 {
+		e.add("instance", "no [[instance]]: nothing to do")
+	}
+	names := map[string]string{}
+	vrids := map[string]string{}
+	vips := map[string]string{}
+	for n, ri := range raw.Instance {
+		p := fmt.Sprintf("instance[%d]", n)
+		in := buildInstance(p, ri, e)
+		if in.Name != "" {
+			if other, dup := names[in.Name]; dup {
+				e.add(p+".name", "%q is also the name of %s", in.Name, other)
+			}
+			names[in.Name] = p
+		}
+		if in.Interface != "" && in.VRID != 0 {
+			k := fmt.Sprintf("%s/%d/v%d", in.Interface, in.VRID, in.Version)
+			if other, dup := vrids[k]; dup {
+				e.add(p+".vrid", "VRID %d (v%d) on %s is also used by %s", in.VRID, in.Version, in.Interface, other)
+			}
+			vrids[k] = p
+		}
+		for i, v := range in.VIPs {
+			k := in.Interface + "/" + v.String()
+			if other, dup := vips[k]; dup && other != p {
+				e.add(fmt.Sprintf("%s.vips", p), "VIP %d (%s) on %s is also held by %s", i+1, v, in.Interface, other)
+			}
+			vips[k] = p
+		}
+		c.Instances = append(c.Instances, in)
+	}
+	return c
+}
+
+func buildInstance(p string, ri rawInstance, e *errs) Instance {
+	in := Instance{Version: DefaultVersion, AdvertInterval: DefaultAdvertInterval, Preempt: true,
+		GARP: GARP{Count: DefaultGARPCount, RepeatDelay: DefaultGARPRepeat}}
+	if ri.Name == nil || *ri.Name == "" {
+		e.add(p+".name", "required")
+	} else {
+		in.Name = *ri.Name
+	}
+	if ri.Interface == nil || *ri.Interface == "" {
+		e.add(p+".interface", "required")
+	} else if len(*ri.Interface) > 15 {
+		e.add(p+".interface", "%q is longer than an interface name can be (15)", *ri.Interface)
+	} else {
+		in.Interface = *ri.Interface
+	}
+	in.VRID = uint8(intIn(e, p+".vrid", ri.VRID, 1, 255, true, 0))
+	in.Priority = uint8(intIn(e, p+".priority", ri.Priority, 1, 255, true, 0))
+	in.Version = int(intIn(e, p+".version", ri.Version, 2, 3, false, DefaultVersion))
+	in.AdvertInterval = duration(e, p+".advert_interval", ri.AdvertInterval, DefaultAdvertInterval)
+	switch iv := in.AdvertInterval; {
+	case in.Version == 2 && (iv < time.Second || iv > 255*time.Second || iv%time.Second != 0):
+		e.add(p+".advert_interval", "%v: VRRPv2 needs whole seconds from 1s to 255s", iv)
+	case in.Version == 3 && (iv < 10*time.Millisecond || iv > 40950*time.Millisecond || iv%(10*time.Millisecond) != 0):
+		e.add(p+".advert_interval", "%v: VRRPv3 needs 10ms to 40.95s in steps of 10ms", iv)
+	}
+	if len(ri.VIPs) == 0 {
+		e.add(p+".vips", "at least one VIP is required")
+	}
+	if len(ri.VIPs) > 255 {
+		e.add(p+".vips", "%d VIPs: an advert carries at most 255", len(ri.VIPs))
+	}
+	seen := map[netip.Addr]bool{}
+	for i, s := range ri.VIPs {
+		a, ok := unicast4(e, fmt.Sprintf("%s.vips", p), i, s)
+		if !ok {
+			continue
+		}
+		if seen[a] {
+			e.add(p+".vips", "%s is listed twice", a)
+			continue
+		}
+		seen[a] = true
+		in.VIPs = append(in.VIPs, a)
+	}
+	if ri.Preempt != nil {
+		in.Preempt = *ri.Preempt
+	}
+	in.PreemptDelay = duration(e, p+".preempt_delay", ri.PreemptDelay, 0)
+	if in.PreemptDelay > time.Hour {
+		e.add(p+".preempt_delay", "%v is more than 1h", in.PreemptDelay)
+	}
+	peers := map[netip.Addr]bool{}
+	for i, s := range ri.UnicastPeers {
+		a, ok := unicast4(e, p+".unicast_peers", i, s)
+		if !ok {
+			continue
+		}
+		switch {
+		case peers[a]:
+			e.add(p+".unicast_peers", "%s is listed twice", a)
+		case seen[a]:
+			e.add(p+".unicast_peers", "%s is one of the instance's VIPs", a)
+		default:
+			peers[a] = true
+			in.UnicastPeers = append(in.UnicastPeers, a)
+		}
+	}
+	if ri.UnicastSrc != nil {
+		if len(ri.UnicastPeers) == 0 {
+			e.add(p+".unicast_src", "only meaningful with unicast_peers")
+		} else if a, ok := unicast4(e, p+".unicast_src", -1, *ri.UnicastSrc); ok {
+			in.UnicastSrc = a
+		}
+	}
+	if ri.Password != nil {
+		switch pw := *ri.Password; {
+		case in.Version != 2:
+			e.add(p+".password", "authentication exists only in VRRPv2 (version = 2)")
+		case len(pw) == 0 || len(pw) > 8:
+			e.add(p+".password", "must be 1 to 8 bytes, is %d", len(pw))
+		default:
+			in.Password = pw
+		}
+	}
+	g := ri.GARP
+	in.GARP.Count = int(intIn(e, p+".garp.count", g.Count, 0, 100, false, DefaultGARPCount))
+	in.GARP.Spacing = duration(e, p+".garp.spacing", g.Spacing, 0)
+	if in.GARP.Spacing > 10*time.Second {
+		e.add(p+".garp.spacing", "%v is more than 10s", in.GARP.Spacing)
+	}
+	in.GARP.RepeatDelay = duration(e, p+".garp.repeat_delay", g.RepeatDelay, DefaultGARPRepeat)
+	in.GARP.Refresh = duration(e, p+".garp.refresh", g.Refresh, 0)
+	if r := in.GARP.Refresh; r != 0 && r < time.Second {
+		e.add(p+".garp.refresh", "%v: a refresh must be 0 (off) or at least 1s", r)
+	}
+	return in
+}
+
+func intIn(e *errs, key string, v *int64, lo, hi int64, required bool, def int64) int64 {
+	if v == nil {
+		if required {
+			e.add(key, "required")
+		}
+		return def
+	}
+	if *v < lo || *v > hi {
+		e.add(key, "%d is out of range %d..%d", *v, lo, hi)
+		return def
+	}
+	return *v
+}
+
+func duration(e *errs, key string, v *string, def time.Duration) time.Duration {
+	if v == nil {
+		return def
+	}
+	d, err := time.ParseDuration(*v)
+	if err != nil {
+		e.add(key, "%q is not a duration such as \"1s\" or \"100ms\"", *v)
+		return def
+	}
+	if d < 0 {
+		e.add(key, "%v is negative", d)
+		return def
+	}
+	return d
+}
+
+// unicast4 parses one IPv4 unicast address; i is its index in a list, or -1.
+func unicast4(e *errs, key string, i int, s string) (netip.Addr, bool) {
+	where := ""
+	if i >= 0 {
+		where = fmt.Sprintf("entry %d: ", i+1)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		e.add(key, "%s%q is not an IPv4 address", where, s)
+		return netip.Addr{}, false
+	}
+	if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		e.add(key, "%s%s is not a unicast address", where, a)
+		return netip.Addr{}, false
+	}
+	return a, true
+}
