@@ -14,6 +14,9 @@ import (
 type impl interface {
 	name() string
 	start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error)
+	// stepDown asks host's director for a planned handover; ok is false
+	// when the implementation has none (keepalived).
+	stepDown(l *lab.Lab, dir, host string) (ok bool, err error)
 }
 
 type hadirector struct {
@@ -41,6 +44,12 @@ vips = ["%s"]
 	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
 }
 
+func (h hadirector) stepDown(l *lab.Lab, dir, host string) (bool, error) {
+	sock := filepath.Join(dir, host+".toml.sock")
+	_, err := l.Exec(host, h.bin, "step-down", "-s", sock)
+	return true, err
+}
+
 type keepalived struct {
 	version  int
 	interval string // seconds
@@ -54,6 +63,8 @@ func (k keepalived) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc
 		AdvertInt: k.interval, VIPs: []string{vip},
 	})
 }
+
+func (k keepalived) stepDown(*lab.Lab, string, string) (bool, error) { return false, nil }
 
 // seconds renders a Go duration string as keepalived's advert_int.
 func seconds(d string) string {

@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -206,6 +207,18 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	if err := failover("preempt back", "dA", macA, func() error { _, err := im.start(l, dir, "dA", 150); return err }); err != nil {
 		return nil, err
 	}
+	// A planned switchover (hadirector step-down: make-before-break).
+	var stepped bool
+	if err := failover("planned step-down", "dB", macB, func() error {
+		ok, err := im.stepDown(l, dir, "dA")
+		stepped = ok
+		if !ok && err == nil {
+			return errNoStepDown
+		}
+		return err
+	}); err != nil && !(errors.Is(err, errNoStepDown) && !stepped) {
+		return nil, err
+	}
 	// Wire figures and ping gaps need the capture flushed: stop tcpdump.
 	tcpdump.Signal(syscall.SIGTERM)
 	tcpdump.Wait(context.Background())
@@ -230,6 +243,8 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	}
 	return out, nil
 }
+
+var errNoStepDown = errors.New("no planned step-down")
 
 func printTable(all []sample) {
 	type key struct{ row, interval, impl string }
