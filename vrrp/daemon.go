@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/garp"
@@ -21,6 +22,7 @@ type link struct {
 	vips      *LinkVIPs
 	byVRID    map[uint8][]*Instance
 	Counters  Counters // drops that no instance can be charged with
+	drops     dropLog
 	log       *slog.Logger
 	instances []*Instance
 }
@@ -135,16 +137,16 @@ func (l *link) read() {
 func (l *link) dispatch(b []byte, info RecvInfo) {
 	p, err := Unmarshal(b, info.Src, info.Dst)
 	if err != nil {
-		var de *DropError
-		if errors.As(err, &de) {
-			l.Counters.Drop(de.Reason)
+		if r, ok := DropReason(err); ok {
+			l.Counters.Drop(r)
+			l.drops.log(l.log, r, info.Src, err, time.Now())
 		}
-		l.log.Debug("advert dropped", "src", info.Src, "err", err)
 		return
 	}
 	cands := l.byVRID[p.VRID]
 	if len(cands) == 0 {
 		l.Counters.Drop(ReasonVRID)
+		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())
 		return
 	}
 	inst := cands[0]

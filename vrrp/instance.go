@@ -47,6 +47,7 @@ type Instance struct {
 	state    atomic.Uint32 // State, for readers outside the loop
 	ctl      chan ctlMsg
 	speakers speakers
+	drops    dropLog
 
 	mu       sync.Mutex // guards the snapshot below, written by the loop
 	last     *Transition
@@ -172,7 +173,7 @@ func (i *Instance) Run(ctx context.Context) {
 			err := i.accepts(r.pkt, r.info)
 			i.hear(r, err)
 			if err != nil {
-				i.drop(err)
+				i.drop(err, r.info.Src)
 				continue
 			}
 			i.Counters.AdvertsIn.Add(1)
@@ -184,11 +185,15 @@ func (i *Instance) Run(ctx context.Context) {
 	}
 }
 
-func (i *Instance) drop(err error) {
-	if de, ok := err.(*DropError); ok {
-		i.Counters.Drop(de.Reason)
+func (i *Instance) drop(err error, src netip.Addr) {
+	r, ok := DropReason(err)
+	if !ok {
+		return
 	}
-	i.log.Debug("advert dropped", "err", err)
+	i.Counters.Drop(r)
+	if r != ReasonOwn { // our own adverts loop back all the time
+		i.drops.log(i.log, r, src, err, time.Now())
+	}
 }
 
 // step runs the state machine on one event and performs its actions in order.

@@ -1,0 +1,36 @@
+package vrrp
+
+import (
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// dropLogEvery is how often one drop reason may be logged; a flood of bad
+// packets costs a counter increment each, and one log line per period.
+const dropLogEvery = 10 * time.Second
+
+// dropLog logs dropped packets at most once per reason per dropLogEvery,
+// saying how many of that reason went unlogged since.
+type dropLog struct {
+	mu         sync.Mutex
+	last       map[Reason]time.Time
+	suppressed map[Reason]uint64
+}
+
+func (d *dropLog) log(log *slog.Logger, r Reason, src netip.Addr, err error, now time.Time) {
+	d.mu.Lock()
+	if d.last == nil {
+		d.last, d.suppressed = map[Reason]time.Time{}, map[Reason]uint64{}
+	}
+	if t, ok := d.last[r]; ok && now.Sub(t) < dropLogEvery {
+		d.suppressed[r]++
+		d.mu.Unlock()
+		return
+	}
+	n := d.suppressed[r]
+	d.last[r], d.suppressed[r] = now, 0
+	d.mu.Unlock()
+	log.Warn("packet dropped", "reason", r.String(), "src", src.String(), "err", err, "unlogged_since_last", n)
+}
