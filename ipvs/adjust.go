@@ -1,0 +1,34 @@
+package ipvs
+
+import "net/netip"
+
+// Adjust returns the services the kernel should hold given which real
+// servers are up: a real server that is down gets weight 0 if its service is
+// Quiescent (connections in progress continue) and is left out otherwise;
+// while no real server of a service is up, its Sorry server, if any, is added.
+// services should be normalized, so that real server addresses are those up
+// is asked about. The input is not modified. Adjust does no I/O.
+func Adjust(services []Service, up func(ServiceKey, netip.AddrPort) bool) []Service {
+	out := make([]Service, len(services))
+	for i, s := range services {
+		reals := make([]Real, 0, len(s.Reals)+1)
+		anyUp := false
+		for _, r := range s.Reals {
+			switch {
+			case up(s.Key, r.Addr):
+				anyUp = true
+			case s.Quiescent:
+				r.Weight = 0
+			default:
+				continue
+			}
+			reals = append(reals, r)
+		}
+		if !anyUp && s.Sorry.Addr.IsValid() {
+			reals = append(reals, s.Sorry)
+		}
+		s.Reals = reals
+		out[i] = s
+	}
+	return out
+}

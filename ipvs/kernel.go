@@ -1,0 +1,26 @@
+package ipvs
+
+import (
+	"github.com/moby/ipvs"
+)
+
+// Kernel is the seam where the kernel starts: exactly the github.com/moby/ipvs
+// Handle operations this package uses. *ipvs.Handle satisfies it; Netlink
+// wraps one for real use, MemKernel is the in-memory double for tests.
+//
+// Flush is deliberately absent: the director never clears the table, since
+// services it does not own must survive.
+type Kernel interface {
+	GetServices() ([]*ipvs.Service, error)
+	NewService(*ipvs.Service) error
+	UpdateService(*ipvs.Service) error
+	DelService(*ipvs.Service) error
+	GetDestinations(*ipvs.Service) ([]*ipvs.Destination, error)
+	NewDestination(*ipvs.Service, *ipvs.Destination) error
+	UpdateDestination(*ipvs.Service, *ipvs.Destination) error
+	DelDestination(*ipvs.Service, *ipvs.Destination) error
+	GetConfig() (*ipvs.Config, error)
+	SetConfig(*ipvs.Config) error
+}
+
+var _ Kernel = (*ipvs.Handle)(nil)

@@ -1,0 +1,114 @@
+package ipvs
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/moby/ipvs"
+)
+
+// Netlink is the real Kernel: a moby/ipvs handle on one network namespace,
+// serialised, since a handle's socket carries one request at a time. Its
+// errors are the kernel's (syscall.Errno); List, Reconcile and the other
+// functions of this package say which service or real server failed.
+type Netlink struct {
+	mu sync.Mutex
+	h  *ipvs.Handle
+}
+
+var _ Kernel = (*Netlink)(nil)
+
+// OpenNetlink opens the IPVS table of the network namespace at netnsPath
+// (such as /var/run/netns/NAME), or of the caller's namespace if it is "".
+// It fails if the kernel has no IPVS. moby/ipvs runs modprobe ip_vs and looks
+// the IPVS netlink family up once per process, so IPVS must be available
+// before the first OpenNetlink.
+func OpenNetlink(netnsPath string) (*Netlink, error) {
+	h, err := ipvs.New(netnsPath)
+	if err != nil {
+		return nil, fmt.Errorf("ipvs: open netlink (netns %q): %w", netnsPath, err)
+	}
+	if _, err := h.GetConfig(); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("ipvs: kernel IPVS not available (is ip_vs loaded?): %w", err)
+	}
+	return &Netlink{h: h}, nil
+}
+
+// Close releases the handle.
+func (n *Netlink) Close() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.h.Close()
+	return nil
+}
+
+// GetServices lists every service.
+func (n *Netlink) GetServices() ([]*ipvs.Service, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.GetServices()
+}
+
+// NewService adds a service.
+func (n *Netlink) NewService(s *ipvs.Service) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.NewService(s)
+}
+
+// UpdateService changes a service's options.
+func (n *Netlink) UpdateService(s *ipvs.Service) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.UpdateService(s)
+}
+
+// DelService deletes a service and its real servers.
+func (n *Netlink) DelService(s *ipvs.Service) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.DelService(s)
+}
+
+// GetDestinations lists the real servers of a service.
+func (n *Netlink) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.GetDestinations(s)
+}
+
+// NewDestination adds a real server to a service.
+func (n *Netlink) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.NewDestination(s, d)
+}
+
+// UpdateDestination changes a real server's weight and forwarding method.
+func (n *Netlink) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.UpdateDestination(s, d)
+}
+
+// DelDestination removes a real server from a service.
+func (n *Netlink) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.DelDestination(s, d)
+}
+
+// GetConfig returns the connection timeouts.
+func (n *Netlink) GetConfig() (*ipvs.Config, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.GetConfig()
+}
+
+// SetConfig sets the connection timeouts; zero leaves one unchanged.
+func (n *Netlink) SetConfig(c *ipvs.Config) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.h.SetConfig(c)
+}

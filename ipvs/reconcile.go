@@ -1,0 +1,156 @@
+package ipvs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+)
+
+// Result is what a reconciliation did.
+type Result struct {
+	Ops     []Op // the plan, in the order applied
+	Applied int  // operations that succeeded
+	Failed  []Op // operations that failed or were skipped because an earlier one failed
+}
+
+// Count returns how many planned operations are of kind k.
+func (r Result) Count(k OpKind) int {
+	n := 0
+	for _, o := range r.Ops {
+		if o.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// Reconcile makes the kernel's table match desired with the fewest netlink
+// requests (see Diff). It never flushes: a service that is not desired is
+// deleted only if owned reports it as owned; services of others are never
+// touched. It applies nothing if desired is invalid (see Normalize). Once
+// the table is read, every operation is tried; failures are joined in the
+// error, and the real servers of a service that could not be added are skipped.
+func Reconcile(k Kernel, desired []Service, owned func(ServiceKey) bool) (Result, error) {
+	want, err := Normalize(desired)
+	if err != nil {
+		return Result{}, err
+	}
+	keys := make(map[ServiceKey]bool, len(want))
+	for _, s := range want {
+		keys[s.Key] = true
+	}
+	actual, err := readTable(k, keys)
+	if err != nil {
+		return Result{}, err
+	}
+	return apply(k, Diff(want, actual, owned))
+}
+
+func apply(k Kernel, ops []Op) (Result, error) {
+	res := Result{Ops: ops}
+	var errs []error
+	notAdded := make(map[ServiceKey]bool)
+	for _, op := range ops {
+		if notAdded[op.Service.Key] {
+			res.Failed = append(res.Failed, op)
+			continue
+		}
+		if err := do(k, op); err != nil {
+			errs = append(errs, fmt.Errorf("ipvs: %v: %w", op, err))
+			res.Failed = append(res.Failed, op)
+			if op.Kind == AddService {
+				notAdded[op.Service.Key] = true
+			}
+			continue
+		}
+		res.Applied++
+	}
+	return res, errors.Join(errs...)
+}
+
+func do(k Kernel, op Op) error {
+	s := toMoby(op.Service)
+	switch op.Kind {
+	case AddService:
+		return k.NewService(s)
+	case UpdateService:
+		return k.UpdateService(s)
+	case DelService:
+		return k.DelService(s)
+	case AddReal:
+		return k.NewDestination(s, destToMoby(op.Real, is6(s)))
+	case UpdateReal:
+		return k.UpdateDestination(s, destToMoby(op.Real, is6(s)))
+	case DelReal:
+		return k.DelDestination(s, destToMoby(op.Real, is6(s)))
+	}
+	return fmt.Errorf("unknown operation %v", op.Kind)
+}
+
+// Reconciler reconciles the kernel's table with successive desired states,
+// remembering which services it owns: those desired now, and those desired
+// before whose deletion has not yet succeeded. A service it never desired,
+// such as one added with ipvsadm, is never changed or deleted; a service that
+// leaves the desired set is deleted. Reconcile(nil) removes everything it owns.
+//
+// Ownership lives in memory: services dropped from the configuration while
+// the process was not running are not deleted by the next process.
+type Reconciler struct {
+	mu    sync.Mutex
+	k     Kernel
+	owned map[ServiceKey]bool
+	log   *slog.Logger
+}
+
+// NewReconciler returns a Reconciler of k that owns nothing yet. log may be nil.
+func NewReconciler(k Kernel, log *slog.Logger) *Reconciler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Reconciler{k: k, owned: make(map[ServiceKey]bool), log: log}
+}
+
+// Reconcile makes the table match desired, as the package's Reconcile does
+// with the services this Reconciler owns.
+func (r *Reconciler) Reconcile(desired []Service) (Result, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res, err := Reconcile(r.k, desired, func(k ServiceKey) bool { return r.owned[k] })
+	if res.Ops == nil && err != nil {
+		return res, err // nothing was read or applied
+	}
+	next := make(map[ServiceKey]bool, len(desired))
+	for _, s := range desired {
+		next[s.Key] = true
+	}
+	for _, op := range res.Failed {
+		if op.Kind == DelService {
+			next[op.Service.Key] = true
+		}
+	}
+	r.owned = next
+	if r.log.Enabled(context.Background(), slog.LevelDebug) {
+		for _, op := range res.Ops {
+			r.log.Debug("ipvs change", "op", op.String())
+		}
+	}
+	if len(res.Ops) > 0 {
+		r.log.Info("ipvs table reconciled", "ops", len(res.Ops), "applied", res.Applied, "failed", len(res.Failed))
+	}
+	return res, err
+}
+
+// Owned returns the keys of the services the Reconciler owns, in order.
+func (r *Reconciler) Owned() []ServiceKey {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	keys := make([]ServiceKey, 0, len(r.owned))
+	for k := range r.owned {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
