@@ -232,7 +232,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		if i+1 < len(marks) {
 			next = marks[i+1].t0
 		}
-		add(mk.row+": longest ping gap", ping.longestGap(mk.t0.Add(-time.Second), next))
+		add(mk.row+": longest ping gap", ping.longestGap(mk.t0, next))
 		src := map[string]string{"dA": "192.0.2.11", "dB": "192.0.2.12"}[mk.to]
 		mac := map[string]string{"dA": macA, "dB": macB}[mk.to]
 		adv, ok1 := firstAfter(frames, mk.t0, func(f wireFrame) bool { return !f.arp && f.srcIP == src && f.priority > 0 })

@@ -90,7 +90,8 @@ func (p *pinger) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// longestGap is the longest time without a reply between from and to.
+// longestGap is the longest time without a reply between from and to,
+// counting an outage that began before from only from from.
 func (p *pinger) longestGap(from, to time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -98,7 +99,8 @@ func (p *pinger) longestGap(from, to time.Time) time.Duration {
 	last := time.Time{}
 	for _, r := range p.replies {
 		if r.Before(from) {
-			last = r
+			// An outage starts after the action at from: count from there.
+			last = from
 			continue
 		}
 		if r.After(to) {
