@@ -179,7 +179,15 @@ func (p *pairLab) vips(host string) []string {
 
 func (p *pairLab) wantVIPs(host string, n int) {
 	p.t.Helper()
-	if got := p.vips(host); len(got) != n {
+	got := p.vips(host)
+	// hadirector logs "vips added/removed" and the tests wait for those;
+	// keepalived changes its addresses just after logging its state, with
+	// no line that always follows, so its host is re-read for a while.
+	for deadline := time.Now().Add(10 * time.Second); p.keepalived[host] && len(got) != n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		got = p.vips(host)
+	}
+	if len(got) != n {
 		p.t.Fatalf("%s holds VIPs %v, want %d of them", host, got, n)
 	}
 }
