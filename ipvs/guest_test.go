@@ -2,6 +2,7 @@ package ipvs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -80,7 +81,11 @@ func ipvsGuestForeign(tb testing.TB) {
 func TestInGuestReconcilerScenario(t *testing.T) {
 	k := ipvsGuestKernel(t)
 	ipvsGuestForeign(t)
-	reconcileScenario(t, k)
+	for _, resync := range []bool{true, false} {
+		t.Run(fmt.Sprintf("resync=%v", resync), func(t *testing.T) {
+			reconcileScenario(t, k, resync)
+		})
+	}
 	if !strings.Contains(ipvsGuestRun(t, "ipvsadm", "-Ln"), "TCP  203.0.113.5:443 rr") {
 		t.Error("the foreign service is gone")
 	}
@@ -235,6 +240,46 @@ func BenchmarkInGuestReconcile(b *testing.B) {
 		b.ReportMetric(float64(writes)/float64(b.N), "writes/op")
 		if writes != b.N {
 			b.Errorf("%d writes in %d runs, want 1 each", writes, b.N)
+		}
+	})
+}
+
+// BenchmarkInGuestIpvsadm is the same work done by ipvsadm in the same guest:
+// ipvsadm -R of the benchTable rules from empty, and one ipvsadm -e.
+func BenchmarkInGuestIpvsadm(b *testing.B) {
+	ipvsGuestKernel(b)
+	const services, reals = 10_000, 10
+	var rules strings.Builder
+	for _, s := range benchTable(services, reals) {
+		fmt.Fprintf(&rules, "-A -t %s -s %s\n", s.Key.Addr, s.Scheduler)
+		for _, r := range s.Reals {
+			fmt.Fprintf(&rules, "-a -t %s -r %s -g -w %d\n", s.Key.Addr, r.Addr, r.Weight)
+		}
+	}
+	restore := func(b *testing.B) {
+		cmd := exec.Command("ipvsadm", "-R")
+		cmd.Stdin = strings.NewReader(rules.String())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("ipvsadm -R: %v: %s", err, out)
+		}
+	}
+	b.Run("RestoreFromEmpty", func(b *testing.B) {
+		for b.Loop() {
+			restore(b)
+			b.StopTimer()
+			ipvsGuestRun(b, "ipvsadm", "-C")
+			b.StartTimer()
+		}
+	})
+	b.Run("OneRealChanged", func(b *testing.B) {
+		restore(b)
+		b.Cleanup(func() { ipvsGuestTry("ipvsadm", "-C") })
+		svc := benchTable(services, reals)[services/2]
+		n := 0
+		for b.Loop() {
+			n++
+			ipvsGuestRun(b, "ipvsadm", "-e", "-t", svc.Key.Addr.String(), "-r", svc.Reals[reals/2].Addr.String(),
+				"-g", "-w", fmt.Sprint(1+n%2))
 		}
 	})
 }

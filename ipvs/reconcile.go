@@ -96,12 +96,22 @@ func do(k Kernel, op Op) error {
 // such as one added with ipvsadm, is never changed or deleted; a service that
 // leaves the desired set is deleted. Reconcile(nil) removes everything it owns.
 //
+// After a reconciliation in which every operation succeeded, the Reconciler
+// knows what the kernel holds of its services, so the next one diffs against
+// that memory instead of listing the table: one changed real server costs one
+// netlink request and no reads, even with 10,000 services. A failure, or
+// Resync, makes the next one read the table again; a daemon resyncs now and
+// then to repair changes made behind its back.
+//
 // Ownership lives in memory: services dropped from the configuration while
 // the process was not running are not deleted by the next process.
 type Reconciler struct {
 	mu    sync.Mutex
 	k     Kernel
 	owned map[ServiceKey]bool
+	// known is the kernel's table of the owned services after the last
+	// reconciliation, when it fully succeeded; nil means read the kernel.
+	known []Service
 	log   *slog.Logger
 }
 
@@ -113,14 +123,40 @@ func NewReconciler(k Kernel, log *slog.Logger) *Reconciler {
 	return &Reconciler{k: k, owned: make(map[ServiceKey]bool), log: log}
 }
 
+// Resync makes the next Reconcile read the kernel's table rather than trust
+// what the Reconciler last programmed.
+func (r *Reconciler) Resync() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.known = nil
+}
+
 // Reconcile makes the table match desired, as the package's Reconcile does
 // with the services this Reconciler owns.
 func (r *Reconciler) Reconcile(desired []Service) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res, err := Reconcile(r.k, desired, func(k ServiceKey) bool { return r.owned[k] })
+	owned := func(k ServiceKey) bool { return r.owned[k] }
+	var res Result
+	var err error
+	if r.known != nil {
+		want, nerr := Normalize(desired)
+		if nerr != nil {
+			return Result{}, nerr
+		}
+		res, err = apply(r.k, Diff(want, r.known, owned))
+	} else {
+		res, err = Reconcile(r.k, desired, owned)
+	}
 	if res.Ops == nil && err != nil {
 		return res, err // nothing was read or applied
+	}
+	r.known = nil
+	if err == nil && len(res.Failed) == 0 {
+		r.known, _ = Normalize(desired) // valid: checked above
+		if r.known == nil {
+			r.known = []Service{}
+		}
 	}
 	next := make(map[ServiceKey]bool, len(desired))
 	for _, s := range desired {

@@ -2,6 +2,7 @@ package ipvs
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -18,7 +19,18 @@ import (
 type countingKernel struct {
 	Kernel
 	writes atomic.Int64
+	reads  atomic.Int64
 }
+
+func (c *countingKernel) GetServices() ([]*ipvs.Service, error) {
+	c.reads.Add(1)
+	return c.Kernel.GetServices()
+}
+func (c *countingKernel) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
+	c.reads.Add(1)
+	return c.Kernel.GetDestinations(s)
+}
+func (c *countingKernel) takeReads() int { return int(c.reads.Swap(0)) }
 
 func (c *countingKernel) NewService(s *ipvs.Service) error {
 	c.writes.Add(1)
@@ -128,9 +140,13 @@ func checkTable(t *testing.T, k Kernel, desired []Service, absent ...ServiceKey)
 // reconcileScenario programs the test table, changes it step by step and
 // checks both the kernel's table and the number of netlink writes; a
 // foreign service, already in the kernel, must come through untouched.
-func reconcileScenario(t *testing.T, k Kernel) {
+// With resync, every step reads the kernel's table first; without, only the
+// first does, and the others diff against what the Reconciler programmed
+// and read nothing.
+func reconcileScenario(t *testing.T, k Kernel, resync bool) {
 	ck := &countingKernel{Kernel: k}
 	r := NewReconciler(ck, nil)
+	first := true
 	foreignBefore, ok := stateOf(t, k, foreignKey)
 	if !ok {
 		t.Fatalf("foreign service %s not set up", foreignKey)
@@ -138,10 +154,18 @@ func reconcileScenario(t *testing.T, k Kernel) {
 
 	step := func(name string, desired []Service, wantOps map[OpKind]int, absent ...ServiceKey) {
 		t.Helper()
+		if resync {
+			r.Resync()
+		}
+		ck.takeReads()
 		res, err := r.Reconcile(desired)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		if reads := ck.takeReads(); (reads > 0) != (resync || first) {
+			t.Errorf("%s: %d netlink reads (resync %v, first %v)", name, reads, resync, first)
+		}
+		first = false
 		total := 0
 		for kind, n := range wantOps {
 			if got := res.Count(kind); got != n {
@@ -198,7 +222,11 @@ func TestReconcileScenario(t *testing.T) {
 	if err := m.NewDestination(foreign, mobyDest(50, 443, 1)); err != nil {
 		t.Fatal(err)
 	}
-	reconcileScenario(t, m)
+	for _, resync := range []bool{true, false} {
+		t.Run(fmt.Sprintf("resync=%v", resync), func(t *testing.T) {
+			reconcileScenario(t, m, resync)
+		})
+	}
 }
 
 func TestReconcileInvalidAppliesNothing(t *testing.T) {
@@ -263,6 +291,7 @@ func TestReconcileFailures(t *testing.T) {
 		}
 		return nil
 	}
+	r.Resync() // the last reconcile succeeded: without this it would not read
 	if _, err := r.Reconcile(nil); !errors.Is(err, syscall.EPERM) {
 		t.Fatalf("error %v, want EPERM", err)
 	}
@@ -287,4 +316,56 @@ func TestReconcileFunctionOwnership(t *testing.T) {
 		t.Errorf("owned mark: ops %v, err %v", res.Ops, err)
 	}
 	checkTable(t, m, testTable()[:2], markKey)
+}
+
+// After a reconciliation that succeeded the Reconciler trusts its memory; a
+// change made behind its back (ipvsadm) is repaired at the next Resync, and
+// a failed operation makes the next reconciliation read the table again.
+func TestReconcilerMemoryAndResync(t *testing.T) {
+	m := NewMemKernel()
+	ck := &countingKernel{Kernel: m}
+	r := NewReconciler(ck, nil)
+	table := testTable()
+	if _, err := r.Reconcile(table); err != nil {
+		t.Fatal(err)
+	}
+	// Someone deletes one of our real servers.
+	web := toMoby(table[0])
+	if err := m.DelDestination(web, destToMoby(table[0].Reals[0], false)); err != nil {
+		t.Fatal(err)
+	}
+	ck.takeReads()
+	if res, err := r.Reconcile(table); err != nil || len(res.Ops) != 0 {
+		t.Fatalf("from memory: ops %v, err %v; want none", res.Ops, err)
+	}
+	if n := ck.takeReads(); n != 0 {
+		t.Errorf("%d reads from memory, want 0", n)
+	}
+	r.Resync()
+	res, err := r.Reconcile(table)
+	if err != nil || res.Count(AddReal) != 1 || len(res.Ops) != 1 {
+		t.Fatalf("after Resync: ops %v, err %v; want the one real added back", res.Ops, err)
+	}
+	checkTable(t, m, table)
+
+	// A failure forgets the memory.
+	m.Fail = func(op string, s *ipvs.Service, d *ipvs.Destination) error {
+		if op == "UpdateDestination" {
+			return syscall.EIO
+		}
+		return nil
+	}
+	table[0].Reals[0].Weight = 9
+	if _, err := r.Reconcile(table); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("err %v, want EIO", err)
+	}
+	m.Fail = nil
+	ck.takeReads()
+	if res, err := r.Reconcile(table); err != nil || res.Count(UpdateReal) != 1 {
+		t.Fatalf("retry: ops %v, err %v", res.Ops, err)
+	}
+	if n := ck.takeReads(); n == 0 {
+		t.Error("the retry after a failure did not read the table")
+	}
+	checkTable(t, m, table)
 }

@@ -63,6 +63,18 @@ type Machine struct {
 	ReleaseBy time.Time
 	// Hold suppresses preemption after a step-down, until EvResume.
 	Hold bool
+	// DropVIPsAt is set in Backup right after a step-down handed over: the
+	// VIPs stay until then, so that packets the gateway sent to our MAC
+	// before the new master's GARP reached it are still answered.
+	DropVIPsAt time.Time
+}
+
+// ReleaseGrace is how long a master that stepped down keeps its VIPs after
+// hearing the new master: one advert interval, at most 100 ms. The new
+// master's GARPs leave with its first advert, so the gateway has moved by
+// then; a shorter overlap loses the echoes already in flight to us.
+func ReleaseGrace(interval time.Duration) time.Duration {
+	return min(interval, 100*time.Millisecond)
 }
 
 // EventKind says what happened.
@@ -173,6 +185,9 @@ func (m Machine) downInterval() time.Duration {
 func (m Machine) NextDeadline() time.Time {
 	switch m.State {
 	case Backup:
+		if !m.DropVIPsAt.IsZero() && m.DropVIPsAt.Before(m.MasterDownAt) {
+			return m.DropVIPsAt
+		}
 		return m.MasterDownAt
 	case Master:
 		if !m.ReleaseBy.IsZero() {
@@ -226,6 +241,7 @@ func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
 	m.PreemptSince = time.Time{}
 	m.HealAt = now // the GARPs below are fresh
 	m.ReleaseBy = time.Time{}
+	m.DropVIPsAt = time.Time{} // still held after a step-down: the add is a no-op
 	return m, []Action{
 		{Kind: ActTransition, From: from, To: Master, Reason: reason},
 		{Kind: ActSendAdvert, Priority: m.Priority},
@@ -271,8 +287,12 @@ func shutdown(m Machine) (Machine, []Action) {
 			Action{Kind: ActSendAdvert, Priority: 0},
 			Action{Kind: ActRemoveVIPs})
 	}
+	if from == Backup && !m.DropVIPsAt.IsZero() {
+		acts = append(acts, Action{Kind: ActRemoveVIPs})
+	}
 	acts = append(acts, Action{Kind: ActTransition, From: from, To: Initialize, Reason: ReasonShutdown})
 	m.State = Initialize
+	m.DropVIPsAt = time.Time{}
 	m.MasterDownAt, m.AdverAt, m.ReleaseBy = time.Time{}, time.Time{}, time.Time{}
 	m.Hold = false
 	m.Master = netip.Addr{}
@@ -286,8 +306,13 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 	case EvShutdown:
 		return shutdown(m)
 	case EvTimer:
+		var acts []Action
+		if !m.DropVIPsAt.IsZero() && !now.Before(m.DropVIPsAt) {
+			m.DropVIPsAt = time.Time{}
+			acts = append(acts, Action{Kind: ActRemoveVIPs})
+		}
 		if now.Before(m.MasterDownAt) {
-			return m, nil
+			return m, acts
 		}
 		reason := ReasonMasterDown
 		if m.Released {
@@ -396,7 +421,16 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		if ev.Priority == 0 {
 			return m, nil
 		}
-		return becomeBackup(m, now, ReasonStepDown, ev.Src, ev.Interval)
+		// Handed over: keep the VIPs for the grace period (make-before-break).
+		m, acts := becomeBackup(m, now, ReasonStepDown, ev.Src, ev.Interval)
+		out := acts[:0]
+		for _, a := range acts {
+			if a.Kind != ActRemoveVIPs {
+				out = append(out, a)
+			}
+		}
+		m.DropVIPsAt = now.Add(ReleaseGrace(m.AdvertInterval))
+		return m, out
 	case EvTimer:
 		if now.Before(m.ReleaseBy) {
 			return m, nil

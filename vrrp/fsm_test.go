@@ -38,6 +38,19 @@ func acts(as []Action) string {
 	return strings.Join(b, " ")
 }
 
+func TestReleaseGrace(t *testing.T) {
+	for _, c := range []struct{ interval, want time.Duration }{
+		{time.Second, 100 * time.Millisecond},
+		{100 * time.Millisecond, 100 * time.Millisecond},
+		{50 * time.Millisecond, 50 * time.Millisecond},
+		{10 * time.Millisecond, 10 * time.Millisecond},
+	} {
+		if got := ReleaseGrace(c.interval); got != c.want {
+			t.Errorf("ReleaseGrace(%v) = %v, want %v", c.interval, got, c.want)
+		}
+	}
+}
+
 func TestSkewAndMasterDown(t *testing.T) {
 	cases := []struct {
 		version  int
@@ -108,6 +121,13 @@ func TestStepTable(t *testing.T) {
 	v2.Version = 2
 	down100 := MasterDownInterval(3, 100, time.Second)
 	mdAt := at(down100) // when masterAt() became master
+	// handedOver is a master that stepped down at mdAt and heard the new
+	// master (addrB) 300 ms later, so it keeps its VIPs until mdAt+400ms.
+	handedOver := func() Machine {
+		m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+		m, _ = Step(m, advert(addrB, 50, time.Second), mdAt.Add(300*time.Millisecond))
+		return m
+	}
 
 	cases := []step{
 		// Initialize (RFC 5798 6.4.1).
@@ -236,7 +256,22 @@ func TestStepTable(t *testing.T) {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(300 * time.Millisecond), state: Backup, master: addrB,
-			acts: "MASTER->BACKUP(step-down) stop-announce remove-vips", deadline: mdAt.Add(300*time.Millisecond + down100)},
+			acts: "MASTER->BACKUP(step-down) stop-announce", deadline: mdAt.Add(400 * time.Millisecond)},
+		{name: "stepped down/timer before the grace ends: VIPs kept", setup: handedOver,
+			ev: Event{Kind: EvTimer}, now: mdAt.Add(399 * time.Millisecond), state: Backup, master: addrB,
+			acts: "", deadline: mdAt.Add(400 * time.Millisecond)},
+		{name: "stepped down/grace ends: drop VIPs", setup: handedOver,
+			ev: Event{Kind: EvTimer}, now: mdAt.Add(400 * time.Millisecond), state: Backup, master: addrB,
+			acts: "remove-vips", deadline: mdAt.Add(300*time.Millisecond + down100)},
+		{name: "stepped down/advert in the grace: VIPs still dropped on time", setup: handedOver,
+			ev: advert(addrB, 50, time.Second), now: mdAt.Add(350 * time.Millisecond), state: Backup, master: addrB,
+			acts: "", deadline: mdAt.Add(400 * time.Millisecond)},
+		{name: "stepped down/shutdown in the grace: drop VIPs", setup: handedOver,
+			ev: Event{Kind: EvShutdown}, now: mdAt.Add(350 * time.Millisecond), state: Initialize,
+			acts: "remove-vips BACKUP->INIT(shutdown)"},
+		{name: "stepped down/vanish in the grace: drop VIPs", setup: handedOver,
+			ev: Event{Kind: EvVanish}, now: mdAt.Add(350 * time.Millisecond), state: Initialize,
+			acts: "remove-vips BACKUP->INIT(drill-loss)"},
 		{name: "releasing/priority 0 ignored", setup: func() Machine {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			return m
@@ -258,12 +293,14 @@ func TestStepTable(t *testing.T) {
 		{name: "backup/held after step-down: lower priority resets timer", setup: func() Machine {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt)
+			m, _ = Step(m, Event{Kind: EvTimer}, mdAt.Add(ReleaseGrace(time.Second)))
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
 			acts: "", deadline: mdAt.Add(time.Second + down100)},
 		{name: "backup/resumed: lower priority discarded again", setup: func() Machine {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt)
+			m, _ = Step(m, Event{Kind: EvTimer}, mdAt.Add(ReleaseGrace(time.Second)))
 			m, _ = Step(m, Event{Kind: EvResume}, mdAt)
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
