@@ -42,6 +42,7 @@ func main() {
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations to measure")
 	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	flag.StringVar(&pingInterval, "ping", "0.002", "interval of the gateway's ping of the VIP, in seconds (ping -i)")
 	flag.Parse()
 	if os.Getuid() != 0 {
 		fmt.Fprintln(os.Stderr, "failover: run as root (it builds network namespaces)")
@@ -131,7 +132,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 	ping := &pinger{}
-	if _, err := l.Start("gw", ping, "ping", "-D", "-n", "-i", "0.01", vip); err != nil {
+	if _, err := l.Start("gw", ping, "ping", "-D", "-n", "-i", pingInterval, vip); err != nil {
 		return nil, err
 	}
 
@@ -233,6 +234,9 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 			next = marks[i+1].t0
 		}
 		add(mk.row+": longest ping gap", ping.longestGap(mk.t0, next))
+		if os.Getenv("BENCH_DEBUG") != "" {
+			ping.dump(mk.row, mk.t0, next)
+		}
 		src := map[string]string{"dA": "192.0.2.11", "dB": "192.0.2.12"}[mk.to]
 		mac := map[string]string{"dA": macA, "dB": macB}[mk.to]
 		adv, ok1 := firstAfter(frames, mk.t0, func(f wireFrame) bool { return !f.arp && f.srcIP == src && f.priority > 0 })
@@ -243,6 +247,9 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	}
 	return out, nil
 }
+
+// pingInterval is ping -i: the resolution of the ping-gap rows.
+var pingInterval string
 
 var errNoStepDown = errors.New("no planned step-down")
 

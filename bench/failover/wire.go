@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,8 +92,11 @@ func (p *pinger) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// longestGap is the longest time without a reply between from and to,
-// counting an outage that began before from only from from.
+// longestGap is the longest time without a reply in the outage a row's
+// action starts at from: replies from from on, up to and including the first
+// reply at or after to, so that an outage still running when the next row
+// begins is counted here, where it began. An outage that began before from
+// is counted only from from.
 func (p *pinger) longestGap(from, to time.Time) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -99,17 +104,31 @@ func (p *pinger) longestGap(from, to time.Time) time.Duration {
 	last := time.Time{}
 	for _, r := range p.replies {
 		if r.Before(from) {
-			// An outage starts after the action at from: count from there.
 			last = from
 			continue
-		}
-		if r.After(to) {
-			break
 		}
 		if !last.IsZero() && r.Sub(last) > gap {
 			gap = r.Sub(last)
 		}
 		last = r
+		if !r.Before(to) {
+			break
+		}
 	}
 	return gap
+}
+
+func (p *pinger) dump(row string, from, to time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var in []string
+	prev := from
+	for _, r := range p.replies {
+		if r.Before(from.Add(-50*time.Millisecond)) || r.After(to) {
+			continue
+		}
+		in = append(in, fmt.Sprintf("%+.1f", float64(r.Sub(prev).Microseconds())/1000))
+		prev = r
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d replies, deltas %v\n", row, len(in), in[:min(len(in), 80)])
 }
