@@ -13,6 +13,7 @@ type Config struct {
 	File      string
 	Global    Global
 	Instances []Instance
+	IPVS      IPVS
 }
 
 // Global holds settings that apply to the whole daemon.

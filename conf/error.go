@@ -32,6 +32,9 @@ func (e *errs) add(key, format string, args ...any) {
 	e.list = append(e.list, &Error{File: e.file, Line: e.lines.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
+// count is how many problems were found so far.
+func (e *errs) count() int { return len(e.list) }
+
 // err joins the problems sorted by line, or is nil.
 func (e *errs) err() error {
 	if len(e.list) == 0 {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/hadirector/hadirector/ipvs"
 )
 
 func FuzzParse(f *testing.F) {
@@ -14,6 +16,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(base + "[instance.garp]\ncount = 3\nrefresh = \"2s\"\n")
 	f.Add("[[instance]]\nvips = [\n \"192.0.2.1\", # c\n]\n[instance.garp]\n")
 	f.Add("x = 'a#b' # c\n[[a.b]]\n[a.b.c]\n")
+	f.Add(svcBase + "  [service.real.check]\n  type = \"http\"\n  path = \"/h\"\n[ipvs]\ntcp_timeout = \"900s\"\n")
+	f.Add(base + "[[service]]\nfwmark = 7\npersistent = true\n[service.check]\ntype = \"exec\"\ncommand = [\"/bin/true\", \"{ip}\"]\n[[service.real]]\naddress = \"198.51.100.1:0\"\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		c, err := Parse("f.toml", []byte(text))
 		if err != nil {
@@ -27,6 +31,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(c.Instances) == 0 {
 			t.Fatal("valid config without instances")
+		}
+		if _, err := ipvs.Normalize(c.IPVS.Services); err != nil {
+			t.Fatalf("accepted services the kernel would refuse: %v", err)
 		}
 		for _, in := range c.Instances {
 			if in.VRID == 0 || in.Priority == 0 || len(in.VIPs) == 0 || in.Name == "" || in.Interface == "" {

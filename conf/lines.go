@@ -25,7 +25,7 @@ func scanLines(text string) keyLines {
 		switch {
 		case l == "":
 		case strings.HasPrefix(l, "[["):
-			name := strings.TrimSpace(strings.Trim(l, "[]"))
+			name := resolve(strings.TrimSpace(strings.Trim(l, "[]")), counts)
 			i := counts[name]
 			counts[name]++
 			prefix = fmt.Sprintf("%s[%d]", name, i)
@@ -55,17 +55,20 @@ func scanLines(text string) keyLines {
 	return kl
 }
 
-// resolve turns a sub-table header such as instance.garp into the path of
-// the latest element of its array parent: instance[2].garp.
+// resolve turns a table name such as instance.garp or service.real.check
+// into the path of the latest element of each array it is under:
+// instance[2].garp, service[1].real[0].check. counts is keyed by resolved
+// array paths (service, service[1].real).
 func resolve(name string, counts map[string]int) string {
 	parts := strings.Split(name, ".")
-	for i := len(parts) - 1; i > 0; i-- {
-		parent := strings.Join(parts[:i], ".")
-		if c := counts[parent]; c > 0 {
-			return fmt.Sprintf("%s[%d].%s", parent, c-1, strings.Join(parts[i:], "."))
+	cur := parts[0]
+	for _, part := range parts[1:] {
+		if c := counts[cur]; c > 0 {
+			cur = fmt.Sprintf("%s[%d]", cur, c-1)
 		}
+		cur += "." + part
 	}
-	return name
+	return cur
 }
 
 func (kl keyLines) set(k string, line int) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -42,29 +43,28 @@ func Parse(file string, data []byte) (*Config, error) {
 }
 
 // unknownKeys reports every key the file sets that hadirector does not know.
-// toml.Key carries no array index, so a key under [[instance]] is located in
-// each element that sets it.
+// toml.Key carries no array index, so a key under an array of tables
+// ([[instance]], [[service]], [[service.real]]) is located in each element
+// that sets it.
 func unknownKeys(md toml.MetaData, e *errs) {
 	seen := map[string]bool{}
 	for _, k := range md.Undecoded() {
-		if len(k) > 1 && k[0] == "instance" {
-			suffix := "." + strings.Join(k[1:], ".")
-			found := false
-			for path := range e.lines {
-				if strings.HasPrefix(path, "instance[") && strings.HasSuffix(path, suffix) &&
-					strings.Count(path[:len(path)-len(suffix)], ".") == 0 {
-					found = true
-					if !seen[path] {
-						seen[path] = true
-						e.add(path, "unknown key")
-					}
+		parts := make([]string, len(k))
+		for i, p := range k {
+			parts[i] = regexp.QuoteMeta(p) + `(\[\d+\])?`
+		}
+		re := regexp.MustCompile("^" + strings.Join(parts, `\.`) + "$")
+		found := false
+		for path := range e.lines {
+			if strings.Contains(path, "[") && re.MatchString(path) {
+				found = true
+				if !seen[path] {
+					seen[path] = true
+					e.add(path, "unknown key")
 				}
 			}
-			if found {
-				continue
-			}
 		}
-		if key := k.String(); !seen[key] {
+		if key := k.String(); !found && !seen[key] {
 			seen[key] = true
 			e.add(key, "unknown key")
 		}

@@ -6,6 +6,8 @@ package conf
 type rawFile struct {
 	Global   rawGlobal     `toml:"global"`
 	Instance []rawInstance `toml:"instance"`
+	IPVS     rawIPVS       `toml:"ipvs"`
+	Service  []rawService  `toml:"service"`
 }
 
 type rawGlobal struct {
@@ -33,4 +35,48 @@ type rawGARP struct {
 	Spacing     *string `toml:"spacing"`
 	RepeatDelay *string `toml:"repeat_delay"`
 	Refresh     *string `toml:"refresh"`
+}
+
+type rawIPVS struct {
+	TCPTimeout    *string `toml:"tcp_timeout"`
+	TCPFinTimeout *string `toml:"tcpfin_timeout"`
+	UDPTimeout    *string `toml:"udp_timeout"`
+	Resync        *string `toml:"resync"`
+}
+
+type rawService struct {
+	Address            *string   `toml:"address"`
+	Protocol           *string   `toml:"protocol"`
+	FWMark             *int64    `toml:"fwmark"`
+	Scheduler          *string   `toml:"scheduler"`
+	Persistent         *bool     `toml:"persistent"`
+	PersistenceTimeout *string   `toml:"persistence_timeout"`
+	PersistenceNetmask *int64    `toml:"persistence_netmask"`
+	Quiescent          *bool     `toml:"quiescent"`
+	SorryServer        *string   `toml:"sorry_server"`
+	SorryForward       *string   `toml:"sorry_forward"`
+	Check              *rawCheck `toml:"check"`
+	Real               []rawReal `toml:"real"`
+}
+
+type rawReal struct {
+	Address *string   `toml:"address"`
+	Forward *string   `toml:"forward"`
+	Weight  *int64    `toml:"weight"`
+	Check   *rawCheck `toml:"check"`
+}
+
+type rawCheck struct {
+	Type       *string  `toml:"type"`
+	Interval   *string  `toml:"interval"`
+	Timeout    *string  `toml:"timeout"`
+	Rise       *int64   `toml:"rise"`
+	Fall       *int64   `toml:"fall"`
+	StartDown  *bool    `toml:"start_down"`
+	Port       *int64   `toml:"port"`
+	Path       *string  `toml:"path"`
+	Host       *string  `toml:"host"`
+	Status     *int64   `toml:"status"`
+	BodySHA256 *string  `toml:"body_sha256"`
+	Command    []string `toml:"command"`
 }

@@ -56,6 +56,7 @@ func build(file string, raw rawFile, e *errs) *Config {
 		}
 		c.Instances = append(c.Instances, in)
 	}
+	c.IPVS = buildIPVS(raw, e)
 	return c
 }
 

@@ -1,0 +1,109 @@
+package ipvs
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// The Manager programs the table at start, reacts to a health change with
+// one reconciliation, repairs a change made behind its back at the next
+// resync, and leaves the table programmed when it stops.
+func TestManager(t *testing.T) {
+	srv := newSwitchable(t)
+	pol := Policy{Interval: 10 * time.Second, Timeout: time.Second}
+	checked := ap(realIP(11), 80)
+	plain := ap(realIP(12), 80)
+	svcs := []Service{{Key: tcp80, Quiescent: true, Reals: []Real{
+		{Addr: checked, Weight: 3, Check: &HealthCheck{Checker: HTTPCheck{Addr: srv.addr}, Policy: pol}},
+		{Addr: plain, Weight: 1},
+	}}}
+	k := NewMemKernel()
+	clk := &fakeClock{waits: make(chan fakeWait)}
+	m := NewManager(k, nil, clk)
+	passes := make(chan ManagerStatus, 10)
+	m.reconciled = func(st ManagerStatus) { passes <- st }
+	if err := m.Configure(svcs, Timeouts{TCP: 900 * time.Second}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+
+	// waits collects the Manager's resync wait and the checks' next wait.
+	waits := func() (resync, check fakeWait) {
+		t.Helper()
+		for range 2 {
+			w := <-clk.waits
+			switch w.d {
+			case time.Hour:
+				resync = w
+			case pol.Interval:
+				check = w
+			default:
+				t.Fatalf("unexpected wait %v", w.d)
+			}
+		}
+		return resync, check
+	}
+	weights := func() map[string]int {
+		t.Helper()
+		st, ok := stateOf(t, k, tcp80)
+		if !ok {
+			t.Fatal("service not in the kernel")
+		}
+		out := map[string]int{}
+		for _, r := range st.Reals {
+			out[r.Real.Addr.String()] = r.Real.Weight
+		}
+		return out
+	}
+	resync, check := waits()
+	if w := weights(); w[checked.String()] != 3 || w[plain.String()] != 1 {
+		t.Fatalf("after start: %v", w)
+	}
+	if got, _ := GetTimeouts(k); got.TCP != 900*time.Second {
+		t.Errorf("timeouts %+v", got)
+	}
+
+	<-passes
+	srv.healthy.Store(false)
+	clk.fire(check)
+	if w := <-clk.waits; w.d != pol.Interval {
+		t.Fatalf("wait %v after the check, want the next check", w.d)
+	}
+	if st := <-passes; st.HealthChanges != 1 {
+		t.Fatalf("pass after the check: %+v", st)
+	}
+	if w := weights(); w[checked.String()] != 0 || w[plain.String()] != 1 {
+		t.Fatalf("after the check failed: %v, want the checked server quiescent (0)", w)
+	}
+	if st := m.Status(); st.RealsUp != 1 || st.Reals != 2 || st.HealthChanges != 1 || len(st.DownRealsNamed) != 1 {
+		t.Errorf("status %+v", st)
+	}
+
+	// Someone removes a real server with ipvsadm; the resync puts it back.
+	st, _ := stateOf(t, k, tcp80)
+	if err := k.DelDestination(toMoby(st.Service), destToMoby(Real{Addr: plain, Weight: 1}, false)); err != nil {
+		t.Fatal(err)
+	}
+	clk.fire(resync)
+	// 3 operations at start (the service and two reals), 1 for the
+	// quiescent weight, 1 to put the removed real back.
+	if st := <-passes; st.Ops != 5 || st.Reconciles != 3 {
+		t.Errorf("after resync: %d operations in %d passes, want 5 in 3", st.Ops, st.Reconciles)
+	}
+	if w := <-clk.waits; w.d != time.Hour {
+		t.Fatalf("wait %v after resync, want the resync re-armed", w.d)
+	}
+	if w := weights(); w[plain.String()] != 1 {
+		t.Errorf("after resync: %v, want %s back", w, plain)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := stateOf(t, k, tcp80); !ok {
+		t.Error("the table was removed when the Manager stopped")
+	}
+}
