@@ -3,6 +3,8 @@ package ipvs
 import (
 	"bytes"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -192,6 +194,65 @@ func TestInGuestSetTimeouts(t *testing.T) {
 			t.Errorf("Format %q, ipvsadm -Ln --timeout %q", b.String(), want)
 		}
 	}
+}
+
+// TestInGuestConnsMatchIpvsadm sends one UDP datagram through a virtual
+// service, so that the kernel holds one connection, and lists the table as
+// ipvsadm -Lnc does.
+func TestInGuestConnsMatchIpvsadm(t *testing.T) {
+	k := ipvsGuestKernel(t)
+	ipvsGuestRun(t, "ip", "addr", "add", "192.0.2.10/32", "brd", "192.0.2.10", "dev", "d0")
+	t.Cleanup(func() { ipvsGuestTry("ip", "addr", "del", "192.0.2.10/32", "dev", "d0") })
+	svc := Service{Key: ServiceKey{Proto: UDP, Addr: ap(netip.MustParseAddr("192.0.2.10"), 53)}, Scheduler: "rr",
+		Reals: []Real{{Addr: ap(realIP(11), 53), Weight: 1}}}
+	r := NewReconciler(k, nil)
+	if _, err := r.Reconcile([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = r.Reconcile(nil) })
+	c, err := net.Dial("udp4", "192.0.2.10:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	conns, err := ReadConns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	var found bool
+	for _, cn := range conns {
+		if cn.Protocol == "UDP" && cn.Virtual == svc.Key.Addr && cn.Dest == ap(realIP(11), 53) &&
+			cn.Client.Port() == local.Port() && cn.Expires > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no connection from port %d to %s -> %s in %+v", local.Port(), svc.Key.Addr, realIP(11), conns)
+	}
+	var got bytes.Buffer
+	if err := FormatConns(&got, conns); err != nil {
+		t.Fatal(err)
+	}
+	want := ipvsGuestRun(t, "ipvsadm", "-Lnc")
+	// The expiry counts down between the two reads: compare it apart.
+	if g, w := maskExpiry(got.String()), maskExpiry(want); g != w {
+		t.Errorf("FormatConns:\n%s\nipvsadm -Lnc:\n%s", got.String(), want)
+	}
+}
+
+// maskExpiry blanks the mm:ss column of connection lines.
+func maskExpiry(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if i >= 2 && len(l) > 10 {
+			lines[i] = l[:4] + "--:--" + l[9:]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // BenchmarkInGuestReconcile is BenchmarkReconcile on the kernel. Run it

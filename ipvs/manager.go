@@ -94,14 +94,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m.health.Run(ctx, m.clk, func(tr []Transition) {
-			for _, t := range tr {
-				if t.Up {
-					m.log.Info("real server up", "service", t.Service.String(), "real", t.Real.String())
-				} else {
-					m.log.Warn("real server down", "service", t.Service.String(), "real", t.Real.String(), "err", t.Err)
-				}
-			}
+		m.health.Run(ctx, m.clk, func(tr []Transition) { // Health logs each
 			m.mu.Lock()
 			m.last.HealthChanges += uint64(len(tr))
 			m.mu.Unlock()

@@ -20,6 +20,7 @@ var commands = []command{
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down")},
 	{"resume", "lift the preemption hold of a step-down", stepDownCmd("resume")},
 	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},
+	{"ipvs", "list the kernel's IPVS table as ipvsadm -Ln does (ipvs list -h)", ipvsCmd},
 	{"garp", "send gratuitous ARP for addresses, like arping -U -c N", garpCmd},
 	{"demo", "run a self-contained failover demo in network namespaces (root)", demoCmd},
 	{"version", "print the version", versionCmd},

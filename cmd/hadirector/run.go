@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os/signal"
 	"syscall"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/ipvs"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -40,10 +42,16 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
+	mgr, stopIPVS, err := startIPVS(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer stopIPVS()
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
-		wait, err := serveControl(ctlCtx, *sock, d, log)
+		wait, err := serveControl(ctlCtx, *sock, d, mgr, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1
@@ -51,11 +59,38 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer wait()
 		defer ctlStop()
 	}
-	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "version", version())
+	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "version", version())
 	if err := d.Run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		return 1
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// startIPVS starts the Manager that keeps the kernel's IPVS table as the
+// file says, if the file has an IPVS part. It runs on master and backup
+// alike, so that a takeover needs no IPVS work. The returned stop waits for
+// it to end once ctx has ended; the table stays programmed.
+func startIPVS(ctx context.Context, cfg *conf.Config, log *slog.Logger) (*ipvs.Manager, func(), error) {
+	if len(cfg.IPVS.Services) == 0 && cfg.IPVS.Timeouts == (ipvs.Timeouts{}) {
+		return nil, func() {}, nil
+	}
+	k, err := ipvs.OpenNetlink("")
+	if err != nil {
+		return nil, nil, fmt.Errorf("the file configures IPVS, but the kernel's IPVS cannot be reached (modprobe ip_vs?): %w", err)
+	}
+	m := ipvs.NewManager(k, log.With("part", "ipvs"), nil)
+	if err := m.Configure(cfg.IPVS.Services, cfg.IPVS.Timeouts, cfg.IPVS.Resync); err != nil {
+		k.Close()
+		return nil, nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := m.Run(ctx); err != nil {
+			log.Error("ipvs manager stopped", "err", err)
+		}
+	}()
+	return m, func() { <-done; k.Close() }, nil
 }

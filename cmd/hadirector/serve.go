@@ -7,22 +7,29 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/ipvs"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
 // serveControl answers the CLI on the control socket until ctx ends.
-func serveControl(ctx context.Context, path string, d *vrrp.Daemon, log *slog.Logger) (func(), error) {
+func serveControl(ctx context.Context, path string, d *vrrp.Daemon, m *ipvs.Manager, log *slog.Logger) (func(), error) {
 	srv, err := control.Listen(path, log)
 	if err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
-	go func() { srv.Serve(ctx, controlHandler(d)); close(done) }()
+	go func() { srv.Serve(ctx, controlHandler(d, m)); close(done) }()
 	return func() { <-done }, nil
 }
 
-func controlHandler(d *vrrp.Daemon) control.Handler {
+func controlHandler(d *vrrp.Daemon, m *ipvs.Manager) control.Handler {
 	return func(ctx context.Context, req control.Request, send func(any) error) error {
+		if req.Cmd == "ipvs-status" {
+			if m == nil {
+				return send(nil)
+			}
+			return send(m.Status())
+		}
 		insts, err := pick(d, req.Instance)
 		if err != nil {
 			return err

@@ -67,6 +67,16 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hadirector status:", err)
 		return 1
 	}
+	if !*asJSON && !*watch {
+		st, _, err := fetchIPVSStatus(ctx, *sock)
+		if err != nil {
+			fmt.Fprintln(stderr, "hadirector status: ipvs:", err)
+			return 1
+		}
+		if st != nil {
+			printIPVSStatus(stdout, st)
+		}
+	}
 	return 0
 }
 
