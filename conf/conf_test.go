@@ -79,6 +79,8 @@ func TestParseErrors(t *testing.T) {
 		{"peer is a vip", base + "unicast_peers = [\"192.0.2.100\"]\n", "t.toml:10: instance[0].unicast_peers: 192.0.2.100 is one of the instance's VIPs"},
 		{"peer bad", base + "unicast_peers = [\"x\"]\n", "t.toml:10: instance[0].unicast_peers: entry 1: \"x\" is not an IPv4"},
 		{"log level", strings.Replace(base, `"info"`, `"loud"`, 1), "t.toml:2: global.log_level: \"loud\" is not one of"},
+		{"metrics address", strings.Replace(base, "[global]\n", "[global]\nmetrics_address = \"localhost:9650\"\n", 1), "t.toml:2: global.metrics_address: \"localhost:9650\" is not IP:port"},
+		{"metrics port 0", strings.Replace(base, "[global]\n", "[global]\nmetrics_address = \"127.0.0.1:0\"\n", 1), "t.toml:2: global.metrics_address:"},
 		{"garp count", base + "[instance.garp]\ncount = 101\n", "t.toml:11: instance[0].garp.count: 101 is out of range 0..100"},
 		{"garp refresh", base + "[instance.garp]\nrefresh = \"100ms\"\n", "t.toml:11: instance[0].garp.refresh: 100ms: a refresh must be"},
 		{"garp spacing", base + "[instance.garp]\nspacing = \"11s\"\n", "t.toml:11: instance[0].garp.spacing: 11s is more than 10s"},
@@ -150,5 +152,15 @@ func TestUnknownKeyInSecondInstance(t *testing.T) {
 func TestLoadMissingFile(t *testing.T) {
 	if _, err := Load("/nonexistent/hadirector.toml"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err %v", err)
+	}
+}
+
+func TestMetricsAddress(t *testing.T) {
+	c, err := Parse("t.toml", []byte(strings.Replace(base, "[global]\n", "[global]\nmetrics_address = \"[::1]:9650\"\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Global.MetricsAddress.String(); got != "[::1]:9650" {
+		t.Errorf("metrics address %s", got)
 	}
 }

@@ -20,6 +20,9 @@ type Config struct {
 type Global struct {
 	// LogLevel is one of debug, info, warn, error (default info).
 	LogLevel string
+	// MetricsAddress, if valid, is where Prometheus metrics are served
+	// (GET /metrics), as IP:port.
+	MetricsAddress netip.AddrPort
 }
 
 // Instance is one VRRP virtual router on one interface.

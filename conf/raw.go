@@ -11,7 +11,8 @@ type rawFile struct {
 }
 
 type rawGlobal struct {
-	LogLevel *string `toml:"log_level"`
+	LogLevel       *string `toml:"log_level"`
+	MetricsAddress *string `toml:"metrics_address"`
 }
 
 type rawInstance struct {

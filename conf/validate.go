@@ -25,6 +25,14 @@ func build(file string, raw rawFile, e *errs) *Config {
 			e.add("global.log_level", "%q is not one of debug, info, warn, error", *v)
 		}
 	}
+	if v := raw.Global.MetricsAddress; v != nil {
+		ap, err := netip.ParseAddrPort(*v)
+		if err != nil || ap.Port() == 0 {
+			e.add("global.metrics_address", "%q is not IP:port (for example \"127.0.0.1:9650\" or \"[::1]:9650\")", *v)
+		} else {
+			c.Global.MetricsAddress = ap
+		}
+	}
 	if len(raw.Instance) == 0 {
 		e.add("instance", "no [[instance]]: nothing to do")
 	}

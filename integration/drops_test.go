@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -82,6 +83,9 @@ version = 3
 advert_interval = "1s"
 unicast_peers = ["192.0.2.13"]
 vips = ["192.0.2.102"]
+
+[global]
+metrics_address = "192.0.2.11:9650"
 `})
 	// Both instances master, their VIPs added.
 	next := 0
@@ -168,6 +172,20 @@ vips = ["192.0.2.102"]
 	}
 	if drops["vi52"]["not_peer"] != 1 {
 		t.Errorf("vi52 drops %v, want not_peer=1", drops["vi52"])
+	}
+	// The same counts on the Prometheus endpoint, scraped from the gateway.
+	metrics, err := p.lab.Exec("gw", "busybox", "wget", "-q", "-O", "-", "http://192.0.2.11:9650/metrics")
+	must(t, err)
+	for _, want := range []string{
+		`hadirector_vrrp_drops_total{instance="vi51",interface="eth0",reason="ttl",vrid="51"} 1`,
+		`hadirector_vrrp_drops_total{instance="vi51",interface="eth0",reason="auth",vrid="51"} 1`,
+		`hadirector_vrrp_drops_total{instance="vi52",interface="eth0",reason="not_peer",vrid="52"} 1`,
+		`hadirector_vrrp_state{instance="vi51",interface="eth0",state="MASTER",vrid="51"} 1`,
+		`hadirector_vrrp_vips_held{instance="vi52",interface="eth0",vrid="52"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 	// Link-level drops (before any instance is chosen) are reported when
 	// the interface stops.

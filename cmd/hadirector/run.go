@@ -11,6 +11,7 @@ import (
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/ipvs"
 	"github.com/hadirector/hadirector/vrrp"
 )
@@ -52,6 +53,28 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	defer ctlStop()
 	if *sock != "" {
 		wait, err := serveControl(ctlCtx, *sock, d, mgr, log)
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return 1
+		}
+		defer wait()
+		defer ctlStop()
+	}
+	if a := cfg.Global.MetricsAddress; a.IsValid() {
+		reg := metrics.Registry(metrics.Source{Version: version(), Instances: func() []vrrp.Status {
+			var sts []vrrp.Status
+			for _, i := range d.Instances() {
+				sts = append(sts, i.Status())
+			}
+			return sts
+		}, IPVS: func() *ipvs.ManagerStatus {
+			if mgr == nil {
+				return nil
+			}
+			st := mgr.Status()
+			return &st
+		}})
+		_, wait, err := metrics.Serve(ctlCtx, a.String(), reg, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1

@@ -1,0 +1,134 @@
+package metrics
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/hadirector/hadirector/ipvs"
+	"github.com/hadirector/hadirector/vrrp"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Source gives the figures of one scrape. IPVS returns nil when the daemon
+// has no IPVS part.
+type Source struct {
+	Instances func() []vrrp.Status
+	IPVS      func() *ipvs.ManagerStatus
+	Version   string
+}
+
+// States are the VRRP states hadirector_vrrp_state reports, one series each.
+var States = []string{"INIT", "BACKUP", "MASTER"}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("hadirector_"+name, help, labels, nil)
+}
+
+var (
+	inst = []string{"instance", "vrid", "interface"}
+
+	dBuild        = desc("build_info", "Always 1; the version label says which hadirector runs.", "version")
+	dState        = desc("vrrp_state", "1 for the instance's current state, 0 for the others.", append(inst, "state")...)
+	dPriority     = desc("vrrp_priority", "The configured priority.", inst...)
+	dEffective    = desc("vrrp_effective_priority", "The priority in the adverts now (0 while stepping down).", inst...)
+	dAdvertIval   = desc("vrrp_advert_interval_seconds", "The configured advert interval.", inst...)
+	dVIPs         = desc("vrrp_vips", "VIPs configured on the instance.", inst...)
+	dVIPsHeld     = desc("vrrp_vips_held", "1 while this director holds the instance's VIPs.", inst...)
+	dTransitions  = desc("vrrp_transitions_total", "State transitions of the instance.", inst...)
+	dLastTrans    = desc("vrrp_last_transition_timestamp_seconds", "Unix time of the last transition.", inst...)
+	dAdvertsIn    = desc("vrrp_adverts_received_total", "Adverts accepted from other routers.", inst...)
+	dAdvertsOut   = desc("vrrp_adverts_sent_total", "Adverts sent.", inst...)
+	dGARPs        = desc("vrrp_garps_sent_total", "Gratuitous ARP packets sent.", inst...)
+	dDrops        = desc("vrrp_drops_total", "Packets dropped for the instance, by reason.", append(inst, "reason")...)
+	dSpeakers     = desc("vrrp_speakers", "Other routers heard on the VRID in the last minute.", inst...)
+	dIPVSServices = desc("ipvs_services", "Virtual services configured.")
+	dIPVSReals    = desc("ipvs_real_servers", "Real servers configured.")
+	dIPVSUp       = desc("ipvs_real_servers_up", "Real servers up by their health checks.")
+	dIPVSPasses   = desc("ipvs_reconciles_total", "Reconciliations of the kernel's table.")
+	dIPVSOps      = desc("ipvs_operations_total", "Netlink writes the reconciliations applied.")
+	dIPVSFailures = desc("ipvs_reconcile_failures_total", "Reconciliations that failed.")
+	dIPVSHealth   = desc("ipvs_health_changes_total", "Real servers that changed state by their checks.")
+	dIPVSLast     = desc("ipvs_last_reconcile_timestamp_seconds", "Unix time of the last reconciliation.")
+)
+
+// Collector is a prometheus.Collector over a Source.
+type Collector struct{ src Source }
+
+// New returns a Collector of src.
+func New(src Source) *Collector { return &Collector{src} }
+
+// Describe sends every metric's description.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
+		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dSpeakers, dIPVSServices, dIPVSReals,
+		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast} {
+		ch <- d
+	}
+}
+
+// Collect reads the Source and sends the metrics.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(dBuild, prometheus.GaugeValue, 1, c.src.Version)
+	if c.src.Instances != nil {
+		for _, s := range c.src.Instances() {
+			collectInstance(ch, s)
+		}
+	}
+	if c.src.IPVS == nil {
+		return
+	}
+	st := c.src.IPVS()
+	if st == nil {
+		return
+	}
+	g := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	n := func(d *prometheus.Desc, v uint64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
+	}
+	g(dIPVSServices, float64(st.Services))
+	g(dIPVSReals, float64(st.Reals))
+	g(dIPVSUp, float64(st.RealsUp))
+	n(dIPVSPasses, st.Reconciles)
+	n(dIPVSOps, st.Ops)
+	n(dIPVSFailures, st.Failures)
+	n(dIPVSHealth, st.HealthChanges)
+	if !st.LastReconcile.IsZero() {
+		g(dIPVSLast, float64(st.LastReconcile.UnixNano())/1e9)
+	}
+}
+
+func collectInstance(ch chan<- prometheus.Metric, s vrrp.Status) {
+	lv := []string{s.Name, strconv.Itoa(int(s.VRID)), s.Interface}
+	g := func(d *prometheus.Desc, v float64, extra ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append(lv[:3:3], extra...)...)
+	}
+	n := func(d *prometheus.Desc, v uint64, extra ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append(lv[:3:3], extra...)...)
+	}
+	for _, st := range States {
+		g(dState, b2f(strings.EqualFold(s.State, st)), st)
+	}
+	g(dPriority, float64(s.Priority))
+	g(dEffective, float64(s.Effective))
+	g(dAdvertIval, s.AdvertInterval.Seconds())
+	g(dVIPs, float64(len(s.VIPs)))
+	g(dVIPsHeld, b2f(s.VIPsHeld))
+	n(dTransitions, s.Transitions)
+	if t := s.LastTransition; t != nil {
+		g(dLastTrans, float64(t.At.UnixNano())/1e9)
+	}
+	n(dAdvertsIn, s.AdvertsIn)
+	n(dAdvertsOut, s.AdvertsOut)
+	n(dGARPs, s.GARPs)
+	for reason, v := range s.Drops {
+		n(dDrops, v, reason)
+	}
+	g(dSpeakers, float64(len(s.Speakers)))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
