@@ -83,6 +83,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer ctlStop()
 	}
 	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "version", version())
+	notifyDone := notifySystemd(ctx, log)
+	defer notifyDone()
 	if err := d.Run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		return 1
