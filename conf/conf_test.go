@@ -28,7 +28,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Instance{Name: "a", Interface: "eth0", VRID: 51, Priority: 150, Version: 3,
 		AdvertInterval: time.Second, VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}, Preempt: true,
-		GARP: GARP{Count: 5, RepeatDelay: 5 * time.Second}}
+		GARP: GARP{Count: 5, RepeatDelay: 5 * time.Second}, Notify: Notify{Timeout: 10 * time.Second}}
 	if len(c.Instances) != 1 || !reflect.DeepEqual(c.Instances[0], want) {
 		t.Fatalf("got %+v\nwant %+v", c.Instances, want)
 	}
@@ -81,6 +81,10 @@ func TestParseErrors(t *testing.T) {
 		{"log level", strings.Replace(base, `"info"`, `"loud"`, 1), "t.toml:2: global.log_level: \"loud\" is not one of"},
 		{"metrics address", strings.Replace(base, "[global]\n", "[global]\nmetrics_address = \"localhost:9650\"\n", 1), "t.toml:2: global.metrics_address: \"localhost:9650\" is not IP:port"},
 		{"metrics port 0", strings.Replace(base, "[global]\n", "[global]\nmetrics_address = \"127.0.0.1:0\"\n", 1), "t.toml:2: global.metrics_address:"},
+		{"notify relative", base + "notify = [\"notify.sh\"]\n", "t.toml:10: instance[0].notify: \"notify.sh\": give the program's absolute path"},
+		{"notify empty", base + "notify_master = []\n", "t.toml:10: instance[0].notify_master: empty"},
+		{"notify timeout", base + "notify_timeout = \"0s\"\n", "t.toml:10: instance[0].notify_timeout: 0s: must be more than 0s"},
+		{"notify fifo relative", strings.Replace(base, "[global]\n", "[global]\nnotify_fifo = \"fifo\"\n", 1), "t.toml:2: global.notify_fifo: \"fifo\": give an absolute path"},
 		{"garp count", base + "[instance.garp]\ncount = 101\n", "t.toml:11: instance[0].garp.count: 101 is out of range 0..100"},
 		{"garp refresh", base + "[instance.garp]\nrefresh = \"100ms\"\n", "t.toml:11: instance[0].garp.refresh: 100ms: a refresh must be"},
 		{"garp spacing", base + "[instance.garp]\nspacing = \"11s\"\n", "t.toml:11: instance[0].garp.spacing: 11s is more than 10s"},
@@ -162,5 +166,18 @@ func TestMetricsAddress(t *testing.T) {
 	}
 	if got := c.Global.MetricsAddress.String(); got != "[::1]:9650" {
 		t.Errorf("metrics address %s", got)
+	}
+}
+
+func TestNotify(t *testing.T) {
+	text := strings.Replace(base, "[global]\n", "[global]\nnotify_fifo = \"/run/n.fifo\"\n", 1) +
+		"notify = [\"/bin/logger\", \"-t\", \"vrrp\"]\nnotify_master = [\"/usr/local/bin/up\"]\nnotify_timeout = \"2s\"\n"
+	c, err := Parse("t.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Notify{Any: []string{"/bin/logger", "-t", "vrrp"}, Master: []string{"/usr/local/bin/up"}, Timeout: 2 * time.Second}
+	if got := c.Instances[0].Notify; !reflect.DeepEqual(got, want) || c.Global.NotifyFIFO != "/run/n.fifo" {
+		t.Errorf("notify %+v fifo %q", got, c.Global.NotifyFIFO)
 	}
 }

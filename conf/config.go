@@ -23,6 +23,9 @@ type Global struct {
 	// MetricsAddress, if valid, is where Prometheus metrics are served
 	// (GET /metrics), as IP:port.
 	MetricsAddress netip.AddrPort
+	// NotifyFIFO, if set, is a FIFO (made if missing) that receives a line
+	// per transition in keepalived's notify_fifo format.
+	NotifyFIFO string
 }
 
 // Instance is one VRRP virtual router on one interface.
@@ -46,6 +49,20 @@ type Instance struct {
 	// Password enables VRRPv2 simple-password authentication (auth type 1), at most 8 bytes.
 	Password string
 	GARP     GARP
+	Notify   Notify
+}
+
+// Notify lists the commands run on the instance's transitions: each is a
+// program's absolute path and its arguments, run without a shell.
+type Notify struct {
+	// Any runs on every transition with "INSTANCE" NAME STATE PRIORITY
+	// appended, as keepalived's notify does.
+	Any []string
+	// Master, Backup and Stop run on entering that state (Stop: the
+	// instance stops), with no argument appended.
+	Master, Backup, Stop []string
+	// Timeout bounds each command, which is killed after it; default 10s.
+	Timeout time.Duration
 }
 
 // GARP says how gratuitous ARP is sent when an instance becomes master.

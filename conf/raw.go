@@ -13,6 +13,7 @@ type rawFile struct {
 type rawGlobal struct {
 	LogLevel       *string `toml:"log_level"`
 	MetricsAddress *string `toml:"metrics_address"`
+	NotifyFIFO     *string `toml:"notify_fifo"`
 }
 
 type rawInstance struct {
@@ -29,6 +30,11 @@ type rawInstance struct {
 	UnicastSrc     *string  `toml:"unicast_src"`
 	Password       *string  `toml:"password"`
 	GARP           rawGARP  `toml:"garp"`
+	Notify         []string `toml:"notify"`
+	NotifyMaster   []string `toml:"notify_master"`
+	NotifyBackup   []string `toml:"notify_backup"`
+	NotifyStop     []string `toml:"notify_stop"`
+	NotifyTimeout  *string  `toml:"notify_timeout"`
 }
 
 type rawGARP struct {

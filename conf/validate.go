@@ -3,6 +3,7 @@ package conf
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,13 @@ func build(file string, raw rawFile, e *errs) *Config {
 			e.add("global.metrics_address", "%q is not IP:port (for example \"127.0.0.1:9650\" or \"[::1]:9650\")", *v)
 		} else {
 			c.Global.MetricsAddress = ap
+		}
+	}
+	if v := raw.Global.NotifyFIFO; v != nil {
+		if !strings.HasPrefix(*v, "/") {
+			e.add("global.notify_fifo", "%q: give an absolute path", *v)
+		} else {
+			c.Global.NotifyFIFO = *v
 		}
 	}
 	if len(raw.Instance) == 0 {
@@ -163,7 +171,37 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if r := in.GARP.Refresh; r != 0 && r < time.Second {
 		e.add(p+".garp.refresh", "%v: a refresh must be 0 (off) or at least 1s", r)
 	}
+	in.Notify = Notify{
+		Any:    argv(e, p+".notify", ri.Notify),
+		Master: argv(e, p+".notify_master", ri.NotifyMaster),
+		Backup: argv(e, p+".notify_backup", ri.NotifyBackup),
+		Stop:   argv(e, p+".notify_stop", ri.NotifyStop),
+	}
+	in.Notify.Timeout = duration(e, p+".notify_timeout", ri.NotifyTimeout, DefaultNotifyTimeout)
+	if t := in.Notify.Timeout; t <= 0 || t > time.Hour {
+		e.add(p+".notify_timeout", "%v: must be more than 0s and at most 1h", t)
+	}
 	return in
+}
+
+// DefaultNotifyTimeout bounds a notify command unless notify_timeout says.
+const DefaultNotifyTimeout = 10 * time.Second
+
+// argv checks a command given as a list: a program's absolute path (there
+// is no shell and no PATH search) and its arguments.
+func argv(e *errs, key string, v []string) []string {
+	if v == nil {
+		return nil
+	}
+	if len(v) == 0 || v[0] == "" {
+		e.add(key, "empty: give [\"/path/to/program\", \"arg\", ...]")
+		return nil
+	}
+	if !strings.HasPrefix(v[0], "/") {
+		e.add(key, "%q: give the program's absolute path (no shell and no PATH search)", v[0])
+		return nil
+	}
+	return v
 }
 
 func intIn(e *errs, key string, v *int64, lo, hi int64, required bool, def int64) int64 {

@@ -41,9 +41,12 @@ func (e *Events) Publish(t Transition) Transition {
 }
 
 // Subscribe delivers every transition published from now on to fn, in
-// order, until ctx ends. It returns at once; fn runs in its own goroutine.
-func (e *Events) Subscribe(ctx context.Context, fn func(Transition)) {
+// order, until ctx ends; what was published before ctx ended is still
+// delivered. It returns at once, with a channel closed once the last fn
+// has returned; fn runs in its own goroutine.
+func (e *Events) Subscribe(ctx context.Context, fn func(Transition)) <-chan struct{} {
 	s := &subscriber{wake: make(chan struct{}, 1)}
+	done := make(chan struct{})
 	e.mu.Lock()
 	if e.subs == nil {
 		e.subs = map[*subscriber]struct{}{}
@@ -51,12 +54,8 @@ func (e *Events) Subscribe(ctx context.Context, fn func(Transition)) {
 	e.subs[s] = struct{}{}
 	e.mu.Unlock()
 	go func() {
-		defer func() {
-			e.mu.Lock()
-			delete(e.subs, s)
-			e.mu.Unlock()
-		}()
-		for {
+		defer close(done)
+		drain := func() {
 			s.mu.Lock()
 			batch := s.queue
 			s.queue = nil
@@ -64,11 +63,19 @@ func (e *Events) Subscribe(ctx context.Context, fn func(Transition)) {
 			for _, t := range batch {
 				fn(t)
 			}
+		}
+		for {
+			drain()
 			select {
 			case <-ctx.Done():
+				e.mu.Lock()
+				delete(e.subs, s)
+				e.mu.Unlock()
+				drain()
 				return
 			case <-s.wake:
 			}
 		}
 	}()
+	return done
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/internal/metrics"
+	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
 	"github.com/hadirector/hadirector/vrrp"
 )
@@ -83,6 +84,19 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer ctlStop()
 	}
 	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "version", version())
+	if notify.Needed(cfg) {
+		n, err := notify.New(cfg, log)
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return 1
+		}
+		defer n.Close()
+		// Subscribed before Run, so that the start-up transitions are
+		// notified; ended after Run, so that the stop ones are too.
+		nctx, nstop := context.WithCancel(context.Background())
+		done := d.Events().Subscribe(nctx, n.Handle)
+		defer func() { nstop(); <-done }()
+	}
 	notifyDone := notifySystemd(ctx, log)
 	defer notifyDone()
 	if err := d.Run(ctx); err != nil {

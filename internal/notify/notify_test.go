@@ -1,0 +1,133 @@
+package notify
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+func TestFIFOLineAndState(t *testing.T) {
+	for _, tc := range []struct {
+		to, want string
+	}{{"MASTER", `INSTANCE "web" MASTER 150` + "\n"}, {"BACKUP", `INSTANCE "web" BACKUP 150` + "\n"}, {"INIT", `INSTANCE "web" STOP 150` + "\n"}} {
+		if got := FIFOLine(vrrp.Transition{Instance: "web", To: tc.to}, 150); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.to, got, tc.want)
+		}
+	}
+}
+
+// The commands and the FIFO see every transition in sequence order, with
+// keepalived's arguments, while a slow command holds up only the notifier:
+// Publish returns at once.
+func TestNotifierOrder(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	fifo := filepath.Join(dir, "fifo")
+	// The "any" command logs its arguments and the sequence number; the
+	// master command is slow the first time.
+	any := []string{"/bin/sh", "-c", `echo "$HADIRECTOR_SEQ $HADIRECTOR_REASON $*" >> ` + out, "notify"}
+	master := []string{"/bin/sh", "-c", `[ "$HADIRECTOR_SEQ" = 2 ] && sleep 0.2; echo "$HADIRECTOR_SEQ master" >> ` + out}
+	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo}, Instances: []conf.Instance{
+		{Name: "web", Priority: 150, Notify: conf.Notify{Any: any, Master: master, Timeout: 10 * time.Second}},
+		{Name: "dns", Priority: 100, Notify: conf.Notify{Stop: []string{"/bin/sh", "-c", `echo "$HADIRECTOR_SEQ stop $HADIRECTOR_INSTANCE" >> ` + out}, Timeout: 10 * time.Second}},
+	}}
+	if !Needed(cfg) {
+		t.Fatal("Needed is false")
+	}
+	n, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	reader, err := os.Open(fifo) // the writer holds it open: no wait
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+
+	var ev vrrp.Events
+	ctx, cancel := context.WithCancel(context.Background())
+	done := ev.Subscribe(ctx, n.Handle)
+	for _, tr := range []vrrp.Transition{
+		{Instance: "web", From: "INIT", To: "BACKUP", Reason: "startup"},
+		{Instance: "web", From: "BACKUP", To: "MASTER", Reason: "master-down"},
+		{Instance: "dns", From: "INIT", To: "BACKUP", Reason: "startup"},
+		{Instance: "web", From: "MASTER", To: "INIT", Reason: "shutdown"},
+		{Instance: "dns", From: "BACKUP", To: "INIT", Reason: "shutdown"},
+	} {
+		ev.Publish(tr)
+	}
+	cancel() // what was published is still delivered
+	<-done
+
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `1 startup INSTANCE web BACKUP 150
+2 master-down INSTANCE web MASTER 150
+2 master
+4 shutdown INSTANCE web STOP 150
+5 stop dns
+`
+	if string(b) != want {
+		t.Errorf("commands ran as\n%s\nwant\n%s", b, want)
+	}
+	sc := bufio.NewScanner(reader)
+	var lines []string
+	for len(lines) < 5 && sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if got := strings.Join(lines, "\n"); got != `INSTANCE "web" BACKUP 150
+INSTANCE "web" MASTER 150
+INSTANCE "dns" BACKUP 100
+INSTANCE "web" STOP 150
+INSTANCE "dns" STOP 100` {
+		t.Errorf("fifo:\n%s", got)
+	}
+}
+
+// A command that outlives its timeout is killed, and the next one runs.
+func TestNotifierTimeout(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	cfg := &conf.Config{Instances: []conf.Instance{{Name: "web", Priority: 150, Notify: conf.Notify{
+		Master: []string{"/bin/sleep", "60"},
+		Backup: []string{"/bin/sh", "-c", "echo backup >> " + out},
+		// Long enough for a loaded machine to start sleep; short beside 60 s.
+		Timeout: 200 * time.Millisecond,
+	}}}}
+	var logs strings.Builder
+	n, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Handle(vrrp.Transition{Instance: "web", To: "MASTER"})
+	if !strings.Contains(logs.String(), "notify command killed at its timeout") {
+		t.Errorf("no kill logged: %s", logs.String())
+	}
+	n.Handle(vrrp.Transition{Instance: "web", To: "BACKUP"})
+	if b, err := os.ReadFile(out); err != nil || string(b) != "backup\n" {
+		t.Errorf("after the killed command: %q %v", b, err)
+	}
+}
+
+func TestFIFOErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plain")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openFIFO(file); err == nil || !strings.Contains(err.Error(), "not a FIFO") {
+		t.Errorf("a plain file: %v", err)
+	}
+	if _, err := openFIFO("/nonexistent-dir/fifo"); err == nil {
+		t.Error("a FIFO in a missing directory was made")
+	}
+}
