@@ -85,6 +85,7 @@ func TestParseErrors(t *testing.T) {
 		{"notify empty", base + "notify_master = []\n", "t.toml:10: instance[0].notify_master: empty"},
 		{"notify timeout", base + "notify_timeout = \"0s\"\n", "t.toml:10: instance[0].notify_timeout: 0s: must be more than 0s"},
 		{"notify fifo relative", strings.Replace(base, "[global]\n", "[global]\nnotify_fifo = \"fifo\"\n", 1), "t.toml:2: global.notify_fifo: \"fifo\": give an absolute path"},
+		{"startup delay", strings.Replace(base, "[global]\n", "[global]\nstartup_delay = \"2h\"\n", 1), "t.toml:2: global.startup_delay: 2h0m0s: must be from 0s to 1h"},
 		{"garp count", base + "[instance.garp]\ncount = 101\n", "t.toml:11: instance[0].garp.count: 101 is out of range 0..100"},
 		{"garp refresh", base + "[instance.garp]\nrefresh = \"100ms\"\n", "t.toml:11: instance[0].garp.refresh: 100ms: a refresh must be"},
 		{"garp spacing", base + "[instance.garp]\nspacing = \"11s\"\n", "t.toml:11: instance[0].garp.spacing: 11s is more than 10s"},
@@ -179,5 +180,15 @@ func TestNotify(t *testing.T) {
 	want := Notify{Any: []string{"/bin/logger", "-t", "vrrp"}, Master: []string{"/usr/local/bin/up"}, Timeout: 2 * time.Second}
 	if got := c.Instances[0].Notify; !reflect.DeepEqual(got, want) || c.Global.NotifyFIFO != "/run/n.fifo" {
 		t.Errorf("notify %+v fifo %q", got, c.Global.NotifyFIFO)
+	}
+}
+
+func TestStartupDelay(t *testing.T) {
+	c, err := Parse("t.toml", []byte(strings.Replace(base, "[global]\n", "[global]\nstartup_delay = \"45s\"\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Global.StartupDelay != 45*time.Second || c.Instances[0].StartupDelay != 45*time.Second {
+		t.Errorf("global %v, instance %v", c.Global.StartupDelay, c.Instances[0].StartupDelay)
 	}
 }

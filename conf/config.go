@@ -26,6 +26,9 @@ type Global struct {
 	// NotifyFIFO, if set, is a FIFO (made if missing) that receives a line
 	// per transition in keepalived's notify_fifo format.
 	NotifyFIFO string
+	// StartupDelay holds every instance off mastership for this long after
+	// the daemon starts (it listens as Backup meanwhile).
+	StartupDelay time.Duration
 }
 
 // Instance is one VRRP virtual router on one interface.
@@ -50,6 +53,9 @@ type Instance struct {
 	Password string
 	GARP     GARP
 	Notify   Notify
+	// StartupDelay is [global] startup_delay, repeated here for the state
+	// machine.
+	StartupDelay time.Duration
 }
 
 // Notify lists the commands run on the instance's transitions: each is a

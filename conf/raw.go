@@ -14,6 +14,7 @@ type rawGlobal struct {
 	LogLevel       *string `toml:"log_level"`
 	MetricsAddress *string `toml:"metrics_address"`
 	NotifyFIFO     *string `toml:"notify_fifo"`
+	StartupDelay   *string `toml:"startup_delay"`
 }
 
 type rawInstance struct {

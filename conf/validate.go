@@ -41,6 +41,10 @@ func build(file string, raw rawFile, e *errs) *Config {
 			c.Global.NotifyFIFO = *v
 		}
 	}
+	c.Global.StartupDelay = duration(e, "global.startup_delay", raw.Global.StartupDelay, 0)
+	if d := c.Global.StartupDelay; d < 0 || d > time.Hour {
+		e.add("global.startup_delay", "%v: must be from 0s to 1h", d)
+	}
 	if len(raw.Instance) == 0 {
 		e.add("instance", "no [[instance]]: nothing to do")
 	}
@@ -70,6 +74,7 @@ func build(file string, raw rawFile, e *errs) *Config {
 			}
 			vips[k] = p
 		}
+		in.StartupDelay = c.Global.StartupDelay
 		c.Instances = append(c.Instances, in)
 	}
 	c.IPVS = buildIPVS(raw, e)

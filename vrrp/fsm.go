@@ -35,6 +35,10 @@ type Params struct {
 	Preempt        bool
 	PreemptDelay   time.Duration // hold-off before preempting a lower-priority master
 	Primary        netip.Addr    // our advert source, compared on equal priority
+	// StartupDelay holds mastership off for this long after start-up: the
+	// instance listens as Backup and cannot become master before, so that a
+	// director whose network is not ready yet does not claim the VIPs.
+	StartupDelay time.Duration
 }
 
 // Machine is the whole state of one virtual router. It is a value: Step
@@ -67,6 +71,8 @@ type Machine struct {
 	// VIPs stay until then, so that packets the gateway sent to our MAC
 	// before the new master's GARP reached it are still answered.
 	DropVIPsAt time.Time
+	// HoldOffUntil is start-up plus StartupDelay: no mastership before it.
+	HoldOffUntil time.Time
 }
 
 // ReleaseGrace is how long a master that stepped down keeps its VIPs after
@@ -225,10 +231,16 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 }
 
 func startup(m Machine, now time.Time) (Machine, []Action) {
-	if m.Priority == 255 {
+	if m.StartupDelay > 0 {
+		m.HoldOffUntil = now.Add(m.StartupDelay)
+	} else if m.Priority == 255 {
 		return becomeMaster(m, now, ReasonOwnerStartup)
 	}
-	return becomeBackup(m, now, ReasonStartup, netip.Addr{}, m.AdvertInterval)
+	m, acts := becomeBackup(m, now, ReasonStartup, netip.Addr{}, m.AdvertInterval)
+	if m.MasterDownAt.Before(m.HoldOffUntil) {
+		m.MasterDownAt = m.HoldOffUntil
+	}
+	return m, acts
 }
 
 func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
@@ -312,6 +324,10 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			acts = append(acts, Action{Kind: ActRemoveVIPs})
 		}
 		if now.Before(m.MasterDownAt) {
+			return m, acts
+		}
+		if now.Before(m.HoldOffUntil) { // the start-up delay still runs
+			m.MasterDownAt = m.HoldOffUntil
 			return m, acts
 		}
 		reason := ReasonMasterDown

@@ -121,6 +121,10 @@ func TestStepTable(t *testing.T) {
 	v2.Version = 2
 	down100 := MasterDownInterval(3, 100, time.Second)
 	mdAt := at(down100) // when masterAt() became master
+	held := params(100)
+	held.StartupDelay = 30 * time.Second
+	heldOwner := params(255)
+	heldOwner.StartupDelay = 30 * time.Second
 	// handedOver is a master that stepped down at mdAt and heard the new
 	// master (addrB) 300 ms later, so it keeps its VIPs until mdAt+400ms.
 	handedOver := func() Machine {
@@ -138,6 +142,24 @@ func TestStepTable(t *testing.T) {
 		{name: "init/startup backup arms Master_Down_Timer", setup: func() Machine { return NewMachine(p100) },
 			ev: Event{Kind: EvStartup}, now: t0, state: Backup,
 			acts: "INIT->BACKUP(startup)", deadline: at(down100)},
+		{name: "init/startup delay: owner starts as backup until it ends", setup: func() Machine { return NewMachine(heldOwner) },
+			ev: Event{Kind: EvStartup}, now: t0, state: Backup,
+			acts: "INIT->BACKUP(startup)", deadline: at(30 * time.Second)},
+		{name: "init/startup delay: backup's first deadline is the delay's end", setup: func() Machine { return NewMachine(held) },
+			ev: Event{Kind: EvStartup}, now: t0, state: Backup,
+			acts: "INIT->BACKUP(startup)", deadline: at(30 * time.Second)},
+		{name: "backup/startup delay: a master heard then lost is not followed before the delay ends", setup: func() Machine {
+			m, _ := Step(NewMachine(held), Event{Kind: EvStartup}, t0)
+			m, _ = Step(m, advert(addrB, 200, time.Second), at(time.Second))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(time.Second + down100), state: Backup, acts: "",
+			master: addrB, deadline: at(30 * time.Second)},
+		{name: "backup/startup delay: master once it ends", setup: func() Machine {
+			m, _ := Step(NewMachine(held), Event{Kind: EvStartup}, t0)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(30 * time.Second), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-down) advert(100) add-vips announce",
+			deadline: at(31 * time.Second)},
 		{name: "init/advert ignored", setup: func() Machine { return NewMachine(p100) },
 			ev: advert(addrB, 200, time.Second), now: t0, state: Initialize, acts: ""},
 		{name: "init/timer ignored", setup: func() Machine { return NewMachine(p100) },

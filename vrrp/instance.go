@@ -136,6 +136,7 @@ func (i *Instance) params() Params {
 		Preempt:        i.cfg.Preempt,
 		PreemptDelay:   i.cfg.PreemptDelay,
 		Primary:        i.deps.Src,
+		StartupDelay:   i.cfg.StartupDelay,
 	}
 }
 
