@@ -242,33 +242,28 @@ func mergeCheck(svc, real *rawCheck) *rawCheck {
 		// Another kind of check: only the service's timing applies.
 		m = rawCheck{Interval: svc.Interval, Timeout: svc.Timeout, Rise: svc.Rise, Fall: svc.Fall, StartDown: svc.StartDown}
 	}
-	pick := func(dst **string, src *string) {
-		if src != nil {
-			*dst = src
-		}
-	}
-	pickI := func(dst **int64, src *int64) {
-		if src != nil {
-			*dst = src
-		}
-	}
 	pick(&m.Type, real.Type)
 	pick(&m.Interval, real.Interval)
 	pick(&m.Timeout, real.Timeout)
-	pickI(&m.Rise, real.Rise)
-	pickI(&m.Fall, real.Fall)
-	if real.StartDown != nil {
-		m.StartDown = real.StartDown
-	}
-	pickI(&m.Port, real.Port)
+	pick(&m.Rise, real.Rise)
+	pick(&m.Fall, real.Fall)
+	pick(&m.StartDown, real.StartDown)
+	pick(&m.Port, real.Port)
 	pick(&m.Path, real.Path)
 	pick(&m.Host, real.Host)
-	pickI(&m.Status, real.Status)
+	pick(&m.Status, real.Status)
 	pick(&m.BodySHA256, real.BodySHA256)
 	if real.Command != nil {
 		m.Command = real.Command
 	}
 	return &m
+}
+
+// pick sets *dst to src if the key was given.
+func pick[T any](dst **T, src *T) {
+	if src != nil {
+		*dst = src
+	}
 }
 
 // buildCheck builds the check of the real server at addr; nil for "none".
@@ -344,9 +339,7 @@ func buildCheck(p string, c *rawCheck, addr netip.AddrPort, e *errs) *ipvs.Healt
 			e.add(p+".command", "required: the program and its arguments, such as [\"/usr/local/bin/check\", \"{ip}\", \"{port}\"]")
 			return nil
 		}
-		if !strings.HasPrefix(c.Command[0], "/") {
-			e.add(p+".command", "%q: give the program's absolute path (no shell and no PATH search)", c.Command[0])
-		}
+		argv(e, p+".command", c.Command)
 		args := make([]string, len(c.Command)-1)
 		for i, a := range c.Command[1:] {
 			args[i] = strings.NewReplacer("{ip}", addr.Addr().String(), "{port}", strconv.Itoa(int(port))).Replace(a)
