@@ -14,6 +14,8 @@ type Config struct {
 	Global    Global
 	Instances []Instance
 	IPVS      IPVS
+	// Sync, if set, runs the kernel's connection-sync daemons.
+	Sync *Sync
 }
 
 // Global holds settings that apply to the whole daemon.
@@ -56,6 +58,10 @@ type Instance struct {
 	// StartupDelay is [global] startup_delay, repeated here for the state
 	// machine.
 	StartupDelay time.Duration
+	// HoldPreemptAtStart is set on the instance that owns connection sync
+	// when [sync] failback_hold is on: after start it does not preempt a
+	// master until the sync catch-up releases it.
+	HoldPreemptAtStart bool
 }
 
 // Notify lists the commands run on the instance's transitions: each is a

@@ -8,6 +8,21 @@ type rawFile struct {
 	Instance []rawInstance `toml:"instance"`
 	IPVS     rawIPVS       `toml:"ipvs"`
 	Service  []rawService  `toml:"service"`
+	Sync     *rawSync      `toml:"sync"`
+}
+
+type rawSync struct {
+	Instance      *string `toml:"instance"`
+	Interface     *string `toml:"interface"`
+	SyncID        *int64  `toml:"sync_id"`
+	Mode          *string `toml:"mode"`
+	Group         *string `toml:"group"`
+	Port          *int64  `toml:"port"`
+	TTL           *int64  `toml:"ttl"`
+	MaxLen        *int64  `toml:"max_len"`
+	FailbackHold  *bool   `toml:"failback_hold"`
+	FailbackQuiet *string `toml:"failback_quiet"`
+	FailbackMax   *string `toml:"failback_max"`
 }
 
 type rawGlobal struct {

@@ -78,6 +78,9 @@ func build(file string, raw rawFile, e *errs) *Config {
 		c.Instances = append(c.Instances, in)
 	}
 	c.IPVS = buildIPVS(raw, e)
+	if raw.Sync != nil {
+		c.Sync = buildSync(*raw.Sync, c.Instances, e)
+	}
 	return c
 }
 

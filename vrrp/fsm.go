@@ -39,6 +39,11 @@ type Params struct {
 	// instance listens as Backup and cannot become master before, so that a
 	// director whose network is not ready yet does not claim the VIPs.
 	StartupDelay time.Duration
+	// HoldAtStart starts the machine with Hold set: it does not preempt a
+	// master until EvResume (the connection-sync fail-back hold lifts it
+	// once the master's connections have reached us). It holds only
+	// preemption: with no master heard, the machine takes over as usual.
+	HoldAtStart bool
 }
 
 // Machine is the whole state of one virtual router. It is a value: Step
@@ -231,6 +236,7 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 }
 
 func startup(m Machine, now time.Time) (Machine, []Action) {
+	m.Hold = m.HoldAtStart
 	if m.StartupDelay > 0 {
 		m.HoldOffUntil = now.Add(m.StartupDelay)
 	} else if m.Priority == 255 {

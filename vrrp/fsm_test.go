@@ -125,6 +125,8 @@ func TestStepTable(t *testing.T) {
 	held.StartupDelay = 30 * time.Second
 	heldOwner := params(255)
 	heldOwner.StartupDelay = 30 * time.Second
+	syncHeld := params(100)
+	syncHeld.HoldAtStart = true
 	// handedOver is a master that stepped down at mdAt and heard the new
 	// master (addrB) 300 ms later, so it keeps its VIPs until mdAt+400ms.
 	handedOver := func() Machine {
@@ -160,6 +162,20 @@ func TestStepTable(t *testing.T) {
 		}, ev: Event{Kind: EvTimer}, now: at(30 * time.Second), state: Master, master: addrA,
 			acts:     "BACKUP->MASTER(master-down) advert(100) add-vips announce",
 			deadline: at(31 * time.Second)},
+		{name: "backup/fail-back hold: a lower-priority master is followed, not preempted", setup: func() Machine { return started(syncHeld) },
+			ev: advert(addrB, 50, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(2*time.Second + down100)},
+		{name: "backup/fail-back hold: with no master heard, takes over as usual", setup: func() Machine { return started(syncHeld) },
+			ev: Event{Kind: EvTimer}, now: at(down100), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-down) advert(100) add-vips announce",
+			deadline: at(down100 + time.Second)},
+		{name: "backup/fail-back hold: released, a lower-priority master is preempted", setup: func() Machine {
+			m := started(syncHeld)
+			m, _ = Step(m, advert(addrB, 50, time.Second), at(time.Second))
+			m, _ = Step(m, Event{Kind: EvResume}, at(2*time.Second))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: at(3 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(time.Second + down100)},
 		{name: "init/advert ignored", setup: func() Machine { return NewMachine(p100) },
 			ev: advert(addrB, 200, time.Second), now: t0, state: Initialize, acts: ""},
 		{name: "init/timer ignored", setup: func() Machine { return NewMachine(p100) },

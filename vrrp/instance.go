@@ -137,6 +137,7 @@ func (i *Instance) params() Params {
 		PreemptDelay:   i.cfg.PreemptDelay,
 		Primary:        i.deps.Src,
 		StartupDelay:   i.cfg.StartupDelay,
+		HoldAtStart:    i.cfg.HoldPreemptAtStart,
 	}
 }
 
@@ -149,6 +150,7 @@ func (i *Instance) Run(ctx context.Context) {
 	}
 	m := NewMachine(i.params())
 	m = i.step(ctx, m, Event{Kind: EvStartup})
+	m.HoldAtStart = false // a drill's restart is not a return: no new hold
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {

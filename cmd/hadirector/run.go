@@ -14,6 +14,7 @@ import (
 	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -50,10 +51,16 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopIPVS()
+	syncMgr, stopSync, err := startSync(ctx, cfg, d, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer stopSync()
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
-		wait, err := serveControl(ctlCtx, *sock, d, mgr, log)
+		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr}, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1
@@ -74,6 +81,12 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 			}
 			st := mgr.Status()
 			return &st
+		}, Sync: func() *lvssync.Status {
+			if syncMgr == nil {
+				return nil
+			}
+			st := syncMgr.Status()
+			return &st
 		}})
 		_, wait, err := metrics.Serve(ctlCtx, a.String(), reg, log)
 		if err != nil {
@@ -83,7 +96,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer wait()
 		defer ctlStop()
 	}
-	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "version", version())
+	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version())
 	if notify.Needed(cfg) {
 		n, err := notify.New(cfg, log)
 		if err != nil {

@@ -8,27 +8,43 @@ import (
 
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
+// parts are what the control socket reports on; ipvs and sync are nil
+// when the file does not configure them.
+type parts struct {
+	vrrp *vrrp.Daemon
+	ipvs *ipvs.Manager
+	sync *lvssync.Manager
+}
+
 // serveControl answers the CLI on the control socket until ctx ends.
-func serveControl(ctx context.Context, path string, d *vrrp.Daemon, m *ipvs.Manager, log *slog.Logger) (func(), error) {
+func serveControl(ctx context.Context, path string, p parts, log *slog.Logger) (func(), error) {
 	srv, err := control.Listen(path, log)
 	if err != nil {
 		return nil, err
 	}
 	done := make(chan struct{})
-	go func() { srv.Serve(ctx, controlHandler(d, m)); close(done) }()
+	go func() { srv.Serve(ctx, controlHandler(p)); close(done) }()
 	return func() { <-done }, nil
 }
 
-func controlHandler(d *vrrp.Daemon, m *ipvs.Manager) control.Handler {
+func controlHandler(p parts) control.Handler {
+	d := p.vrrp
 	return func(ctx context.Context, req control.Request, send func(any) error) error {
-		if req.Cmd == "ipvs-status" {
-			if m == nil {
+		switch req.Cmd {
+		case "ipvs-status":
+			if p.ipvs == nil {
 				return send(nil)
 			}
-			return send(m.Status())
+			return send(p.ipvs.Status())
+		case "sync-status":
+			if p.sync == nil {
+				return send(nil)
+			}
+			return send(p.sync.Status())
 		}
 		insts, err := pick(d, req.Instance)
 		if err != nil {

@@ -76,6 +76,14 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 		if st != nil {
 			printIPVSStatus(stdout, st)
 		}
+		sst, _, err := fetchSyncStatus(ctx, *sock)
+		if err != nil {
+			fmt.Fprintln(stderr, "hadirector status: sync:", err)
+			return 1
+		}
+		if sst != nil {
+			printSyncStatus(stdout, sst)
+		}
 	}
 	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -14,7 +15,9 @@ import (
 type Source struct {
 	Instances func() []vrrp.Status
 	IPVS      func() *ipvs.ManagerStatus
-	Version   string
+	// Sync returns nil when the daemon runs no connection sync.
+	Sync    func() *lvssync.Status
+	Version string
 }
 
 // States are the VRRP states hadirector_vrrp_state reports, one series each.
@@ -49,6 +52,10 @@ var (
 	dIPVSFailures = desc("ipvs_reconcile_failures_total", "Reconciliations that failed.")
 	dIPVSHealth   = desc("ipvs_health_changes_total", "Real servers that changed state by their checks.")
 	dIPVSLast     = desc("ipvs_last_reconcile_timestamp_seconds", "Unix time of the last reconciliation.")
+	dSyncDaemon   = desc("sync_daemon_running", "1 while the kernel's sync thread of the role runs.", "role")
+	dSyncErrors   = desc("sync_daemon_errors_total", "Failed attempts to start or stop the kernel's sync threads.")
+	dSyncHold     = desc("sync_failback_hold", "1 while the fail-back hold keeps this director from preempting.")
+	dSyncHoldConn = desc("sync_failback_hold_connections", "Distinct connections the fail-back hold heard from the master.")
 )
 
 // Collector is a prometheus.Collector over a Source.
@@ -61,7 +68,8 @@ func New(src Source) *Collector { return &Collector{src} }
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
 		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dSpeakers, dIPVSServices, dIPVSReals,
-		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast} {
+		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast,
+		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn} {
 		ch <- d
 	}
 }
@@ -72,6 +80,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.src.Instances != nil {
 		for _, s := range c.src.Instances() {
 			collectInstance(ch, s)
+		}
+	}
+	if c.src.Sync != nil {
+		if st := c.src.Sync(); st != nil {
+			collectSync(ch, st)
 		}
 	}
 	if c.src.IPVS == nil {
@@ -131,4 +144,17 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+func collectSync(ch chan<- prometheus.Metric, st *lvssync.Status) {
+	run := map[lvssync.Role]bool{}
+	for _, d := range st.Daemons {
+		run[d.Role] = true
+	}
+	for _, r := range []lvssync.Role{lvssync.Master, lvssync.Backup} {
+		ch <- prometheus.MustNewConstMetric(dSyncDaemon, prometheus.GaugeValue, b2f(run[r]), r.String())
+	}
+	ch <- prometheus.MustNewConstMetric(dSyncErrors, prometheus.CounterValue, float64(st.Errors))
+	ch <- prometheus.MustNewConstMetric(dSyncHold, prometheus.GaugeValue, b2f(st.Hold.Active))
+	ch <- prometheus.MustNewConstMetric(dSyncHoldConn, prometheus.GaugeValue, float64(st.Hold.Conns))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -33,6 +34,10 @@ func source(withIPVS bool) Source {
 			return &ipvs.ManagerStatus{Services: 2, Reals: 4, RealsUp: 3, Reconciles: 5, Ops: 8, Failures: 1,
 				HealthChanges: 2, LastReconcile: t0}
 		}
+		src.Sync = func() *lvssync.Status {
+			return &lvssync.Status{Daemons: []lvssync.Daemon{{Role: lvssync.Backup, Interface: "eth0"}}, Errors: 1,
+				Hold: lvssync.HoldStatus{Active: true, Conns: 12}}
+		}
 	}
 	return src
 }
@@ -48,6 +53,16 @@ hadirector_ipvs_real_servers_up 3
 # HELP hadirector_ipvs_operations_total Netlink writes the reconciliations applied.
 # TYPE hadirector_ipvs_operations_total counter
 hadirector_ipvs_operations_total 8
+# HELP hadirector_sync_daemon_running 1 while the kernel's sync thread of the role runs.
+# TYPE hadirector_sync_daemon_running gauge
+hadirector_sync_daemon_running{role="backup"} 1
+hadirector_sync_daemon_running{role="master"} 0
+# HELP hadirector_sync_failback_hold 1 while the fail-back hold keeps this director from preempting.
+# TYPE hadirector_sync_failback_hold gauge
+hadirector_sync_failback_hold 1
+# HELP hadirector_sync_failback_hold_connections Distinct connections the fail-back hold heard from the master.
+# TYPE hadirector_sync_failback_hold_connections gauge
+hadirector_sync_failback_hold_connections 12
 # HELP hadirector_vrrp_drops_total Packets dropped for the instance, by reason.
 # TYPE hadirector_vrrp_drops_total counter
 hadirector_vrrp_drops_total{instance="web",interface="eth0",reason="bad-checksum",vrid="51"} 4
@@ -68,13 +83,14 @@ hadirector_vrrp_advert_interval_seconds{instance="web",interface="eth0",vrid="51
 hadirector_vrrp_last_transition_timestamp_seconds{instance="web",interface="eth0",vrid="51"} 1.795608e+09
 `
 	names := []string{"hadirector_build_info", "hadirector_ipvs_real_servers_up", "hadirector_ipvs_operations_total",
+		"hadirector_sync_daemon_running", "hadirector_sync_failback_hold", "hadirector_sync_failback_hold_connections",
 		"hadirector_vrrp_drops_total", "hadirector_vrrp_state", "hadirector_vrrp_adverts_sent_total",
 		"hadirector_vrrp_advert_interval_seconds", "hadirector_vrrp_last_transition_timestamp_seconds"}
 	if err := testutil.CollectAndCompare(New(source(true)), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(New(source(true))); n != 25 {
-		t.Errorf("%d series with IPVS, want 25", n)
+	if n := testutil.CollectAndCount(New(source(true))); n != 30 {
+		t.Errorf("%d series with IPVS and sync, want 30", n)
 	}
 	if n := testutil.CollectAndCount(New(source(false))); n != 17 {
 		t.Errorf("%d series without IPVS, want 17", n)

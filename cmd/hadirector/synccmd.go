@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hadirector/hadirector/internal/control"
+	lvssync "github.com/hadirector/hadirector/sync"
+)
+
+func syncCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "watch":
+			return syncWatchCmd(args[1:], stdout, stderr)
+		case "status":
+			return syncStatusCmd(args[1:], stdout, stderr)
+		case "daemons":
+			return syncDaemonsCmd(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintln(stderr, `usage: hadirector sync watch -i IF [--group G] [--port P] [--stats] [--hex] [--count N]
+       hadirector sync status [-s SOCKET] [--json]
+       hadirector sync daemons      (the kernel's sync threads, as ipvsadm -L --daemon)`)
+	return 2
+}
+
+// syncWatchCmd joins the sync group and prints what the masters send.
+func syncWatchCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sync watch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ifname := fs.String("i", "", "interface to join the sync group on (required)")
+	group := fs.String("group", lvssync.DefaultGroup, "multicast group")
+	port := fs.Uint("port", lvssync.DefaultPort, "UDP port")
+	stats := fs.Bool("stats", false, "print messages and connections per second instead of each message")
+	hexOut := fs.Bool("hex", false, "also print each datagram in hex")
+	count := fs.Int("count", 0, "exit after this many datagrams (0: run until interrupted)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	g, err := netip.ParseAddr(*group)
+	if *ifname == "" || err != nil || *port == 0 || *port > 65535 {
+		fmt.Fprintln(stderr, "hadirector sync watch: give -i IF, and a valid --group and --port")
+		return 2
+	}
+	l, err := lvssync.Listen(*ifname, g, uint16(*port))
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector sync watch:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	go func() { <-ctx.Done(); l.Close() }()
+
+	var msgs, conns, bad int
+	tick := time.Now()
+	var lastMsgs, lastConns int
+	for n := 0; *count == 0 || n < *count; n++ {
+		d, err := l.Read()
+		if err != nil {
+			if lvssync.Closed(err) {
+				break
+			}
+			fmt.Fprintln(stderr, "hadirector sync watch:", err)
+			return 1
+		}
+		msgs++
+		if d.Err != nil {
+			bad++
+		} else {
+			conns += len(d.Msg.Conns)
+		}
+		if *stats {
+			if el := d.At.Sub(tick); el >= time.Second {
+				fmt.Fprintf(stdout, "%s %.1f msg/s %.1f conn/s (%d undecodable in all)\n", d.At.Format("15:04:05"),
+					float64(msgs-lastMsgs)/el.Seconds(), float64(conns-lastConns)/el.Seconds(), bad)
+				tick, lastMsgs, lastConns = d.At, msgs, conns
+			}
+			continue
+		}
+		printDatagram(stdout, d, *hexOut)
+	}
+	if *stats {
+		fmt.Fprintf(stdout, "total: %d messages, %d connections, %d undecodable\n", msgs, conns, bad)
+	}
+	return 0
+}
+
+func printDatagram(w io.Writer, d lvssync.Datagram, withHex bool) {
+	if d.Err != nil {
+		fmt.Fprintf(w, "%s from %s: %d bytes, not decodable: %v\n", d.At.Format("15:04:05.000"), d.From, len(d.Raw), d.Err)
+	} else {
+		fmt.Fprintf(w, "%s from %s: sync id %d, %d connections\n", d.At.Format("15:04:05.000"), d.From, d.Msg.SyncID, len(d.Msg.Conns))
+		for _, c := range d.Msg.Conns {
+			fmt.Fprintf(w, "  %s\n", c)
+		}
+	}
+	if withHex {
+		fmt.Fprintf(w, "  hex %s\n", hex.EncodeToString(d.Raw))
+	}
+}
+
+func syncStatusCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sync status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sock := fs.String("s", control.DefaultPath, "control socket")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, raw, err := fetchSyncStatus(ctx, *sock)
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector sync status:", err)
+		return 1
+	}
+	if *asJSON {
+		fmt.Fprintln(stdout, string(raw))
+		return 0
+	}
+	if st == nil {
+		fmt.Fprintln(stdout, "sync: not configured")
+		return 0
+	}
+	printSyncStatus(stdout, st)
+	return 0
+}
+
+func fetchSyncStatus(ctx context.Context, sock string) (*lvssync.Status, json.RawMessage, error) {
+	var st *lvssync.Status
+	var raw json.RawMessage
+	err := control.Call(ctx, sock, control.Request{Cmd: "sync-status"}, func(b json.RawMessage) error {
+		raw = b
+		return json.Unmarshal(b, &st)
+	})
+	return st, raw, err
+}
+
+func printSyncStatus(w io.Writer, st *lvssync.Status) {
+	fmt.Fprintln(w, st)
+	for _, d := range st.Daemons {
+		fmt.Fprintf(w, "  %s\n", d)
+	}
+}
+
+func syncDaemonsCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: hadirector sync daemons")
+		return 2
+	}
+	k, err := lvssync.OpenNetlink()
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector sync daemons:", err)
+		return 1
+	}
+	ds, err := k.List()
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector sync daemons:", err)
+		return 1
+	}
+	for _, d := range ds {
+		fmt.Fprintln(stdout, d)
+	}
+	return 0
+}
