@@ -62,6 +62,9 @@ type Instance struct {
 	// when [sync] failback_hold is on: after start it does not preempt a
 	// master until the sync catch-up releases it.
 	HoldPreemptAtStart bool
+	// Track lists what the instance depends on (keepalived's
+	// track_interface, track_script, track_file).
+	Track []Track
 }
 
 // Notify lists the commands run on the instance's transitions: each is a
@@ -70,9 +73,9 @@ type Notify struct {
 	// Any runs on every transition with "INSTANCE" NAME STATE PRIORITY
 	// appended, as keepalived's notify does.
 	Any []string
-	// Master, Backup and Stop run on entering that state (Stop: the
-	// instance stops), with no argument appended.
-	Master, Backup, Stop []string
+	// Master, Backup, Stop and Fault run on entering that state (Stop: the
+	// instance stops; Fault: tracking faulted it), with no argument appended.
+	Master, Backup, Stop, Fault []string
 	// Timeout bounds each command, which is killed after it; default 10s.
 	Timeout time.Duration
 }

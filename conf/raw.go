@@ -33,24 +33,41 @@ type rawGlobal struct {
 }
 
 type rawInstance struct {
-	Name           *string  `toml:"name"`
-	Interface      *string  `toml:"interface"`
-	VRID           *int64   `toml:"vrid"`
-	Priority       *int64   `toml:"priority"`
-	Version        *int64   `toml:"version"`
-	AdvertInterval *string  `toml:"advert_interval"`
-	VIPs           []string `toml:"vips"`
-	Preempt        *bool    `toml:"preempt"`
-	PreemptDelay   *string  `toml:"preempt_delay"`
-	UnicastPeers   []string `toml:"unicast_peers"`
-	UnicastSrc     *string  `toml:"unicast_src"`
-	Password       *string  `toml:"password"`
-	GARP           rawGARP  `toml:"garp"`
-	Notify         []string `toml:"notify"`
-	NotifyMaster   []string `toml:"notify_master"`
-	NotifyBackup   []string `toml:"notify_backup"`
-	NotifyStop     []string `toml:"notify_stop"`
-	NotifyTimeout  *string  `toml:"notify_timeout"`
+	Name           *string    `toml:"name"`
+	Interface      *string    `toml:"interface"`
+	VRID           *int64     `toml:"vrid"`
+	Priority       *int64     `toml:"priority"`
+	Version        *int64     `toml:"version"`
+	AdvertInterval *string    `toml:"advert_interval"`
+	VIPs           []string   `toml:"vips"`
+	Preempt        *bool      `toml:"preempt"`
+	PreemptDelay   *string    `toml:"preempt_delay"`
+	UnicastPeers   []string   `toml:"unicast_peers"`
+	UnicastSrc     *string    `toml:"unicast_src"`
+	Password       *string    `toml:"password"`
+	GARP           rawGARP    `toml:"garp"`
+	Notify         []string   `toml:"notify"`
+	NotifyMaster   []string   `toml:"notify_master"`
+	NotifyBackup   []string   `toml:"notify_backup"`
+	NotifyStop     []string   `toml:"notify_stop"`
+	NotifyFault    []string   `toml:"notify_fault"`
+	NotifyTimeout  *string    `toml:"notify_timeout"`
+	TrackInterface []rawTrack `toml:"track_interface"`
+	TrackScript    []rawTrack `toml:"track_script"`
+	TrackFile      []rawTrack `toml:"track_file"`
+}
+
+// rawTrack is any of the three track tables; build checks which keys each
+// kind takes.
+type rawTrack struct {
+	Interface *string  `toml:"interface"`
+	Command   []string `toml:"command"`
+	Path      *string  `toml:"path"`
+	Interval  *string  `toml:"interval"`
+	Timeout   *string  `toml:"timeout"`
+	Rise      *int64   `toml:"rise"`
+	Fall      *int64   `toml:"fall"`
+	Weight    *int64   `toml:"weight"`
 }
 
 type rawGARP struct {

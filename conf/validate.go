@@ -184,11 +184,13 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 		Master: argv(e, p+".notify_master", ri.NotifyMaster),
 		Backup: argv(e, p+".notify_backup", ri.NotifyBackup),
 		Stop:   argv(e, p+".notify_stop", ri.NotifyStop),
+		Fault:  argv(e, p+".notify_fault", ri.NotifyFault),
 	}
 	in.Notify.Timeout = duration(e, p+".notify_timeout", ri.NotifyTimeout, DefaultNotifyTimeout)
 	if t := in.Notify.Timeout; t <= 0 || t > time.Hour {
 		e.add(p+".notify_timeout", "%v: must be more than 0s and at most 1h", t)
 	}
+	in.Track = buildTracks(p, ri, e)
 	return in
 }
 

@@ -135,6 +135,19 @@ func (m *Manager) apply(state string) error {
 	return errors.Join(errs...)
 }
 
+// Reconfigure takes new settings (a reloaded file) and applies them in the
+// last state: threads running with other settings are restarted.
+func (m *Manager) Reconfigure(d Daemon, mode Mode) error {
+	m.mu.Lock()
+	m.d, m.mode = d, mode
+	state := m.state
+	m.mu.Unlock()
+	if state == "" {
+		return nil
+	}
+	return m.Apply(state)
+}
+
 // Close stops both threads, as the instance's stop (INIT) wants.
 func (m *Manager) Close() error { return m.Apply("INIT") }
 

@@ -6,65 +6,117 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"sync"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/internal/track"
 )
 
 // link is one interface's shared machinery: the VRRP socket, the ARP socket,
 // the address handle, and the instances on it by VRID.
 type link struct {
-	name      string
-	conn      *Conn
-	arp       *garp.Conn
-	vips      *LinkVIPs
-	byVRID    map[uint8][]*Instance
-	Counters  Counters // drops that no instance can be charged with
-	drops     dropLog
-	log       *slog.Logger
-	instances []*Instance
+	name     string
+	conn     *Conn
+	arp      *garp.Conn
+	vips     *LinkVIPs
+	Counters Counters // drops that no instance can be charged with
+	drops    dropLog
+	log      *slog.Logger
+
+	mu     sync.RWMutex // guards byVRID; a reload changes it while read() runs
+	byVRID map[uint8][]*Instance
+	reader sync.WaitGroup
 }
 
-// Daemon runs every instance of a configuration.
+// Daemon runs every instance of a configuration, and on Reload changes the
+// set: instances whose settings did not change run on untouched.
 type Daemon struct {
-	log       *slog.Logger
-	events    *Events
-	links     []*link
-	instances []*Instance
+	log    *slog.Logger
+	events *Events
+
+	mu        sync.Mutex // guards what follows
+	links     map[string]*link
+	instances []*Instance // configuration order
+	runs      map[*Instance]*instRun
+	ctx       context.Context // Run's, once it runs
+}
+
+type instRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // NewDaemon opens the sockets for every interface the configuration names and
 // prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
 func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log, events: &Events{}}
+	d := &Daemon{log: log, events: &Events{}, links: map[string]*link{}, runs: map[*Instance]*instRun{}}
+	insts, opened, err := d.prepare(cfg.Instances)
+	if err != nil {
+		closeLinks(opened)
+		return nil, err
+	}
+	for _, l := range opened {
+		d.links[l.name] = l
+	}
+	for _, inst := range insts {
+		d.attach(inst)
+	}
+	d.instances = insts
+	return d, nil
+}
+
+// prepare makes instances for cfgs, opening the links that are not open
+// yet; it changes nothing of the daemon (opened lists the new links).
+func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*link, err error) {
 	byName := map[string]*link{}
-	for _, ic := range cfg.Instances {
-		l := byName[ic.Interface]
+	for _, ic := range cfgs {
+		l := d.links[ic.Interface]
 		if l == nil {
-			var err error
-			if l, err = openLink(ic.Interface, log); err != nil {
-				d.close()
-				return nil, err
+			l = byName[ic.Interface]
+		}
+		if l == nil {
+			if l, err = openLink(ic.Interface, d.log); err != nil {
+				return nil, opened, err
 			}
 			byName[ic.Interface] = l
-			d.links = append(d.links, l)
+			opened = append(opened, l)
 		}
 		src := ic.UnicastSrc
 		if !src.IsValid() {
-			var err error
 			if src, err = PrimaryIPv4(ic.Interface, ic.VIPs); err != nil {
-				d.close()
-				return nil, fmt.Errorf("instance %s: %w", ic.Name, err)
+				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		inst := NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: log, Events: d.events})
-		l.byVRID[ic.VRID] = append(l.byVRID[ic.VRID], inst)
-		l.instances = append(l.instances, inst)
-		d.instances = append(d.instances, inst)
+		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events}))
 	}
-	return d, nil
+	return insts, opened, nil
+}
+
+func (d *Daemon) attach(inst *Instance) {
+	l := d.links[inst.cfg.Interface]
+	l.mu.Lock()
+	l.byVRID[inst.cfg.VRID] = append(l.byVRID[inst.cfg.VRID], inst)
+	l.mu.Unlock()
+}
+
+func (d *Daemon) detach(inst *Instance) {
+	l := d.links[inst.cfg.Interface]
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.byVRID[inst.cfg.VRID]
+	for k, x := range list {
+		if x == inst {
+			list = append(list[:k:k], list[k+1:]...)
+		}
+	}
+	if len(list) == 0 {
+		delete(l.byVRID, inst.cfg.VRID)
+	} else {
+		l.byVRID[inst.cfg.VRID] = list
+	}
 }
 
 func openLink(name string, log *slog.Logger) (*link, error) {
@@ -83,8 +135,8 @@ func openLink(name string, log *slog.Logger) (*link, error) {
 	return l, nil
 }
 
-func (d *Daemon) close() {
-	for _, l := range d.links {
+func closeLinks(ls []*link) {
+	for _, l := range ls {
 		l.conn.Close()
 		l.arp.Close()
 	}
@@ -94,27 +146,182 @@ func (d *Daemon) close() {
 func (d *Daemon) Events() *Events { return d.events }
 
 // Instances lists the instances in configuration order.
-func (d *Daemon) Instances() []*Instance { return d.instances }
+func (d *Daemon) Instances() []*Instance {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*Instance(nil), d.instances...)
+}
 
 // Run runs every instance until ctx ends, then shuts them all down cleanly
 // (priority-0 adverts, VIPs removed) and closes the sockets.
 func (d *Daemon) Run(ctx context.Context) error {
-	var readers, insts sync.WaitGroup
+	d.mu.Lock()
+	d.ctx = ctx
 	for _, l := range d.links {
-		readers.Add(1)
-		go func() { defer readers.Done(); l.read() }()
+		d.startReader(l)
 	}
 	for _, inst := range d.instances {
-		insts.Add(1)
-		go func() { defer insts.Done(); inst.Run(ctx) }()
+		d.start(inst)
 	}
-	insts.Wait()
-	d.close()
-	readers.Wait()
+	d.mu.Unlock()
+	<-ctx.Done()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.runs {
+		<-r.done
+	}
 	for _, l := range d.links {
+		closeLinks([]*link{l})
+		l.reader.Wait()
 		l.log.Info("interface stopped", "drops", l.Counters.Drops())
 	}
 	return nil
+}
+
+func (d *Daemon) startReader(l *link) {
+	l.reader.Add(1)
+	go func() { defer l.reader.Done(); l.read() }()
+}
+
+// start runs the instance, and its tracking if it tracks anything, until
+// its run is cancelled (a reload) or Run's context ends.
+func (d *Daemon) start(inst *Instance) {
+	ctx, cancel := context.WithCancel(d.ctx)
+	r := &instRun{cancel: cancel, done: make(chan struct{})}
+	d.runs[inst] = r
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); inst.Run(ctx) }()
+	if len(inst.cfg.Track) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.log, func(fault bool, prio uint8) {
+				inst.Track(ctx, fault, prio)
+			})
+		}()
+	}
+	go func() { wg.Wait(); close(r.done) }()
+}
+
+// ReloadResult says what a Reload did, by instance name.
+type ReloadResult struct {
+	Kept    []string `json:"kept"`
+	Rebuilt []string `json:"rebuilt"`
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+}
+
+// sameConfig reports whether an instance may run on: its settings are
+// equal, start-up-only ones aside (the start-up delay and the fail-back
+// hold apply to the daemon's start, not to a reload).
+func sameConfig(a, b conf.Instance) bool {
+	a.StartupDelay, b.StartupDelay = 0, 0
+	a.HoldPreemptAtStart, b.HoldPreemptAtStart = false, false
+	return reflect.DeepEqual(a, b)
+}
+
+// Reload makes the running set match cfg, whose validity the caller has
+// checked: instances with unchanged settings keep their state, timers and
+// VIPs; changed ones stop cleanly (priority 0, VIPs removed) and start
+// again with the new settings; removed ones stop cleanly; new ones start.
+// It opens the new interfaces first: if one cannot be opened, nothing
+// changes.
+func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var res ReloadResult
+	if d.ctx == nil || d.ctx.Err() != nil {
+		return res, errors.New("vrrp: reload: the daemon is not running")
+	}
+	old := map[string]*Instance{}
+	for _, i := range d.instances {
+		old[i.cfg.Name] = i
+	}
+	var fresh []conf.Instance
+	seen := map[string]bool{}
+	for _, ic := range cfg.Instances {
+		seen[ic.Name] = true
+		ic.StartupDelay, ic.HoldPreemptAtStart = 0, false
+		switch o := old[ic.Name]; {
+		case o == nil:
+			res.Added = append(res.Added, ic.Name)
+			fresh = append(fresh, ic)
+		case sameConfig(o.cfg, ic):
+			res.Kept = append(res.Kept, ic.Name)
+		default:
+			res.Rebuilt = append(res.Rebuilt, ic.Name)
+			fresh = append(fresh, ic)
+		}
+	}
+	for _, i := range d.instances {
+		if !seen[i.cfg.Name] {
+			res.Removed = append(res.Removed, i.cfg.Name)
+		}
+	}
+	made, opened, err := d.prepare(fresh)
+	if err != nil {
+		closeLinks(opened)
+		return ReloadResult{}, fmt.Errorf("vrrp: reload: %w; nothing changed", err)
+	}
+	// Stop the removed and the changed, all at once, and wait for their
+	// clean shutdowns.
+	var stopping []*Instance
+	for _, i := range d.instances {
+		if !seen[i.cfg.Name] || !sameConfig(i.cfg, cfgByName(cfg, i.cfg.Name)) {
+			stopping = append(stopping, i)
+			d.runs[i].cancel()
+		}
+	}
+	for _, i := range stopping {
+		<-d.runs[i].done
+		delete(d.runs, i)
+		d.detach(i)
+	}
+	for _, l := range opened {
+		d.links[l.name] = l
+		d.startReader(l)
+	}
+	byName := map[string]*Instance{}
+	for _, i := range made {
+		byName[i.cfg.Name] = i
+		d.attach(i)
+		d.start(i)
+	}
+	var order []*Instance
+	for _, ic := range cfg.Instances {
+		if i := byName[ic.Name]; i != nil {
+			order = append(order, i)
+		} else {
+			order = append(order, old[ic.Name])
+		}
+	}
+	d.instances = order
+	// Interfaces no instance uses any more are closed.
+	used := map[string]bool{}
+	for _, i := range order {
+		used[i.cfg.Interface] = true
+	}
+	for name, l := range d.links {
+		if !used[name] {
+			closeLinks([]*link{l})
+			l.reader.Wait()
+			delete(d.links, name)
+			l.log.Info("interface closed: no instance uses it after the reload")
+		}
+	}
+	d.log.Info("reloaded", "kept", res.Kept, "rebuilt", res.Rebuilt, "added", res.Added, "removed", res.Removed)
+	return res, nil
+}
+
+func cfgByName(cfg *conf.Config, name string) conf.Instance {
+	for _, ic := range cfg.Instances {
+		if ic.Name == name {
+			ic.StartupDelay, ic.HoldPreemptAtStart = 0, false
+			return ic
+		}
+	}
+	return conf.Instance{}
 }
 
 // read receives adverts on the link until its socket closes, decodes them and
@@ -143,17 +350,22 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		}
 		return
 	}
+	l.mu.RLock()
 	cands := l.byVRID[p.VRID]
-	if len(cands) == 0 {
+	var inst *Instance
+	if len(cands) > 0 {
+		inst = cands[0]
+		for _, c := range cands {
+			if uint8(c.cfg.Version) == p.Version {
+				inst = c
+			}
+		}
+	}
+	l.mu.RUnlock()
+	if inst == nil {
 		l.Counters.Drop(ReasonVRID)
 		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())
 		return
-	}
-	inst := cands[0]
-	for _, c := range cands {
-		if uint8(c.cfg.Version) == p.Version {
-			inst = c
-		}
 	}
 	inst.deliver(p, info)
 }

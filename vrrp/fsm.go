@@ -8,11 +8,14 @@ import (
 // State is a VRRP router state (RFC 5798 section 6.4).
 type State uint32
 
-// The three states of RFC 5798.
+// The three states of RFC 5798, and Fault: a tracked interface, script or
+// file says this router must not serve; it holds no VIPs, sends no adverts
+// and ignores what it hears (keepalived's FAULT).
 const (
 	Initialize State = iota
 	Backup
 	Master
+	Fault
 )
 
 func (s State) String() string {
@@ -23,6 +26,8 @@ func (s State) String() string {
 		return "BACKUP"
 	case Master:
 		return "MASTER"
+	case Fault:
+		return "FAULT"
 	}
 	return "UNKNOWN"
 }
@@ -78,6 +83,9 @@ type Machine struct {
 	DropVIPsAt time.Time
 	// HoldOffUntil is start-up plus StartupDelay: no mastership before it.
 	HoldOffUntil time.Time
+	// Faulted is set by EvFault and cleared by EvRecover, in any state: a
+	// machine started while faulted enters Fault, not Backup.
+	Faulted bool
 }
 
 // ReleaseGrace is how long a master that stepped down keeps its VIPs after
@@ -100,13 +108,16 @@ const (
 	EvStepDown                  // the operator asks a master to hand over (make-before-break)
 	EvResume                    // the operator lifts the preemption hold of a step-down
 	EvVanish                    // a drill simulates this router's loss: silent stop, no priority 0
+	EvFault                     // tracking says: fault (leave service: priority 0, VIPs removed)
+	EvRecover                   // tracking says: the fault is over (back to Backup)
+	EvPriority                  // tracking changed the effective priority to Event.Priority
 )
 
 // Event is one input to the state machine.
 type Event struct {
 	Kind     EventKind
 	Src      netip.Addr    // EvAdvert: sender's address
-	Priority uint8         // EvAdvert: sender's priority
+	Priority uint8         // EvAdvert: sender's priority; EvPriority: our new effective priority
 	Interval time.Duration // EvAdvert: sender's advert interval
 }
 
@@ -161,6 +172,8 @@ const (
 	ReasonStepDown      = "step-down"              // handed over on request; the new master was heard
 	ReasonStepDownBound = "step-down-timeout"      // handed over on request; nobody was heard in time
 	ReasonVanish        = "drill-loss"             // a drill simulated our loss
+	ReasonFault         = "fault"                  // a tracked interface, script or file failed
+	ReasonRecovered     = "fault-cleared"          // every tracked object is good again
 )
 
 // NewMachine returns a machine in Initialize.
@@ -221,6 +234,20 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			return m, nil
 		}
 		return vanish(m)
+	case EvPriority:
+		// The owner's 255 is not for tracking to change; others stay in 1..254.
+		if m.Params.Priority != 255 && ev.Priority >= 1 && ev.Priority <= 254 {
+			m.Priority = ev.Priority
+		}
+		return m, nil
+	case EvFault:
+		return fault(m, now)
+	case EvRecover:
+		m.Faulted = false
+		if m.State == Fault {
+			return becomeBackup(m, now, ReasonRecovered, netip.Addr{}, m.AdvertInterval)
+		}
+		return m, nil
 	}
 	switch m.State {
 	case Initialize:
@@ -231,12 +258,42 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return stepBackup(m, ev, now)
 	case Master:
 		return stepMaster(m, ev, now)
+	case Fault:
+		if ev.Kind == EvShutdown {
+			return shutdown(m)
+		}
 	}
 	return m, nil
 }
 
+// fault leaves service as a shutdown does (a master sends priority 0 so
+// the backup takes over after its skew time) but stays in Fault, deaf,
+// until EvRecover.
+func fault(m Machine, now time.Time) (Machine, []Action) {
+	if m.State == Fault || m.State == Initialize {
+		m.Faulted = true
+		return m, nil
+	}
+	from := m.State
+	m, stop := shutdown(m)
+	// The transition first, as on every other change of state.
+	acts := []Action{{Kind: ActTransition, From: from, To: Fault, Reason: ReasonFault}}
+	for _, a := range stop {
+		if a.Kind != ActTransition {
+			acts = append(acts, a)
+		}
+	}
+	m.State = Fault
+	m.Faulted = true
+	return m, acts
+}
+
 func startup(m Machine, now time.Time) (Machine, []Action) {
 	m.Hold = m.HoldAtStart
+	if m.Faulted {
+		m.State = Fault
+		return m, []Action{{Kind: ActTransition, From: Initialize, To: Fault, Reason: ReasonFault}}
+	}
 	if m.StartupDelay > 0 {
 		m.HoldOffUntil = now.Add(m.StartupDelay)
 	} else if m.Priority == 255 {

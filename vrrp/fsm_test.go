@@ -176,6 +176,46 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: at(3 * time.Second), state: Backup, acts: "",
 			master: addrB, deadline: at(time.Second + down100)},
+		// Tracking: Fault and the effective priority.
+		{name: "master/fault: priority 0, VIPs removed, deaf", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvFault}, now: at(5 * time.Second), state: Fault,
+			acts: "MASTER->FAULT(fault) stop-announce advert(0) remove-vips"},
+		{name: "backup/fault", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvFault}, now: at(time.Second), state: Fault, acts: "BACKUP->FAULT(fault)"},
+		{name: "fault/advert ignored", setup: func() Machine {
+			m, _ := Step(started(p100), Event{Kind: EvFault}, at(time.Second))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: at(2 * time.Second), state: Fault, acts: ""},
+		{name: "fault/timer ignored", setup: func() Machine {
+			m, _ := Step(started(p100), Event{Kind: EvFault}, at(time.Second))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(time.Hour), state: Fault, acts: ""},
+		{name: "fault/recover: backup with a fresh Master_Down_Timer", setup: func() Machine {
+			m, _ := Step(started(p100), Event{Kind: EvFault}, at(time.Second))
+			return m
+		}, ev: Event{Kind: EvRecover}, now: at(2 * time.Second), state: Backup, acts: "FAULT->BACKUP(fault-cleared)",
+			deadline: at(2*time.Second + down100)},
+		{name: "init/startup while faulted enters fault", setup: func() Machine {
+			m, _ := Step(NewMachine(p100), Event{Kind: EvFault}, t0)
+			return m
+		}, ev: Event{Kind: EvStartup}, now: t0, state: Fault, acts: "INIT->FAULT(fault)"},
+		{name: "backup/recover without a fault does nothing", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvRecover}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+		{name: "backup/raised priority preempts a master it outranks now", setup: func() Machine {
+			m, _ := Step(started(p100), Event{Kind: EvPriority, Priority: 200}, at(time.Second))
+			return m
+		}, ev: advert(addrB, 150, time.Second), now: at(2 * time.Second), state: Backup, acts: "", deadline: at(down100)},
+		{name: "master/lowered priority goes into the adverts", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvPriority, Priority: 40}, mdAt)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(down100 + time.Second), state: Master, master: addrA,
+			acts: "advert(40)", deadline: at(down100 + 2*time.Second)},
+		{name: "owner/priority is not tracked", setup: func() Machine {
+			m, _ := Step(NewMachine(params(255)), Event{Kind: EvStartup}, t0)
+			m, _ = Step(m, Event{Kind: EvPriority, Priority: 100}, t0)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
+			acts: "advert(255)", deadline: at(2 * time.Second)},
 		{name: "init/advert ignored", setup: func() Machine { return NewMachine(p100) },
 			ev: advert(addrB, 200, time.Second), now: t0, state: Initialize, acts: ""},
 		{name: "init/timer ignored", setup: func() Machine { return NewMachine(p100) },

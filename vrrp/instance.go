@@ -49,11 +49,12 @@ type Instance struct {
 	speakers speakers
 	drops    dropLog
 
-	mu       sync.Mutex // guards the snapshot below, written by the loop
-	last     *Transition
-	master   netip.Addr
-	hold     bool
-	vipsHeld bool
+	mu        sync.Mutex // guards the snapshot below, written by the loop
+	last      *Transition
+	master    netip.Addr
+	hold      bool
+	vipsHeld  bool
+	effective uint8
 
 	announceStop context.CancelFunc
 	announceWG   sync.WaitGroup
@@ -168,7 +169,11 @@ func (i *Instance) Run(ctx context.Context) {
 				"drops", i.Counters.Drops())
 			return
 		case c := <-i.ctl:
-			m = i.step(ctx, m, Event{Kind: c.kind})
+			prev := m.Priority
+			m = i.step(ctx, m, Event{Kind: c.kind, Priority: c.prio})
+			if m.Priority != prev {
+				i.log.Info("effective priority", "priority", m.Priority, "was", prev, "configured", i.cfg.Priority)
+			}
 			if c.kind == EvVanish {
 				m = i.silence(ctx, m, c.dur)
 			}

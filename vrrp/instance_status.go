@@ -9,6 +9,7 @@ import (
 type ctlMsg struct {
 	kind EventKind
 	dur  time.Duration
+	prio uint8 // EvPriority
 }
 
 // StepDown asks a master to hand over make-before-break and then hold
@@ -17,6 +18,23 @@ func (i *Instance) StepDown() { i.ctl <- ctlMsg{kind: EvStepDown} }
 
 // Resume lifts the preemption hold of a step-down.
 func (i *Instance) Resume() { i.ctl <- ctlMsg{kind: EvResume} }
+
+// Track hands the instance what its tracked objects say: a fault, or the
+// effective priority (the configured one plus the weights that apply).
+// It blocks until the instance's loop takes it or ctx ends.
+func (i *Instance) Track(ctx context.Context, faulted bool, prio uint8) {
+	msgs := []ctlMsg{{kind: EvPriority, prio: prio}, {kind: EvRecover}}
+	if faulted {
+		msgs[1].kind = EvFault
+	}
+	for _, m := range msgs {
+		select {
+		case i.ctl <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
 
 // Vanish simulates the loss of this router for a drill: it stops as a crash
 // would (VIPs removed, no priority-0 advert), stays silent and deaf for d,
@@ -59,7 +77,10 @@ func (i *Instance) transition(a Action, m Machine, now time.Time) {
 
 func (i *Instance) snapshot(m Machine) {
 	i.mu.Lock()
-	i.master, i.hold = m.Master, m.Hold
+	i.master, i.hold, i.effective = m.Master, m.Hold, m.Priority
+	if m.State == Master && !m.ReleaseBy.IsZero() {
+		i.effective = 0 // stepping down: the adverts say 0
+	}
 	i.mu.Unlock()
 }
 
@@ -89,7 +110,7 @@ func (i *Instance) Status() Status {
 	defer i.mu.Unlock()
 	st := Status{
 		Name: i.cfg.Name, Interface: i.cfg.Interface, VRID: i.cfg.VRID, Version: i.cfg.Version,
-		State: i.State().String(), Priority: i.cfg.Priority, Effective: i.cfg.Priority,
+		State: i.State().String(), Priority: i.cfg.Priority, Effective: i.effective,
 		AdvertInterval: i.cfg.AdvertInterval, Hold: i.hold, VIPs: i.cfg.VIPs, VIPsHeld: i.vipsHeld,
 		GARPs: i.Counters.GARPs.Load(), AdvertsIn: i.Counters.AdvertsIn.Load(),
 		AdvertsOut: i.Counters.AdvertsOut.Load(), Transitions: i.Counters.Transitions.Load(),

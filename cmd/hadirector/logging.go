@@ -9,8 +9,23 @@ import (
 
 // logFlags are the logging flags every long-running command takes.
 type logFlags struct {
-	format string
-	level  string
+	format   string
+	level    string
+	levelVar slog.LevelVar // the running level; a reload sets it unless -log-level was given
+}
+
+// setLevel applies a reloaded file's log_level, unless the command line
+// fixed the level.
+func (l *logFlags) setLevel(name string) error {
+	if l.level != "" || name == "" {
+		return nil
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(name)); err != nil {
+		return err
+	}
+	l.levelVar.Set(lvl)
+	return nil
 }
 
 func (l *logFlags) register(fs *flag.FlagSet) {
@@ -31,7 +46,8 @@ func (l *logFlags) logger(w io.Writer, fallbackLevel string) (*slog.Logger, erro
 	if err := lvl.UnmarshalText([]byte(name)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", name, err)
 	}
-	opts := &slog.HandlerOptions{Level: lvl}
+	l.levelVar.Set(lvl)
+	opts := &slog.HandlerOptions{Level: &l.levelVar}
 	switch l.format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil

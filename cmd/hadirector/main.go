@@ -17,6 +17,7 @@ var commands = []command{
 	{"run", "run the director from a configuration file", runCmd},
 	{"check", "validate a configuration file", checkCmd},
 	{"status", "show the running daemon's instances (--json, --watch)", statusCmd},
+	{"reload", "re-read the running daemon's file, as SIGHUP does, and print what changed", reloadCmd},
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down")},
 	{"resume", "lift the preemption hold of a step-down", stepDownCmd("resume")},
 	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},

@@ -57,10 +57,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopSync()
+	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: cfg}
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
-		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr}, log)
+		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr, reload: rl.reload}, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1
@@ -97,19 +98,20 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer ctlStop()
 	}
 	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version())
-	if notify.Needed(cfg) {
-		n, err := notify.New(cfg, log)
-		if err != nil {
-			log.Error("cannot start", "err", err)
-			return 1
-		}
-		defer n.Close()
-		// Subscribed before Run, so that the start-up transitions are
-		// notified; ended after Run, so that the stop ones are too.
-		nctx, nstop := context.WithCancel(context.Background())
-		done := d.Events().Subscribe(nctx, n.Handle)
-		defer func() { nstop(); <-done }()
+	// The notifier always runs, so that a reload may add notify commands.
+	n, err := notify.New(cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
 	}
+	defer n.Close()
+	rl.setNotifier(n)
+	// Subscribed before Run, so that the start-up transitions are
+	// notified; ended after Run, so that the stop ones are too.
+	nctx, nstop := context.WithCancel(context.Background())
+	done := d.Events().Subscribe(nctx, n.Handle)
+	defer func() { nstop(); <-done }()
+	reloadOnHangup(ctx, rl, log)
 	notifyDone := notifySystemd(ctx, log)
 	defer notifyDone()
 	if err := d.Run(ctx); err != nil {

@@ -18,6 +18,8 @@ type parts struct {
 	vrrp *vrrp.Daemon
 	ipvs *ipvs.Manager
 	sync *lvssync.Manager
+	// reload re-reads the file (nil: not offered).
+	reload func() (ReloadReport, error)
 }
 
 // serveControl answers the CLI on the control socket until ctx ends.
@@ -45,6 +47,15 @@ func controlHandler(p parts) control.Handler {
 				return send(nil)
 			}
 			return send(p.sync.Status())
+		case "reload":
+			if p.reload == nil {
+				return fmt.Errorf("reload is not offered here")
+			}
+			rep, err := p.reload()
+			if err != nil {
+				return err
+			}
+			return send(rep)
 		}
 		insts, err := pick(d, req.Instance)
 		if err != nil {

@@ -108,8 +108,12 @@ func printStatus(w io.Writer, sts []vrrp.Status) {
 		if s.Hold {
 			state += " (hold)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Interface, s.VRID, state,
-			s.Priority, dash(s.Master), strings.Join(vips, ","), held, last, s.GARPs, s.AdvertsIn, s.AdvertsOut, drops(s.Drops))
+		prio := fmt.Sprint(s.Priority)
+		if s.Effective != s.Priority {
+			prio += fmt.Sprintf("/%d", s.Effective) // configured/effective (tracking, or 0 while stepping down)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Interface, s.VRID, state,
+			prio, dash(s.Master), strings.Join(vips, ","), held, last, s.GARPs, s.AdvertsIn, s.AdvertsOut, drops(s.Drops))
 	}
 	tw.Flush()
 	for _, s := range sts {

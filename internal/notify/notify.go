@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
@@ -15,7 +16,7 @@ import (
 )
 
 // State is the word keepalived uses for a transition's new state: MASTER,
-// BACKUP, or STOP when the instance stops (our INIT).
+// BACKUP, FAULT, or STOP when the instance stops (our INIT).
 func State(t vrrp.Transition) string {
 	if t.To == "INIT" {
 		return "STOP"
@@ -32,6 +33,7 @@ func FIFOLine(t vrrp.Transition, priority uint8) string {
 // Notifier runs the notify commands and feeds the FIFO of a configuration.
 type Notifier struct {
 	log   *slog.Logger
+	mu    sync.Mutex // guards insts, which Update changes
 	insts map[string]conf.Instance
 	fifo  *os.File
 	// fifoTimeout bounds a write to a FIFO nobody reads.
@@ -54,6 +56,18 @@ func New(cfg *conf.Config, log *slog.Logger) (*Notifier, error) {
 	return n, nil
 }
 
+// Update takes the instances' notify settings from a reloaded cfg. An
+// instance the file no longer has keeps its old settings, so that its stop
+// is notified as before. The FIFO is not reopened: a new notify_fifo needs
+// a restart.
+func (n *Notifier) Update(cfg *conf.Config) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, in := range cfg.Instances {
+		n.insts[in.Name] = in
+	}
+}
+
 // Needed reports whether the configuration asks for any notification.
 func Needed(cfg *conf.Config) bool {
 	if cfg.Global.NotifyFIFO != "" {
@@ -61,7 +75,7 @@ func Needed(cfg *conf.Config) bool {
 	}
 	for _, in := range cfg.Instances {
 		nf := in.Notify
-		if nf.Any != nil || nf.Master != nil || nf.Backup != nil || nf.Stop != nil {
+		if nf.Any != nil || nf.Master != nil || nf.Backup != nil || nf.Stop != nil || nf.Fault != nil {
 			return true
 		}
 	}
@@ -80,7 +94,9 @@ func (n *Notifier) Close() error {
 // one after another, each bounded by the instance's notify_timeout. It is
 // meant to run in an Events subscriber, which calls it in sequence order.
 func (n *Notifier) Handle(t vrrp.Transition) {
+	n.mu.Lock()
 	in, ok := n.insts[t.Instance]
+	n.mu.Unlock()
 	if !ok {
 		return
 	}
@@ -103,6 +119,8 @@ func (n *Notifier) Handle(t vrrp.Transition) {
 		specific = in.Notify.Backup
 	case "STOP":
 		specific = in.Notify.Stop
+	case "FAULT":
+		specific = in.Notify.Fault
 	}
 	if specific != nil {
 		n.run(t, in.Notify.Timeout, specific)

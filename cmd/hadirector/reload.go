@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"reflect"
+	"sync"
+	"syscall"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/notify"
+	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// reloader re-reads the configuration file on SIGHUP or `hadirector
+// reload`. The new file is validated first; an invalid one changes
+// nothing. Then VRRP instances are kept, rebuilt, added or removed
+// (vrrp.Daemon.Reload), the IPVS table and the sync threads follow the
+// new file, and notify commands change. What cannot change without a
+// restart is named in the result's warnings.
+type reloader struct {
+	file   string
+	log    *slog.Logger
+	logs   *logFlags
+	vrrp   *vrrp.Daemon
+	ipvs   *ipvs.Manager
+	sync   *lvssync.Manager
+	notify *notify.Notifier
+
+	mu  sync.Mutex // one reload at a time; guards cur
+	cur *conf.Config
+}
+
+// ReloadReport is what `hadirector reload` prints.
+type ReloadReport struct {
+	vrrp.ReloadResult
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+func (r *reloader) reload() (ReloadReport, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cfg, err := conf.Load(r.file)
+	if err != nil {
+		r.log.Error("reload refused: the file is invalid; nothing changed", "err", err)
+		return ReloadReport{}, fmt.Errorf("reload refused, nothing changed: %w", err)
+	}
+	var warn []string
+	w := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		warn = append(warn, msg)
+		r.log.Warn("reload: " + msg)
+	}
+	old := r.cur
+	if cfg.Global.MetricsAddress != old.Global.MetricsAddress {
+		w("global.metrics_address changed: it takes effect at the next restart")
+	}
+	if cfg.Global.NotifyFIFO != old.Global.NotifyFIFO {
+		w("global.notify_fifo changed: it takes effect at the next restart")
+	}
+	hasIPVS := len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{})
+	if hasIPVS && r.ipvs == nil {
+		w("the file now configures IPVS: it takes effect at the next restart")
+	}
+	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
+		w("[sync] was added, removed or given another instance: that takes effect at the next restart")
+	}
+	res, err := r.vrrp.Reload(cfg)
+	if err != nil {
+		r.log.Error("reload failed; nothing changed", "err", err)
+		return ReloadReport{}, err
+	}
+	if err := r.logs.setLevel(cfg.Global.LogLevel); err != nil {
+		w("log_level: %v", err)
+	}
+	if r.notify != nil {
+		r.notify.Update(cfg)
+	}
+	if r.ipvs != nil {
+		if err := r.ipvs.Configure(cfg.IPVS.Services, cfg.IPVS.Timeouts, cfg.IPVS.Resync); err != nil {
+			w("ipvs: %v (the previous table stays)", err)
+		}
+	}
+	if r.sync != nil && cfg.Sync != nil && old.Sync != nil && cfg.Sync.Instance == old.Sync.Instance &&
+		!reflect.DeepEqual(*cfg.Sync, *old.Sync) {
+		if err := r.sync.Reconfigure(cfg.Sync.Daemon, cfg.Sync.Mode); err != nil {
+			w("sync: %v", err)
+		}
+	}
+	r.cur = cfg
+	return ReloadReport{ReloadResult: res, Warnings: warn}, nil
+}
+
+func (r *reloader) setNotifier(n *notify.Notifier) {
+	r.mu.Lock()
+	r.notify = n
+	r.mu.Unlock()
+}
+
+// reloadOnHangup reloads on every SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, r *reloader, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Info("SIGHUP: reloading", "config", r.file)
+				r.reload() // the outcome is logged
+			}
+		}
+	}()
+}
