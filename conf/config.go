@@ -16,6 +16,19 @@ type Config struct {
 	IPVS      IPVS
 	// Sync, if set, runs the kernel's connection-sync daemons.
 	Sync *Sync
+	// SyncGroups are instances that change state together.
+	SyncGroups []SyncGroup
+}
+
+// SyncGroup is keepalived's vrrp_sync_group: when one member becomes
+// master the others follow, when one leaves master for backup the others
+// follow, and a fault of one is a fault of all. Notify runs on the
+// group's own state: MASTER or BACKUP once every member is, FAULT as soon
+// as one is, STOP once all have stopped.
+type SyncGroup struct {
+	Name      string
+	Instances []string
+	Notify    Notify
 }
 
 // Global holds settings that apply to the whole daemon.
@@ -31,6 +44,11 @@ type Global struct {
 	// StartupDelay holds every instance off mastership for this long after
 	// the daemon starts (it listens as Backup meanwhile).
 	StartupDelay time.Duration
+	// StartupWaitTraffic holds every instance off mastership at start until
+	// its interface is up and has received packets, for at most
+	// StartupWaitMax.
+	StartupWaitTraffic bool
+	StartupWaitMax     time.Duration
 }
 
 // Instance is one VRRP virtual router on one interface.
@@ -58,6 +76,10 @@ type Instance struct {
 	// StartupDelay is [global] startup_delay, repeated here for the state
 	// machine.
 	StartupDelay time.Duration
+	// StartupWait, when set ([global] startup_wait_traffic), holds
+	// mastership off at start until the interface is up and has carried
+	// traffic, for at most this long ([global] startup_wait_max).
+	StartupWait time.Duration
 	// HoldPreemptAtStart is set on the instance that owns connection sync
 	// when [sync] failback_hold is on: after start it does not preempt a
 	// master until the sync catch-up releases it.
@@ -78,6 +100,27 @@ type Notify struct {
 	Master, Backup, Stop, Fault []string
 	// Timeout bounds each command, which is killed after it; default 10s.
 	Timeout time.Duration
+}
+
+// Set reports whether any command is configured.
+func (n Notify) Set() bool {
+	return n.Any != nil || n.Master != nil || n.Backup != nil || n.Stop != nil || n.Fault != nil
+}
+
+// For returns the command for entering a state word (MASTER, BACKUP,
+// FAULT, STOP), or nil.
+func (n Notify) For(state string) []string {
+	switch state {
+	case "MASTER":
+		return n.Master
+	case "BACKUP":
+		return n.Backup
+	case "FAULT":
+		return n.Fault
+	case "STOP":
+		return n.Stop
+	}
+	return nil
 }
 
 // GARP says how gratuitous ARP is sent when an instance becomes master.

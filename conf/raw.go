@@ -9,6 +9,18 @@ type rawFile struct {
 	IPVS     rawIPVS       `toml:"ipvs"`
 	Service  []rawService  `toml:"service"`
 	Sync     *rawSync      `toml:"sync"`
+	Group    []rawGroup    `toml:"sync_group"`
+}
+
+type rawGroup struct {
+	Name          *string  `toml:"name"`
+	Instances     []string `toml:"instances"`
+	Notify        []string `toml:"notify"`
+	NotifyMaster  []string `toml:"notify_master"`
+	NotifyBackup  []string `toml:"notify_backup"`
+	NotifyFault   []string `toml:"notify_fault"`
+	NotifyStop    []string `toml:"notify_stop"`
+	NotifyTimeout *string  `toml:"notify_timeout"`
 }
 
 type rawSync struct {
@@ -26,10 +38,12 @@ type rawSync struct {
 }
 
 type rawGlobal struct {
-	LogLevel       *string `toml:"log_level"`
-	MetricsAddress *string `toml:"metrics_address"`
-	NotifyFIFO     *string `toml:"notify_fifo"`
-	StartupDelay   *string `toml:"startup_delay"`
+	LogLevel           *string `toml:"log_level"`
+	MetricsAddress     *string `toml:"metrics_address"`
+	NotifyFIFO         *string `toml:"notify_fifo"`
+	StartupDelay       *string `toml:"startup_delay"`
+	StartupWaitTraffic *bool   `toml:"startup_wait_traffic"`
+	StartupWaitMax     *string `toml:"startup_wait_max"`
 }
 
 type rawInstance struct {

@@ -45,6 +45,16 @@ func build(file string, raw rawFile, e *errs) *Config {
 	if d := c.Global.StartupDelay; d < 0 || d > time.Hour {
 		e.add("global.startup_delay", "%v: must be from 0s to 1h", d)
 	}
+	if raw.Global.StartupWaitTraffic != nil {
+		c.Global.StartupWaitTraffic = *raw.Global.StartupWaitTraffic
+	}
+	c.Global.StartupWaitMax = duration(e, "global.startup_wait_max", raw.Global.StartupWaitMax, DefaultStartupWaitMax)
+	if d := c.Global.StartupWaitMax; d <= 0 || d > time.Hour {
+		e.add("global.startup_wait_max", "%v: must be more than 0s and at most 1h", d)
+	}
+	if raw.Global.StartupWaitMax != nil && !c.Global.StartupWaitTraffic {
+		e.add("global.startup_wait_max", "only meaningful with startup_wait_traffic = true")
+	}
 	if len(raw.Instance) == 0 {
 		e.add("instance", "no [[instance]]: nothing to do")
 	}
@@ -75,12 +85,16 @@ func build(file string, raw rawFile, e *errs) *Config {
 			vips[k] = p
 		}
 		in.StartupDelay = c.Global.StartupDelay
+		if c.Global.StartupWaitTraffic {
+			in.StartupWait = c.Global.StartupWaitMax
+		}
 		c.Instances = append(c.Instances, in)
 	}
 	c.IPVS = buildIPVS(raw, e)
 	if raw.Sync != nil {
 		c.Sync = buildSync(*raw.Sync, c.Instances, e)
 	}
+	c.SyncGroups = buildGroups(raw.Group, c.Instances, e)
 	return c
 }
 
@@ -193,6 +207,10 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	in.Track = buildTracks(p, ri, e)
 	return in
 }
+
+// DefaultStartupWaitMax bounds startup_wait_traffic unless
+// startup_wait_max says.
+const DefaultStartupWaitMax = time.Minute
 
 // DefaultNotifyTimeout bounds a notify command unless notify_timeout says.
 const DefaultNotifyTimeout = 10 * time.Second

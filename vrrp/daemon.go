@@ -42,6 +42,10 @@ type Daemon struct {
 	instances []*Instance // configuration order
 	runs      map[*Instance]*instRun
 	ctx       context.Context // Run's, once it runs
+	groups    *groups
+
+	nmu    sync.Mutex // guards byName, apart from mu (see instance)
+	byName map[string]*Instance
 }
 
 type instRun struct {
@@ -52,7 +56,8 @@ type instRun struct {
 // NewDaemon opens the sockets for every interface the configuration names and
 // prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
 func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log, events: &Events{}, links: map[string]*link{}, runs: map[*Instance]*instRun{}}
+	d := &Daemon{log: log, events: &Events{}, links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
 		closeLinks(opened)
@@ -65,6 +70,7 @@ func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
 		d.attach(inst)
 	}
 	d.instances = insts
+	d.setNames(insts)
 	return d, nil
 }
 
@@ -155,6 +161,9 @@ func (d *Daemon) Instances() []*Instance {
 // Run runs every instance until ctx ends, then shuts them all down cleanly
 // (priority-0 adverts, VIPs removed) and closes the sockets.
 func (d *Daemon) Run(ctx context.Context) error {
+	fctx, fstop := context.WithCancel(context.Background())
+	followed := d.events.Subscribe(fctx, func(t Transition) { d.follow(ctx, t) })
+	defer func() { fstop(); <-followed }()
 	d.mu.Lock()
 	d.ctx = ctx
 	for _, l := range d.links {
@@ -192,12 +201,23 @@ func (d *Daemon) start(inst *Instance) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); inst.Run(ctx) }()
+	if inst.cfg.StartupWait > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := context.WithTimeout(ctx, inst.cfg.StartupWait)
+			defer cancel()
+			if track.WaitTraffic(wctx, inst.cfg.Interface, inst.log) {
+				inst.Ready(ctx)
+			}
+		}()
+	}
 	if len(inst.cfg.Track) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.log, func(fault bool, prio uint8) {
-				inst.Track(ctx, fault, prio)
+				d.tracked(ctx, inst, fault, prio)
 			})
 		}()
 	}
@@ -217,6 +237,7 @@ type ReloadResult struct {
 // hold apply to the daemon's start, not to a reload).
 func sameConfig(a, b conf.Instance) bool {
 	a.StartupDelay, b.StartupDelay = 0, 0
+	a.StartupWait, b.StartupWait = 0, 0
 	a.HoldPreemptAtStart, b.HoldPreemptAtStart = false, false
 	return reflect.DeepEqual(a, b)
 }
@@ -242,7 +263,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	seen := map[string]bool{}
 	for _, ic := range cfg.Instances {
 		seen[ic.Name] = true
-		ic.StartupDelay, ic.HoldPreemptAtStart = 0, false
+		ic.StartupDelay, ic.StartupWait, ic.HoldPreemptAtStart = 0, 0, false
 		switch o := old[ic.Name]; {
 		case o == nil:
 			res.Added = append(res.Added, ic.Name)
@@ -285,8 +306,6 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	byName := map[string]*Instance{}
 	for _, i := range made {
 		byName[i.cfg.Name] = i
-		d.attach(i)
-		d.start(i)
 	}
 	var order []*Instance
 	for _, ic := range cfg.Instances {
@@ -297,6 +316,12 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 		}
 	}
 	d.instances = order
+	d.setNames(order)
+	d.groups.set(cfg.SyncGroups)
+	for _, i := range made {
+		d.attach(i)
+		d.start(i)
+	}
 	// Interfaces no instance uses any more are closed.
 	used := map[string]bool{}
 	for _, i := range order {
@@ -317,7 +342,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 func cfgByName(cfg *conf.Config, name string) conf.Instance {
 	for _, ic := range cfg.Instances {
 		if ic.Name == name {
-			ic.StartupDelay, ic.HoldPreemptAtStart = 0, false
+			ic.StartupDelay, ic.StartupWait, ic.HoldPreemptAtStart = 0, 0, false
 			return ic
 		}
 	}

@@ -44,6 +44,9 @@ type Params struct {
 	// instance listens as Backup and cannot become master before, so that a
 	// director whose network is not ready yet does not claim the VIPs.
 	StartupDelay time.Duration
+	// StartupWait holds mastership off at start-up until EvReady (the
+	// interface is up and has carried traffic) or for at most this long.
+	StartupWait time.Duration
 	// HoldAtStart starts the machine with Hold set: it does not preempt a
 	// master until EvResume (the connection-sync fail-back hold lifts it
 	// once the master's connections have reached us). It holds only
@@ -83,6 +86,11 @@ type Machine struct {
 	DropVIPsAt time.Time
 	// HoldOffUntil is start-up plus StartupDelay: no mastership before it.
 	HoldOffUntil time.Time
+	// DelayUntil is start-up plus StartupDelay: EvReady ends the hold-off
+	// no earlier.
+	DelayUntil time.Time
+	// GroupRelease marks a step-down made to follow a sync group.
+	GroupRelease bool
 	// Faulted is set by EvFault and cleared by EvRecover, in any state: a
 	// machine started while faulted enters Fault, not Backup.
 	Faulted bool
@@ -101,16 +109,19 @@ type EventKind int
 
 // Events fed to Step.
 const (
-	EvStartup  EventKind = iota // the instance starts
-	EvShutdown                  // the instance stops
-	EvAdvert                    // an accepted advert for our VRID arrived
-	EvTimer                     // the deadline NextDeadline returned has passed
-	EvStepDown                  // the operator asks a master to hand over (make-before-break)
-	EvResume                    // the operator lifts the preemption hold of a step-down
-	EvVanish                    // a drill simulates this router's loss: silent stop, no priority 0
-	EvFault                     // tracking says: fault (leave service: priority 0, VIPs removed)
-	EvRecover                   // tracking says: the fault is over (back to Backup)
-	EvPriority                  // tracking changed the effective priority to Event.Priority
+	EvStartup     EventKind = iota // the instance starts
+	EvShutdown                     // the instance stops
+	EvAdvert                       // an accepted advert for our VRID arrived
+	EvTimer                        // the deadline NextDeadline returned has passed
+	EvStepDown                     // the operator asks a master to hand over (make-before-break)
+	EvResume                       // the operator lifts the preemption hold of a step-down
+	EvVanish                       // a drill simulates this router's loss: silent stop, no priority 0
+	EvFault                        // tracking says: fault (leave service: priority 0, VIPs removed)
+	EvRecover                      // tracking says: the fault is over (back to Backup)
+	EvPriority                     // tracking changed the effective priority to Event.Priority
+	EvGroupMaster                  // a sync-group peer instance became master: follow it
+	EvGroupBackup                  // a sync-group peer instance left master for backup: follow it
+	EvReady                        // the interface is up and has carried traffic (startup_wait_traffic)
 )
 
 // Event is one input to the state machine.
@@ -174,6 +185,7 @@ const (
 	ReasonVanish        = "drill-loss"             // a drill simulated our loss
 	ReasonFault         = "fault"                  // a tracked interface, script or file failed
 	ReasonRecovered     = "fault-cleared"          // every tracked object is good again
+	ReasonSyncGroup     = "sync-group"             // another instance of the sync group changed state
 )
 
 // NewMachine returns a machine in Initialize.
@@ -242,6 +254,29 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return m, nil
 	case EvFault:
 		return fault(m, now)
+	case EvReady:
+		// The interface is ready: the start-up hold-off ends now, and a
+		// backup that heard no master takes over a Master_Down_Interval
+		// from here, as after any start.
+		if end := later(now, m.DelayUntil); end.Before(m.HoldOffUntil) {
+			m.HoldOffUntil = end
+			if m.State == Backup {
+				if d := end.Add(m.downInterval()); d.Before(m.MasterDownAt) {
+					m.MasterDownAt = d
+				}
+			}
+		}
+		return m, nil
+	case EvGroupBackup:
+		// A sync-group peer left master: hand over as a step-down does
+		// (priority 0, VIPs kept until the new master is heard), then hold
+		// preemption until the group goes master again (EvResume).
+		if m.State == Master && m.ReleaseBy.IsZero() {
+			m, acts := stepMaster(m, Event{Kind: EvStepDown}, now)
+			m.GroupRelease = true
+			return m, acts
+		}
+		return m, nil
 	case EvRecover:
 		m.Faulted = false
 		if m.State == Fault {
@@ -294,8 +329,9 @@ func startup(m Machine, now time.Time) (Machine, []Action) {
 		m.State = Fault
 		return m, []Action{{Kind: ActTransition, From: Initialize, To: Fault, Reason: ReasonFault}}
 	}
-	if m.StartupDelay > 0 {
-		m.HoldOffUntil = now.Add(m.StartupDelay)
+	if m.StartupDelay > 0 || m.StartupWait > 0 {
+		m.DelayUntil = now.Add(m.StartupDelay)
+		m.HoldOffUntil = now.Add(max(m.StartupDelay, m.StartupWait))
 	} else if m.Priority == 255 {
 		return becomeMaster(m, now, ReasonOwnerStartup)
 	}
@@ -334,6 +370,7 @@ func becomeBackup(m Machine, now time.Time, reason string, master netip.Addr, in
 		acts = append(acts, Action{Kind: ActStopAnnounce}, Action{Kind: ActRemoveVIPs})
 	}
 	m.State = Backup
+	m.GroupRelease = false
 	m.Master = master
 	m.MasterAdverInterval = m.learn(interval)
 	m.MasterDownAt = now.Add(m.downInterval())
@@ -487,6 +524,13 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 	return m, nil
 }
 
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // addrGreater compares IPv4 addresses as unsigned integers (RFC 5798 6.4.3).
 func addrGreater(a, b netip.Addr) bool { return a.Compare(b) > 0 }
 
@@ -501,7 +545,11 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			return m, nil
 		}
 		// Handed over: keep the VIPs for the grace period (make-before-break).
-		m, acts := becomeBackup(m, now, ReasonStepDown, ev.Src, ev.Interval)
+		reason := ReasonStepDown
+		if m.GroupRelease {
+			reason = ReasonSyncGroup
+		}
+		m, acts := becomeBackup(m, now, reason, ev.Src, ev.Interval)
 		out := acts[:0]
 		for _, a := range acts {
 			if a.Kind != ActRemoveVIPs {

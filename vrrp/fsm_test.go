@@ -127,6 +127,10 @@ func TestStepTable(t *testing.T) {
 	heldOwner.StartupDelay = 30 * time.Second
 	syncHeld := params(100)
 	syncHeld.HoldAtStart = true
+	waiting := params(100)
+	waiting.StartupWait = time.Minute
+	waitingDelayed := waiting
+	waitingDelayed.StartupDelay = 30 * time.Second
 	// handedOver is a master that stepped down at mdAt and heard the new
 	// master (addrB) 300 ms later, so it keeps its VIPs until mdAt+400ms.
 	handedOver := func() Machine {
@@ -216,6 +220,29 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
 			acts: "advert(255)", deadline: at(2 * time.Second)},
+		// Sync groups.
+		{name: "master/group backup: hands over as a step-down", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvGroupBackup}, now: at(5 * time.Second), state: Master, master: addrA,
+			acts: "advert(0)", deadline: at(5*time.Second + MasterDownInterval(3, 1, time.Second))},
+		{name: "master/group backup: backup once the new master is heard, holding", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvGroupBackup}, at(5*time.Second))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: at(5*time.Second + 300*time.Millisecond), state: Backup, master: addrB,
+			acts: "MASTER->BACKUP(sync-group) stop-announce", deadline: at(5*time.Second + 400*time.Millisecond)},
+		{name: "backup/group backup ignored", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvGroupBackup}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+
+		// Start-up wait for traffic.
+		{name: "init/startup wait: no master before the bound", setup: func() Machine { return NewMachine(waiting) },
+			ev: Event{Kind: EvStartup}, now: t0, state: Backup, acts: "INIT->BACKUP(startup)", deadline: at(time.Minute)},
+		{name: "backup/ready: Master_Down_Interval from now", setup: func() Machine { return started(waiting) },
+			ev: Event{Kind: EvReady}, now: at(time.Second), state: Backup, acts: "", deadline: at(time.Second + down100)},
+		{name: "backup/ready does not cut a start-up delay short", setup: func() Machine { return started(waitingDelayed) },
+			ev: Event{Kind: EvReady}, now: at(time.Second), state: Backup, acts: "", deadline: at(30*time.Second + down100)},
+		{name: "backup/ready twice changes nothing", setup: func() Machine {
+			m, _ := Step(started(waiting), Event{Kind: EvReady}, at(time.Second))
+			return m
+		}, ev: Event{Kind: EvReady}, now: at(2 * time.Second), state: Backup, acts: "", deadline: at(time.Second + down100)},
 		{name: "init/advert ignored", setup: func() Machine { return NewMachine(p100) },
 			ev: advert(addrB, 200, time.Second), now: t0, state: Initialize, acts: ""},
 		{name: "init/timer ignored", setup: func() Machine { return NewMachine(p100) },

@@ -139,6 +139,7 @@ func (i *Instance) params() Params {
 		Primary:        i.deps.Src,
 		StartupDelay:   i.cfg.StartupDelay,
 		HoldAtStart:    i.cfg.HoldPreemptAtStart,
+		StartupWait:    i.cfg.StartupWait,
 	}
 }
 

@@ -19,6 +19,15 @@ func (i *Instance) StepDown() { i.ctl <- ctlMsg{kind: EvStepDown} }
 // Resume lifts the preemption hold of a step-down.
 func (i *Instance) Resume() { i.ctl <- ctlMsg{kind: EvResume} }
 
+// Ready tells the instance that its interface is up and carries traffic
+// (startup_wait_traffic). It blocks until the loop takes it or ctx ends.
+func (i *Instance) Ready(ctx context.Context) {
+	select {
+	case i.ctl <- ctlMsg{kind: EvReady}:
+	case <-ctx.Done():
+	}
+}
+
 // Track hands the instance what its tracked objects say: a fault, or the
 // effective priority (the configured one plus the weights that apply).
 // It blocks until the instance's loop takes it or ctx ends.

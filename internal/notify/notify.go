@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,17 +36,21 @@ type Notifier struct {
 	log   *slog.Logger
 	mu    sync.Mutex // guards insts, which Update changes
 	insts map[string]conf.Instance
-	fifo  *os.File
+	// Sync groups: each member's last state word, each group's state.
+	groupOf    map[string]string
+	groups     map[string]conf.SyncGroup
+	memberWord map[string]string
+	groupWord  map[string]string
+	fifo       *os.File
 	// fifoTimeout bounds a write to a FIFO nobody reads.
 	fifoTimeout time.Duration
 }
 
 // New opens the configuration's FIFO, if any. Close releases it.
 func New(cfg *conf.Config, log *slog.Logger) (*Notifier, error) {
-	n := &Notifier{log: log, insts: map[string]conf.Instance{}, fifoTimeout: 5 * time.Second}
-	for _, in := range cfg.Instances {
-		n.insts[in.Name] = in
-	}
+	n := &Notifier{log: log, insts: map[string]conf.Instance{}, fifoTimeout: 5 * time.Second,
+		memberWord: map[string]string{}, groupWord: map[string]string{}}
+	n.Update(cfg)
 	if cfg.Global.NotifyFIFO != "" {
 		f, err := openFIFO(cfg.Global.NotifyFIFO)
 		if err != nil {
@@ -66,6 +71,13 @@ func (n *Notifier) Update(cfg *conf.Config) {
 	for _, in := range cfg.Instances {
 		n.insts[in.Name] = in
 	}
+	n.groupOf, n.groups = map[string]string{}, map[string]conf.SyncGroup{}
+	for _, g := range cfg.SyncGroups {
+		n.groups[g.Name] = g
+		for _, in := range g.Instances {
+			n.groupOf[in] = g.Name
+		}
+	}
 }
 
 // Needed reports whether the configuration asks for any notification.
@@ -74,8 +86,12 @@ func Needed(cfg *conf.Config) bool {
 		return true
 	}
 	for _, in := range cfg.Instances {
-		nf := in.Notify
-		if nf.Any != nil || nf.Master != nil || nf.Backup != nil || nf.Stop != nil || nf.Fault != nil {
+		if in.Notify.Set() {
+			return true
+		}
+	}
+	for _, g := range cfg.SyncGroups {
+		if g.Notify.Set() {
 			return true
 		}
 	}
@@ -96,10 +112,16 @@ func (n *Notifier) Close() error {
 func (n *Notifier) Handle(t vrrp.Transition) {
 	n.mu.Lock()
 	in, ok := n.insts[t.Instance]
+	g, gstate := n.groupChange(t)
 	n.mu.Unlock()
 	if !ok {
 		return
 	}
+	defer func() {
+		if gstate != "" {
+			n.notifyGroup(t, g, gstate)
+		}
+	}()
 	if n.fifo != nil {
 		_ = n.fifo.SetWriteDeadline(time.Now().Add(n.fifoTimeout))
 		if _, err := n.fifo.WriteString(FIFOLine(t, in.Priority)); err != nil {
@@ -109,27 +131,69 @@ func (n *Notifier) Handle(t vrrp.Transition) {
 	state := State(t)
 	if in.Notify.Any != nil {
 		n.run(t, in.Notify.Timeout, append(in.Notify.Any[:len(in.Notify.Any):len(in.Notify.Any)],
-			"INSTANCE", t.Instance, state, strconv.Itoa(int(in.Priority))))
+			"INSTANCE", t.Instance, state, strconv.Itoa(int(in.Priority))), "")
 	}
-	var specific []string
-	switch state {
-	case "MASTER":
-		specific = in.Notify.Master
-	case "BACKUP":
-		specific = in.Notify.Backup
-	case "STOP":
-		specific = in.Notify.Stop
-	case "FAULT":
-		specific = in.Notify.Fault
+	if specific := in.Notify.For(state); specific != nil {
+		n.run(t, in.Notify.Timeout, specific, "")
 	}
-	if specific != nil {
-		n.run(t, in.Notify.Timeout, specific)
+}
+
+// groupChange records t's member state and returns the group and its new
+// state word when the group's state changed: FAULT as soon as a member
+// is, MASTER, BACKUP or STOP once every member is.
+func (n *Notifier) groupChange(t vrrp.Transition) (conf.SyncGroup, string) {
+	name := n.groupOf[t.Instance]
+	if name == "" {
+		return conf.SyncGroup{}, ""
+	}
+	g := n.groups[name]
+	n.memberWord[t.Instance] = State(t)
+	word, fault, mixed := "", false, false
+	for _, m := range g.Instances {
+		switch w := n.memberWord[m]; {
+		case w == "FAULT":
+			fault = true
+		case w == "" || word != "" && w != word:
+			mixed = true
+		default:
+			word = w
+		}
+	}
+	switch {
+	case fault:
+		word = "FAULT"
+	case mixed:
+		word = "-"
+	}
+	if word == "-" || word == "" || word == n.groupWord[name] {
+		return g, ""
+	}
+	n.groupWord[name] = word
+	return g, word
+}
+
+// notifyGroup writes the group's FIFO line (GROUP "name" STATE) and runs
+// its commands: notify with GROUP name STATE appended, then the state's.
+func (n *Notifier) notifyGroup(t vrrp.Transition, g conf.SyncGroup, state string) {
+	if n.fifo != nil {
+		_ = n.fifo.SetWriteDeadline(time.Now().Add(n.fifoTimeout))
+		if _, err := fmt.Fprintf(n.fifo, "GROUP %q %s\n", g.Name, state); err != nil {
+			n.log.Warn("notify fifo write failed", "fifo", n.fifo.Name(), "group", g.Name, "err", err)
+		}
+	}
+	if a := g.Notify.Any; a != nil {
+		n.run(t, g.Notify.Timeout, append(a[:len(a):len(a)], "GROUP", g.Name, state), g.Name+" "+state)
+	}
+	if specific := g.Notify.For(state); specific != nil {
+		n.run(t, g.Notify.Timeout, specific, g.Name+" "+state)
 	}
 }
 
 // run runs argv without a shell. The environment carries the transition:
-// HADIRECTOR_SEQ, _INSTANCE, _VRID, _FROM, _STATE, _REASON, _MASTER.
-func (n *Notifier) run(t vrrp.Transition, timeout time.Duration, argv []string) {
+// HADIRECTOR_SEQ, _INSTANCE, _VRID, _FROM, _STATE, _REASON, _MASTER, and
+// for a group's command HADIRECTOR_GROUP and HADIRECTOR_GROUP_STATE
+// (group is "NAME STATE" then).
+func (n *Notifier) run(t vrrp.Transition, timeout time.Duration, argv []string, group string) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -141,6 +205,9 @@ func (n *Notifier) run(t vrrp.Transition, timeout time.Duration, argv []string) 
 		"HADIRECTOR_STATE="+State(t),
 		"HADIRECTOR_REASON="+t.Reason,
 		"HADIRECTOR_MASTER="+t.Master)
+	if name, state, ok := strings.Cut(group, " "); ok {
+		cmd.Env = append(cmd.Env, "HADIRECTOR_GROUP="+name, "HADIRECTOR_GROUP_STATE="+state)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = time.Second // a child that keeps the output open cannot hold us

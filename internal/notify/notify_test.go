@@ -131,3 +131,59 @@ func TestFIFOErrors(t *testing.T) {
 		t.Error("a FIFO in a missing directory was made")
 	}
 }
+
+// TestGroupNotify: a sync group's state is FAULT as soon as one member is,
+// MASTER, BACKUP or STOP once all are; each change is one FIFO line and
+// one run of the group's commands.
+func TestGroupNotify(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	fifo := filepath.Join(dir, "fifo")
+	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo},
+		Instances: []conf.Instance{{Name: "web", Priority: 150}, {Name: "db", Priority: 150}, {Name: "other", Priority: 100}},
+		SyncGroups: []conf.SyncGroup{{Name: "g", Instances: []string{"web", "db"}, Notify: conf.Notify{
+			Any:     []string{"/bin/sh", "-c", `echo "$* $HADIRECTOR_GROUP_STATE" >> ` + out, "notify"},
+			Timeout: 10 * time.Second}}}}
+	n, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	reader, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	for _, tr := range []vrrp.Transition{
+		{Instance: "web", From: "INIT", To: "BACKUP"},
+		{Instance: "db", From: "INIT", To: "BACKUP"}, // group BACKUP
+		{Instance: "web", From: "BACKUP", To: "MASTER"},
+		{Instance: "other", From: "INIT", To: "MASTER"}, // not a member
+		{Instance: "db", From: "BACKUP", To: "MASTER"},  // group MASTER
+		{Instance: "db", From: "MASTER", To: "FAULT"},   // group FAULT
+		{Instance: "web", From: "MASTER", To: "FAULT"},  // still FAULT: nothing
+		{Instance: "db", From: "FAULT", To: "BACKUP"},
+		{Instance: "web", From: "FAULT", To: "BACKUP"}, // group BACKUP
+		{Instance: "web", From: "BACKUP", To: "INIT"},
+		{Instance: "db", From: "BACKUP", To: "INIT"}, // group STOP
+	} {
+		n.Handle(tr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "GROUP g BACKUP BACKUP\nGROUP g MASTER MASTER\nGROUP g FAULT FAULT\nGROUP g BACKUP BACKUP\nGROUP g STOP STOP\n"; string(b) != want {
+		t.Errorf("group commands ran as\n%s\nwant\n%s", b, want)
+	}
+	sc := bufio.NewScanner(reader)
+	var groups []string
+	for len(groups) < 5 && sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "GROUP") {
+			groups = append(groups, sc.Text())
+		}
+	}
+	if got := strings.Join(groups, "\n"); got != "GROUP \"g\" BACKUP\nGROUP \"g\" MASTER\nGROUP \"g\" FAULT\nGROUP \"g\" BACKUP\nGROUP \"g\" STOP" {
+		t.Errorf("fifo group lines:\n%s", got)
+	}
+}
