@@ -11,6 +11,7 @@ import (
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/internal/logw"
 	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
@@ -33,7 +34,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	log, err := lf.logger(stderr, cfg.Global.LogLevel)
+	// The log never blocks the daemon: a full disk or a pipe nobody reads
+	// costs log lines (counted and reported), not a state machine.
+	logOut := logw.New(stderr, 4096)
+	defer logOut.Close()
+	log, err := lf.logger(logOut, cfg.Global.LogLevel)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector:", err)
 		return 2
