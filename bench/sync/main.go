@@ -21,15 +21,16 @@ import (
 
 func main() {
 	n := flag.Int("n", 1000, "connections")
-	runs := flag.Int("runs", 3, "guest boots")
+	runs := flag.Int("runs", 3, "guest boots for the sync rate")
+	stalls := flag.Int("stall-runs", 3, "guest boots of the end-to-end test, for the stall of the connection at failover and fail-back")
 	flag.Parse()
-	if err := run(*n, *runs); err != nil {
+	if err := run(*n, *runs, *stalls); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/sync:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, runs int) error {
+func run(n, runs, stalls int) error {
 	k, err := guest.FindKernel("/")
 	if err != nil {
 		return err
@@ -69,6 +70,27 @@ func run(n, runs int) error {
 			return fmt.Errorf("run %d: no result\n%s", i+1, res.Text())
 		}
 		fmt.Println(strings.TrimSpace(line))
+	}
+	// The end-to-end test's client exchanges a line every 100 ms; its
+	// longest gap between answers in the failover (mark 2) and the
+	// fail-back (mark 3) segments is the connection's stall.
+	img.Script = string(script)
+	gap := regexp.MustCompile(`mark ([23]) maxgap (\d+)`)
+	fmt.Println("connection stall (longest gap between answers, 100 ms exchanges; link cut at 300 ms adverts):")
+	for i := 0; i < stalls; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		res, err := guest.Run(ctx, img, guest.Options{})
+		cancel()
+		if err != nil || res.Exit != 0 {
+			return fmt.Errorf("end-to-end run %d: exit %d, %v\n%s", i+1, res.Exit, err, res.Text())
+		}
+		out := map[string]string{}
+		for _, m := range gap.FindAllStringSubmatch(res.Text(), -1) {
+			if _, seen := out[m[1]]; !seen { // part 1's marks come first
+				out[m[1]] = m[2]
+			}
+		}
+		fmt.Printf("SYNC-STALL failover_ms=%s failback_ms=%s\n", out["2"], out["3"])
 	}
 	return nil
 }

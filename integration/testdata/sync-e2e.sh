@@ -113,6 +113,9 @@ down() {
 	eval pid=\$D$1
 	kill -9 $pid; wait $pid 2>/dev/null
 	ip netns del d$1
+	# The kernel tears a namespace down in the background: its veth
+	# goes with it, a moment later.
+	until_ok "d$1's namespace is gone" 60 sh -c "! /usr/bin/ip link show v-d$1"
 }
 client_start() {
 	: > /tmp/client.out
@@ -198,8 +201,8 @@ say "=== part 2: sync off"
 for n in 1 2; do
 	eval pid=\$D$n; kill -TERM $pid; wait $pid
 	ip netns del d$n
+	until_ok "d$n's namespace is gone" 60 sh -c "! /usr/bin/ip link show v-d$n"
 done
-ip link set v-d1 down 2>/dev/null
 : > /tmp/d1.log; : > /tmp/d2.log
 director 1 150 nosync
 until_ok "d1 is master" 30 has_vip d1
