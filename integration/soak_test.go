@@ -112,8 +112,8 @@ func TestChaosSoak(t *testing.T) {
 	}
 
 	c := soakCounts{violations: map[string]int{}}
-	mdi := vrrp.MasterDownInterval(3, 1, soakInterval) // the slowest backup's
-	settle := mdi + soakInterval + 500*time.Millisecond  // + scheduling slack on 2 cores, race-built
+	mdi := vrrp.MasterDownInterval(3, 1, soakInterval)  // the slowest backup's
+	settle := mdi + soakInterval + 500*time.Millisecond // + scheduling slack on 2 cores, race-built
 	lastChange := time.Now()                            // of connectivity or membership
 	partitioned := false
 	violation := func(kind, detail string) {
