@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hadirector/hadirector/integration/lab"
@@ -11,13 +12,13 @@ import (
 
 // groupConf is a director with vi51 (VIP .100) and vi52 (VIP .101) in one
 // sync group, at priority prio; extra goes into vi51.
-func groupConf(prio, extra string) string {
+func groupConf(prio, extra, groupExtra string) string {
 	inst := func(name, vrid, vip, more string) string {
 		return "[[instance]]\nname = \"" + name + "\"\ninterface = \"eth0\"\nvrid = " + vrid + "\npriority = " + prio +
 			"\nadvert_interval = \"100ms\"\nvips = [\"" + vip + "\"]\n" + more + "\n"
 	}
 	return inst("vi51", "51", "192.0.2.100", extra) + inst("vi52", "52", "192.0.2.101", "") +
-		"[[sync_group]]\nname = \"g\"\ninstances = [\"vi51\", \"vi52\"]\n"
+		"[[sync_group]]\nname = \"g\"\ninstances = [\"vi51\", \"vi52\"]\n" + groupExtra
 }
 
 // TestSyncGroup drives a sync group on the real binary: dA (150) and dB
@@ -46,10 +47,12 @@ func TestSyncGroup(t *testing.T) {
 		})
 		return proc
 	}
-	b := start("dB", groupConf("100", ""))
+	b := start("dB", groupConf("100", "", ""))
 	waitInst(t, b, 0, "vi51", "MASTER")
 	waitInst(t, b, 0, "vi52", "MASTER")
-	a := start("dA", groupConf("150", "[[instance.track_interface]]\ninterface = \"trk0\"\n"))
+	notified := filepath.Join(p.dir, "group.out")
+	a := start("dA", groupConf("150", "[[instance.track_interface]]\ninterface = \"trk0\"\n",
+		"notify = [\"/bin/sh\", \"-c\", \"echo \\\"$* $HADIRECTOR_GROUP_STATE\\\" >> "+notified+"\", \"notify\"]\n"))
 	waitInst(t, a, 0, "vi51", "MASTER")
 	waitInst(t, a, 0, "vi52", "MASTER")
 
@@ -83,6 +86,17 @@ func TestSyncGroup(t *testing.T) {
 	must(t, err)
 	waitInst(t, a, m, "vi51", "MASTER")
 	waitInst(t, a, m, "vi52", "MASTER") // its hold lifted, it preempts by its own election
+
+	// The group's notify ran on the group's own state changes, in order.
+	must(t, a.Signal(syscall.SIGTERM))
+	waitExit(t, a)
+	got, err := os.ReadFile(notified)
+	must(t, err)
+	want := "GROUP g BACKUP BACKUP\nGROUP g MASTER MASTER\nGROUP g FAULT FAULT\nGROUP g BACKUP BACKUP\nGROUP g MASTER MASTER\n" +
+		"GROUP g BACKUP BACKUP\nGROUP g MASTER MASTER\nGROUP g STOP STOP\n"
+	if string(got) != want {
+		t.Errorf("group notify ran as\n%s\nwant\n%s", got, want)
+	}
 }
 
 // waitInst waits for instance inst of proc to enter state, logged at or

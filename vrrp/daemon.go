@@ -28,7 +28,9 @@ type link struct {
 
 	mu     sync.RWMutex // guards byVRID; a reload changes it while read() runs
 	byVRID map[uint8][]*Instance
-	reader sync.WaitGroup
+	reader sync.WaitGroup // read and watchCarrier
+	stop   chan struct{}  // closed when the link closes
+	once   sync.Once
 }
 
 // Daemon runs every instance of a configuration, and on Reload changes the
@@ -126,7 +128,7 @@ func (d *Daemon) detach(inst *Instance) {
 }
 
 func openLink(name string, log *slog.Logger) (*link, error) {
-	l := &link{name: name, byVRID: map[uint8][]*Instance{}, log: log.With("interface", name)}
+	l := &link{name: name, byVRID: map[uint8][]*Instance{}, log: log.With("interface", name), stop: make(chan struct{})}
 	var err error
 	if l.vips, err = NewLinkVIPs(name); err != nil {
 		return nil, err
@@ -143,8 +145,11 @@ func openLink(name string, log *slog.Logger) (*link, error) {
 
 func closeLinks(ls []*link) {
 	for _, l := range ls {
-		l.conn.Close()
-		l.arp.Close()
+		l.once.Do(func() {
+			l.conn.Close()
+			l.arp.Close()
+			close(l.stop)
+		})
 	}
 }
 
@@ -188,8 +193,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 func (d *Daemon) startReader(l *link) {
-	l.reader.Add(1)
+	l.reader.Add(2)
 	go func() { defer l.reader.Done(); l.read() }()
+	go func() { defer l.reader.Done(); l.watchCarrier() }()
 }
 
 // start runs the instance, and its tracking if it tracks anything, until

@@ -122,6 +122,7 @@ const (
 	EvGroupMaster                  // a sync-group peer instance became master: follow it
 	EvGroupBackup                  // a sync-group peer instance left master for backup: follow it
 	EvReady                        // the interface is up and has carried traffic (startup_wait_traffic)
+	EvLinkUp                       // the interface regained carrier
 )
 
 // Event is one input to the state machine.
@@ -169,6 +170,11 @@ type Action struct {
 	Priority uint8  // ActSendAdvert
 	From, To State  // ActTransition
 	Reason   string // ActTransition
+	// Heal marks an ActAnnounce that answers another master (a healed
+	// split brain): its second burst comes two advert intervals later,
+	// not after the repeat delay, so that it lands after any GARP a
+	// yielding master sent in the same moment (a third master's heal).
+	Heal bool
 }
 
 // Transition reasons, as logged.
@@ -265,6 +271,16 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 					m.MasterDownAt = d
 				}
 			}
+		}
+		return m, nil
+	case EvLinkUp:
+		// Our link was down: a backup may have taken over meanwhile and
+		// moved the gateway to its MAC, and may be gone again before we
+		// hear it. A master asserts itself at once and re-announces.
+		if m.State == Master && m.ReleaseBy.IsZero() {
+			m.AdverAt = now.Add(m.AdvertInterval)
+			m.HealAt = now
+			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}, {Kind: ActAnnounce, Heal: true}}
 		}
 		return m, nil
 	case EvGroupBackup:
@@ -517,7 +533,7 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		acts := []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
 		if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(m.Version, m.Priority, m.AdvertInterval))) {
 			m.HealAt = now
-			acts = append(acts, Action{Kind: ActAnnounce})
+			acts = append(acts, Action{Kind: ActAnnounce, Heal: true})
 		}
 		return m, acts
 	}

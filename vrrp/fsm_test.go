@@ -31,6 +31,12 @@ func acts(as []Action) string {
 			b = append(b, fmt.Sprintf("%s->%s(%s)", a.From, a.To, a.Reason))
 		case ActSendAdvert:
 			b = append(b, fmt.Sprintf("advert(%d)", a.Priority))
+		case ActAnnounce:
+			if a.Heal {
+				b = append(b, "announce(heal)")
+			} else {
+				b = append(b, "announce")
+			}
 		default:
 			b = append(b, a.Kind.String())
 		}
@@ -220,6 +226,13 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
 			acts: "advert(255)", deadline: at(2 * time.Second)},
+		// Link up.
+		{name: "master/link up: advert and heal announce", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvLinkUp}, now: at(5 * time.Second), state: Master, master: addrA,
+			acts: "advert(100) announce(heal)", deadline: at(6 * time.Second)},
+		{name: "backup/link up: nothing", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvLinkUp}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+
 		// Sync groups.
 		{name: "master/group backup: hands over as a step-down", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvGroupBackup}, now: at(5 * time.Second), state: Master, master: addrA,
@@ -330,13 +343,13 @@ func TestStepTable(t *testing.T) {
 			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(100)", deadline: mdAt.Add(down100)},
 		{name: "master/equal priority, lower address: answer", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrLo, 100, time.Second), now: mdAt.Add(down100), state: Master, master: addrA,
-			acts: "advert(100) announce", deadline: mdAt.Add(down100 + time.Second)},
+			acts: "advert(100) announce(heal)", deadline: mdAt.Add(down100 + time.Second)},
 		{name: "master/lower priority just after takeover: answer only", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 50, time.Second), now: mdAt.Add(500 * time.Millisecond), state: Master, master: addrA,
 			acts: "advert(100)", deadline: mdAt.Add(1500 * time.Millisecond)},
 		{name: "master/lower priority later: answer and re-announce", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 50, time.Second), now: mdAt.Add(down100), state: Master, master: addrA,
-			acts: "advert(100) announce", deadline: mdAt.Add(down100 + time.Second)},
+			acts: "advert(100) announce(heal)", deadline: mdAt.Add(down100 + time.Second)},
 		{name: "master/lower priority again soon: answer only", setup: func() Machine {
 			m := masterAt(p100)
 			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt.Add(down100))
@@ -348,7 +361,7 @@ func TestStepTable(t *testing.T) {
 			m, _ = Step(m, advert(addrB, 50, time.Second), mdAt.Add(down100))
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(2 * down100), state: Master, master: addrA,
-			acts: "advert(100) announce", deadline: mdAt.Add(2*down100 + time.Second)},
+			acts: "advert(100) announce(heal)", deadline: mdAt.Add(2*down100 + time.Second)},
 		{name: "master/owner yields only to a higher address at 255", setup: func() Machine {
 			m, _ := Step(NewMachine(params(255)), Event{Kind: EvStartup}, t0)
 			return m

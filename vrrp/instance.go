@@ -233,7 +233,7 @@ func (i *Instance) step(ctx context.Context, m Machine, ev Event) Machine {
 			}
 			i.setHeld(false)
 		case ActAnnounce:
-			i.announce(ctx)
+			i.announce(ctx, a.Heal)
 		case ActStopAnnounce:
 			i.stopAnnounce()
 		}
@@ -287,12 +287,15 @@ func (c countingSender) Send(vip netip.Addr) error {
 
 // announce (re)starts the GARP schedule in its own goroutine, so bursts and
 // their spacing never hold up the state machine.
-func (i *Instance) announce(ctx context.Context) {
+func (i *Instance) announce(ctx context.Context, heal bool) {
 	i.stopAnnounce()
 	actx, cancel := context.WithCancel(ctx)
 	i.announceStop = cancel
 	g := i.cfg.GARP
 	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
+	if heal {
+		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
+	}
 	s := countingSender{i.deps.ARP, &i.Counters.GARPs}
 	i.announceWG.Add(1)
 	go func() {

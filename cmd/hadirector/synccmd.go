@@ -60,17 +60,27 @@ func syncWatchCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	go func() { <-ctx.Done(); l.Close() }()
 
-	var msgs, conns, bad int
-	tick := time.Now()
-	var lastMsgs, lastConns int
-	for n := 0; *count == 0 || n < *count; n++ {
-		d, err := l.Read()
+	if err := watchSync(l, *count, *stats, *hexOut, time.Now(), stdout); err != nil {
+		fmt.Fprintln(stderr, "hadirector sync watch:", err)
+		return 1
+	}
+	return 0
+}
+
+// watchSync prints what src receives, each datagram decoded or, with
+// stats, messages and connections per second (from start, at the first
+// datagram a second or more after the last report), and totals at the end.
+// It stops after count datagrams (0: until src is closed).
+func watchSync(src lvssync.Source, count int, stats, withHex bool, start time.Time, stdout io.Writer) error {
+	var msgs, conns, bad, lastMsgs, lastConns int
+	tick := start
+	for n := 0; count == 0 || n < count; n++ {
+		d, err := src.Read()
 		if err != nil {
 			if lvssync.Closed(err) {
 				break
 			}
-			fmt.Fprintln(stderr, "hadirector sync watch:", err)
-			return 1
+			return err
 		}
 		msgs++
 		if d.Err != nil {
@@ -78,7 +88,7 @@ func syncWatchCmd(args []string, stdout, stderr io.Writer) int {
 		} else {
 			conns += len(d.Msg.Conns)
 		}
-		if *stats {
+		if stats {
 			if el := d.At.Sub(tick); el >= time.Second {
 				fmt.Fprintf(stdout, "%s %.1f msg/s %.1f conn/s (%d undecodable in all)\n", d.At.Format("15:04:05"),
 					float64(msgs-lastMsgs)/el.Seconds(), float64(conns-lastConns)/el.Seconds(), bad)
@@ -86,12 +96,12 @@ func syncWatchCmd(args []string, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
-		printDatagram(stdout, d, *hexOut)
+		printDatagram(stdout, d, withHex)
 	}
-	if *stats {
+	if stats {
 		fmt.Fprintf(stdout, "total: %d messages, %d connections, %d undecodable\n", msgs, conns, bad)
 	}
-	return 0
+	return nil
 }
 
 func printDatagram(w io.Writer, d lvssync.Datagram, withHex bool) {
