@@ -1,9 +1,6 @@
 package conf
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 func buildGroups(rgs []rawGroup, ins []Instance, e *errs) []SyncGroup {
 	known := map[string]bool{}
@@ -40,17 +37,7 @@ func buildGroups(rgs []rawGroup, ins []Instance, e *errs) []SyncGroup {
 				g.Instances = append(g.Instances, in)
 			}
 		}
-		g.Notify = Notify{
-			Any:    argv(e, p+".notify", rg.Notify),
-			Master: argv(e, p+".notify_master", rg.NotifyMaster),
-			Backup: argv(e, p+".notify_backup", rg.NotifyBackup),
-			Fault:  argv(e, p+".notify_fault", rg.NotifyFault),
-			Stop:   argv(e, p+".notify_stop", rg.NotifyStop),
-		}
-		g.Notify.Timeout = duration(e, p+".notify_timeout", rg.NotifyTimeout, DefaultNotifyTimeout)
-		if t := g.Notify.Timeout; t <= 0 || t > time.Hour {
-			e.add(p+".notify_timeout", "%v: must be more than 0s and at most 1h", t)
-		}
+		g.Notify = buildNotify(e, p, rawNotify{rg.Notify, rg.NotifyMaster, rg.NotifyBackup, rg.NotifyStop, rg.NotifyFault, rg.NotifyTimeout})
 		if e.count() == before {
 			out = append(out, g)
 		}

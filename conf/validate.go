@@ -193,17 +193,7 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if r := in.GARP.Refresh; r != 0 && r < time.Second {
 		e.add(p+".garp.refresh", "%v: a refresh must be 0 (off) or at least 1s", r)
 	}
-	in.Notify = Notify{
-		Any:    argv(e, p+".notify", ri.Notify),
-		Master: argv(e, p+".notify_master", ri.NotifyMaster),
-		Backup: argv(e, p+".notify_backup", ri.NotifyBackup),
-		Stop:   argv(e, p+".notify_stop", ri.NotifyStop),
-		Fault:  argv(e, p+".notify_fault", ri.NotifyFault),
-	}
-	in.Notify.Timeout = duration(e, p+".notify_timeout", ri.NotifyTimeout, DefaultNotifyTimeout)
-	if t := in.Notify.Timeout; t <= 0 || t > time.Hour {
-		e.add(p+".notify_timeout", "%v: must be more than 0s and at most 1h", t)
-	}
+	in.Notify = buildNotify(e, p, rawNotify{ri.Notify, ri.NotifyMaster, ri.NotifyBackup, ri.NotifyStop, ri.NotifyFault, ri.NotifyTimeout})
 	in.Track = buildTracks(p, ri, e)
 	return in
 }
@@ -211,6 +201,27 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 // DefaultStartupWaitMax bounds startup_wait_traffic unless
 // startup_wait_max says.
 const DefaultStartupWaitMax = time.Minute
+
+// rawNotify are the notify keys an instance and a sync group share.
+type rawNotify struct {
+	any, master, backup, stop, fault []string
+	timeout                          *string
+}
+
+func buildNotify(e *errs, p string, r rawNotify) Notify {
+	n := Notify{
+		Any:    argv(e, p+".notify", r.any),
+		Master: argv(e, p+".notify_master", r.master),
+		Backup: argv(e, p+".notify_backup", r.backup),
+		Stop:   argv(e, p+".notify_stop", r.stop),
+		Fault:  argv(e, p+".notify_fault", r.fault),
+	}
+	n.Timeout = duration(e, p+".notify_timeout", r.timeout, DefaultNotifyTimeout)
+	if t := n.Timeout; t <= 0 || t > time.Hour {
+		e.add(p+".notify_timeout", "%v: must be more than 0s and at most 1h", t)
+	}
+	return n
+}
 
 // DefaultNotifyTimeout bounds a notify command unless notify_timeout says.
 const DefaultNotifyTimeout = 10 * time.Second

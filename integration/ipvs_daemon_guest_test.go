@@ -1,13 +1,7 @@
 package integration
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/hadirector/hadirector/integration/guest"
 )
@@ -20,36 +14,7 @@ import (
 // are in testdata/ipvs-daemon.sh.
 func TestDaemonIPVSInGuest(t *testing.T) {
 	needLab(t)
-	k, err := guest.FindKernel("/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "hadirector")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/hadirector")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building a static hadirector: %v\n%s", err, out)
-	}
-	script, err := os.ReadFile("testdata/ipvs-daemon.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := guest.Image{
-		Kernel: k, Modules: guest.IPVSModules, Binaries: guest.IPVSTools,
-		Files: []guest.File{
-			{Path: "/work/hadirector", Host: bin, Mode: 0o755},
-			{Path: "/etc/hadirector.toml", Host: "testdata/ipvs-daemon.toml"},
-		},
-		Script: string(script),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	res, err := guest.Run(ctx, img, guest.Options{})
-	t.Logf("guest console (%.1fs):\n%s", res.Elapsed.Seconds(), res.Text())
-	if err != nil {
-		t.Fatalf("guest: %v", err)
-	}
-	if res.Exit != 0 || !strings.Contains(res.Text(), "IPVS-DAEMON-OK") {
-		t.Fatalf("the director script exited %d in the guest", res.Exit)
-	}
+	files := append(staticBinaries(t, map[string]string{"hadirector": "../cmd/hadirector"}),
+		guest.File{Path: "/etc/hadirector.toml", Host: "testdata/ipvs-daemon.toml"})
+	runGuestScript(t, "ipvs-daemon.sh", "IPVS-DAEMON-OK", nil, files)
 }

@@ -29,12 +29,7 @@ func groupConf(prio, extra, groupExtra string) string {
 func TestSyncGroup(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
-	_, err := p.lab.IP("dA", "link", "add", "trk0", "type", "veth", "peer", "name", "trk1")
-	must(t, err)
-	for _, l := range []string{"trk0", "trk1"} {
-		_, err = p.lab.IP("dA", "link", "set", l, "up")
-		must(t, err)
-	}
+	p.trackedLink("dA")
 	start := func(host, text string) *lab.Proc {
 		path := filepath.Join(p.dir, host+".toml")
 		must(t, os.WriteFile(path, []byte(text), 0o644))
@@ -57,7 +52,7 @@ func TestSyncGroup(t *testing.T) {
 	waitInst(t, a, 0, "vi52", "MASTER")
 
 	m := a.Mark()
-	_, err = p.lab.IP("dA", "link", "set", "trk1", "down")
+	_, err := p.lab.IP("dA", "link", "set", "trk1", "down")
 	must(t, err)
 	if e := waitInst(t, a, m, "vi52", "FAULT"); e.Str("reason") != "fault" {
 		t.Errorf("vi52 faulted for %q, want the group's fault", e.Str("reason"))

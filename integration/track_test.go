@@ -19,13 +19,7 @@ import (
 func TestTracking(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
-	// trk0's carrier follows its veth peer trk1 (the host has no dummy).
-	_, err := p.lab.IP("dA", "link", "add", "trk0", "type", "veth", "peer", "name", "trk1")
-	must(t, err)
-	for _, l := range []string{"trk0", "trk1"} {
-		_, err = p.lab.IP("dA", "link", "set", l, "up")
-		must(t, err)
-	}
+	p.trackedLink("dA")
 	flag := filepath.Join(p.dir, "healthy")
 	must(t, os.WriteFile(flag, nil, 0o644))
 	file := filepath.Join(p.dir, "prio")
@@ -110,5 +104,17 @@ weight = -1
 		if tr == "FAULT" {
 			t.Errorf("dB, which tracks nothing, faulted")
 		}
+	}
+}
+
+// trackedLink gives host an interface trk0 to track, whose carrier follows
+// its veth peer trk1 (set trk1 down to cut it; the host has no dummy).
+func (p *pairLab) trackedLink(host string) {
+	p.t.Helper()
+	_, err := p.lab.IP(host, "link", "add", "trk0", "type", "veth", "peer", "name", "trk1")
+	must(p.t, err)
+	for _, l := range []string{"trk0", "trk1"} {
+		_, err = p.lab.IP(host, "link", "set", l, "up")
+		must(p.t, err)
 	}
 }

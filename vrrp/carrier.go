@@ -15,7 +15,13 @@ import (
 func (l *link) watchCarrier() {
 	updates := make(chan netlink.LinkUpdate, 16)
 	err := netlink.LinkSubscribeWithOptions(updates, l.stop, netlink.LinkSubscribeOptions{
-		ErrorCallback: func(err error) { l.log.Warn("link events", "err", err) },
+		ErrorCallback: func(err error) {
+			select {
+			case <-l.stop: // closing the link ends the subscription with an error
+			default:
+				l.log.Warn("link events", "err", err)
+			}
+		},
 	})
 	if err != nil {
 		l.log.Warn("cannot follow the link's carrier; no re-announce when it returns", "err", err)

@@ -118,13 +118,19 @@ func ipvsStatusCmd(args []string, stdout, stderr io.Writer) int {
 // fetchIPVSStatus asks the daemon for its IPVS summary; nil if the daemon
 // has no IPVS part.
 func fetchIPVSStatus(ctx context.Context, sock string) (*ipvs.ManagerStatus, json.RawMessage, error) {
-	var st *ipvs.ManagerStatus
+	return fetch[ipvs.ManagerStatus](ctx, sock, "ipvs-status")
+}
+
+// fetch asks the daemon for one reply of type T (nil when it answers
+// null: the part is not configured) and keeps the raw JSON for --json.
+func fetch[T any](ctx context.Context, sock, cmd string) (*T, json.RawMessage, error) {
+	var v *T
 	var raw json.RawMessage
-	err := control.Call(ctx, sock, control.Request{Cmd: "ipvs-status"}, func(b json.RawMessage) error {
+	err := control.Call(ctx, sock, control.Request{Cmd: cmd}, func(b json.RawMessage) error {
 		raw = b
-		return json.Unmarshal(b, &st)
+		return json.Unmarshal(b, &v)
 	})
-	return st, raw, err
+	return v, raw, err
 }
 
 func printIPVSStatus(w io.Writer, st *ipvs.ManagerStatus) {

@@ -146,13 +146,7 @@ func syncStatusCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func fetchSyncStatus(ctx context.Context, sock string) (*lvssync.Status, json.RawMessage, error) {
-	var st *lvssync.Status
-	var raw json.RawMessage
-	err := control.Call(ctx, sock, control.Request{Cmd: "sync-status"}, func(b json.RawMessage) error {
-		raw = b
-		return json.Unmarshal(b, &st)
-	})
-	return st, raw, err
+	return fetch[lvssync.Status](ctx, sock, "sync-status")
 }
 
 func printSyncStatus(w io.Writer, st *lvssync.Status) {

@@ -17,8 +17,12 @@ func watchInterface(ctx context.Context, name string, log *slog.Logger, send fun
 	done := make(chan struct{})
 	defer close(done)
 	err := netlink.LinkSubscribeWithOptions(updates, done, netlink.LinkSubscribeOptions{
-		ListExisting:  true,
-		ErrorCallback: func(err error) { log.Warn("tracking: link events", "interface", name, "err", err) },
+		ListExisting: true,
+		ErrorCallback: func(err error) {
+			if ctx.Err() == nil { // not the subscription's end at our return
+				log.Warn("tracking: link events", "interface", name, "err", err)
+			}
+		},
 	})
 	if err != nil {
 		log.Error("tracking: cannot follow the interface; counting it as down", "interface", name, "err", err)

@@ -1,0 +1,58 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/integration/guest"
+)
+
+// staticBinaries builds each package statically (CGO off) and returns
+// guest files that put them in /work under their names.
+func staticBinaries(t *testing.T, pkgs map[string]string) []guest.File {
+	t.Helper()
+	dir := t.TempDir()
+	var files []guest.File
+	for name, pkg := range pkgs {
+		out := filepath.Join(dir, name)
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("building a static %s: %v\n%s", name, err, msg)
+		}
+		files = append(files, guest.File{Path: "/work/" + name, Host: out, Mode: 0o755})
+	}
+	return files
+}
+
+// runGuestScript boots the IPVS guest (plus extra modules) with files and
+// the script in testdata/name, logs the console, and fails unless the
+// script exited 0 having printed marker.
+func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) {
+	t.Helper()
+	k, err := guest.FindKernel("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := guest.Image{Kernel: k, Modules: append(append([]string{}, guest.IPVSModules...), extraModules...),
+		Binaries: guest.IPVSTools, Files: files, Script: string(script)}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	res, err := guest.Run(ctx, img, guest.Options{})
+	t.Logf("guest console (%.1fs):\n%s", res.Elapsed.Seconds(), res.Text())
+	if err != nil {
+		t.Fatalf("guest: %v", err)
+	}
+	if res.Exit != 0 || !strings.Contains(res.Text(), marker) {
+		t.Fatalf("%s exited %d in the guest", name, res.Exit)
+	}
+}
