@@ -510,9 +510,17 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
 	case EvAdvert:
 		if ev.Priority == 0 {
-			// Another router left: assert ourselves at once.
+			// Another master left (we were two: a partition that healed a
+			// moment ago): assert ourselves at once, and re-announce, for
+			// the gateway may have its MAC from its GARPs (at most once
+			// per Master_Down_Interval, as any heal).
 			m.AdverAt = now.Add(m.AdvertInterval)
-			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+			acts := []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+			if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(m.Version, m.Priority, m.AdvertInterval))) {
+				m.HealAt = now
+				acts = append(acts, Action{Kind: ActAnnounce, Heal: true})
+			}
+			return m, acts
 		}
 		if ev.Priority > m.Priority || ev.Priority == m.Priority && addrGreater(ev.Src, m.Primary) {
 			reason := ReasonHigherPrio

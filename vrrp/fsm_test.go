@@ -226,6 +226,14 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
 			acts: "advert(255)", deadline: at(2 * time.Second)},
+		// Another master leaving (priority 0) after a heal.
+		{name: "master/priority 0 from another master: advert and heal announce", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 0, time.Second), now: mdAt.Add(10 * time.Second), state: Master, master: addrA,
+			acts: "advert(100) announce(heal)", deadline: mdAt.Add(11 * time.Second)},
+		{name: "master/priority 0 right after our own GARPs: advert only", setup: func() Machine { return masterAt(p100) },
+			ev: advert(addrB, 0, time.Second), now: mdAt.Add(100 * time.Millisecond), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(1100 * time.Millisecond)},
+
 		// Link up.
 		{name: "master/link up: advert and heal announce", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvLinkUp}, now: at(5 * time.Second), state: Master, master: addrA,
