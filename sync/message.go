@@ -130,7 +130,7 @@ func (m Message) Marshal() ([]byte, error) {
 func (c Conn) check() error {
 	v6 := c.IPv6()
 	for _, a := range []netip.AddrPort{c.Client, c.Virtual, c.Real} {
-		if !a.Addr().IsValid() || a.Addr().Is4In6() || a.Addr().Is6() != v6 || a.Addr().Zone() != "" {
+		if !a.Addr().IsValid() || a.Addr().Is6() != v6 || a.Addr().Zone() != "" {
 			return fmt.Errorf("addresses %v %v %v are not all plain IPv4 or all IPv6", c.Client, c.Virtual, c.Real)
 		}
 	}
