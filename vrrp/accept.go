@@ -29,7 +29,7 @@ const (
 	ReasonOwn                         // our own advert, looped back
 	ReasonNotPeer                     // unicast advert from an address that is not a configured peer
 	ReasonInterface                   // received on another interface than the instance's
-	ReasonOverload                    // the instance could not keep up; advert discarded
+	ReasonOverload                    // the kernel dropped adverts: the socket's queue was full
 	reasonEnd
 )
 

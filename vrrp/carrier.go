@@ -42,10 +42,7 @@ func (l *link) watchCarrier() {
 			l.mu.RLock()
 			for _, insts := range l.byVRID {
 				for _, i := range insts {
-					select {
-					case i.ctl <- ctlMsg{kind: EvLinkUp}:
-					default: // its queue is full; the next advert exchange heals instead
-					}
+					i.post(ctlMsg{kind: EvLinkUp})
 				}
 			}
 			l.mu.RUnlock()

@@ -8,14 +8,27 @@ type Counters struct {
 	AdvertsOut  atomic.Uint64
 	GARPs       atomic.Uint64
 	Transitions atomic.Uint64
-	drops       [256]atomic.Uint64 // indexed by Reason
+	drops       [reasonEnd]atomic.Uint64 // indexed by Reason; 0 holds unknown ones
 }
 
 // Drop counts one dropped packet.
-func (c *Counters) Drop(r Reason) { c.drops[r].Add(1) }
+func (c *Counters) Drop(r Reason) { c.DropN(r, 1) }
+
+// DropN counts n packets dropped for one reason.
+func (c *Counters) DropN(r Reason, n uint64) {
+	if r >= reasonEnd {
+		r = 0
+	}
+	c.drops[r].Add(n)
+}
 
 // Dropped is the number of packets dropped for reason r.
-func (c *Counters) Dropped(r Reason) uint64 { return c.drops[r].Load() }
+func (c *Counters) Dropped(r Reason) uint64 {
+	if r >= reasonEnd {
+		return 0
+	}
+	return c.drops[r].Load()
+}
 
 // Drops returns the non-zero drop counts keyed by reason name.
 func (c *Counters) Drops() map[string]uint64 {

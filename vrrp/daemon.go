@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"reflect"
 	"sync"
 	"time"
@@ -38,6 +39,7 @@ type link struct {
 type Daemon struct {
 	log    *slog.Logger
 	events *Events
+	sched  *Scheduler // every instance's timers
 
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
@@ -52,13 +54,13 @@ type Daemon struct {
 
 type instRun struct {
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   <-chan struct{}
 }
 
 // NewDaemon opens the sockets for every interface the configuration names and
 // prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
 func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log, events: &Events{}, links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d := &Daemon{log: log, events: &Events{}, sched: NewScheduler(), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
@@ -98,7 +100,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events}))
+		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched}))
 	}
 	return insts, opened, nil
 }
@@ -169,6 +171,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	fctx, fstop := context.WithCancel(context.Background())
 	followed := d.events.Subscribe(fctx, func(t Transition) { d.follow(ctx, t) })
 	defer func() { fstop(); <-followed }()
+	sctx, sstop := context.WithCancel(context.Background())
+	sdone := make(chan struct{})
+	go func() { d.sched.Run(sctx); close(sdone) }()
+	defer func() { sstop(); <-sdone }() // after every instance has stopped
 	d.mu.Lock()
 	d.ctx = ctx
 	for _, l := range d.links {
@@ -202,11 +208,16 @@ func (d *Daemon) startReader(l *link) {
 // its run is cancelled (a reload) or Run's context ends.
 func (d *Daemon) start(inst *Instance) {
 	ctx, cancel := context.WithCancel(d.ctx)
-	r := &instRun{cancel: cancel, done: make(chan struct{})}
+	r := &instRun{cancel: cancel}
 	d.runs[inst] = r
+	stopped := inst.Start(ctx)
+	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
+		r.done = stopped // no goroutine per instance: a thousand cost nothing idle
+		return
+	}
+	all := make(chan struct{})
+	r.done = all
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); inst.Run(ctx) }()
 	if inst.cfg.StartupWait > 0 {
 		wg.Add(1)
 		go func() {
@@ -227,7 +238,7 @@ func (d *Daemon) start(inst *Instance) {
 			})
 		}()
 	}
-	go func() { wg.Wait(); close(r.done) }()
+	go func() { <-stopped; wg.Wait(); close(all) }()
 }
 
 // ReloadResult says what a Reload did, by instance name.
@@ -355,12 +366,14 @@ func cfgByName(cfg *conf.Config, name string) conf.Instance {
 	return conf.Instance{}
 }
 
-// read receives adverts on the link until its socket closes, decodes them and
-// hands each to the instance that owns its VRID.
+// read receives adverts on the link until its socket closes, a batch per
+// wake-up, decodes them and runs each through the instance that owns its
+// VRID.
 func (l *link) read() {
-	buf := make([]byte, 1500)
+	in := NewInbox(64)
+	idx := l.conn.Interface().Index
 	for {
-		n, info, err := l.conn.Recv(buf)
+		n, dropped, err := l.conn.RecvBatch(in)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
@@ -368,7 +381,21 @@ func (l *link) read() {
 			l.log.Warn("vrrp receive", "err", err)
 			continue
 		}
-		l.dispatch(buf[:n], info)
+		if dropped > 0 {
+			l.Counters.DropN(ReasonOverload, uint64(dropped))
+			l.drops.log(l.log, ReasonOverload, netip.Addr{}, dropf(ReasonOverload, "the kernel dropped %d packets: the socket's queue was full", dropped), time.Now())
+		}
+		for k := 0; k < n; k++ {
+			b, info, err := in.Packet(k, idx)
+			if err != nil {
+				if r, ok := DropReason(err); ok {
+					l.Counters.Drop(r)
+					l.drops.log(l.log, r, info.Src, err, time.Now())
+				}
+				continue
+			}
+			l.dispatch(b, info)
+		}
 	}
 }
 
@@ -398,5 +425,5 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())
 		return
 	}
-	inst.deliver(p, info)
+	inst.onAdvert(p, info)
 }

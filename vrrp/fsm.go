@@ -52,6 +52,12 @@ type Params struct {
 	// once the master's connections have reached us). It holds only
 	// preemption: with no master heard, the machine takes over as usual.
 	HoldAtStart bool
+	// AdvertSlack lets an advert leave up to this much before its time when
+	// the driver fires the timer early, so that instances whose adverts are
+	// due together go out in one batch (and one wake-up); the early advert
+	// sets the next one from now, so batched instances stay in step. Zero
+	// sends every advert at its time.
+	AdvertSlack time.Duration
 }
 
 // Machine is the whole state of one virtual router. It is a value: Step
@@ -221,6 +227,15 @@ func (m Machine) skew() time.Duration {
 
 func (m Machine) downInterval() time.Duration {
 	return MasterDownInterval(m.Version, m.Priority, m.MasterAdverInterval)
+}
+
+// Slack is how early the driver may deliver EvTimer for NextDeadline: the
+// advert slack for a master's next advert, none for any other timer.
+func (m Machine) Slack() time.Duration {
+	if m.State == Master && m.ReleaseBy.IsZero() {
+		return m.AdvertSlack
+	}
+	return 0
 }
 
 // NextDeadline is when the driver must deliver EvTimer; zero means no timer.
@@ -500,7 +515,11 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return m, []Action{{Kind: ActSendAdvert, Priority: 0}}
 	case EvTimer:
 		if now.Before(m.AdverAt) {
-			return m, nil
+			if m.AdverAt.Sub(now) > m.AdvertSlack {
+				return m, nil
+			}
+			m.AdverAt = now.Add(m.AdvertInterval) // early: join the batch's phase
+			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
 		}
 		next := m.AdverAt.Add(m.AdvertInterval)
 		if !next.After(now) {

@@ -226,6 +226,22 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
 			acts: "advert(255)", deadline: at(2 * time.Second)},
+		// Advert slack: an early timer within the slack sends and re-phases.
+		{name: "master/timer within the advert slack: advert now, next from now", setup: func() Machine {
+			p := p100
+			p.AdvertSlack = 50 * time.Millisecond
+			return masterAt(p)
+		}, ev: Event{Kind: EvTimer}, now: at(down100 + 960*time.Millisecond), state: Master, master: addrA,
+			acts: "advert(100)", deadline: at(down100 + 1960*time.Millisecond)},
+		{name: "master/timer earlier than the advert slack: nothing", setup: func() Machine {
+			p := p100
+			p.AdvertSlack = 50 * time.Millisecond
+			return masterAt(p)
+		}, ev: Event{Kind: EvTimer}, now: at(down100 + 940*time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: at(down100 + time.Second)},
+		{name: "master/no slack: an early timer sends nothing", setup: func() Machine { return masterAt(p100) },
+			ev: Event{Kind: EvTimer}, now: at(down100 + 999*time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: at(down100 + time.Second)},
 		// Another master leaving (priority 0) after a heal.
 		{name: "master/priority 0 from another master: advert and heal announce", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 0, time.Second), now: mdAt.Add(10 * time.Second), state: Master, master: addrA,

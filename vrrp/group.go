@@ -73,11 +73,10 @@ func (d *Daemon) follow(ctx context.Context, t Transition) {
 	}
 	for _, name := range d.groups.peers(t.Instance) {
 		if i := d.instance(name); i != nil {
-			select {
-			case i.ctl <- ctlMsg{kind: kind}:
-			case <-ctx.Done():
+			if ctx.Err() != nil {
 				return
 			}
+			i.post(ctlMsg{kind: kind})
 		}
 	}
 }

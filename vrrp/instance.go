@@ -26,26 +26,38 @@ type Deps struct {
 	Log  *slog.Logger
 	// Events, if set, receives every transition (status --watch, notify).
 	Events *Events
+	// Sched, if set, fires the instance's timers (a daemon shares one among
+	// all its instances); Run otherwise runs one of its own.
+	Sched *Scheduler
 }
 
-type received struct {
-	pkt  Packet
-	info RecvInfo
-}
-
-// Instance runs one virtual router: a goroutine feeds the pure state machine
-// with adverts and timer events and performs the actions it returns.
+// Instance runs one virtual router: it feeds the pure state machine with
+// events and performs the actions it returns. It has no goroutine of its
+// own: adverts come in on the interface's reader, timers fire on the
+// scheduler's, operator and tracking requests on their callers'; the
+// machine's lock orders them.
 type Instance struct {
 	cfg    conf.Instance
 	deps   Deps
 	log    *slog.Logger
 	expect Expect
 	dsts   []netip.Addr
-	in     chan received
+	sched  schedEntry // guarded by the scheduler's lock
+	ss     *Scheduler // set by Run before the first step
+
+	mmu      sync.Mutex // guards the machine and what drives it
+	m        Machine
+	live     atomic.Bool     // between start-up and shutdown, and not vanished
+	started  bool            // Start ran
+	stopped  bool            // shut down
+	pending  []ctlMsg        // requests made before Start, applied after start-up
+	vanished *time.Timer     // a drill's loss: restarts the instance when it fires
+	runCtx   context.Context // Start's, for the GARP schedules it starts
+	enc      encoded         // the advert as last encoded
+	done     chan struct{}   // closed once shut down
 
 	Counters Counters
 	state    atomic.Uint32 // State, for readers outside the loop
-	ctl      chan ctlMsg
 	speakers speakers
 	drops    dropLog
 
@@ -60,10 +72,6 @@ type Instance struct {
 	announceWG   sync.WaitGroup
 }
 
-// inboxSize bounds the adverts queued for one instance; beyond it they are
-// dropped and counted (a flood must not grow memory).
-const inboxSize = 64
-
 // NewInstance prepares an instance; Run starts it.
 func NewInstance(cfg conf.Instance, d Deps) *Instance {
 	if d.Log == nil {
@@ -73,9 +81,9 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 		cfg:  cfg,
 		deps: d,
 		log:  d.Log.With("instance", cfg.Name, "vrid", cfg.VRID, "interface", cfg.Interface),
-		in:   make(chan received, inboxSize),
-		ctl:  make(chan ctlMsg, 4),
+		done: make(chan struct{}),
 	}
+	i.sched.slot = -1
 	i.expect = Expect{
 		Version:        uint8(cfg.Version),
 		VRID:           cfg.VRID,
@@ -99,13 +107,36 @@ func (i *Instance) Config() conf.Instance { return i.cfg }
 // State is the instance's current state.
 func (i *Instance) State() State { return State(i.state.Load()) }
 
-// deliver hands a decoded advert to the instance without ever blocking the
-// interface's reader.
-func (i *Instance) deliver(p Packet, info RecvInfo) {
-	select {
-	case i.in <- received{p, info}:
-	default:
-		i.Counters.Drop(ReasonOverload)
+// onAdvert runs an advert for this VRID through the instance's checks and,
+// if it passes, the state machine. The interface's reader calls it.
+func (i *Instance) onAdvert(p Packet, info RecvInfo) {
+	if !i.live.Load() {
+		return // starting, stopped, or a drill's lost router: deaf
+	}
+	err := i.accepts(p, info)
+	i.hear(p, info, err)
+	if err != nil {
+		i.drop(err, info.Src)
+		return
+	}
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if !i.live.Load() {
+		return
+	}
+	i.Counters.AdvertsIn.Add(1)
+	if i.log.Enabled(context.Background(), slog.LevelDebug) {
+		i.log.Debug("advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
+	}
+	i.apply(Event{Kind: EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, time.Now(), nil)
+}
+
+// fire delivers the scheduler's timer event.
+func (i *Instance) fire(out *batch) {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if i.live.Load() {
+		i.apply(Event{Kind: EvTimer}, time.Now(), out)
 	}
 }
 
@@ -140,58 +171,109 @@ func (i *Instance) params() Params {
 		StartupDelay:   i.cfg.StartupDelay,
 		HoldAtStart:    i.cfg.HoldPreemptAtStart,
 		StartupWait:    i.cfg.StartupWait,
+		AdvertSlack:    AdvertSlack(i.cfg.AdvertInterval),
 	}
 }
 
+// AdvertSlack is how early a master's advert may leave to join a batch:
+// a twentieth of the interval (5 ms at 100 ms adverts). A backup's
+// Master_Down_Interval is three intervals and more, so it never notices.
+func AdvertSlack(interval time.Duration) time.Duration { return interval / 20 }
+
 // Run starts in Backup (or Master for an owner) and runs until ctx ends; then
 // it shuts down as RFC 5798 says (priority-0 advert, VIPs removed) and returns.
-func (i *Instance) Run(ctx context.Context) {
+func (i *Instance) Run(ctx context.Context) { <-i.Start(ctx) }
+
+// Start is Run without the wait: it starts the instance and returns a
+// channel closed once the instance has shut down after ctx ended.
+func (i *Instance) Start(ctx context.Context) <-chan struct{} {
 	// A VIP left by a crashed run must go before we are Backup.
 	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
 		i.log.Error("removing stale VIPs", "err", err)
 	}
-	m := NewMachine(i.params())
-	m = i.step(ctx, m, Event{Kind: EvStartup})
-	m.HoldAtStart = false // a drill's restart is not a return: no new hold
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		if d := m.NextDeadline(); d.IsZero() {
-			timer.Stop()
-		} else {
-			timer.Reset(time.Until(d))
-		}
-		select {
-		case <-ctx.Done():
-			i.step(context.Background(), m, Event{Kind: EvShutdown})
-			i.stopAnnounce()
-			i.log.Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
-				"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
-				"drops", i.Counters.Drops())
-			return
-		case c := <-i.ctl:
-			prev := m.Priority
-			m = i.step(ctx, m, Event{Kind: c.kind, Priority: c.prio})
-			if m.Priority != prev {
-				i.log.Info("effective priority", "priority", m.Priority, "was", prev, "configured", i.cfg.Priority)
-			}
-			if c.kind == EvVanish {
-				m = i.silence(ctx, m, c.dur)
-			}
-		case r := <-i.in:
-			err := i.accepts(r.pkt, r.info)
-			i.hear(r, err)
-			if err != nil {
-				i.drop(err, r.info.Src)
-				continue
-			}
-			i.Counters.AdvertsIn.Add(1)
-			i.log.Debug("advert", "src", r.info.Src.String(), "priority", r.pkt.Priority, "state", m.State.String())
-			m = i.step(ctx, m, Event{Kind: EvAdvert, Src: r.info.Src, Priority: r.pkt.Priority, Interval: r.pkt.AdvertInterval})
-		case <-timer.C:
-			m = i.step(ctx, m, Event{Kind: EvTimer})
-		}
+	s := i.deps.Sched
+	stopSched := func() {}
+	if s == nil {
+		s = NewScheduler()
+		sctx, stop := context.WithCancel(context.Background())
+		sdone := make(chan struct{})
+		go func() { s.Run(sctx); close(sdone) }()
+		stopSched = func() { stop(); <-sdone }
 	}
+	i.mmu.Lock()
+	i.ss, i.runCtx, i.started = s, ctx, true
+	i.m = NewMachine(i.params())
+	i.live.Store(true)
+	i.apply(Event{Kind: EvStartup}, time.Now(), nil)
+	i.m.HoldAtStart = false // a drill's restart is not a return: no new hold
+	pending := i.pending
+	i.pending = nil
+	for _, c := range pending {
+		i.request(c)
+	}
+	i.mmu.Unlock()
+	context.AfterFunc(ctx, func() {
+		i.shutdown()
+		stopSched()
+		close(i.done)
+	})
+	return i.done
+}
+
+// shutdown stops the instance for good: priority 0, VIPs removed.
+func (i *Instance) shutdown() {
+	i.mmu.Lock()
+	i.live.Store(false)
+	i.stopped = true
+	if i.vanished != nil {
+		i.vanished.Stop()
+	}
+	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
+	i.mmu.Unlock()
+	i.stopAnnounce()
+	i.log.Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
+		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
+		"drops", i.Counters.Drops())
+}
+
+// post applies an operator's or a tracker's request. Before Start it is
+// kept for after start-up; after shutdown, and while a drill has the
+// instance lost, it is dropped.
+func (i *Instance) post(c ctlMsg) {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	switch {
+	case !i.started:
+		i.pending = append(i.pending, c)
+	case i.stopped || !i.live.Load():
+	default:
+		i.request(c)
+	}
+}
+
+// request applies c; i.mmu is held.
+func (i *Instance) request(c ctlMsg) {
+	prev := i.m.Priority
+	i.apply(Event{Kind: c.kind, Priority: c.prio}, time.Now(), nil)
+	if i.m.Priority != prev {
+		i.log.Info("effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
+	}
+	if c.kind == EvVanish {
+		i.live.Store(false)
+		i.vanished = time.AfterFunc(c.dur, i.reappear)
+	}
+}
+
+// reappear starts a vanished instance again.
+func (i *Instance) reappear() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if i.stopped {
+		return
+	}
+	i.vanished = nil
+	i.live.Store(true)
+	i.apply(Event{Kind: EvStartup}, time.Now(), nil)
 }
 
 func (i *Instance) drop(err error, src netip.Addr) {
@@ -205,11 +287,15 @@ func (i *Instance) drop(err error, src netip.Addr) {
 	}
 }
 
-// step runs the state machine on one event and performs its actions in order.
-func (i *Instance) step(ctx context.Context, m Machine, ev Event) Machine {
-	now := time.Now()
-	m, acts := Step(m, ev, now)
-	defer i.snapshot(m)
+// apply runs the state machine on one event, performs its actions in order
+// and schedules the next timer; i.mmu is held. Adverts go into out, if
+// given, when sending one is all the step does (a scheduler round's batch).
+func (i *Instance) apply(ev Event, now time.Time, out *batch) {
+	m, acts := Step(i.m, ev, now)
+	i.m = m
+	if len(acts) != 1 {
+		out = nil
+	}
 	for _, a := range acts {
 		switch a.Kind {
 		case ActTransition:
@@ -217,7 +303,7 @@ func (i *Instance) step(ctx context.Context, m Machine, ev Event) Machine {
 			i.Counters.Transitions.Add(1)
 			i.transition(a, m, now)
 		case ActSendAdvert:
-			i.sendAdvert(a.Priority)
+			i.sendAdvert(a.Priority, out)
 		case ActAddVIPs:
 			if err := i.deps.VIPs.Add(i.cfg.VIPs); err != nil {
 				i.log.Error("adding VIPs", "err", err)
@@ -233,12 +319,13 @@ func (i *Instance) step(ctx context.Context, m Machine, ev Event) Machine {
 			}
 			i.setHeld(false)
 		case ActAnnounce:
-			i.announce(ctx, a.Heal)
+			i.announce(i.runCtx, a.Heal)
 		case ActStopAnnounce:
 			i.stopAnnounce()
 		}
 	}
-	return m
+	i.snapshot(m)
+	i.ss.set(i, m.NextDeadline(), m.Slack())
 }
 
 func (i *Instance) advert(prio uint8) Packet {
@@ -255,20 +342,53 @@ func (i *Instance) advert(prio uint8) Packet {
 	return p
 }
 
-func (i *Instance) sendAdvert(prio uint8) {
+// encoded caches the advert's bytes, one per destination; they change only
+// with the priority.
+type encoded struct {
+	ok   bool
+	prio uint8
+	bufs [][]byte
+}
+
+func (i *Instance) encode(prio uint8) ([][]byte, error) {
+	if i.enc.ok && i.enc.prio == prio {
+		return i.enc.bufs, nil
+	}
 	p := i.advert(prio)
-	for _, dst := range i.dsts {
+	bufs := make([][]byte, len(i.dsts))
+	for k, dst := range i.dsts {
 		b, err := p.Marshal(i.deps.Src, dst)
 		if err != nil {
-			i.log.Error("encoding advert", "err", err)
-			return
+			return nil, err
 		}
-		if err := i.deps.Tx.Send(b, i.deps.Src, dst); err != nil {
-			i.log.Warn("sending advert", "err", err)
+		bufs[k] = b
+	}
+	i.enc = encoded{ok: true, prio: prio, bufs: bufs}
+	return bufs, nil
+}
+
+func (i *Instance) sendAdvert(prio uint8, out *batch) {
+	bufs, err := i.encode(prio)
+	if err != nil {
+		i.log.Error("encoding advert", "err", err)
+		return
+	}
+	for k, dst := range i.dsts {
+		if out != nil {
+			out.add(i.deps.Tx, i, Outgoing{B: bufs[k], Src: i.deps.Src, Dst: dst})
 			continue
 		}
-		i.Counters.AdvertsOut.Add(1)
+		i.sent(i.deps.Tx.Send(bufs[k], i.deps.Src, dst))
 	}
+}
+
+// sent counts an advert that left, or logs why it did not.
+func (i *Instance) sent(err error) {
+	if err != nil {
+		i.log.Warn("sending advert", "err", err)
+		return
+	}
+	i.Counters.AdvertsOut.Add(1)
 }
 
 // countingSender counts the gratuitous ARPs that left.

@@ -13,59 +13,31 @@ type ctlMsg struct {
 }
 
 // StepDown asks a master to hand over make-before-break and then hold
-// preemption until Resume. It returns at once; a non-master ignores it.
-func (i *Instance) StepDown() { i.ctl <- ctlMsg{kind: EvStepDown} }
+// preemption until Resume. A non-master ignores it.
+func (i *Instance) StepDown() { i.post(ctlMsg{kind: EvStepDown}) }
 
 // Resume lifts the preemption hold of a step-down.
-func (i *Instance) Resume() { i.ctl <- ctlMsg{kind: EvResume} }
+func (i *Instance) Resume() { i.post(ctlMsg{kind: EvResume}) }
 
 // Ready tells the instance that its interface is up and carries traffic
-// (startup_wait_traffic). It blocks until the loop takes it or ctx ends.
-func (i *Instance) Ready(ctx context.Context) {
-	select {
-	case i.ctl <- ctlMsg{kind: EvReady}:
-	case <-ctx.Done():
-	}
-}
+// (startup_wait_traffic).
+func (i *Instance) Ready(ctx context.Context) { i.post(ctlMsg{kind: EvReady}) }
 
 // Track hands the instance what its tracked objects say: a fault, or the
 // effective priority (the configured one plus the weights that apply).
-// It blocks until the instance's loop takes it or ctx ends.
 func (i *Instance) Track(ctx context.Context, faulted bool, prio uint8) {
-	msgs := []ctlMsg{{kind: EvPriority, prio: prio}, {kind: EvRecover}}
+	i.post(ctlMsg{kind: EvPriority, prio: prio})
 	if faulted {
-		msgs[1].kind = EvFault
-	}
-	for _, m := range msgs {
-		select {
-		case i.ctl <- m:
-		case <-ctx.Done():
-			return
-		}
+		i.post(ctlMsg{kind: EvFault})
+	} else {
+		i.post(ctlMsg{kind: EvRecover})
 	}
 }
 
 // Vanish simulates the loss of this router for a drill: it stops as a crash
 // would (VIPs removed, no priority-0 advert), stays silent and deaf for d,
 // then starts again.
-func (i *Instance) Vanish(d time.Duration) { i.ctl <- ctlMsg{kind: EvVanish, dur: d} }
-
-// silence keeps a vanished instance quiet for d (or until ctx ends), then
-// starts it again.
-func (i *Instance) silence(ctx context.Context, m Machine, d time.Duration) Machine {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return m
-		case <-i.in: // deaf: a lost router hears nothing
-		case <-i.ctl:
-		case <-t.C:
-			return i.step(ctx, m, Event{Kind: EvStartup})
-		}
-	}
-}
+func (i *Instance) Vanish(d time.Duration) { i.post(ctlMsg{kind: EvVanish, dur: d}) }
 
 // transition logs a state change and publishes it.
 func (i *Instance) transition(a Action, m Machine, now time.Time) {
@@ -100,8 +72,8 @@ func (i *Instance) setHeld(held bool) {
 }
 
 // hear remembers the sender of an advert for this VRID, accepted or not.
-func (i *Instance) hear(r received, err error) {
-	sp := Speaker{Src: r.info.Src, Priority: r.pkt.Priority, Addrs: r.pkt.Addrs, LastHeard: time.Now(), Accepted: err == nil}
+func (i *Instance) hear(p Packet, info RecvInfo, err error) {
+	sp := Speaker{Src: info.Src, Priority: p.Priority, Addrs: p.Addrs, LastHeard: time.Now(), Accepted: err == nil}
 	if err != nil {
 		if sp.Src == i.deps.Src {
 			return // our own, looped back

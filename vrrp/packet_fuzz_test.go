@@ -81,3 +81,28 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitIPv4 checks that the receive path's IPv4 header parser never
+// panics and returns a payload inside the packet it was given.
+func FuzzSplitIPv4(f *testing.F) {
+	for _, c := range allCaptures(f) {
+		h := binary.BigEndian.AppendUint16([]byte{0x45, c.tos}, uint16(20+len(c.msg)))
+		h = append(h, 0, 0, 0, 0, c.ttl, ProtocolNumber, 0, 0)
+		h = append(append(h, c.src.AsSlice()...), c.dst.AsSlice()...)
+		f.Add(append(h, c.msg...))
+	}
+	f.Add([]byte{0x45, 0xc0, 0x00, 0x14, 0, 0, 0, 0, 0xff, 112, 0, 0, 192, 0, 2, 1, 224, 0, 0, 18})
+	f.Add([]byte{0x4f, 0, 0, 0x3c})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, _, _, ttl, err := SplitIPv4(b)
+		if err != nil {
+			return
+		}
+		if len(p) > len(b)-20 || ttl < 0 || ttl > 255 {
+			t.Fatalf("payload %d bytes from %d, ttl %d", len(p), len(b), ttl)
+		}
+		if hl := int(b[0]&0x0f) * 4; len(p) > 0 && &p[0] != &b[hl] {
+			t.Fatalf("payload is not the packet's bytes after the header")
+		}
+	})
+}

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -56,43 +57,44 @@ type Speaker struct {
 const speakerWindow = time.Minute
 
 // speakers remembers who was heard on a VRID, accepted or not, so that a
-// misconfigured peer shows up in status at once.
+// misconfigured peer shows up in status at once. A VRID has one or two
+// speakers as a rule: a short slice, updated in place, costs less per
+// advert than a map.
 type speakers struct {
 	mu sync.Mutex
-	m  map[netip.Addr]Speaker
+	s  []Speaker
 }
+
+// maxSpeakers bounds memory under a flood of sources.
+const maxSpeakers = 64
 
 func (s *speakers) heard(sp Speaker) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[netip.Addr]Speaker{}
-	}
-	if len(s.m) >= 64 { // bound memory under a flood of sources
-		s.expire(sp.LastHeard)
-		if len(s.m) >= 64 {
+	for k := range s.s {
+		if s.s[k].Src == sp.Src {
+			s.s[k] = sp
 			return
 		}
 	}
-	s.m[sp.Src] = sp
+	if len(s.s) >= maxSpeakers {
+		s.expire(sp.LastHeard)
+		if len(s.s) >= maxSpeakers {
+			return
+		}
+	}
+	s.s = append(s.s, sp)
 }
 
 func (s *speakers) expire(now time.Time) {
-	for k, v := range s.m {
-		if now.Sub(v.LastHeard) > speakerWindow {
-			delete(s.m, k)
-		}
-	}
+	s.s = slices.DeleteFunc(s.s, func(v Speaker) bool { return now.Sub(v.LastHeard) > speakerWindow })
 }
 
 func (s *speakers) list(now time.Time) []Speaker {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expire(now)
-	out := make([]Speaker, 0, len(s.m))
-	for _, v := range s.m {
-		out = append(out, v)
-	}
+	out := slices.Clone(s.s)
 	sort.Slice(out, func(i, j int) bool { return out[i].Src.Less(out[j].Src) })
 	return out
 }

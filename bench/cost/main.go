@@ -21,12 +21,16 @@ import (
 
 const ifaces = 4
 
+// perfDir, if set, is where perf profiles of the window go.
+var perfDir string
+
 func main() {
 	window := flag.Duration("window", 10*time.Second, "measuring window after the pair has settled")
 	counts := flag.String("instances", "1,100,1000", "instance counts")
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations")
 	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	flag.StringVar(&perfDir, "perf", "", "record a perf profile of each director during the window into this directory (numbers then include perf's overhead)")
 	flag.Parse()
 	if os.Getuid() != 0 {
 		fmt.Fprintln(os.Stderr, "cost: run as root")
@@ -114,7 +118,13 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 			return res, err
 		}
 	}
-	time.Sleep(window)
+	if perfDir != "" {
+		if err := record(l, impl, iv, n, hosts, window); err != nil {
+			return res, err
+		}
+	} else {
+		time.Sleep(window)
+	}
 	for h, host := range hosts {
 		cpu, rss, err := nsUsage(l.NS(host))
 		if err != nil {
@@ -184,4 +194,29 @@ func nsUsage(ns string) (cpuSec, rssKiB float64, err error) {
 		}
 	}
 	return cpuSec, rssKiB, nil
+}
+
+// record runs perf on every process of each director for the window.
+func record(l *lab.Lab, impl, iv string, n int, hosts []string, window time.Duration) error {
+	errs := make(chan error, len(hosts))
+	for _, host := range hosts {
+		out, err := exec.Command("ip", "netns", "pids", l.NS(host)).Output()
+		if err != nil {
+			return fmt.Errorf("pids of %s: %w", host, err)
+		}
+		pids := strings.Join(strings.Fields(string(out)), ",")
+		file := filepath.Join(perfDir, fmt.Sprintf("%s-%s-%d-%s.data", impl, iv, n, host))
+		cmd := exec.Command("perf", "record", "-q", "-g", "-p", pids, "-o", file, "--", "sleep", fmt.Sprint(window.Seconds()))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("perf: %w", err)
+		}
+		go func() { errs <- cmd.Wait() }()
+	}
+	for range hosts {
+		if err := <-errs; err != nil {
+			return fmt.Errorf("perf: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,190 @@
+package vrrp
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Scheduler delivers the timer events of many instances from one goroutine
+// and one runtime timer. A director with a thousand instances then wakes
+// once per batch of due timers, not once per instance, and the adverts due
+// together leave in one sendmmsg per interface. Masters' advert timers may
+// fire up to their slack early (Params.AdvertSlack), so instances whose
+// adverts fall close together are batched and then stay in step.
+//
+// A backup pushes its Master_Down_Timer back on every advert it hears; the
+// heap is not touched for that: the entry keeps its earlier key and is
+// re-keyed to the new deadline only when the old key comes up.
+type Scheduler struct {
+	mu   sync.Mutex
+	heap []schedItem // a min-heap by key
+	wake chan struct{}
+	out  batch // used by the Run goroutine only
+	now  func() time.Time
+}
+
+type schedItem struct {
+	key  time.Time // when to look at the instance again: at most its deadline
+	inst *Instance
+}
+
+// schedEntry is an instance's place in its scheduler, guarded by the
+// scheduler's mu.
+type schedEntry struct {
+	at    time.Time     // the deadline; zero: none
+	slack time.Duration // how early it may fire
+	slot  int           // index in the heap, -1 when absent
+}
+
+// NewScheduler returns a scheduler; Run drives it.
+func NewScheduler() *Scheduler {
+	return &Scheduler{wake: make(chan struct{}, 1), now: time.Now}
+}
+
+// set (re)schedules i's timer for at, fired up to slack early; a zero at
+// removes it.
+func (s *Scheduler) set(i *Instance, at time.Time, slack time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := &i.sched
+	e.at, e.slack = at, slack
+	switch {
+	case at.IsZero():
+		if e.slot >= 0 {
+			s.remove(e.slot) // the loop may wake once for nothing
+		}
+		return
+	case e.slot >= 0 && !at.Before(s.heap[e.slot].key):
+		return // later than its key: re-keyed when the key comes up
+	}
+	var first time.Time
+	if len(s.heap) > 0 {
+		first = s.heap[0].key
+	}
+	if e.slot < 0 {
+		e.slot = len(s.heap)
+		s.heap = append(s.heap, schedItem{key: at, inst: i})
+	} else {
+		s.heap[e.slot].key = at
+	}
+	s.up(e.slot)
+	if !s.heap[0].key.Equal(first) {
+		select { // the earliest key changed: the loop re-arms
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Run fires due timers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	var due []*Instance
+	for {
+		s.mu.Lock()
+		var first time.Time
+		if len(s.heap) > 0 {
+			first = s.heap[0].key
+		}
+		s.mu.Unlock()
+		if first.IsZero() {
+			t.Stop()
+		} else {
+			t.Reset(max(first.Sub(s.now()), 0))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+			continue
+		case <-t.C:
+		}
+		due = s.due(s.now(), due[:0])
+		for _, i := range due {
+			i.fire(&s.out)
+		}
+		s.out.flush()
+		clear(due)
+	}
+}
+
+// due takes out of the heap, appended to buf, every instance whose timer
+// is due at now or within its slack; entries whose deadline moved later
+// are re-keyed instead.
+func (s *Scheduler) due(now time.Time, buf []*Instance) []*Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.heap) > 0 {
+		it := &s.heap[0]
+		e := &it.inst.sched
+		if it.key.Sub(now) > e.slack {
+			break
+		}
+		if e.at.Sub(now) > e.slack { // pushed back since: look again then
+			it.key = e.at
+			s.down(0)
+			continue
+		}
+		buf = append(buf, it.inst)
+		s.remove(0)
+	}
+	return buf
+}
+
+// The heap, by key.
+
+func (s *Scheduler) less(a, b int) bool { return s.heap[a].key.Before(s.heap[b].key) }
+
+func (s *Scheduler) swap(a, b int) {
+	s.heap[a], s.heap[b] = s.heap[b], s.heap[a]
+	s.heap[a].inst.sched.slot, s.heap[b].inst.sched.slot = a, b
+}
+
+// up moves k towards the root while it is earlier than its parent and
+// reports whether it moved.
+func (s *Scheduler) up(k int) bool {
+	moved := false
+	for k > 0 {
+		p := (k - 1) / 2
+		if !s.less(k, p) {
+			break
+		}
+		s.swap(k, p)
+		k, moved = p, true
+	}
+	return moved
+}
+
+func (s *Scheduler) down(k int) {
+	n := len(s.heap)
+	for {
+		c := 2*k + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && s.less(c+1, c) {
+			c++
+		}
+		if !s.less(c, k) {
+			return
+		}
+		s.swap(k, c)
+		k = c
+	}
+}
+
+func (s *Scheduler) remove(k int) {
+	last := len(s.heap) - 1
+	gone := s.heap[k].inst
+	if k != last {
+		s.swap(k, last)
+	}
+	s.heap[last] = schedItem{}
+	s.heap = s.heap[:last]
+	gone.sched.slot = -1
+	if k < len(s.heap) && !s.up(k) {
+		s.down(k)
+	}
+}

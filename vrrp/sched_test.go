@@ -1,0 +1,140 @@
+package vrrp
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+)
+
+func schedInstances(n int) []*Instance {
+	out := make([]*Instance, n)
+	for k := range out {
+		out[k] = NewInstance(conf.Instance{Name: string(rune('a' + k%26)), VRID: uint8(k)}, Deps{})
+	}
+	return out
+}
+
+// The heap hands out exactly the due timers, honours each one's slack, and
+// survives moves (earlier and later) and removals.
+func TestSchedulerDue(t *testing.T) {
+	s := NewScheduler()
+	insts := schedInstances(200)
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := map[*Instance]time.Time{}
+	for round := 0; round < 5; round++ {
+		for _, i := range insts {
+			switch rng.IntN(4) {
+			case 0:
+				s.set(i, time.Time{}, 0)
+				delete(want, i)
+			default:
+				at := t0.Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+				s.set(i, at, 0)
+				want[i] = at
+			}
+		}
+	}
+	got := s.due(t0.Add(500*time.Millisecond), nil)
+	var n int
+	for i, at := range want {
+		if !at.After(t0.Add(500 * time.Millisecond)) {
+			n++
+			if !slices.Contains(got, i) {
+				t.Errorf("instance due at %v not handed out at +500ms", at.Sub(t0))
+			}
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("handed out %d instances, want the %d due", len(got), n)
+	}
+	for _, i := range got {
+		if i.sched.slot >= 0 {
+			t.Fatalf("an instance handed out is still in the heap")
+		}
+	}
+	rest := s.due(t0.Add(time.Hour), nil)
+	if len(rest)+len(got) != len(want) {
+		t.Fatalf("%d + %d instances handed out, %d were scheduled", len(got), len(rest), len(want))
+	}
+	// Pushed back: an entry whose deadline moved later is not due at its
+	// old time, and is at its new one.
+	c := insts[2]
+	s.set(c, t0.Add(time.Second), 0)
+	s.set(c, t0.Add(3*time.Second), 0)
+	if got := s.due(t0.Add(2*time.Second), nil); len(got) != 0 {
+		t.Fatalf("an entry pushed back to +3s was due at +2s")
+	}
+	if got := s.due(t0.Add(3*time.Second), nil); len(got) != 1 || got[0] != c {
+		t.Fatalf("an entry pushed back to +3s was not due then")
+	}
+	// Brought forward: due at its new time.
+	s.set(c, t0.Add(5*time.Second), 0)
+	s.set(c, t0.Add(4*time.Second), 0)
+	if got := s.due(t0.Add(4*time.Second), nil); len(got) != 1 || got[0] != c {
+		t.Fatalf("an entry brought forward to +4s was not due then")
+	}
+	// Slack: a timer 4 ms away with 5 ms slack is due, one 6 ms away is not.
+	a, b := insts[0], insts[1]
+	s.set(a, t0.Add(4*time.Millisecond), 5*time.Millisecond)
+	s.set(b, t0.Add(6*time.Millisecond), 5*time.Millisecond)
+	if got := s.due(t0, nil); len(got) != 1 || got[0] != a {
+		t.Fatalf("with slack, due = %d instances, want only the one within it", len(got))
+	}
+}
+
+// Masters whose adverts fall within the slack of each other are fired in
+// one round, and their adverts leave in one batch through a BatchSender.
+func TestSchedulerBatchesAdverts(t *testing.T) {
+	tx := &batchTx{calls: make(chan int, 64)}
+	s := NewScheduler()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	var runs []chan struct{}
+	ictx, stop := context.WithCancel(context.Background())
+	for k := 0; k < 8; k++ {
+		cfg := ownerConfig()
+		cfg.VRID = uint8(10 + k)
+		cfg.AdvertInterval = 200 * time.Millisecond
+		cfg.GARP = conf.GARP{}
+		inst := NewInstance(cfg, Deps{Tx: tx, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11"), Sched: s})
+		d := make(chan struct{})
+		runs = append(runs, d)
+		go func() { inst.Run(ictx); close(d) }()
+	}
+	defer func() {
+		stop()
+		for _, d := range runs {
+			<-d
+		}
+	}()
+	// Each owner sends its first advert alone, as it becomes master; they
+	// start within a few milliseconds of each other, inside the slack (10
+	// ms at 200 ms adverts), so a later round sends all eight in one batch.
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case n := <-tx.calls:
+			if n == 8 {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the eight masters' adverts never left in one batch")
+		}
+	}
+}
+
+// batchTx records the size of each batch.
+type batchTx struct{ calls chan int }
+
+func (b *batchTx) Send([]byte, netip.Addr, netip.Addr) error { b.calls <- 1; return nil }
+func (b *batchTx) SendBatch(msgs []Outgoing) (int, error) {
+	b.calls <- len(msgs)
+	return len(msgs), nil
+}
