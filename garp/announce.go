@@ -35,49 +35,34 @@ func (WallClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 // packet leaves at once. It keeps going after errors (a flaky NIC must not
 // stop the announcements) and logs at most one error per burst.
 func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, clk Clock, log *slog.Logger) (sent int, err error) {
-	if sch.Count < 1 {
-		sch.Count = 1
-	}
-	burst := func() bool {
-		logged := false
-		for round := 0; round < sch.Count; round++ {
-			if round > 0 && sch.Spacing > 0 && !wait(ctx, clk, sch.Spacing) {
-				return false
-			}
-			for _, v := range vips {
-				if ctx.Err() != nil {
-					return false
-				}
-				if e := s.Send(v); e != nil {
-					if err == nil {
-						err = e
-					}
-					if !logged && log != nil {
-						log.Warn("gratuitous ARP", "err", e)
-						logged = true
-					}
-					continue
-				}
-				sent++
-			}
-		}
-		return true
-	}
 	start := clk.Now()
-	if !burst() {
-		return sent, err
-	}
-	if sch.RepeatDelay > 0 {
-		if !wait(ctx, clk, sch.RepeatDelay-clk.Now().Sub(start)) || !burst() {
+	logged := false
+	for at := (position{}); ; {
+		if at.round == 0 {
+			logged = false
+		}
+		for _, v := range vips {
+			if ctx.Err() != nil {
+				return sent, err
+			}
+			if e := s.Send(v); e != nil {
+				if err == nil {
+					err = e
+				}
+				if !logged && log != nil {
+					log.Warn("gratuitous ARP", "err", e)
+					logged = true
+				}
+				continue
+			}
+			sent++
+		}
+		next, d, ok := sch.next(at, clk.Now().Sub(start))
+		if !ok || !wait(ctx, clk, d) {
 			return sent, err
 		}
+		at = next
 	}
-	for sch.Refresh > 0 {
-		if !wait(ctx, clk, sch.Refresh) || !burst() {
-			return sent, err
-		}
-	}
-	return sent, err
 }
 
 // wait waits d on clk; false if ctx ended first.

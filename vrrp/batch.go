@@ -24,8 +24,12 @@ type BatchSender interface {
 type batch struct {
 	order []Sender
 	by    map[Sender][]queued
-	msgs  []Outgoing // scratch
+	msgs  []Outgoing  // scratch
+	slow  []*Instance // instances with deferred actions, in order
 }
+
+// later notes that inst has slow actions to finish after the batch.
+func (b *batch) later(inst *Instance) { b.slow = append(b.slow, inst) }
 
 type queued struct {
 	inst *Instance

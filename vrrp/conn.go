@@ -34,10 +34,10 @@ type Conn struct {
 	raw net.PacketConn
 	pc  *ipv4.PacketConn
 
+	rc syscall.RawConn
+
 	wmu   sync.Mutex // guards the batch send's scratch below
-	wms   []ipv4.Message
-	wdst  []net.IPAddr
-	wip   [][4]byte
+	out   *outbox
 	cmsgs map[netip.Addr][]byte
 }
 
@@ -65,6 +65,10 @@ func Listen(ifname string) (*Conn, error) {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
 	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw)}
+	if c.rc, err = raw.(syscall.Conn).SyscallConn(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
 	if err := c.setup(); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
@@ -127,103 +131,6 @@ func (c *Conn) Recv(b []byte) (int, RecvInfo, error) {
 
 // Close closes the socket; a blocked Recv returns an error.
 func (c *Conn) Close() error { return c.pc.Close() }
-
-// SendBatch writes many VRRP messages in one sendmmsg; it returns how many
-// left before the first failure, and that failure.
-func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if cap(c.wms) < len(msgs) {
-		c.wms = make([]ipv4.Message, len(msgs))
-		c.wdst = make([]net.IPAddr, len(msgs))
-		c.wip = make([][4]byte, len(msgs))
-	}
-	ms := c.wms[:len(msgs)]
-	for k, o := range msgs {
-		c.wip[k] = o.Dst.As4()
-		c.wdst[k].IP = c.wip[k][:]
-		if ms[k].Buffers == nil {
-			ms[k].Buffers = make([][]byte, 1)
-		}
-		ms[k].Buffers[0] = o.B
-		ms[k].OOB = c.srcCmsg(o.Src)
-		ms[k].Addr = &c.wdst[k]
-	}
-	sent := 0
-	for sent < len(ms) {
-		n, err := c.pc.WriteBatch(ms[sent:], 0)
-		if n > 0 {
-			sent += n
-		}
-		if err != nil {
-			o := msgs[sent]
-			return sent, fmt.Errorf("send advert %s->%s on %s: %w", o.Src, o.Dst, c.ifi.Name, err)
-		}
-		if n <= 0 {
-			break
-		}
-	}
-	for k := range ms {
-		ms[k].Buffers[0] = nil
-	}
-	return sent, nil
-}
-
-// srcCmsg is the IP_PKTINFO control message that sends from src; c.wmu is
-// held.
-func (c *Conn) srcCmsg(src netip.Addr) []byte {
-	if b, ok := c.cmsgs[src]; ok {
-		return b
-	}
-	if c.cmsgs == nil {
-		c.cmsgs = map[netip.Addr][]byte{}
-	}
-	b := (&ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}).Marshal()
-	c.cmsgs[src] = b
-	return b
-}
-
-// Inbox is a reusable set of receive buffers for RecvBatch.
-type Inbox struct {
-	ms   []ipv4.Message
-	ovfl uint32 // the socket's drop count at the last read (SO_RXQ_OVFL)
-}
-
-// NewInbox makes room for n packets per read.
-func NewInbox(n int) *Inbox {
-	in := &Inbox{ms: make([]ipv4.Message, n)}
-	for k := range in.ms {
-		in.ms[k].Buffers = [][]byte{make([]byte, 1500)}
-		in.ms[k].OOB = make([]byte, 128)
-	}
-	return in
-}
-
-// RecvBatch reads at least one packet, and as many as are queued up to the
-// inbox's size, in one recvmmsg. Packet(k) gives each; dropped is how many
-// the kernel discarded since the last read because the socket's queue was
-// full.
-func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
-	n, err = c.pc.ReadBatch(in.ms, 0)
-	if err != nil {
-		return 0, 0, err
-	}
-	for k := 0; k < n; k++ {
-		if v, ok := rxqOverflow(in.ms[k].OOB[:in.ms[k].NN]); ok {
-			dropped += v - in.ovfl
-			in.ovfl = v
-		}
-	}
-	return n, dropped, nil
-}
-
-// Packet returns the k-th packet of the last RecvBatch: the VRRP message
-// and what the IP header says.
-func (in *Inbox) Packet(k int, ifindex int) ([]byte, RecvInfo, error) {
-	m := &in.ms[k]
-	b, src, dst, ttl, err := SplitIPv4(m.Buffers[0][:m.N])
-	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl, IfIndex: ifindex}, err
-}
 
 // rxqOverflow finds the SO_RXQ_OVFL count among control messages.
 func rxqOverflow(oob []byte) (uint32, bool) {

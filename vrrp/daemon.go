@@ -100,7 +100,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched}))
+		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}))
 	}
 	return insts, opened, nil
 }
@@ -136,10 +136,12 @@ func openLink(name string, log *slog.Logger) (*link, error) {
 		return nil, err
 	}
 	if l.conn, err = Listen(name); err != nil {
+		l.vips.Close()
 		return nil, err
 	}
 	if l.arp, err = garp.Dial(name); err != nil {
 		l.conn.Close()
+		l.vips.Close()
 		return nil, fmt.Errorf("gratuitous ARP on %s: %w", name, err)
 	}
 	return l, nil
@@ -150,6 +152,7 @@ func closeLinks(ls []*link) {
 		l.once.Do(func() {
 			l.conn.Close()
 			l.arp.Close()
+			l.vips.Close()
 			close(l.stop)
 		})
 	}
@@ -180,8 +183,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, l := range d.links {
 		d.startReader(l)
 	}
+	d.clearStale(d.instances)
+	now := time.Now()
 	for _, inst := range d.instances {
-		d.start(inst)
+		d.start(inst, now)
 	}
 	d.mu.Unlock()
 	<-ctx.Done()
@@ -198,6 +203,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
+// clearStale removes the VIPs of insts that a crashed run left behind, one
+// pass per interface, before any of them starts; d.mu is held.
+func (d *Daemon) clearStale(insts []*Instance) {
+	byLink := map[*link][]netip.Addr{}
+	for _, i := range insts {
+		l := d.links[i.cfg.Interface]
+		byLink[l] = append(byLink[l], i.cfg.VIPs...)
+	}
+	for l, vips := range byLink {
+		if err := l.vips.RemoveStale(vips); err != nil {
+			l.log.Error("removing stale VIPs", "err", err)
+		}
+	}
+}
+
 func (d *Daemon) startReader(l *link) {
 	l.reader.Add(2)
 	go func() { defer l.reader.Done(); l.read() }()
@@ -206,11 +226,11 @@ func (d *Daemon) startReader(l *link) {
 
 // start runs the instance, and its tracking if it tracks anything, until
 // its run is cancelled (a reload) or Run's context ends.
-func (d *Daemon) start(inst *Instance) {
+func (d *Daemon) start(inst *Instance, now time.Time) {
 	ctx, cancel := context.WithCancel(d.ctx)
 	r := &instRun{cancel: cancel}
 	d.runs[inst] = r
-	stopped := inst.Start(ctx)
+	stopped := inst.StartAt(ctx, now)
 	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
 		r.done = stopped // no goroutine per instance: a thousand cost nothing idle
 		return
@@ -335,9 +355,11 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	d.instances = order
 	d.setNames(order)
 	d.groups.set(cfg.SyncGroups)
+	d.clearStale(made)
+	now := time.Now()
 	for _, i := range made {
 		d.attach(i)
-		d.start(i)
+		d.start(i, now)
 	}
 	// Interfaces no instance uses any more are closed.
 	used := map[string]bool{}

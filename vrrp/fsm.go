@@ -52,11 +52,14 @@ type Params struct {
 	// once the master's connections have reached us). It holds only
 	// preemption: with no master heard, the machine takes over as usual.
 	HoldAtStart bool
-	// AdvertSlack lets an advert leave up to this much before its time when
-	// the driver fires the timer early, so that instances whose adverts are
-	// due together go out in one batch (and one wake-up); the early advert
-	// sets the next one from now, so batched instances stay in step. Zero
-	// sends every advert at its time.
+	// AdvertSlack lets adverts leave a little early so that many instances
+	// send in step: in one batch, with one wake-up. The driver may fire the
+	// advert timer up to this much before its time (the next one then counts
+	// from now), and each advert's successor is brought forward by up to
+	// this much towards the advert grid (the multiples of the interval since
+	// the Unix epoch), where every instance of that interval meets in the
+	// end. No advert interval is shorter than the interval less twice the
+	// slack. Zero sends every advert at its time.
 	AdvertSlack time.Duration
 }
 
@@ -518,14 +521,14 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			if m.AdverAt.Sub(now) > m.AdvertSlack {
 				return m, nil
 			}
-			m.AdverAt = now.Add(m.AdvertInterval) // early: join the batch's phase
+			m.AdverAt = m.towardGrid(now.Add(m.AdvertInterval)) // early: join the batch's phase
 			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
 		}
 		next := m.AdverAt.Add(m.AdvertInterval)
 		if !next.After(now) {
 			next = now.Add(m.AdvertInterval) // we stalled; do not burst to catch up
 		}
-		m.AdverAt = next
+		m.AdverAt = m.towardGrid(next)
 		return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
 	case EvAdvert:
 		if ev.Priority == 0 {
@@ -565,6 +568,19 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return m, acts
 	}
 	return m, nil
+}
+
+// towardGrid brings an advert time forward by up to the slack towards the
+// advert grid, the multiples of the interval since the Unix epoch.
+func (m Machine) towardGrid(t time.Time) time.Time {
+	if m.AdvertSlack <= 0 || m.AdvertInterval <= 0 {
+		return t
+	}
+	off := time.Duration(t.UnixNano() % int64(m.AdvertInterval))
+	if off < 0 {
+		off += m.AdvertInterval
+	}
+	return t.Add(-min(off, m.AdvertSlack))
 }
 
 func later(a, b time.Time) time.Time {

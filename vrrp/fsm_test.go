@@ -226,19 +226,36 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(time.Second), state: Master, master: addrA,
 			acts: "advert(255)", deadline: at(2 * time.Second)},
-		// Advert slack: an early timer within the slack sends and re-phases.
-		{name: "master/timer within the advert slack: advert now, next from now", setup: func() Machine {
+		// Advert slack: an early timer within the slack sends and re-phases;
+		// each next advert moves towards the grid (whole seconds here) by up
+		// to the slack. down100 is 3.609375 s, so masterAt's adverts fall
+		// 609.375 ms past a whole second.
+		{name: "master/timer within the advert slack: advert now, next from now, pulled towards the grid", setup: func() Machine {
 			p := p100
 			p.AdvertSlack = 50 * time.Millisecond
 			return masterAt(p)
 		}, ev: Event{Kind: EvTimer}, now: at(down100 + 960*time.Millisecond), state: Master, master: addrA,
-			acts: "advert(100)", deadline: at(down100 + 1960*time.Millisecond)},
+			acts: "advert(100)", deadline: at(down100 + 1910*time.Millisecond)},
 		{name: "master/timer earlier than the advert slack: nothing", setup: func() Machine {
 			p := p100
 			p.AdvertSlack = 50 * time.Millisecond
 			return masterAt(p)
 		}, ev: Event{Kind: EvTimer}, now: at(down100 + 940*time.Millisecond), state: Master, master: addrA,
 			acts: "", deadline: at(down100 + time.Second)},
+		{name: "master/on time with slack: next pulled towards the grid by the slack", setup: func() Machine {
+			p := p100
+			p.AdvertSlack = 50 * time.Millisecond
+			return masterAt(p)
+		}, ev: Event{Kind: EvTimer}, now: at(down100 + time.Second), state: Master, master: addrA,
+			acts: "advert(100)", deadline: at(down100 + 1950*time.Millisecond)},
+		{name: "master/on time, within the slack of the grid: next on the grid", setup: func() Machine {
+			p := p100
+			p.AdvertSlack = 50 * time.Millisecond
+			m := masterAt(p)
+			m.AdverAt = at(10*time.Second + 30*time.Millisecond)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(10*time.Second + 30*time.Millisecond), state: Master, master: addrA,
+			acts: "advert(100)", deadline: at(11 * time.Second)},
 		{name: "master/no slack: an early timer sends nothing", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvTimer}, now: at(down100 + 999*time.Millisecond), state: Master, master: addrA,
 			acts: "", deadline: at(down100 + time.Second)},
@@ -491,6 +508,35 @@ func TestStateString(t *testing.T) {
 	for s, want := range map[State]string{Initialize: "INIT", Backup: "BACKUP", Master: "MASTER", State(9): "UNKNOWN"} {
 		if s.String() != want {
 			t.Errorf("%d.String() = %q, want %q", s, s.String(), want)
+		}
+	}
+}
+
+// A master with advert slack, fired on time from any phase, reaches the
+// advert grid within interval/slack adverts, and no interval between its
+// adverts is shorter than the interval less the slack.
+func TestAdvertSlackConvergesToTheGrid(t *testing.T) {
+	p := params(100)
+	p.AdvertInterval = 100 * time.Millisecond
+	p.AdvertSlack = AdvertSlack(p.AdvertInterval)
+	for phase := time.Duration(0); phase < p.AdvertInterval; phase += 7 * time.Millisecond {
+		m := masterAt(p)
+		m.AdverAt = at(time.Hour + phase)
+		last := m.AdverAt.Add(-p.AdvertInterval)
+		for k := 0; k < 25; k++ {
+			now := m.AdverAt
+			var acts []Action
+			m, acts = Step(m, Event{Kind: EvTimer}, now)
+			if len(acts) != 1 || acts[0].Kind != ActSendAdvert {
+				t.Fatalf("phase %v advert %d: actions %v", phase, k, acts)
+			}
+			if gap := now.Sub(last); gap < p.AdvertInterval-p.AdvertSlack {
+				t.Fatalf("phase %v advert %d: %v after the one before", phase, k, gap)
+			}
+			last = now
+		}
+		if off := m.AdverAt.UnixNano() % int64(p.AdvertInterval); off != 0 {
+			t.Errorf("phase %v: after 25 adverts still %v off the grid", phase, time.Duration(off))
 		}
 	}
 }

@@ -29,6 +29,10 @@ type Deps struct {
 	// Sched, if set, fires the instance's timers (a daemon shares one among
 	// all its instances); Run otherwise runs one of its own.
 	Sched *Scheduler
+	// StaleCleared says that the VIPs a crashed run may have left are gone
+	// already (a daemon clears them per interface in one pass); otherwise
+	// Start removes them.
+	StaleCleared bool
 }
 
 // Instance runs one virtual router: it feeds the pure state machine with
@@ -47,14 +51,17 @@ type Instance struct {
 
 	mmu      sync.Mutex // guards the machine and what drives it
 	m        Machine
-	live     atomic.Bool     // between start-up and shutdown, and not vanished
-	started  bool            // Start ran
-	stopped  bool            // shut down
-	pending  []ctlMsg        // requests made before Start, applied after start-up
-	vanished *time.Timer     // a drill's loss: restarts the instance when it fires
-	runCtx   context.Context // Start's, for the GARP schedules it starts
-	enc      encoded         // the advert as last encoded
-	done     chan struct{}   // closed once shut down
+	live     atomic.Bool // between start-up and shutdown, and not vanished
+	started  bool        // Start ran
+	stopped  bool        // shut down
+	pending  []ctlMsg    // requests made before Start, applied after start-up
+	vanished *time.Timer // a drill's loss: restarts the instance when it fires
+	enc      encoded     // the advert as last encoded
+	// deferred are the slow actions a scheduler round left for after its
+	// batch; the machine they came from is still i.m, as any step
+	// performs them first.
+	deferred []Action
+	done     chan struct{} // closed once shut down
 
 	Counters Counters
 	state    atomic.Uint32 // State, for readers outside the loop
@@ -68,8 +75,7 @@ type Instance struct {
 	vipsHeld  bool
 	effective uint8
 
-	announceStop context.CancelFunc
-	announceWG   sync.WaitGroup
+	announcer *garp.Announcer // guarded by mmu
 }
 
 // NewInstance prepares an instance; Run starts it.
@@ -131,12 +137,15 @@ func (i *Instance) onAdvert(p Packet, info RecvInfo) {
 	i.apply(Event{Kind: EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, time.Now(), nil)
 }
 
-// fire delivers the scheduler's timer event.
-func (i *Instance) fire(out *batch) {
+// fire delivers the scheduler's timer event. now is the round's time, not
+// the moment this instance's turn comes: a round is one instant, so the
+// masters a round makes (a thousand VIPs added one after another may take
+// a while) all schedule their next advert from it and go on in one batch.
+func (i *Instance) fire(now time.Time, out *batch) {
 	i.mmu.Lock()
 	defer i.mmu.Unlock()
 	if i.live.Load() {
-		i.apply(Event{Kind: EvTimer}, time.Now(), out)
+		i.apply(Event{Kind: EvTimer}, now, out)
 	}
 }
 
@@ -186,10 +195,17 @@ func (i *Instance) Run(ctx context.Context) { <-i.Start(ctx) }
 
 // Start is Run without the wait: it starts the instance and returns a
 // channel closed once the instance has shut down after ctx ended.
-func (i *Instance) Start(ctx context.Context) <-chan struct{} {
+func (i *Instance) Start(ctx context.Context) <-chan struct{} { return i.StartAt(ctx, time.Now()) }
+
+// StartAt is Start with the start-up's time given: a daemon starts all its
+// instances at one instant, so that those whose timers agree run in step
+// (one scheduler round, one batch) from the first.
+func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
 	// A VIP left by a crashed run must go before we are Backup.
-	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-		i.log.Error("removing stale VIPs", "err", err)
+	if !i.deps.StaleCleared {
+		if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
+			i.log.Error("removing stale VIPs", "err", err)
+		}
 	}
 	s := i.deps.Sched
 	stopSched := func() {}
@@ -201,10 +217,10 @@ func (i *Instance) Start(ctx context.Context) <-chan struct{} {
 		stopSched = func() { stop(); <-sdone }
 	}
 	i.mmu.Lock()
-	i.ss, i.runCtx, i.started = s, ctx, true
+	i.ss, i.started = s, true
 	i.m = NewMachine(i.params())
 	i.live.Store(true)
-	i.apply(Event{Kind: EvStartup}, time.Now(), nil)
+	i.apply(Event{Kind: EvStartup}, now, nil)
 	i.m.HoldAtStart = false // a drill's restart is not a return: no new hold
 	pending := i.pending
 	i.pending = nil
@@ -229,8 +245,8 @@ func (i *Instance) shutdown() {
 		i.vanished.Stop()
 	}
 	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
-	i.mmu.Unlock()
 	i.stopAnnounce()
+	i.mmu.Unlock()
 	i.log.Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
 		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
 		"drops", i.Counters.Drops())
@@ -288,44 +304,82 @@ func (i *Instance) drop(err error, src netip.Addr) {
 }
 
 // apply runs the state machine on one event, performs its actions in order
-// and schedules the next timer; i.mmu is held. Adverts go into out, if
-// given, when sending one is all the step does (a scheduler round's batch).
+// and schedules the next timer; i.mmu is held. In a scheduler round (out
+// set) adverts go into the round's batch, and the slow actions (VIPs, GARP
+// schedules) with all that follows them wait for the round's batch to have
+// left: a thousand instances that become master together all advertise
+// first, then add their VIPs. Whatever waits is done before the next event.
 func (i *Instance) apply(ev Event, now time.Time, out *batch) {
+	i.finish()
 	m, acts := Step(i.m, ev, now)
 	i.m = m
-	if len(acts) != 1 {
-		out = nil
-	}
-	for _, a := range acts {
-		switch a.Kind {
-		case ActTransition:
-			i.state.Store(uint32(a.To))
-			i.Counters.Transitions.Add(1)
-			i.transition(a, m, now)
-		case ActSendAdvert:
-			i.sendAdvert(a.Priority, out)
-		case ActAddVIPs:
-			if err := i.deps.VIPs.Add(i.cfg.VIPs); err != nil {
-				i.log.Error("adding VIPs", "err", err)
-			} else {
-				i.log.Info("vips added", "vips", len(i.cfg.VIPs))
-			}
-			i.setHeld(true)
-		case ActRemoveVIPs:
-			if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-				i.log.Error("removing VIPs", "err", err)
-			} else {
-				i.log.Info("vips removed", "vips", len(i.cfg.VIPs))
-			}
-			i.setHeld(false)
-		case ActAnnounce:
-			i.announce(i.runCtx, a.Heal)
-		case ActStopAnnounce:
-			i.stopAnnounce()
+	for k, a := range acts {
+		if out != nil && slow(a.Kind) {
+			i.deferred = append(i.deferred[:0], acts[k:]...)
+			out.later(i)
+			break
 		}
+		i.perform(a, m, out)
 	}
 	i.snapshot(m)
 	i.ss.set(i, m.NextDeadline(), m.Slack())
+}
+
+// slow tells the actions that a scheduler round leaves for after its batch.
+func slow(k ActionKind) bool {
+	switch k {
+	case ActAddVIPs, ActRemoveVIPs, ActAnnounce, ActStopAnnounce:
+		return true
+	}
+	return false
+}
+
+// finish performs the actions a scheduler round left; i.mmu is held.
+func (i *Instance) finish() {
+	if len(i.deferred) == 0 {
+		return
+	}
+	acts := i.deferred
+	i.deferred = nil
+	for _, a := range acts {
+		i.perform(a, i.m, nil)
+	}
+}
+
+// finishLocked is finish for the scheduler, which does not hold i.mmu.
+func (i *Instance) finishLocked() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	i.finish()
+}
+
+func (i *Instance) perform(a Action, m Machine, out *batch) {
+	switch a.Kind {
+	case ActTransition:
+		i.state.Store(uint32(a.To))
+		i.Counters.Transitions.Add(1)
+		i.transition(a, m)
+	case ActSendAdvert:
+		i.sendAdvert(a.Priority, out)
+	case ActAddVIPs:
+		if err := i.deps.VIPs.Add(i.cfg.VIPs); err != nil {
+			i.log.Error("adding VIPs", "err", err)
+		} else {
+			i.log.Info("vips added", "vips", len(i.cfg.VIPs))
+		}
+		i.setHeld(true)
+	case ActRemoveVIPs:
+		if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
+			i.log.Error("removing VIPs", "err", err)
+		} else {
+			i.log.Info("vips removed", "vips", len(i.cfg.VIPs))
+		}
+		i.setHeld(false)
+	case ActAnnounce:
+		i.announce(a.Heal)
+	case ActStopAnnounce:
+		i.stopAnnounce()
+	}
 }
 
 func (i *Instance) advert(prio uint8) Packet {
@@ -405,29 +459,21 @@ func (c countingSender) Send(vip netip.Addr) error {
 	return err
 }
 
-// announce (re)starts the GARP schedule in its own goroutine, so bursts and
-// their spacing never hold up the state machine.
-func (i *Instance) announce(ctx context.Context, heal bool) {
+// announce (re)starts the GARP schedule: the first burst now, the rest on
+// timers, so that neither their spacing nor their waits hold anything up.
+func (i *Instance) announce(heal bool) {
 	i.stopAnnounce()
-	actx, cancel := context.WithCancel(ctx)
-	i.announceStop = cancel
 	g := i.cfg.GARP
 	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
-	s := countingSender{i.deps.ARP, &i.Counters.GARPs}
-	i.announceWG.Add(1)
-	go func() {
-		defer i.announceWG.Done()
-		garp.Announce(actx, s, i.cfg.VIPs, sch, garp.WallClock{}, i.log)
-	}()
+	i.announcer = garp.StartAnnouncer(countingSender{i.deps.ARP, &i.Counters.GARPs}, i.cfg.VIPs, sch, i.log)
 }
 
 func (i *Instance) stopAnnounce() {
-	if i.announceStop != nil {
-		i.announceStop()
-		i.announceStop = nil
+	if i.announcer != nil {
+		i.announcer.Stop()
+		i.announcer = nil
 	}
-	i.announceWG.Wait()
 }

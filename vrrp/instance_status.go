@@ -39,13 +39,14 @@ func (i *Instance) Track(ctx context.Context, faulted bool, prio uint8) {
 // then starts again.
 func (i *Instance) Vanish(d time.Duration) { i.post(ctlMsg{kind: EvVanish, dur: d}) }
 
-// transition logs a state change and publishes it.
-func (i *Instance) transition(a Action, m Machine, now time.Time) {
+// transition logs a state change and publishes it, stamped with when it
+// is performed (a scheduler round's step time may precede that).
+func (i *Instance) transition(a Action, m Machine) {
 	master := ""
 	if m.Master.IsValid() {
 		master = m.Master.String()
 	}
-	t := Transition{At: now, Instance: i.cfg.Name, VRID: i.cfg.VRID,
+	t := Transition{At: time.Now(), Instance: i.cfg.Name, VRID: i.cfg.VRID,
 		From: a.From.String(), To: a.To.String(), Reason: a.Reason, Master: master}
 	if i.deps.Events != nil {
 		t = i.deps.Events.Publish(t)

@@ -89,25 +89,48 @@ func (s *Scheduler) Run(ctx context.Context) {
 			first = s.heap[0].key
 		}
 		s.mu.Unlock()
-		if first.IsZero() {
-			t.Stop()
-		} else {
-			t.Reset(max(first.Sub(s.now()), 0))
+		switch {
+		case len(s.out.slow) > 0: // slow work waits: do not sleep
+			if ctx.Err() != nil {
+				return
+			}
+		default:
+			if first.IsZero() {
+				t.Stop()
+			} else {
+				t.Reset(max(first.Sub(s.now()), 0))
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wake:
+				continue
+			case <-t.C:
+			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-			continue
-		case <-t.C:
-		}
-		due = s.due(s.now(), due[:0])
+		now := s.now()
+		due = s.due(now, due[:0])
 		for _, i := range due {
-			i.fire(&s.out)
+			i.fire(now, &s.out)
 		}
 		s.out.flush()
 		clear(due)
+		// The slow actions the rounds left, until a timer is due again.
+		for len(s.out.slow) > 0 && !s.rootDue(s.now()) {
+			i := s.out.slow[0]
+			s.out.slow[0] = nil
+			s.out.slow = s.out.slow[1:]
+			i.finishLocked()
+		}
 	}
+}
+
+// rootDue reports whether the earliest timer is due at now (or within its
+// slack).
+func (s *Scheduler) rootDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.heap) > 0 && s.heap[0].key.Sub(now) <= s.heap[0].inst.sched.slack
 }
 
 // due takes out of the heap, appended to buf, every instance whose timer

@@ -21,17 +21,49 @@ type VIPs interface {
 
 // LinkVIPs is the real VIPs over rtnetlink, exactly what
 // `ip addr add VIP/32 brd VIP dev IF` and `ip addr del VIP/32 dev IF` do.
+// It keeps one netlink socket (a mass failover of a thousand instances
+// must not open a thousand).
 type LinkVIPs struct {
 	Link netlink.Link
+	h    *netlink.Handle
 }
 
 // NewLinkVIPs looks the interface up by name.
 func NewLinkVIPs(ifname string) (*LinkVIPs, error) {
-	l, err := netlink.LinkByName(ifname)
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
+		return nil, fmt.Errorf("rtnetlink socket for %s: %w", ifname, err)
+	}
+	l, err := h.LinkByName(ifname)
+	if err != nil {
+		h.Close()
 		return nil, fmt.Errorf("interface %s: %w", ifname, err)
 	}
-	return &LinkVIPs{Link: l}, nil
+	return &LinkVIPs{Link: l, h: h}, nil
+}
+
+// Close closes the netlink socket.
+func (v *LinkVIPs) Close() { v.h.Close() }
+
+// RemoveStale removes those of addrs that the interface holds, as a crashed
+// run may have left them: one address dump for any number of instances.
+func (v *LinkVIPs) RemoveStale(addrs []netip.Addr) error {
+	list, err := v.h.AddrList(v.Link, netlink.FAMILY_V4)
+	if err != nil {
+		return fmt.Errorf("addresses of %s: %w", v.Link.Attrs().Name, err)
+	}
+	want := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		want[a] = true
+	}
+	var stale []netip.Addr
+	for _, a := range list {
+		ip, ok := netip.AddrFromSlice(a.IP.To4())
+		if ones, _ := a.Mask.Size(); ok && ones == 32 && want[ip] {
+			stale = append(stale, ip)
+		}
+	}
+	return v.Remove(stale)
 }
 
 func vipAddr(a netip.Addr) *netlink.Addr {
@@ -43,7 +75,7 @@ func vipAddr(a netip.Addr) *netlink.Addr {
 func (v *LinkVIPs) Add(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		if err := netlink.AddrAdd(v.Link, vipAddr(a)); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := v.h.AddrAdd(v.Link, vipAddr(a)); err != nil && !errors.Is(err, unix.EEXIST) {
 			errs = append(errs, fmt.Errorf("add VIP %s/32 on %s: %w", a, v.Link.Attrs().Name, err))
 		}
 	}
@@ -54,7 +86,7 @@ func (v *LinkVIPs) Add(addrs []netip.Addr) error {
 func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		err := netlink.AddrDel(v.Link, vipAddr(a))
+		err := v.h.AddrDel(v.Link, vipAddr(a))
 		if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("remove VIP %s/32 from %s: %w", a, v.Link.Attrs().Name, err))
 		}

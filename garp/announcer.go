@@ -1,0 +1,99 @@
+package garp
+
+import (
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Announcer runs a Schedule on timers and holds no goroutine while it
+// waits: a director that takes over a thousand VIPs at once does not park a
+// thousand goroutines (and their stacks) for the repeat delay. What
+// Announce does in a loop, it does one round per timer.
+type Announcer struct {
+	s    Sender
+	vips []netip.Addr
+	sch  Schedule
+	log  *slog.Logger
+
+	mu      sync.Mutex // held while a round sends, so Stop waits for it
+	timer   *time.Timer
+	at      position
+	start   time.Time // of the first burst
+	logged  bool      // an error of this burst was logged
+	stopped bool
+}
+
+// position is where a schedule stands: the burst (0 the first, 1 the
+// repeat when there is one, then refreshes) and the round within it.
+type position struct{ burst, round int }
+
+// next is what follows the round at p: the position of the next round and
+// how long after this one it is due (elapsed is the time since the first
+// burst began), or false when the schedule is complete.
+func (sch Schedule) next(p position, elapsed time.Duration) (position, time.Duration, bool) {
+	if p.round+1 < max(sch.Count, 1) {
+		return position{p.burst, p.round + 1}, sch.Spacing, true
+	}
+	if p.burst == 0 && sch.RepeatDelay > 0 {
+		return position{1, 0}, max(sch.RepeatDelay-elapsed, 0), true
+	}
+	if sch.Refresh > 0 {
+		return position{p.burst + 1, 0}, sch.Refresh, true
+	}
+	return p, 0, false
+}
+
+// StartAnnouncer sends the schedule's first round at once, before it
+// returns, and the rest on timers until the schedule completes or Stop.
+func StartAnnouncer(s Sender, vips []netip.Addr, sch Schedule, log *slog.Logger) *Announcer {
+	a := &Announcer{s: s, vips: vips, sch: sch, log: log, start: time.Now()}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.run()
+	return a
+}
+
+// Stop ends the schedule; once it returns, nothing more is sent.
+func (a *Announcer) Stop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.stopped = true
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+}
+
+func (a *Announcer) fire() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.stopped {
+		a.run()
+	}
+}
+
+// run sends the round at a.at and every round due with no wait after it,
+// then sets the timer for the next; a.mu is held.
+func (a *Announcer) run() {
+	for {
+		if a.at.round == 0 {
+			a.logged = false
+		}
+		for _, v := range a.vips {
+			if err := a.s.Send(v); err != nil && !a.logged && a.log != nil {
+				a.log.Warn("gratuitous ARP", "err", err)
+				a.logged = true
+			}
+		}
+		p, d, ok := a.sch.next(a.at, time.Since(a.start))
+		if !ok {
+			return
+		}
+		a.at = p
+		if d > 0 {
+			a.timer = time.AfterFunc(d, a.fire)
+			return
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package garp
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// The schedule's steps: rounds of a burst, the repeat counted from the
+// first burst's start, refreshes, the end.
+func TestScheduleNext(t *testing.T) {
+	sch := Schedule{Count: 3, Spacing: 10 * time.Millisecond, RepeatDelay: 5 * time.Second, Refresh: time.Minute}
+	cases := []struct {
+		name    string
+		sch     Schedule
+		at      position
+		elapsed time.Duration
+		want    position
+		wait    time.Duration
+		more    bool
+	}{
+		{"next round of the first burst", sch, position{0, 0}, 0, position{0, 1}, 10 * time.Millisecond, true},
+		{"repeat counted from the first burst", sch, position{0, 2}, 20 * time.Millisecond, position{1, 0}, 5*time.Second - 20*time.Millisecond, true},
+		{"repeat overdue goes at once", sch, position{0, 2}, 6 * time.Second, position{1, 0}, 0, true},
+		{"refresh after the repeat", sch, position{1, 2}, 5 * time.Second, position{2, 0}, time.Minute, true},
+		{"refresh after a refresh", sch, position{7, 2}, time.Hour, position{8, 0}, time.Minute, true},
+		{"no repeat, no refresh: done", Schedule{Count: 5}, position{0, 4}, 0, position{0, 4}, 0, false},
+		{"count 0 is one round", Schedule{}, position{0, 0}, 0, position{0, 0}, 0, false},
+		{"no repeat: refresh after the first", Schedule{Count: 1, Refresh: time.Second}, position{0, 0}, 0, position{1, 0}, time.Second, true},
+		{"repeat without refresh: done after it", Schedule{Count: 1, RepeatDelay: time.Second}, position{1, 0}, time.Second, position{1, 0}, 0, false},
+	}
+	for _, c := range cases {
+		p, d, ok := c.sch.next(c.at, c.elapsed)
+		if ok != c.more || ok && (p != c.want || d != c.wait) {
+			t.Errorf("%s: next = %v, %v, %v; want %v, %v, %v", c.name, p, d, ok, c.want, c.wait, c.more)
+		}
+	}
+}
+
+// chanSender hands every packet to the test.
+type chanSender struct{ got chan netip.Addr }
+
+func (c chanSender) Send(v netip.Addr) error { c.got <- v; return nil }
+
+// The first burst leaves before StartAnnouncer returns; the repeat follows
+// on a timer; after Stop nothing more leaves.
+func TestAnnouncerRunsTheScheduleAndStops(t *testing.T) {
+	s := chanSender{got: make(chan netip.Addr, 100)}
+	a := StartAnnouncer(s, twoVIPs, Schedule{Count: 2, RepeatDelay: 20 * time.Millisecond, Refresh: 10 * time.Millisecond}, nil)
+	if n := len(s.got); n != 4 {
+		t.Fatalf("the first burst sent %d packets before StartAnnouncer returned, want 4", n)
+	}
+	for range 8 { // the repeat and a refresh
+		select {
+		case <-s.got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the repeat and refresh bursts never came")
+		}
+	}
+	a.Stop()
+	for len(s.got) > 0 {
+		<-s.got
+	}
+	// A timer that had fired could only have sent before Stop returned,
+	// as Stop waits for a round in progress; and the timer is stopped.
+	a.mu.Lock()
+	stopped := a.stopped
+	a.mu.Unlock()
+	a.fire() // as a late timer would
+	if !stopped || len(s.got) != 0 {
+		t.Fatalf("sent after Stop")
+	}
+}

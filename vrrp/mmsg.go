@@ -1,0 +1,175 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+	"unsafe"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
+)
+
+// Batched socket I/O: recvmmsg and sendmmsg on the non-blocking VRRP
+// socket, made with RawSyscall inside the runtime poller's Read and Write.
+// They never block (EAGAIN waits in the poller), and a raw syscall does not
+// wake the runtime's sysmon thread from its idle sleep as a Syscall does:
+// a director that wakes a few dozen times a second for a batch stays cheap.
+
+// Inbox is a reusable set of receive buffers for RecvBatch.
+type Inbox struct {
+	hdrs []unix.Mmsghdr
+	iovs []unix.Iovec
+	bufs [][]byte
+	oobs [][]byte
+	ovfl uint32 // the socket's drop count at the last read (SO_RXQ_OVFL)
+}
+
+const (
+	inboxMTU = 1500
+	inboxOOB = 128 // room for SO_RXQ_OVFL and the IP control messages
+)
+
+// NewInbox makes room for n packets per read.
+func NewInbox(n int) *Inbox {
+	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n)}
+	for k := range in.hdrs {
+		in.bufs[k] = make([]byte, inboxMTU)
+		in.oobs[k] = make([]byte, inboxOOB)
+		in.iovs[k].Base = &in.bufs[k][0]
+		in.iovs[k].SetLen(inboxMTU)
+		in.hdrs[k].Hdr.Iov = &in.iovs[k]
+		in.hdrs[k].Hdr.SetIovlen(1)
+		in.hdrs[k].Hdr.Control = &in.oobs[k][0]
+	}
+	return in
+}
+
+// RecvBatch reads at least one packet, and as many as are queued up to the
+// inbox's size, in one recvmmsg. Packet(k) gives each; dropped is how many
+// the kernel discarded since the last read because the socket's queue was
+// full.
+func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
+	var serr error
+	err = c.rc.Read(func(fd uintptr) bool {
+		for k := range in.hdrs {
+			in.hdrs[k].Hdr.SetControllen(inboxOOB)
+			in.hdrs[k].Hdr.Flags = 0
+			in.hdrs[k].Len = 0
+		}
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+			n = int(r)
+		case unix.EAGAIN:
+			return false // wait in the poller
+		case unix.EINTR:
+			return false
+		default:
+			serr = e
+		}
+		return true
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("vrrp receive on %s: %w", c.ifi.Name, err)
+	}
+	for k := 0; k < n; k++ {
+		if v, ok := rxqOverflow(in.oobs[k][:in.hdrs[k].Hdr.Controllen]); ok {
+			dropped += v - in.ovfl
+			in.ovfl = v
+		}
+	}
+	return n, dropped, nil
+}
+
+// Packet returns the k-th packet of the last RecvBatch: the VRRP message
+// and what the IP header says.
+func (in *Inbox) Packet(k int, ifindex int) ([]byte, RecvInfo, error) {
+	b, src, dst, ttl, err := SplitIPv4(in.bufs[k][:in.hdrs[k].Len])
+	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl, IfIndex: ifindex}, err
+}
+
+// outbox is SendBatch's scratch, kept between calls.
+type outbox struct {
+	hdrs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet4
+}
+
+// SendBatch writes many VRRP messages in one sendmmsg (more if the kernel
+// takes them in parts); it returns how many left before the first failure,
+// and that failure.
+func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	o := c.out
+	if o == nil || len(o.hdrs) < len(msgs) {
+		o = &outbox{hdrs: make([]unix.Mmsghdr, len(msgs)), iovs: make([]unix.Iovec, len(msgs)), names: make([]unix.RawSockaddrInet4, len(msgs))}
+		c.out = o
+	}
+	for k, m := range msgs {
+		if len(m.B) == 0 {
+			return k, fmt.Errorf("send advert %s->%s on %s: empty message", m.Src, m.Dst, c.ifi.Name)
+		}
+		o.names[k] = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: m.Dst.As4()}
+		o.iovs[k].Base = &m.B[0]
+		o.iovs[k].SetLen(len(m.B))
+		cm := c.srcCmsg(m.Src)
+		o.hdrs[k] = unix.Mmsghdr{Hdr: unix.Msghdr{
+			Name: (*byte)(unsafe.Pointer(&o.names[k])), Namelen: unix.SizeofSockaddrInet4,
+			Iov: &o.iovs[k], Iovlen: 1, Control: &cm[0], Controllen: uint64(len(cm)),
+		}}
+	}
+	defer clear(o.iovs[:len(msgs)]) // do not keep the adverts alive
+	sent := 0
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		for sent < len(msgs) {
+			r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[sent])), uintptr(len(msgs)-sent), unix.MSG_DONTWAIT, 0, 0)
+			switch e {
+			case 0:
+				if r == 0 {
+					return true
+				}
+				sent += int(r)
+			case unix.EAGAIN, unix.EINTR:
+				return false // wait in the poller, then go on
+			default:
+				serr = e
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil && sent < len(msgs) {
+		m := msgs[sent]
+		return sent, fmt.Errorf("send advert %s->%s on %s: %w", m.Src, m.Dst, c.ifi.Name, err)
+	}
+	if sent < len(msgs) {
+		m := msgs[sent]
+		return sent, fmt.Errorf("send advert %s->%s on %s: the kernel took none", m.Src, m.Dst, c.ifi.Name)
+	}
+	return sent, nil
+}
+
+// srcCmsg is the IP_PKTINFO control message that sends from src; c.wmu is
+// held.
+func (c *Conn) srcCmsg(src netip.Addr) []byte {
+	if b, ok := c.cmsgs[src]; ok {
+		return b
+	}
+	if c.cmsgs == nil {
+		c.cmsgs = map[netip.Addr][]byte{}
+	}
+	b := (&ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}).Marshal()
+	c.cmsgs[src] = b
+	return b
+}
