@@ -24,8 +24,12 @@ const ifaces = 4
 // perfDir, if set, is where perf profiles of the window go.
 var perfDir string
 
+// settle is the wait after the election before the window.
+var settle time.Duration
+
 func main() {
 	window := flag.Duration("window", 10*time.Second, "measuring window after the pair has settled")
+	flag.DurationVar(&settle, "settle", 10*time.Second, "wait after the election before measuring (keepalived takes seconds to start 1000 instances; the second GARP burst, 5 s after the takeover, falls before the window)")
 	counts := flag.String("instances", "1,100,1000", "instance counts")
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations")
@@ -108,10 +112,10 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 			return res, err
 		}
 	}
-	// Settle: every instance elected. Elections take Master_Down_Interval
-	// (about 3.5 adverts); allow five plus start-up.
+	// Settle: every instance elected (Master_Down_Interval is about 3.5
+	// adverts; allow five), then steady.
 	ivd, _ := time.ParseDuration(iv)
-	time.Sleep(5*ivd + 2*time.Second)
+	time.Sleep(5*ivd + settle)
 	var before [2]float64
 	for h, host := range hosts {
 		if before[h], _, err = nsUsage(l.NS(host)); err != nil {
