@@ -3,7 +3,7 @@
 // instances (VRIDs spread over four interfaces) with a backup peer, at 1 s
 // and 100 ms adverts, for hadirector and keepalived in the same run.
 //
-// Run as root: go run ./bench/cost [-window 10s]
+// Run as root: go run ./bench/cost [-window 10s] [-settle 10s] [-perf DIR]
 package main
 
 import (
