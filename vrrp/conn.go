@@ -23,7 +23,6 @@ const TTL = 255
 type RecvInfo struct {
 	Src, Dst netip.Addr
 	TTL      int
-	IfIndex  int
 }
 
 // Conn is a raw IP protocol-112 socket bound to one interface: it receives only
@@ -89,7 +88,6 @@ func (c *Conn) setup() error {
 		{"unicast TTL", c.pc.SetTTL(TTL)},
 		{"TOS", c.pc.SetTOS(TOS)},
 		{"multicast loopback", c.pc.SetMulticastLoopback(false)},
-		{"control messages", c.pc.SetControlMessage(ipv4.FlagTTL|ipv4.FlagDst|ipv4.FlagInterface, true)},
 	}
 	for _, s := range steps {
 		if s.err != nil {
@@ -104,32 +102,11 @@ func (c *Conn) Interface() *net.Interface { return c.ifi }
 
 // Send writes one VRRP message to dst with source address src.
 func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
-	cm := &ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}
-	if _, err := c.pc.WriteTo(b, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
-		return fmt.Errorf("send advert %s->%s on %s: %w", src, dst, c.ifi.Name, err)
-	}
-	return nil
+	_, err := c.SendBatch([]Outgoing{{B: b, Src: src, Dst: dst}})
+	return err
 }
 
-// Recv reads one VRRP message (the IP payload) into b.
-func (c *Conn) Recv(b []byte) (int, RecvInfo, error) {
-	n, cm, src, err := c.pc.ReadFrom(b)
-	if err != nil {
-		return 0, RecvInfo{}, err
-	}
-	var info RecvInfo
-	if ip, ok := src.(*net.IPAddr); ok {
-		info.Src, _ = netip.AddrFromSlice(ip.IP.To4())
-	}
-	if cm != nil {
-		info.Dst, _ = netip.AddrFromSlice(cm.Dst.To4())
-		info.TTL = cm.TTL
-		info.IfIndex = cm.IfIndex
-	}
-	return n, info, nil
-}
-
-// Close closes the socket; a blocked Recv returns an error.
+// Close closes the socket; a blocked RecvBatch returns an error.
 func (c *Conn) Close() error { return c.pc.Close() }
 
 // rxqOverflow finds the SO_RXQ_OVFL count among control messages.

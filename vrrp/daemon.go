@@ -245,7 +245,7 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 			wctx, cancel := context.WithTimeout(ctx, inst.cfg.StartupWait)
 			defer cancel()
 			if track.WaitTraffic(wctx, inst.cfg.Interface, inst.log) {
-				inst.Ready(ctx)
+				inst.Ready()
 			}
 		}()
 	}
@@ -254,7 +254,7 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 		go func() {
 			defer wg.Done()
 			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.log, func(fault bool, prio uint8) {
-				d.tracked(ctx, inst, fault, prio)
+				d.tracked(inst, fault, prio)
 			})
 		}()
 	}
@@ -393,7 +393,6 @@ func cfgByName(cfg *conf.Config, name string) conf.Instance {
 // VRID.
 func (l *link) read() {
 	in := NewInbox(64)
-	idx := l.conn.Interface().Index
 	for {
 		n, dropped, err := l.conn.RecvBatch(in)
 		if errors.Is(err, net.ErrClosed) {
@@ -408,7 +407,7 @@ func (l *link) read() {
 			l.drops.log(l.log, ReasonOverload, netip.Addr{}, dropf(ReasonOverload, "the kernel dropped %d packets: the socket's queue was full", dropped), time.Now())
 		}
 		for k := 0; k < n; k++ {
-			b, info, err := in.Packet(k, idx)
+			b, info, err := in.Packet(k)
 			if err != nil {
 				if r, ok := DropReason(err); ok {
 					l.Counters.Drop(r)

@@ -103,14 +103,14 @@ func (d *Daemon) setNames(insts []*Instance) {
 // tracked passes an instance's own tracking result on; within a sync
 // group the fault is the group's: any member's fault faults every member,
 // each at its own priority.
-func (d *Daemon) tracked(ctx context.Context, inst *Instance, fault bool, prio uint8) {
+func (d *Daemon) tracked(inst *Instance, fault bool, prio uint8) {
 	g := d.groups
 	g.mu.Lock()
 	g.own[inst.cfg.Name] = ownTrack{fault, prio}
 	members := g.members[g.group[inst.cfg.Name]]
 	if len(members) == 0 {
 		g.mu.Unlock()
-		inst.Track(ctx, fault, prio)
+		inst.Track(fault, prio)
 		return
 	}
 	groupFault := false
@@ -129,6 +129,6 @@ func (d *Daemon) tracked(ctx context.Context, inst *Instance, fault bool, prio u
 			p = o.prio
 		}
 		g.mu.Unlock()
-		i.Track(ctx, groupFault, p)
+		i.Track(groupFault, p)
 	}
 }

@@ -47,7 +47,7 @@ type Instance struct {
 	expect Expect
 	dsts   []netip.Addr
 	sched  schedEntry // guarded by the scheduler's lock
-	ss     *Scheduler // set by Run before the first step
+	ss     *Scheduler // set by StartAt before the first step
 
 	mmu      sync.Mutex // guards the machine and what drives it
 	m        Machine
@@ -68,7 +68,7 @@ type Instance struct {
 	speakers speakers
 	drops    dropLog
 
-	mu        sync.Mutex // guards the snapshot below, written by the loop
+	mu        sync.Mutex // guards the snapshot below, written under mmu
 	last      *Transition
 	master    netip.Addr
 	hold      bool
@@ -319,7 +319,7 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 			out.later(i)
 			break
 		}
-		i.perform(a, m, out)
+		i.perform(a, out)
 	}
 	i.snapshot(m)
 	i.ss.set(i, m.NextDeadline(), m.Slack())
@@ -342,7 +342,7 @@ func (i *Instance) finish() {
 	acts := i.deferred
 	i.deferred = nil
 	for _, a := range acts {
-		i.perform(a, i.m, nil)
+		i.perform(a, nil)
 	}
 }
 
@@ -353,33 +353,38 @@ func (i *Instance) finishLocked() {
 	i.finish()
 }
 
-func (i *Instance) perform(a Action, m Machine, out *batch) {
+// perform carries out one action of a step on i.m; i.mmu is held.
+func (i *Instance) perform(a Action, out *batch) {
 	switch a.Kind {
 	case ActTransition:
 		i.state.Store(uint32(a.To))
 		i.Counters.Transitions.Add(1)
-		i.transition(a, m)
+		i.transition(a)
 	case ActSendAdvert:
 		i.sendAdvert(a.Priority, out)
 	case ActAddVIPs:
-		if err := i.deps.VIPs.Add(i.cfg.VIPs); err != nil {
-			i.log.Error("adding VIPs", "err", err)
-		} else {
-			i.log.Info("vips added", "vips", len(i.cfg.VIPs))
-		}
-		i.setHeld(true)
+		i.holdVIPs(true)
 	case ActRemoveVIPs:
-		if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-			i.log.Error("removing VIPs", "err", err)
-		} else {
-			i.log.Info("vips removed", "vips", len(i.cfg.VIPs))
-		}
-		i.setHeld(false)
+		i.holdVIPs(false)
 	case ActAnnounce:
 		i.announce(a.Heal)
 	case ActStopAnnounce:
 		i.stopAnnounce()
 	}
+}
+
+// holdVIPs adds or removes the instance's VIPs and records which.
+func (i *Instance) holdVIPs(add bool) {
+	op, done, what := i.deps.VIPs.Remove, "vips removed", "removing VIPs"
+	if add {
+		op, done, what = i.deps.VIPs.Add, "vips added", "adding VIPs"
+	}
+	if err := op(i.cfg.VIPs); err != nil {
+		i.log.Error(what, "err", err)
+	} else {
+		i.log.Info(done, "vips", len(i.cfg.VIPs))
+	}
+	i.setHeld(add)
 }
 
 func (i *Instance) advert(prio uint8) Packet {

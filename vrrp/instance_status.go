@@ -1,11 +1,8 @@
 package vrrp
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// ctlMsg is an operator's request to the instance's loop.
+// ctlMsg is an operator's, a tracker's or a peer instance's request.
 type ctlMsg struct {
 	kind EventKind
 	dur  time.Duration
@@ -21,11 +18,11 @@ func (i *Instance) Resume() { i.post(ctlMsg{kind: EvResume}) }
 
 // Ready tells the instance that its interface is up and carries traffic
 // (startup_wait_traffic).
-func (i *Instance) Ready(ctx context.Context) { i.post(ctlMsg{kind: EvReady}) }
+func (i *Instance) Ready() { i.post(ctlMsg{kind: EvReady}) }
 
 // Track hands the instance what its tracked objects say: a fault, or the
 // effective priority (the configured one plus the weights that apply).
-func (i *Instance) Track(ctx context.Context, faulted bool, prio uint8) {
+func (i *Instance) Track(faulted bool, prio uint8) {
 	i.post(ctlMsg{kind: EvPriority, prio: prio})
 	if faulted {
 		i.post(ctlMsg{kind: EvFault})
@@ -41,7 +38,8 @@ func (i *Instance) Vanish(d time.Duration) { i.post(ctlMsg{kind: EvVanish, dur: 
 
 // transition logs a state change and publishes it, stamped with when it
 // is performed (a scheduler round's step time may precede that).
-func (i *Instance) transition(a Action, m Machine) {
+func (i *Instance) transition(a Action) {
+	m := i.m
 	master := ""
 	if m.Master.IsValid() {
 		master = m.Master.String()

@@ -26,7 +26,7 @@ type Inbox struct {
 
 const (
 	inboxMTU = 1500
-	inboxOOB = 128 // room for SO_RXQ_OVFL and the IP control messages
+	inboxOOB = 64 // room for SO_RXQ_OVFL, the only control message asked for
 )
 
 // NewInbox makes room for n packets per read.
@@ -86,9 +86,9 @@ func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
 
 // Packet returns the k-th packet of the last RecvBatch: the VRRP message
 // and what the IP header says.
-func (in *Inbox) Packet(k int, ifindex int) ([]byte, RecvInfo, error) {
+func (in *Inbox) Packet(k int) ([]byte, RecvInfo, error) {
 	b, src, dst, ttl, err := SplitIPv4(in.bufs[k][:in.hdrs[k].Len])
-	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl, IfIndex: ifindex}, err
+	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl}, err
 }
 
 // outbox is SendBatch's scratch, kept between calls.

@@ -21,7 +21,6 @@ type Scheduler struct {
 	heap []schedItem // a min-heap by key
 	wake chan struct{}
 	out  batch // used by the Run goroutine only
-	now  func() time.Time
 }
 
 type schedItem struct {
@@ -39,7 +38,7 @@ type schedEntry struct {
 
 // NewScheduler returns a scheduler; Run drives it.
 func NewScheduler() *Scheduler {
-	return &Scheduler{wake: make(chan struct{}, 1), now: time.Now}
+	return &Scheduler{wake: make(chan struct{}, 1)}
 }
 
 // set (re)schedules i's timer for at, fired up to slack early; a zero at
@@ -98,7 +97,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			if first.IsZero() {
 				t.Stop()
 			} else {
-				t.Reset(max(first.Sub(s.now()), 0))
+				t.Reset(max(time.Until(first), 0))
 			}
 			select {
 			case <-ctx.Done():
@@ -108,7 +107,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-		now := s.now()
+		now := time.Now()
 		due = s.due(now, due[:0])
 		for _, i := range due {
 			i.fire(now, &s.out)
@@ -116,7 +115,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		s.out.flush()
 		clear(due)
 		// The slow actions the rounds left, until a timer is due again.
-		for len(s.out.slow) > 0 && !s.rootDue(s.now()) {
+		for len(s.out.slow) > 0 && !s.rootDue(time.Now()) {
 			i := s.out.slow[0]
 			s.out.slow[0] = nil
 			s.out.slow = s.out.slow[1:]
