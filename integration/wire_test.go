@@ -23,7 +23,7 @@ func TestWireDecodesInTshark(t *testing.T) {
 	}
 	capture := filepath.Join(p.dir, "wire.pcap")
 	// Capture on the bridge: it sees unicast between ports too.
-	dump, err := p.lab.Start("sw", nil, "tcpdump", "-i", "br0", "-n", "-U", "-Z", "root", "-w", capture, "arp or ip proto 112")
+	dump, err := p.lab.Start("sw", nil, "tcpdump", "-i", "br0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "arp or ip proto 112")
 	must(t, err)
 	_, err = dump.WaitLine(0, waitFor, func(l string) bool { return strings.Contains(l, "listening on") })
 	must(t, err)

@@ -89,9 +89,10 @@ type Machine struct {
 	ReleaseBy time.Time
 	// Hold suppresses preemption after a step-down, until EvResume.
 	Hold bool
-	// DropVIPsAt is set in Backup right after a step-down handed over: the
-	// VIPs stay until then, so that packets the gateway sent to our MAC
-	// before the new master's GARP reached it are still answered.
+	// DropVIPsAt is set in Backup right after a handover to a master we
+	// heard (a step-down, or yielding to a higher priority): the VIPs stay
+	// until then, so that packets the gateway sent to our MAC before the
+	// new master's GARP reached it are still answered.
 	DropVIPsAt time.Time
 	// HoldOffUntil is start-up plus StartupDelay: no mastership before it.
 	HoldOffUntil time.Time
@@ -105,7 +106,7 @@ type Machine struct {
 	Faulted bool
 }
 
-// ReleaseGrace is how long a master that stepped down keeps its VIPs after
+// ReleaseGrace is how long a master that hands over keeps its VIPs after
 // hearing the new master: one advert interval, at most 100 ms. The new
 // master's GARPs leave with its first advert, so the gateway has moved by
 // then; a shorter overlap loses the echoes already in flight to us.
@@ -550,6 +551,10 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 				reason = ReasonTieBreak
 			}
 			m, acts := becomeBackup(m, now, reason, ev.Src, ev.Interval)
+			// Make-before-break, as after a step-down: the winner's GARPs
+			// leave right after the advert we just heard, and until they
+			// reach the gateway it still sends the VIP's traffic to us.
+			m, acts = keepVIPs(m, acts, now)
 			// One last advert at our priority tells the winner that two
 			// masters met (a healed partition): it answers and re-sends
 			// its GARPs, so the gateway ends on the winner's MAC even when
@@ -609,14 +614,7 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 			reason = ReasonSyncGroup
 		}
 		m, acts := becomeBackup(m, now, reason, ev.Src, ev.Interval)
-		out := acts[:0]
-		for _, a := range acts {
-			if a.Kind != ActRemoveVIPs {
-				out = append(out, a)
-			}
-		}
-		m.DropVIPsAt = now.Add(ReleaseGrace(m.AdvertInterval))
-		return m, out
+		return keepVIPs(m, acts, now)
 	case EvTimer:
 		if now.Before(m.ReleaseBy) {
 			return m, nil
@@ -624,6 +622,20 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		return becomeBackup(m, now, ReasonStepDownBound, netip.Addr{}, m.AdvertInterval)
 	}
 	return m, nil
+}
+
+// keepVIPs takes the VIP removal out of a master's handover to a new
+// master it has heard, and schedules it ReleaseGrace later: the VIPs are
+// answered here until the new master's GARPs have moved the gateway.
+func keepVIPs(m Machine, acts []Action, now time.Time) (Machine, []Action) {
+	out := acts[:0]
+	for _, a := range acts {
+		if a.Kind != ActRemoveVIPs {
+			out = append(out, a)
+		}
+	}
+	m.DropVIPsAt = now.Add(ReleaseGrace(m.AdvertInterval))
+	return m, out
 }
 
 // vanish stops the router as a crash would: no priority-0 advert, so the

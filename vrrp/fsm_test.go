@@ -373,15 +373,25 @@ func TestStepTable(t *testing.T) {
 			acts: "advert(100)", deadline: mdAt.Add(1300 * time.Millisecond)},
 		{name: "master/higher priority: step down", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 200, time.Second), now: mdAt.Add(time.Second), state: Backup, master: addrB,
-			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce remove-vips advert(100)",
-			deadline: mdAt.Add(time.Second + down100)},
+			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce advert(100)",
+			deadline: mdAt.Add(time.Second + 100*time.Millisecond)},
+		{name: "yielded/grace ends: drop VIPs", setup: func() Machine {
+			m, _ := Step(masterAt(p100), advert(addrB, 200, time.Second), mdAt)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(100 * time.Millisecond), state: Backup, master: addrB,
+			acts: "remove-vips", deadline: mdAt.Add(down100)},
+		{name: "yielded/shutdown in the grace: drop VIPs", setup: func() Machine {
+			m, _ := Step(masterAt(p100), advert(addrB, 200, time.Second), mdAt)
+			return m
+		}, ev: Event{Kind: EvShutdown}, now: mdAt.Add(50 * time.Millisecond), state: Initialize,
+			acts: "remove-vips BACKUP->INIT(shutdown)"},
 		{name: "master/higher priority learned interval", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 200, 200*time.Millisecond), now: mdAt, state: Backup, master: addrB,
-			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce remove-vips advert(100)",
-			deadline: mdAt.Add(MasterDownInterval(3, 100, 200*time.Millisecond)), interval: 200 * time.Millisecond, checkInt: true},
+			acts:     "MASTER->BACKUP(higher-priority-advert) stop-announce advert(100)",
+			deadline: mdAt.Add(100 * time.Millisecond), interval: 200 * time.Millisecond, checkInt: true},
 		{name: "master/equal priority, higher address: step down", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrB, 100, time.Second), now: mdAt, state: Backup, master: addrB,
-			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(100)", deadline: mdAt.Add(down100)},
+			acts: "MASTER->BACKUP(tie-break) stop-announce advert(100)", deadline: mdAt.Add(100 * time.Millisecond)},
 		{name: "master/equal priority, lower address: answer", setup: func() Machine { return masterAt(p100) },
 			ev: advert(addrLo, 100, time.Second), now: mdAt.Add(down100), state: Master, master: addrA,
 			acts: "advert(100) announce(heal)", deadline: mdAt.Add(down100 + time.Second)},
@@ -407,7 +417,7 @@ func TestStepTable(t *testing.T) {
 			m, _ := Step(NewMachine(params(255)), Event{Kind: EvStartup}, t0)
 			return m
 		}, ev: advert(addrB, 255, time.Second), now: t0, state: Backup, master: addrB,
-			acts: "MASTER->BACKUP(tie-break) stop-announce remove-vips advert(255)", deadline: at(MasterDownInterval(3, 255, time.Second))},
+			acts: "MASTER->BACKUP(tie-break) stop-announce advert(255)", deadline: at(100 * time.Millisecond)},
 		{name: "master/step-down sends priority 0, keeps VIPs", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvStepDown}, now: mdAt, state: Master, master: addrA,
 			acts: "advert(0)", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second))},

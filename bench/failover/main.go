@@ -124,7 +124,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		}
 	}
 	capture := filepath.Join(dir, "gw.pcap")
-	tcpdump, err := l.Start("gw", nil, "tcpdump", "-i", "eth0", "-n", "-U", "-Z", "root", "-w", capture, "arp or ip proto 112")
+	tcpdump, err := l.Start("gw", nil, "tcpdump", "-i", "eth0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "arp or ip proto 112")
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,8 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		}
 		add(row+": gateway ARP moved", g.at.Sub(t0))
 		marks = append(marks, mark{row, t0, newMaster})
-		return nil
+		// The next row starts when the VIP answers again.
+		return ping.await(g.at, 5, bound)
 	}
 	if err := failover("link cut", "dB", macB, func() error { return l.Cut("sw", "dA") }); err != nil {
 		return nil, err
@@ -196,7 +197,9 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	} else {
 		add("heal after cut: gateway ARP back", g.at.Sub(t0))
 	}
-	if _, err := w.wait(m, bound, "VIP off dB", func(e event) bool { return e.ns == "dB" && e.kind == "addr-" && e.ip == vip }); err != nil {
+	if off, err := w.wait(m, bound, "VIP off dB", func(e event) bool { return e.ns == "dB" && e.kind == "addr-" && e.ip == vip }); err != nil {
+		return nil, err
+	} else if err := ping.await(off.at, 5, bound); err != nil {
 		return nil, err
 	}
 	if err := failover("SIGTERM", "dB", macB, func() error { return a.Signal(syscall.SIGTERM) }); err != nil {
@@ -221,8 +224,16 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 	// Wire figures and ping gaps need the capture flushed: stop tcpdump.
+	// (--immediate-mode above: otherwise libpcap hands packets over in
+	// blocks, and the block pending at the signal is lost with the last
+	// rows' frames.)
 	tcpdump.Signal(syscall.SIGTERM)
 	tcpdump.Wait(context.Background())
+	if d := os.Getenv("BENCH_DEBUG"); d != "" {
+		if b, err := os.ReadFile(capture); err == nil {
+			os.WriteFile(filepath.Join(os.TempDir(), fmt.Sprintf("bench-%s-%s.pcap", im.name(), iv)), b, 0o644)
+		}
+	}
 	frames, err := readWire(capture)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,33 @@ type pinger struct {
 	mu      sync.Mutex
 	replies []time.Time
 	buf     strings.Builder
+	changed chan struct{} // closed, and replaced, when replies grow
+}
+
+// await returns once n replies have arrived after t, so that a row starts
+// only when the previous row's outage is over and is not charged to it.
+func (p *pinger) await(t time.Time, n int, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		p.mu.Lock()
+		got := 0
+		for i := len(p.replies) - 1; i >= 0 && p.replies[i].After(t); i-- {
+			got++
+		}
+		if p.changed == nil {
+			p.changed = make(chan struct{})
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return fmt.Errorf("%d ping replies after %s: got %d in %v", n, t.Format("15:04:05.000"), got, timeout)
+		}
+	}
 }
 
 func (p *pinger) Write(b []byte) (int, error) {
@@ -89,6 +116,10 @@ func (p *pinger) Write(b []byte) (int, error) {
 	}
 	p.buf.Reset()
 	p.buf.WriteString(s[i+1:])
+	if p.changed != nil {
+		close(p.changed)
+		p.changed = nil
+	}
 	return len(b), nil
 }
 
@@ -131,4 +162,17 @@ func (p *pinger) dump(row string, from, to time.Time) {
 		prev = r
 	}
 	fmt.Fprintf(os.Stderr, "%s: %d replies, deltas %v\n", row, len(in), in[:min(len(in), 80)])
+	var gap time.Duration
+	var at time.Time
+	prev = from
+	for _, r := range p.replies {
+		if r.Before(from) || r.After(to) {
+			continue
+		}
+		if r.Sub(prev) > gap {
+			gap, at = r.Sub(prev), prev
+		}
+		prev = r
+	}
+	fmt.Fprintf(os.Stderr, "%s: longest gap %v from %s (+%v)\n", row, gap, at.Format("15:04:05.000000"), at.Sub(from))
 }
