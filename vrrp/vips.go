@@ -3,7 +3,6 @@ package vrrp
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
@@ -21,11 +20,13 @@ type VIPs interface {
 
 // LinkVIPs is the real VIPs over rtnetlink, exactly what
 // `ip addr add VIP/32 brd VIP dev IF` and `ip addr del VIP/32 dev IF` do.
-// It keeps one netlink socket (a mass failover of a thousand instances
-// must not open a thousand).
+// It keeps its netlink sockets open (a mass failover of a thousand
+// instances must not open a thousand): a vishvananda Handle for looking
+// things up, and an addrSocket for the adds and deletes a takeover waits on.
 type LinkVIPs struct {
 	Link netlink.Link
 	h    *netlink.Handle
+	as   *addrSocket
 }
 
 // NewLinkVIPs looks the interface up by name.
@@ -39,11 +40,19 @@ func NewLinkVIPs(ifname string) (*LinkVIPs, error) {
 		h.Close()
 		return nil, fmt.Errorf("interface %s: %w", ifname, err)
 	}
-	return &LinkVIPs{Link: l, h: h}, nil
+	as, err := newAddrSocket()
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("rtnetlink socket for %s: %w", ifname, err)
+	}
+	return &LinkVIPs{Link: l, h: h, as: as}, nil
 }
 
-// Close closes the netlink socket.
-func (v *LinkVIPs) Close() { v.h.Close() }
+// Close closes the netlink sockets.
+func (v *LinkVIPs) Close() {
+	v.h.Close()
+	v.as.close()
+}
 
 // RemoveStale removes those of addrs that the interface holds, as a crashed
 // run may have left them: one address dump for any number of instances.
@@ -66,16 +75,11 @@ func (v *LinkVIPs) RemoveStale(addrs []netip.Addr) error {
 	return v.Remove(stale)
 }
 
-func vipAddr(a netip.Addr) *netlink.Addr {
-	ip := net.IP(a.AsSlice())
-	return &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(32, 32)}, Broadcast: ip}
-}
-
 // Add installs the addresses; it tries all and returns every failure.
 func (v *LinkVIPs) Add(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		if err := v.h.AddrAdd(v.Link, vipAddr(a)); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := v.as.do(true, v.Link.Attrs().Index, a); err != nil && !errors.Is(err, unix.EEXIST) {
 			errs = append(errs, fmt.Errorf("add VIP %s/32 on %s: %w", a, v.Link.Attrs().Name, err))
 		}
 	}
@@ -86,7 +90,7 @@ func (v *LinkVIPs) Add(addrs []netip.Addr) error {
 func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		err := v.h.AddrDel(v.Link, vipAddr(a))
+		err := v.as.do(false, v.Link.Attrs().Index, a)
 		if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, fmt.Errorf("remove VIP %s/32 from %s: %w", a, v.Link.Attrs().Name, err))
 		}
