@@ -74,12 +74,14 @@ func TestFailoverSIGKILLAndRestart(t *testing.T) {
 	p.waitGatewayMAC(macB)
 	p.wantVIPs("dA", 2) // the dead run could not clean up
 
+	mb = b.Mark()
 	a2 := p.start("dA", cfgA)
 	_, na := p.waitState(a2, 0, "BACKUP")
 	p.wantVIPs("dA", 0) // removed before Backup; preempt_delay keeps it Backup for 2s
 	p.waitState(a2, na, "MASTER")
 	p.waitGatewayMAC(macA)
 	p.wantVIPs("dA", 2)
+	p.waitState(b, mb, "BACKUP") // and its VIPs gone, after the release grace
 	p.wantVIPs("dB", 0)
 }
 

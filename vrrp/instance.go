@@ -346,6 +346,17 @@ func (i *Instance) finish() {
 	}
 }
 
+// addVIPsEarly performs the VIP add that leads the actions a scheduler round
+// left, before the round's adverts leave (see earlyVIPs).
+func (i *Instance) addVIPsEarly() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if len(i.deferred) > 0 && i.deferred[0].Kind == ActAddVIPs {
+		i.perform(i.deferred[0], nil)
+		i.deferred = i.deferred[1:]
+	}
+}
+
 // finishLocked is finish for the scheduler, which does not hold i.mmu.
 func (i *Instance) finishLocked() {
 	i.mmu.Lock()

@@ -112,6 +112,11 @@ func (s *Scheduler) Run(ctx context.Context) {
 		for _, i := range due {
 			i.fire(now, &s.out)
 		}
+		if len(s.out.slow) <= earlyVIPs {
+			for _, i := range s.out.slow {
+				i.addVIPsEarly()
+			}
+		}
 		s.out.flush()
 		clear(due)
 		// The slow actions the rounds left, until a timer is due again.
@@ -123,6 +128,13 @@ func (s *Scheduler) Run(ctx context.Context) {
 		}
 	}
 }
+
+// earlyVIPs is the most takeovers a round may have for their VIPs to be
+// added before its adverts leave. A lone takeover (the failover that
+// matters) then holds its VIPs by the time its advert announces it, and its
+// first GARP follows the advert at once, as RFC 5798 6.4.1 lists them. A
+// mass takeover sends its adverts first: a thousand VIP adds take long.
+const earlyVIPs = 8
 
 // rootDue reports whether the earliest timer is due at now (or within its
 // slack).

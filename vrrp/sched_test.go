@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,4 +139,84 @@ func (b *batchTx) Send([]byte, netip.Addr, netip.Addr) error { b.calls <- 1; ret
 func (b *batchTx) SendBatch(msgs []Outgoing) (int, error) {
 	b.calls <- len(msgs)
 	return len(msgs), nil
+}
+
+// orderLog records, in order, the adverts, VIP adds and GARPs of the
+// instances it serves as Tx, VIPs and ARP.
+type orderLog struct {
+	mu  sync.Mutex
+	ops []string
+	n   chan struct{} // a token per GARP
+}
+
+func (o *orderLog) add(op string) {
+	o.mu.Lock()
+	o.ops = append(o.ops, op)
+	o.mu.Unlock()
+}
+func (o *orderLog) Send([]byte, netip.Addr, netip.Addr) error { o.add("advert"); return nil }
+func (o *orderLog) SendBatch(msgs []Outgoing) (int, error) {
+	for range msgs {
+		o.add("advert")
+	}
+	return len(msgs), nil
+}
+func (o *orderLog) Add([]netip.Addr) error    { o.add("vips"); return nil }
+func (o *orderLog) Remove([]netip.Addr) error { return nil }
+func (o *orderLog) announce(netip.Addr) error { o.add("garp"); o.n <- struct{}{}; return nil }
+
+type garpFunc func(netip.Addr) error
+
+func (f garpFunc) Send(v netip.Addr) error { return f(v) }
+
+// A round with one takeover adds its VIPs before its advert leaves, so
+// advert and GARP leave together; a mass takeover sends every advert first.
+func TestSchedulerTakeoverOrder(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want func(ops []string) bool
+		what string
+	}{
+		{1, func(ops []string) bool { return strings.Join(ops[:3], " ") == "vips advert garp" }, "vips advert garp"},
+		{earlyVIPs + 1, func(ops []string) bool {
+			return strings.Join(ops[:earlyVIPs+1], " ") == strings.TrimSpace(strings.Repeat("advert ", earlyVIPs+1))
+		}, "every advert first"},
+	} {
+		o := &orderLog{n: make(chan struct{}, 64)}
+		s := NewScheduler()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		ictx, stop := context.WithCancel(context.Background())
+		now := time.Now()
+		var runs []<-chan struct{}
+		for k := 0; k < c.n; k++ {
+			cfg := ownerConfig()
+			cfg.Priority = 100
+			cfg.VRID = uint8(10 + k)
+			cfg.AdvertInterval = 100 * time.Millisecond
+			cfg.GARP = conf.GARP{Count: 1}
+			inst := NewInstance(cfg, Deps{Tx: o, VIPs: o, ARP: garpFunc(o.announce), Src: netip.MustParseAddr("192.0.2.11"), Sched: s, StaleCleared: true})
+			runs = append(runs, inst.StartAt(ictx, now))
+		}
+		for k := 0; k < c.n; k++ {
+			select {
+			case <-o.n:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%d instances: %d of the GARPs left", c.n, k)
+			}
+		}
+		stop()
+		for _, r := range runs {
+			<-r
+		}
+		cancel()
+		<-done
+		o.mu.Lock()
+		ops := slices.Clone(o.ops)
+		o.mu.Unlock()
+		if len(ops) < 3*c.n || !c.want(ops) {
+			t.Errorf("%d takeovers in one round: %v, want %s", c.n, ops, c.what)
+		}
+	}
 }
