@@ -27,6 +27,9 @@ var perfDir string
 // settle is the wait after the election before the window.
 var settle time.Duration
 
+// napi moves each veth's receive path into a NAPI kernel thread.
+var napi bool
+
 func main() {
 	window := flag.Duration("window", 10*time.Second, "measuring window after the pair has settled")
 	flag.DurationVar(&settle, "settle", 10*time.Second, "wait after the election before measuring (keepalived takes seconds to start 1000 instances; the second GARP burst, 5 s after the takeover, falls before the window)")
@@ -34,6 +37,7 @@ func main() {
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations")
 	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	flag.BoolVar(&napi, "napi", false, "receive on every veth in a threaded NAPI kernel thread (GRO on, /sys/class/net/IF/threaded = 1): the receiver's and the switch's processing of a frame is then no longer charged to the sending director, as on real NICs (needs ethtool)")
 	flag.StringVar(&perfDir, "perf", "", "record a perf profile of each director during the window into this directory (numbers then include perf's overhead)")
 	flag.Parse()
 	if os.Getuid() != 0 {
@@ -106,6 +110,18 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 	}
 	// AddHost names the switch port after the host; each switch is its own
 	// namespace, so the names do not clash.
+	if napi {
+		for i := 0; i < ifaces; i++ {
+			for _, host := range hosts {
+				if err := threadedNAPI(l, host, fmt.Sprintf("eth%d", i)); err != nil {
+					return res, err
+				}
+				if err := threadedNAPI(l, fmt.Sprintf("sw%d", i), host); err != nil {
+					return res, err
+				}
+			}
+		}
+	}
 	for h, host := range hosts {
 		prio := 150 - 50*h
 		if err := start(l, impl, bin, dir, host, iv, n, prio); err != nil {
@@ -137,6 +153,20 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 		res[h] = usage{cpu: 100 * (cpu - before[h]) / window.Seconds(), rssMiB: rss / 1024}
 	}
 	return res, nil
+}
+
+// threadedNAPI makes veth ifname in ns receive through NAPI (GRO requested
+// on a veth switches it from netif_rx to NAPI) polled by a kernel thread.
+// By default a veth hands a frame to its peer's backlog, which the kernel
+// then processes in the sender's own softirq: the bridge, the other
+// director's IP stack and its raw sockets all run on the sending process's
+// CPU time.
+func threadedNAPI(l *lab.Lab, ns, ifname string) error {
+	if _, err := l.Exec(ns, "ethtool", "-K", ifname, "gro", "on"); err != nil {
+		return err
+	}
+	_, err := l.Exec(ns, "sh", "-c", "echo 1 > /sys/class/net/"+ifname+"/threaded")
+	return err
 }
 
 func start(l *lab.Lab, impl, bin, dir, host, iv string, n, prio int) error {
