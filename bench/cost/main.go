@@ -155,14 +155,17 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 	return res, nil
 }
 
-// threadedNAPI makes veth ifname in ns receive through NAPI (GRO requested
-// on a veth switches it from netif_rx to NAPI) polled by a kernel thread.
+// threadedNAPI makes veth ifname in ns receive through NAPI polled by a
+// kernel thread, and send so that its peer does.
 // By default a veth hands a frame to its peer's backlog, which the kernel
 // then processes in the sender's own softirq: the bridge, the other
 // director's IP stack and its raw sockets all run on the sending process's
 // CPU time.
 func threadedNAPI(l *lab.Lab, ns, ifname string) error {
-	if _, err := l.Exec(ns, "ethtool", "-K", ifname, "gro", "on"); err != nil {
+	// A veth passes a frame to its peer's NAPI only if the peer requested
+	// GRO and the frame is "eligible for GRO", which a sender with TSO on
+	// never is for a raw socket's frames.
+	if _, err := l.Exec(ns, "ethtool", "-K", ifname, "gro", "on", "tso", "off"); err != nil {
 		return err
 	}
 	_, err := l.Exec(ns, "sh", "-c", "echo 1 > /sys/class/net/"+ifname+"/threaded")
