@@ -255,6 +255,21 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		if ok1 && ok2 {
 			add(mk.row+": first advert -> first GARP", garp.at.Sub(adv.at))
 		}
+		// The takeover against the protocol's bound: from the last advert
+		// the old master sent (the backup's timer started there) to the new
+		// master's first. For a link cut the bound is Master_Down_Interval,
+		// for SIGTERM the Skew_Time after the priority-0 advert.
+		if mk.row == "link cut" || mk.row == "SIGTERM" {
+			var last wireFrame
+			for _, f := range frames {
+				if f.at.Before(adv.at) && !f.arp && f.srcIP != "" && f.srcIP != src {
+					last = f
+				}
+			}
+			if ok1 && !last.at.IsZero() {
+				add(mk.row+": old master's last advert -> takeover advert", adv.at.Sub(last.at))
+			}
+		}
 	}
 	return out, nil
 }
