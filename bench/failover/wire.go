@@ -123,15 +123,14 @@ func (p *pinger) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// longestGap is the longest time without a reply in the outage a row's
-// action starts at from: replies from from on, up to and including the first
+// longestGap is the longest time without a reply, and where it began, in
+// the outage a row's action starts at from: replies from from on, up to and including the first
 // reply at or after to, so that an outage still running when the next row
 // begins is counted here, where it began. An outage that began before from
 // is counted only from from.
-func (p *pinger) longestGap(from, to time.Time) time.Duration {
+func (p *pinger) longestGap(from, to time.Time) (gap time.Duration, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var gap time.Duration
 	last := time.Time{}
 	for _, r := range p.replies {
 		if r.Before(from) {
@@ -139,17 +138,18 @@ func (p *pinger) longestGap(from, to time.Time) time.Duration {
 			continue
 		}
 		if !last.IsZero() && r.Sub(last) > gap {
-			gap = r.Sub(last)
+			gap, at = r.Sub(last), last
 		}
 		last = r
 		if !r.Before(to) {
 			break
 		}
 	}
-	return gap
+	return gap, at
 }
 
 func (p *pinger) dump(row string, from, to time.Time) {
+	gap, at := p.longestGap(from, to)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var in []string
@@ -162,17 +162,5 @@ func (p *pinger) dump(row string, from, to time.Time) {
 		prev = r
 	}
 	fmt.Fprintf(os.Stderr, "%s: %d replies, deltas %v\n", row, len(in), in[:min(len(in), 80)])
-	var gap time.Duration
-	var at time.Time
-	prev = from
-	for _, r := range p.replies {
-		if r.Before(from) || r.After(to) {
-			continue
-		}
-		if r.Sub(prev) > gap {
-			gap, at = r.Sub(prev), prev
-		}
-		prev = r
-	}
 	fmt.Fprintf(os.Stderr, "%s: longest gap %v from %s (+%v)\n", row, gap, at.Format("15:04:05.000000"), at.Sub(from))
 }
