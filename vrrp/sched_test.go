@@ -174,13 +174,10 @@ func (f garpFunc) Send(v netip.Addr) error { return f(v) }
 func TestSchedulerTakeoverOrder(t *testing.T) {
 	for _, c := range []struct {
 		n    int
-		want func(ops []string) bool
-		what string
+		want string // how the log starts
 	}{
-		{1, func(ops []string) bool { return strings.Join(ops[:3], " ") == "vips advert garp" }, "vips advert garp"},
-		{earlyVIPs + 1, func(ops []string) bool {
-			return strings.Join(ops[:earlyVIPs+1], " ") == strings.TrimSpace(strings.Repeat("advert ", earlyVIPs+1))
-		}, "every advert first"},
+		{1, "vips advert garp"},
+		{earlyVIPs + 1, strings.Repeat("advert ", earlyVIPs) + "advert vips"},
 	} {
 		o := &orderLog{n: make(chan struct{}, 64)}
 		s := NewScheduler()
@@ -215,8 +212,8 @@ func TestSchedulerTakeoverOrder(t *testing.T) {
 		o.mu.Lock()
 		ops := slices.Clone(o.ops)
 		o.mu.Unlock()
-		if len(ops) < 3*c.n || !c.want(ops) {
-			t.Errorf("%d takeovers in one round: %v, want %s", c.n, ops, c.what)
+		if len(ops) < 3*c.n || !strings.HasPrefix(strings.Join(ops, " "), c.want) {
+			t.Errorf("%d takeovers in one round: %v, want it to start %q", c.n, ops, c.want)
 		}
 	}
 }
