@@ -523,14 +523,14 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 				return m, nil
 			}
 			m.AdverAt = m.towardGrid(now.Add(m.AdvertInterval)) // early: join the batch's phase
-			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+			return m, advertOnly(m.Priority)
 		}
 		next := m.AdverAt.Add(m.AdvertInterval)
 		if !next.After(now) {
 			next = now.Add(m.AdvertInterval) // we stalled; do not burst to catch up
 		}
 		m.AdverAt = m.towardGrid(next)
-		return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
+		return m, advertOnly(m.Priority)
 	case EvAdvert:
 		if ev.Priority == 0 {
 			// Another master left (we were two: a partition that healed a
