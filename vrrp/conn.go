@@ -2,7 +2,6 @@ package vrrp
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -108,17 +107,3 @@ func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
 
 // Close closes the socket; a blocked RecvBatch returns an error.
 func (c *Conn) Close() error { return c.pc.Close() }
-
-// rxqOverflow finds the SO_RXQ_OVFL count among control messages.
-func rxqOverflow(oob []byte) (uint32, bool) {
-	cms, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0, false
-	}
-	for _, cm := range cms {
-		if cm.Header.Level == unix.SOL_SOCKET && cm.Header.Type == unix.SO_RXQ_OVFL && len(cm.Data) >= 4 {
-			return binary.NativeEndian.Uint32(cm.Data), true
-		}
-	}
-	return 0, false
-}

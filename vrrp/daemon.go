@@ -26,6 +26,9 @@ type link struct {
 	Counters Counters // drops that no instance can be charged with
 	drops    dropLog
 	log      *slog.Logger
+	// pkt is the reader's decoded advert, its address storage reused from
+	// one packet to the next: whatever keeps the addresses copies them.
+	pkt Packet
 
 	mu     sync.RWMutex // guards byVRID; a reload changes it while read() runs
 	byVRID map[uint8][]*Instance
@@ -421,7 +424,8 @@ func (l *link) read() {
 }
 
 func (l *link) dispatch(b []byte, info RecvInfo) {
-	p, err := Unmarshal(b, info.Src, info.Dst)
+	p := &l.pkt
+	err := p.Unmarshal(b, info.Src, info.Dst)
 	if err != nil {
 		if r, ok := DropReason(err); ok {
 			l.Counters.Drop(r)
@@ -446,5 +450,5 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())
 		return
 	}
-	inst.onAdvert(p, info)
+	inst.onAdvert(*p, info)
 }

@@ -22,6 +22,12 @@ type Inbox struct {
 	bufs [][]byte
 	oobs [][]byte
 	ovfl uint32 // the socket's drop count at the last read (SO_RXQ_OVFL)
+
+	// The poller's callback and what it reports, made once: a closure
+	// made per read would be the receive path's one allocation.
+	recv func(fd uintptr) bool
+	got  int
+	serr error
 }
 
 const (
@@ -41,6 +47,7 @@ func NewInbox(n int) *Inbox {
 		in.hdrs[k].Hdr.SetIovlen(1)
 		in.hdrs[k].Hdr.Control = &in.oobs[k][0]
 	}
+	in.recv = in.recvmmsg
 	return in
 }
 
@@ -49,28 +56,11 @@ func NewInbox(n int) *Inbox {
 // the kernel discarded since the last read because the socket's queue was
 // full.
 func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
-	var serr error
-	err = c.rc.Read(func(fd uintptr) bool {
-		for k := range in.hdrs {
-			in.hdrs[k].Hdr.SetControllen(inboxOOB)
-			in.hdrs[k].Hdr.Flags = 0
-			in.hdrs[k].Len = 0
-		}
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-		switch e {
-		case 0:
-			n = int(r)
-		case unix.EAGAIN:
-			return false // wait in the poller
-		case unix.EINTR:
-			return false
-		default:
-			serr = e
-		}
-		return true
-	})
+	in.got, in.serr = 0, nil
+	err = c.rc.Read(in.recv)
+	n = in.got
 	if err == nil {
-		err = serr
+		err = in.serr
 	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("vrrp receive on %s: %w", c.ifi.Name, err)
@@ -82,6 +72,26 @@ func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
 		}
 	}
 	return n, dropped, nil
+}
+
+// recvmmsg is one non-blocking recvmmsg into the inbox, for the poller's
+// Read: false means wait for the socket to become readable.
+func (in *Inbox) recvmmsg(fd uintptr) bool {
+	for k := range in.hdrs {
+		in.hdrs[k].Hdr.SetControllen(inboxOOB)
+		in.hdrs[k].Hdr.Flags = 0
+		in.hdrs[k].Len = 0
+	}
+	r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+	switch e {
+	case 0:
+		in.got = int(r)
+	case unix.EAGAIN, unix.EINTR:
+		return false // wait in the poller
+	default:
+		in.serr = e
+	}
+	return true
 }
 
 // Packet returns the k-th packet of the last RecvBatch: the VRRP message

@@ -42,3 +42,43 @@ func TestRxqOverflow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRxqOverflow checks the in-place walk against x/sys's parser: the same
+// count, or none, for any bytes.
+func FuzzRxqOverflow(f *testing.F) {
+	count := binary.NativeEndian.AppendUint32(nil, 7)
+	ttl := cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0})
+	f.Add(cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count))
+	f.Add(append(append([]byte(nil), ttl...), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count)...))
+	f.Add(ttl)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, oob []byte) {
+		got, ok := rxqOverflow(oob)
+		cms, err := unix.ParseSocketControlMessage(oob)
+		if err != nil {
+			return // malformed (the kernel writes none): only no panic is asked
+		}
+		var want uint32
+		var wok bool
+		for _, cm := range cms {
+			if cm.Header.Level == unix.SOL_SOCKET && cm.Header.Type == unix.SO_RXQ_OVFL && len(cm.Data) >= 4 {
+				want, wok = binary.NativeEndian.Uint32(cm.Data), true
+				break
+			}
+		}
+		if wok && (got != want || !ok) {
+			t.Fatalf("rxqOverflow = %d, %v; x/sys finds %d", got, ok, want)
+		}
+		if !wok && ok {
+			t.Fatalf("rxqOverflow = %d, true; x/sys finds none", got)
+		}
+	})
+}
+
+// The receive path's control-message walk allocates nothing.
+func TestRxqOverflowAllocs(t *testing.T) {
+	oob := append(cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0}), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, binary.NativeEndian.AppendUint32(nil, 7))...)
+	if n := testing.AllocsPerRun(100, func() { rxqOverflow(oob) }); n != 0 {
+		t.Errorf("rxqOverflow allocates %v times per call, want 0", n)
+	}
+}

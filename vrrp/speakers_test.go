@@ -31,3 +31,29 @@ func TestSpeakers(t *testing.T) {
 		t.Fatalf("after expiry speakers %+v, want only %v", got, a)
 	}
 }
+
+// The reader decodes every advert into the same storage, so a speaker keeps
+// a copy of the addresses it heard, not the packet's.
+func TestSpeakersCopyAddrs(t *testing.T) {
+	var s speakers
+	src := netip.MustParseAddr("192.0.2.1")
+	vip, other := netip.MustParseAddr("203.0.113.1"), netip.MustParseAddr("203.0.113.9")
+	pkt := []netip.Addr{vip}
+	t0 := time.Unix(1000, 0)
+	s.heard(Speaker{Src: src, Addrs: pkt, LastHeard: t0}) // new speaker
+	pkt[0] = other                                         // the next packet's decode
+	if got := s.list(t0)[0].Addrs; len(got) != 1 || got[0] != vip {
+		t.Fatalf("after a new speaker's packet was overwritten: addrs %v, want [%v]", got, vip)
+	}
+	pkt[0] = vip
+	s.heard(Speaker{Src: src, Addrs: pkt, LastHeard: t0}) // same addresses
+	pkt[0] = other
+	if got := s.list(t0)[0].Addrs; got[0] != vip {
+		t.Fatalf("after a known speaker's packet was overwritten: addrs %v, want [%v]", got, vip)
+	}
+	s.heard(Speaker{Src: src, Addrs: pkt, LastHeard: t0}) // changed addresses
+	pkt[0] = vip
+	if got := s.list(t0)[0].Addrs; got[0] != other {
+		t.Fatalf("after a changed speaker's packet was overwritten: addrs %v, want [%v]", got, other)
+	}
+}

@@ -73,6 +73,11 @@ func (s *speakers) heard(sp Speaker) {
 	defer s.mu.Unlock()
 	for k := range s.s {
 		if s.s[k].Src == sp.Src {
+			if slices.Equal(s.s[k].Addrs, sp.Addrs) {
+				sp.Addrs = s.s[k].Addrs // the usual case: nothing to copy
+			} else {
+				sp.Addrs = slices.Clone(sp.Addrs)
+			}
 			s.s[k] = sp
 			return
 		}
@@ -83,6 +88,7 @@ func (s *speakers) heard(sp Speaker) {
 			return
 		}
 	}
+	sp.Addrs = slices.Clone(sp.Addrs) // the reader reuses the packet's storage
 	s.s = append(s.s, sp)
 }
 
