@@ -34,8 +34,12 @@ func FIFOLine(t vrrp.Transition, priority uint8) string {
 // Notifier runs the notify commands and feeds the FIFO of a configuration.
 type Notifier struct {
 	log   *slog.Logger
-	mu    sync.Mutex // guards insts, which Update changes
-	insts map[string]conf.Instance
+	mu sync.Mutex // guards prio and cmds, which Update changes
+	// Per instance, the configured priority (the FIFO line's) and, for
+	// those that have any, the notify commands: not the whole settings,
+	// which a thousand instances would keep twice over.
+	prio map[string]uint8
+	cmds map[string]conf.Notify
 	// Sync groups: each member's last state word, each group's state.
 	groupOf    map[string]string
 	groups     map[string]conf.SyncGroup
@@ -48,7 +52,7 @@ type Notifier struct {
 
 // New opens the configuration's FIFO, if any. Close releases it.
 func New(cfg *conf.Config, log *slog.Logger) (*Notifier, error) {
-	n := &Notifier{log: log, insts: map[string]conf.Instance{}, fifoTimeout: 5 * time.Second,
+	n := &Notifier{log: log, prio: map[string]uint8{}, cmds: map[string]conf.Notify{}, fifoTimeout: 5 * time.Second,
 		memberWord: map[string]string{}, groupWord: map[string]string{}}
 	n.Update(cfg)
 	if cfg.Global.NotifyFIFO != "" {
@@ -69,7 +73,12 @@ func (n *Notifier) Update(cfg *conf.Config) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, in := range cfg.Instances {
-		n.insts[in.Name] = in
+		n.prio[in.Name] = in.Priority
+		if in.Notify.Set() {
+			n.cmds[in.Name] = in.Notify
+		} else {
+			delete(n.cmds, in.Name)
+		}
 	}
 	n.groupOf, n.groups = map[string]string{}, map[string]conf.SyncGroup{}
 	for _, g := range cfg.SyncGroups {
@@ -111,7 +120,8 @@ func (n *Notifier) Close() error {
 // meant to run in an Events subscriber, which calls it in sequence order.
 func (n *Notifier) Handle(t vrrp.Transition) {
 	n.mu.Lock()
-	in, ok := n.insts[t.Instance]
+	prio, ok := n.prio[t.Instance]
+	cmds := n.cmds[t.Instance]
 	g, gstate := n.groupChange(t)
 	n.mu.Unlock()
 	if !ok {
@@ -124,17 +134,17 @@ func (n *Notifier) Handle(t vrrp.Transition) {
 	}()
 	if n.fifo != nil {
 		_ = n.fifo.SetWriteDeadline(time.Now().Add(n.fifoTimeout))
-		if _, err := n.fifo.WriteString(FIFOLine(t, in.Priority)); err != nil {
+		if _, err := n.fifo.WriteString(FIFOLine(t, prio)); err != nil {
 			n.log.Warn("notify fifo write failed", "fifo", n.fifo.Name(), "seq", t.Seq, "err", err)
 		}
 	}
 	state := State(t)
-	if in.Notify.Any != nil {
-		n.run(t, in.Notify.Timeout, append(in.Notify.Any[:len(in.Notify.Any):len(in.Notify.Any)],
-			"INSTANCE", t.Instance, state, strconv.Itoa(int(in.Priority))), "")
+	if cmds.Any != nil {
+		n.run(t, cmds.Timeout, append(cmds.Any[:len(cmds.Any):len(cmds.Any)],
+			"INSTANCE", t.Instance, state, strconv.Itoa(int(prio))), "")
 	}
-	if specific := in.Notify.For(state); specific != nil {
-		n.run(t, in.Notify.Timeout, specific, "")
+	if specific := cmds.For(state); specific != nil {
+		n.run(t, cmds.Timeout, specific, "")
 	}
 }
 
