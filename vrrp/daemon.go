@@ -56,7 +56,7 @@ type Daemon struct {
 }
 
 type instRun struct {
-	cancel context.CancelFunc
+	cancel func() // starts the instance's shutdown
 	done   <-chan struct{}
 }
 
@@ -196,6 +196,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, r := range d.runs {
+		r.cancel()
+	}
+	for _, r := range d.runs {
 		<-r.done
 	}
 	for _, l := range d.links {
@@ -230,14 +233,20 @@ func (d *Daemon) startReader(l *link) {
 // start runs the instance, and its tracking if it tracks anything, until
 // its run is cancelled (a reload) or Run's context ends.
 func (d *Daemon) start(inst *Instance, now time.Time) {
-	ctx, cancel := context.WithCancel(d.ctx)
-	r := &instRun{cancel: cancel}
+	r := &instRun{}
 	d.runs[inst] = r
-	stopped := inst.StartAt(ctx, now)
+	stopped := inst.startIn(now)
 	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
-		r.done = stopped // no goroutine per instance: a thousand cost nothing idle
+		// No goroutine, context or callback per instance: a thousand
+		// cost nothing idle. Stopping starts the shutdown in its own
+		// goroutine, so that all of them proceed at once.
+		r.cancel = func() { go inst.end() }
+		r.done = stopped
 		return
 	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	context.AfterFunc(ctx, inst.end)
+	r.cancel = cancel
 	all := make(chan struct{})
 	r.done = all
 	var wg sync.WaitGroup

@@ -54,6 +54,7 @@ type Instance struct {
 	live     atomic.Bool // between start-up and shutdown, and not vanished
 	started  bool        // Start ran
 	stopped  bool        // shut down
+	ended    bool        // end was called
 	pending  []ctlMsg    // requests made before Start, applied after start-up
 	vanished *time.Timer // a drill's loss: restarts the instance when it fires
 	enc      encoded     // the advert as last encoded
@@ -201,12 +202,6 @@ func (i *Instance) Start(ctx context.Context) <-chan struct{} { return i.StartAt
 // instances at one instant, so that those whose timers agree run in step
 // (one scheduler round, one batch) from the first.
 func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
-	// A VIP left by a crashed run must go before we are Backup.
-	if !i.deps.StaleCleared {
-		if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-			i.log.Error("removing stale VIPs", "err", err)
-		}
-	}
 	s := i.deps.Sched
 	stopSched := func() {}
 	if s == nil {
@@ -216,6 +211,20 @@ func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
 		go func() { s.Run(sctx); close(sdone) }()
 		stopSched = func() { stop(); <-sdone }
 	}
+	i.removeStale()
+	i.begin(s, now)
+	context.AfterFunc(ctx, func() {
+		i.shutdown()
+		stopSched()
+		close(i.done)
+	})
+	return i.done
+}
+
+// begin starts the instance on scheduler s: the start-up step, then the
+// requests made before it. Whoever calls it ends the instance with
+// shutdown and closes i.done after it.
+func (i *Instance) begin(s *Scheduler, now time.Time) {
 	i.mmu.Lock()
 	i.ss, i.started = s, true
 	i.m = NewMachine(i.params())
@@ -228,12 +237,39 @@ func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
 		i.request(c)
 	}
 	i.mmu.Unlock()
-	context.AfterFunc(ctx, func() {
-		i.shutdown()
-		stopSched()
-		close(i.done)
-	})
+}
+
+// startIn is StartAt for a daemon, which ends the instance with end rather
+// than through a context: a context and a callback per instance were a
+// kilobyte each, for a thousand instances that share one lifetime.
+func (i *Instance) startIn(now time.Time) <-chan struct{} {
+	i.removeStale()
+	i.begin(i.deps.Sched, now)
 	return i.done
+}
+
+// removeStale removes the VIPs a crashed run may have left: they must go
+// before we are Backup.
+func (i *Instance) removeStale() {
+	if i.deps.StaleCleared {
+		return
+	}
+	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
+		i.log.Error("removing stale VIPs", "err", err)
+	}
+}
+
+// end shuts down an instance that startIn started and closes its done
+// channel; only the first call does anything.
+func (i *Instance) end() {
+	i.mmu.Lock()
+	ended := i.ended
+	i.ended = true
+	i.mmu.Unlock()
+	if !ended {
+		i.shutdown()
+		close(i.done)
+	}
 }
 
 // shutdown stops the instance for good: priority 0, VIPs removed.
