@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// Announcer runs a Schedule on timers and holds no goroutine while it
-// waits: a director that takes over a thousand VIPs at once does not park a
-// thousand goroutines (and their stacks) for the repeat delay. What
-// Announce does in a loop, it does one round per timer.
+// Announcer runs a Schedule and holds no goroutine of its own: its first
+// round leaves at once, the others from the process's one round runner
+// (rounds), so that a director that takes over a thousand VIPs at once
+// neither parks nor starts a thousand goroutines. What Announce does in a
+// loop, it does one round at a time.
 type Announcer struct {
 	s    Sender
 	vips []netip.Addr
@@ -18,7 +19,8 @@ type Announcer struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex // held while a round sends, so Stop waits for it
-	timer   *time.Timer
+	due     time.Time  // of the next round, while queued; guarded by shared.mu
+	idx     int        // in shared's queue, -1 when not queued; guarded by shared.mu
 	at      position
 	start   time.Time // of the first burst
 	logged  bool      // an error of this burst was logged
@@ -48,7 +50,7 @@ func (sch Schedule) next(p position, elapsed time.Duration) (position, time.Dura
 // StartAnnouncer sends the schedule's first round at once, before it
 // returns, and the rest on timers until the schedule completes or Stop.
 func StartAnnouncer(s Sender, vips []netip.Addr, sch Schedule, log *slog.Logger) *Announcer {
-	a := &Announcer{s: s, vips: vips, sch: sch, log: log, start: time.Now()}
+	a := &Announcer{s: s, vips: vips, sch: sch, log: log, start: time.Now(), idx: -1}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.run()
@@ -60,9 +62,7 @@ func (a *Announcer) Stop() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stopped = true
-	if a.timer != nil {
-		a.timer.Stop()
-	}
+	shared.cancel(a)
 }
 
 func (a *Announcer) fire() {
@@ -92,7 +92,7 @@ func (a *Announcer) run() {
 		}
 		a.at = p
 		if d > 0 {
-			a.timer = time.AfterFunc(d, a.fire)
+			shared.schedule(a, time.Now().Add(d))
 			return
 		}
 	}

@@ -71,3 +71,48 @@ func TestAnnouncerRunsTheScheduleAndStops(t *testing.T) {
 		t.Fatalf("sent after Stop")
 	}
 }
+
+// Many announcers share the one round runner: each gets its repeat, and
+// once all have stopped the runner holds none of them.
+func TestAnnouncersShareTheRoundRunner(t *testing.T) {
+	const n = 50
+	s := chanSender{got: make(chan netip.Addr, 5*n)} // room for one too many
+	var as []*Announcer
+	for k := range n {
+		// Count 2 with no spacing: both rounds of the first burst at once.
+		vip := netip.AddrFrom4([4]byte{203, 0, 113, byte(k)})
+		as = append(as, StartAnnouncer(s, []netip.Addr{vip}, Schedule{Count: 2, RepeatDelay: 5 * time.Millisecond, Refresh: time.Hour}, nil))
+	}
+	got := map[netip.Addr]int{}
+	for k := 0; k < 4*n; k++ { // each: a burst of two at once, its repeat
+		select {
+		case v := <-s.got:
+			got[v]++
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d packets came", k, 4*n)
+		}
+	}
+	for v, c := range got {
+		if c != 4 {
+			t.Errorf("%v: %d packets, want 4", v, c)
+		}
+	}
+	for _, a := range as {
+		// The repeat's packet left inside its round, which queues the
+		// refresh before it lets go of the lock.
+		a.mu.Lock()
+		a.mu.Unlock() //nolint:staticcheck // waiting for the round
+	}
+	if q := shared.queued(); q != n {
+		t.Errorf("%d announcers queued for their refresh, want %d", q, n)
+	}
+	for _, a := range as {
+		a.Stop()
+	}
+	if q := shared.queued(); q != 0 {
+		t.Fatalf("%d announcers still queued after Stop", q)
+	}
+	if len(s.got) != 0 {
+		t.Fatalf("%d packets more than the schedules hold", len(s.got))
+	}
+}
