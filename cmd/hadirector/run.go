@@ -29,6 +29,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	procs, gcPercent := tuneRuntime()
 	cfg, err := conf.Load(*file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -102,7 +103,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer wait()
 		defer ctlStop()
 	}
-	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version())
+	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version(), "gomaxprocs", procs, "gogc", gcPercent)
 	// The notifier always runs, so that a reload may add notify commands.
 	n, err := notify.New(cfg, log)
 	if err != nil {
