@@ -32,8 +32,18 @@ type reloader struct {
 	sync   *lvssync.Manager
 	notify *notify.Notifier
 
-	mu  sync.Mutex // one reload at a time; guards cur
-	cur *conf.Config
+	mu  sync.Mutex   // one reload at a time; guards cur
+	cur *conf.Config // see compared
+}
+
+// compared is what the next reload compares a new file with: the global
+// and sync settings. The instances are left out; the VRRP daemon and the
+// notifier hold what they need of them, and a second copy of a thousand
+// instances' settings was half a megabyte.
+func compared(cfg *conf.Config) *conf.Config {
+	c := *cfg
+	c.Instances = nil
+	return &c
 }
 
 // ReloadReport is what `hadirector reload` prints.
@@ -92,7 +102,7 @@ func (r *reloader) reload() (ReloadReport, error) {
 			w("sync: %v", err)
 		}
 	}
-	r.cur = cfg
+	r.cur = compared(cfg)
 	return ReloadReport{ReloadResult: res, Warnings: warn}, nil
 }
 

@@ -63,7 +63,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopSync()
-	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: cfg}
+	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: compared(cfg)}
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
