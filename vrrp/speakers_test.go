@@ -41,7 +41,7 @@ func TestSpeakersCopyAddrs(t *testing.T) {
 	pkt := []netip.Addr{vip}
 	t0 := time.Unix(1000, 0)
 	s.heard(Speaker{Src: src, Addrs: pkt, LastHeard: t0}) // new speaker
-	pkt[0] = other                                         // the next packet's decode
+	pkt[0] = other                                        // the next packet's decode
 	if got := s.list(t0)[0].Addrs; len(got) != 1 || got[0] != vip {
 		t.Fatalf("after a new speaker's packet was overwritten: addrs %v, want [%v]", got, vip)
 	}
