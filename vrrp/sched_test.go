@@ -217,3 +217,43 @@ func TestSchedulerTakeoverOrder(t *testing.T) {
 		}
 	}
 }
+
+// precise names the earliest deadline to spin to: only one with no slack,
+// only within spinAhead, and never a key that adverts have pushed back.
+func TestSchedulerPrecise(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name string
+		set  func(s *Scheduler, a, b *Instance)
+		want time.Duration // from t0; -1: none
+	}{
+		{"takeover near", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(2*ms), 0) }, 2 * ms},
+		{"takeover far", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(10*ms), 0) }, -1},
+		{"advert with slack", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(ms), 5*ms) }, -1},
+		{"pushed back", func(s *Scheduler, a, b *Instance) {
+			s.set(a, t0.Add(ms), 0)
+			s.set(a, t0.Add(time.Second), 0)
+		}, -1},
+		{"pushed back, another near", func(s *Scheduler, a, b *Instance) {
+			s.set(a, t0.Add(ms), 0)
+			s.set(a, t0.Add(time.Second), 0)
+			s.set(b, t0.Add(2*ms), 0)
+		}, 2 * ms},
+		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(-ms), 0) }, -ms},
+	}
+	for _, c := range cases {
+		s := NewScheduler()
+		insts := schedInstances(2)
+		c.set(s, insts[0], insts[1])
+		at, ok := s.precise(t0)
+		switch {
+		case c.want == -1 && ok:
+			t.Errorf("%s: precise = %v, want none", c.name, at.Sub(t0))
+		case c.want != -1 && (!ok || !at.Equal(t0.Add(c.want))):
+			t.Errorf("%s: precise = %v, %v; want %v", c.name, at.Sub(t0), ok, c.want)
+		}
+		if c.name == "pushed back" && !s.heap[0].key.Equal(t0.Add(time.Second)) {
+			t.Errorf("%s: the entry is keyed at %v, want re-keyed to 1s", c.name, s.heap[0].key.Sub(t0))
+		}
+	}
+}
