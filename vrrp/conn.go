@@ -22,6 +22,7 @@ const TTL = 255
 type RecvInfo struct {
 	Src, Dst netip.Addr
 	TTL      int
+	Stamp    int64 // when the kernel received it (SO_TIMESTAMPNS), Unix ns; 0: unknown
 }
 
 // Conn is a raw IP protocol-112 socket bound to one interface: it receives only
@@ -51,6 +52,9 @@ func Listen(ifname string) (*Conn, error) {
 			serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname)
 			if serr == nil { // count what the kernel drops when we fall behind
 				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+			}
+			if serr == nil { // when each advert arrived: timers start there
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 			}
 		})
 		if err != nil {

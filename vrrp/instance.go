@@ -135,7 +135,9 @@ func (i *Instance) onAdvert(p Packet, info RecvInfo) {
 	if i.log.Enabled(context.Background(), slog.LevelDebug) {
 		i.log.Debug("advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
 	}
-	i.apply(Event{Kind: EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, time.Now(), nil)
+	// The Master_Down_Timer starts when the advert arrived, not when the
+	// reader got to it.
+	i.apply(Event{Kind: EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, time.Now()), nil)
 }
 
 // fire delivers the scheduler's timer event. now is the round's time, not

@@ -140,3 +140,24 @@ func TestInstanceDropsForeignAdverts(t *testing.T) {
 		t.Errorf("a good advert from the peer was refused: %v", err)
 	}
 }
+
+// A backup's Master_Down_Timer runs from when the kernel received the
+// advert, not from when the reader got to it.
+func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
+	cfg := ownerConfig()
+	cfg.Priority = 100
+	inst := NewInstance(cfg, Deps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := inst.StartAt(ctx, time.Now())
+	defer func() { cancel(); <-done }()
+	p := Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
+	called := time.Now()
+	stamp := called.Add(-5 * time.Millisecond)
+	inst.onAdvert(p, RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: Group, TTL: 255, Stamp: stamp.UnixNano()})
+	inst.mmu.Lock()
+	down := inst.m.MasterDownAt
+	inst.mmu.Unlock()
+	if from := down.Add(-MasterDownInterval(3, 100, time.Second)); !from.Before(called) {
+		t.Fatalf("the Master_Down_Timer runs from %v after the call, want from the stamp, 5 ms before it", from.Sub(called))
+	}
+}

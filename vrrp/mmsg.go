@@ -17,11 +17,12 @@ import (
 
 // Inbox is a reusable set of receive buffers for RecvBatch.
 type Inbox struct {
-	hdrs []unix.Mmsghdr
-	iovs []unix.Iovec
-	bufs [][]byte
-	oobs [][]byte
-	ovfl uint32 // the socket's drop count at the last read (SO_RXQ_OVFL)
+	hdrs   []unix.Mmsghdr
+	iovs   []unix.Iovec
+	bufs   [][]byte
+	oobs   [][]byte
+	stamps []int64 // each packet's arrival (SO_TIMESTAMPNS), Unix ns
+	ovfl   uint32  // the socket's drop count at the last read (SO_RXQ_OVFL)
 
 	// The poller's callback and what it reports, made once: a closure
 	// made per read would be the receive path's one allocation.
@@ -32,12 +33,12 @@ type Inbox struct {
 
 const (
 	inboxMTU = 1500
-	inboxOOB = 64 // room for SO_RXQ_OVFL, the only control message asked for
+	inboxOOB = 64 // room for SO_RXQ_OVFL (24 bytes) and SO_TIMESTAMPNS (32)
 )
 
 // NewInbox makes room for n packets per read.
 func NewInbox(n int) *Inbox {
-	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n)}
+	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n)}
 	for k := range in.hdrs {
 		in.bufs[k] = make([]byte, inboxMTU)
 		in.oobs[k] = make([]byte, inboxOOB)
@@ -66,10 +67,12 @@ func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
 		return 0, 0, fmt.Errorf("vrrp receive on %s: %w", c.ifi.Name, err)
 	}
 	for k := 0; k < n; k++ {
-		if v, ok := rxqOverflow(in.oobs[k][:in.hdrs[k].Hdr.Controllen]); ok {
-			dropped += v - in.ovfl
-			in.ovfl = v
+		m := parseRx(in.oobs[k][:in.hdrs[k].Hdr.Controllen])
+		if m.hasOvfl {
+			dropped += m.ovfl - in.ovfl
+			in.ovfl = m.ovfl
 		}
+		in.stamps[k] = m.stamp
 	}
 	return n, dropped, nil
 }
@@ -98,7 +101,7 @@ func (in *Inbox) recvmmsg(fd uintptr) bool {
 // and what the IP header says.
 func (in *Inbox) Packet(k int) ([]byte, RecvInfo, error) {
 	b, src, dst, ttl, err := SplitIPv4(in.bufs[k][:in.hdrs[k].Len])
-	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl}, err
+	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl, Stamp: in.stamps[k]}, err
 }
 
 // outbox is SendBatch's scratch, kept between calls.

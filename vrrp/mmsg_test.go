@@ -3,6 +3,7 @@ package vrrp
 import (
 	"encoding/binary"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,67 +19,116 @@ func cmsg(level, typ int32, data []byte) []byte {
 	return b
 }
 
-// The kernel's drop count is found among the IP control messages, and
-// absent when the kernel sent none.
-func TestRxqOverflow(t *testing.T) {
-	count := binary.NativeEndian.AppendUint32(nil, 7)
+// stampMsg is an SO_TIMESTAMPNS control message for sec.nsec.
+func stampMsg(sec, nsec int64) []byte {
+	ts := unix.Timespec{Sec: sec, Nsec: nsec}
+	return cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, unsafe.Slice((*byte)(unsafe.Pointer(&ts)), unsafe.Sizeof(ts)))
+}
+
+func cat(bs ...[]byte) []byte {
+	var out []byte
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// The kernel's drop count and arrival stamp are found among the control
+// messages, in any order, and absent when the kernel sent none.
+func TestParseRx(t *testing.T) {
+	count := cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, binary.NativeEndian.AppendUint32(nil, 7))
 	ttl := cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0})
+	stamp := stampMsg(1700000000, 123456789)
+	const ns = 1700000000_123456789
 	cases := []struct {
 		name string
 		oob  []byte
-		want uint32
-		ok   bool
+		want rxMeta
 	}{
-		{"alone", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count), 7, true},
-		{"after the TTL", append(append([]byte(nil), ttl...), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count)...), 7, true},
-		{"none", ttl, 0, false},
-		{"empty", nil, 0, false},
-		{"truncated", cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count)[:10], 0, false},
+		{"count alone", count, rxMeta{ovfl: 7, hasOvfl: true}},
+		{"count after the TTL", cat(ttl, count), rxMeta{ovfl: 7, hasOvfl: true}},
+		{"stamp and count", cat(stamp, count), rxMeta{ovfl: 7, hasOvfl: true, stamp: ns}},
+		{"count and stamp", cat(count, stamp), rxMeta{ovfl: 7, hasOvfl: true, stamp: ns}},
+		{"none", ttl, rxMeta{}},
+		{"empty", nil, rxMeta{}},
+		{"truncated count", count[:10], rxMeta{}},
+		{"truncated stamp", cat(count, stamp[:24]), rxMeta{ovfl: 7, hasOvfl: true}},
 	}
 	for _, c := range cases {
-		got, ok := rxqOverflow(c.oob)
-		if got != c.want || ok != c.ok {
-			t.Errorf("%s: rxqOverflow = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
+		if got := parseRx(c.oob); got != c.want {
+			t.Errorf("%s: parseRx = %+v, want %+v", c.name, got, c.want)
 		}
 	}
 }
 
-// FuzzRxqOverflow checks the in-place walk against x/sys's parser: the same
-// count, or none, for any bytes.
-func FuzzRxqOverflow(f *testing.F) {
-	count := binary.NativeEndian.AppendUint32(nil, 7)
+// FuzzParseRx checks the in-place walk against x/sys's parser: the same
+// count and stamp, or none, for any bytes.
+func FuzzParseRx(f *testing.F) {
+	count := cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, binary.NativeEndian.AppendUint32(nil, 7))
 	ttl := cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0})
-	f.Add(cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count))
-	f.Add(append(append([]byte(nil), ttl...), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, count)...))
+	f.Add(count)
+	f.Add(cat(ttl, count))
+	f.Add(cat(stampMsg(1, 2), count))
 	f.Add(ttl)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, oob []byte) {
-		got, ok := rxqOverflow(oob)
+		got := parseRx(oob)
 		cms, err := unix.ParseSocketControlMessage(oob)
 		if err != nil {
 			return // malformed (the kernel writes none): only no panic is asked
 		}
-		var want uint32
-		var wok bool
+		var want rxMeta
 		for _, cm := range cms {
-			if cm.Header.Level == unix.SOL_SOCKET && cm.Header.Type == unix.SO_RXQ_OVFL && len(cm.Data) >= 4 {
-				want, wok = binary.NativeEndian.Uint32(cm.Data), true
-				break
+			if cm.Header.Level != unix.SOL_SOCKET {
+				continue
+			}
+			switch {
+			case cm.Header.Type == unix.SO_RXQ_OVFL && len(cm.Data) >= 4:
+				want.ovfl, want.hasOvfl = binary.NativeEndian.Uint32(cm.Data), true
+			case cm.Header.Type == unix.SCM_TIMESTAMPNS && len(cm.Data) >= int(unsafe.Sizeof(unix.Timespec{})):
+				var ts unix.Timespec
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(&ts)), unsafe.Sizeof(ts)), cm.Data)
+				want.stamp = ts.Nano()
 			}
 		}
-		if wok && (got != want || !ok) {
-			t.Fatalf("rxqOverflow = %d, %v; x/sys finds %d", got, ok, want)
-		}
-		if !wok && ok {
-			t.Fatalf("rxqOverflow = %d, true; x/sys finds none", got)
+		if got != want {
+			t.Fatalf("parseRx = %+v; x/sys finds %+v", got, want)
 		}
 	})
 }
 
 // The receive path's control-message walk allocates nothing.
-func TestRxqOverflowAllocs(t *testing.T) {
-	oob := append(cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0}), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, binary.NativeEndian.AppendUint32(nil, 7))...)
-	if n := testing.AllocsPerRun(100, func() { rxqOverflow(oob) }); n != 0 {
-		t.Errorf("rxqOverflow allocates %v times per call, want 0", n)
+func TestParseRxAllocs(t *testing.T) {
+	oob := cat(cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0}), cmsg(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, binary.NativeEndian.AppendUint32(nil, 7)), stampMsg(1, 2))
+	if n := testing.AllocsPerRun(100, func() { parseRx(oob) }); n != 0 {
+		t.Errorf("parseRx allocates %v times per call, want 0", n)
+	}
+}
+
+// An advert's arrival is its kernel stamp, seen from now: moved back by
+// the wait, at most maxQueued, never forward, and keeping now's monotonic
+// clock.
+func TestArrival(t *testing.T) {
+	now := time.Now()
+	ns := now.UnixNano()
+	ms := time.Millisecond
+	cases := []struct {
+		name  string
+		stamp int64
+		want  time.Duration // before now
+	}{
+		{"no stamp", 0, 0},
+		{"waited 2 ms", ns - int64(2*ms), 2 * ms},
+		{"waited 1 s (the clock stepped)", ns - int64(time.Second), maxQueued},
+		{"in the future (the clock stepped)", ns + int64(time.Second), 0},
+	}
+	for _, c := range cases {
+		got := arrival(c.stamp, now)
+		if d := now.Sub(got); d != c.want {
+			t.Errorf("%s: arrival is %v before now, want %v", c.name, d, c.want)
+		}
+		if got == got.Round(0) { // Round(0) strips the monotonic reading
+			t.Errorf("%s: arrival lost the monotonic clock reading", c.name)
+		}
 	}
 }
