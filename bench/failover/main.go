@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,10 +164,14 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 
-	failover := func(row, newMaster, mac string, act func() error) error {
+	// act does what makes the row's failover and returns when it did.
+	now := func(f func() error) func() (time.Time, error) {
+		return func() (time.Time, error) { t := time.Now(); return t, f() }
+	}
+	failover := func(row, newMaster, mac string, act func() (time.Time, error)) error {
 		m := w.mark()
-		t0 := time.Now()
-		if err := act(); err != nil {
+		t0, err := act()
+		if err != nil {
 			return err
 		}
 		e, err := w.wait(m, bound, "VIP on "+newMaster, vipAdded(newMaster, vip))
@@ -183,7 +188,10 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		// The next row starts when the VIP answers again.
 		return ping.await(g.at, 5, bound)
 	}
-	if err := failover("link cut", "dB", macB, func() error { return l.Cut("sw", "dA") }); err != nil {
+	cut := func() (time.Time, error) {
+		return cutAfterAdvert(l.NS("gw"), "eth0", l.NS("sw"), "dA", netip.MustParseAddr("192.0.2.11"), bound)
+	}
+	if err := failover("link cut", "dB", macB, cut); err != nil {
 		return nil, err
 	}
 	// Heal: dA kept the VIP while cut off; the gateway must come back to it.
@@ -202,25 +210,25 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	} else if err := ping.await(off.at, 5, bound); err != nil {
 		return nil, err
 	}
-	if err := failover("SIGTERM", "dB", macB, func() error { return a.Signal(syscall.SIGTERM) }); err != nil {
+	if err := failover("SIGTERM", "dB", macB, now(func() error { return a.Signal(syscall.SIGTERM) })); err != nil {
 		return nil, err
 	}
 	if _, err := a.Wait(context.Background()); err != nil {
 		return nil, err
 	}
-	if err := failover("preempt back", "dA", macA, func() error { _, err := im.start(l, dir, "dA", 150); return err }); err != nil {
+	if err := failover("preempt back", "dA", macA, now(func() error { _, err := im.start(l, dir, "dA", 150); return err })); err != nil {
 		return nil, err
 	}
 	// A planned switchover (hadirector step-down: make-before-break).
 	var stepped bool
-	if err := failover("planned step-down", "dB", macB, func() error {
+	if err := failover("planned step-down", "dB", macB, now(func() error {
 		ok, err := im.stepDown(l, dir, "dA")
 		stepped = ok
 		if !ok && err == nil {
 			return errNoStepDown
 		}
 		return err
-	}); err != nil && !(errors.Is(err, errNoStepDown) && !stepped) {
+	})); err != nil && !(errors.Is(err, errNoStepDown) && !stepped) {
 		return nil, err
 	}
 	// Wire figures and ping gaps need the capture flushed: stop tcpdump.
