@@ -33,8 +33,8 @@ func FIFOLine(t vrrp.Transition, priority uint8) string {
 
 // Notifier runs the notify commands and feeds the FIFO of a configuration.
 type Notifier struct {
-	log   *slog.Logger
-	mu sync.Mutex // guards prio and cmds, which Update changes
+	log *slog.Logger
+	mu  sync.Mutex // guards prio and cmds, which Update changes
 	// Per instance, the configured priority (the FIFO line's) and, for
 	// those that have any, the notify commands: not the whole settings,
 	// which a thousand instances would keep twice over.
