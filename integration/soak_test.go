@@ -239,7 +239,8 @@ func TestChaosSoak(t *testing.T) {
 			if h.proc == nil {
 				continue
 			}
-			for _, e := range h.proc.Events(h.next) {
+			evs, next := h.proc.EventsSince(h.next)
+			for _, e := range evs {
 				if e.Str("msg") == "transition" {
 					if e.Str("to") == "MASTER" {
 						h.masterSince = time.Now()
@@ -249,7 +250,7 @@ func TestChaosSoak(t *testing.T) {
 					note("%s %s->%s %s (logged %s)", h.name, e.Str("from"), e.Str("to"), e.Str("reason"), e.Str("time")[17:])
 				}
 			}
-			h.next = len(h.proc.Lines())
+			h.next = next
 			if h.state == "INIT" || h.state == "" {
 				continue // starting or stopped: not in the election
 			}

@@ -139,14 +139,23 @@ func (e Event) Str(k string) string {
 
 // Events decodes the JSON log lines from index from on; other lines are skipped.
 func (p *Proc) Events(from int) []Event {
+	evs, _ := p.EventsSince(from)
+	return evs
+}
+
+// EventsSince is Events, and the index after the last line it read, from
+// one copy of the log: a reader that polls passes it back as from and
+// misses no line written between two of its reads.
+func (p *Proc) EventsSince(from int) ([]Event, int) {
+	lines := p.Lines()
 	var evs []Event
-	for _, l := range p.Lines()[min(from, len(p.Lines())):] {
+	for _, l := range lines[min(from, len(lines)):] {
 		var e Event
 		if strings.HasPrefix(l, "{") && json.Unmarshal([]byte(l), &e) == nil {
 			evs = append(evs, e)
 		}
 	}
-	return evs
+	return evs, len(lines)
 }
 
 // WaitFor waits until match is true of a JSON log event at line index >=
