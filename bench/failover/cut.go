@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/drill"
+	"github.com/hadirector/hadirector/internal/nsenter"
 	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -61,37 +61,19 @@ func cutAfterAdvert(gwNS, gwIf, swNS, port string, src netip.Addr, timeout time.
 	return t0, nil
 }
 
-// listenIn opens a packet socket on interface ifname of namespace ns: the
-// socket belongs to the namespace it was made in, so this thread enters it
-// for the moment.
+// listenIn opens a packet socket on interface ifname of namespace ns.
 func listenIn(ns, ifname string) (*packet.Conn, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return nil, err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, fmt.Errorf("namespace %s: %w", ns, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return nil, fmt.Errorf("entering %s: %w", ns, err)
-	}
-	defer func() {
-		if err := netns.Set(orig); err != nil {
-			panic("cannot return to the bench's namespace: " + err.Error())
+	var c *packet.Conn
+	err := nsenter.Do(nsenter.Path(ns), func() error {
+		ifi, err := net.InterfaceByName(ifname)
+		if err != nil {
+			return fmt.Errorf("%s in %s: %w", ifname, ns, err)
 		}
-	}()
-	ifi, err := net.InterfaceByName(ifname)
-	if err != nil {
-		return nil, fmt.Errorf("%s in %s: %w", ifname, ns, err)
-	}
-	c, err := packet.Listen(ifi, packet.Raw, 0x0800, nil) // ETH_P_IP
-	if err != nil {
-		return nil, fmt.Errorf("packet socket on %s in %s: %w", ifname, ns, err)
-	}
-	return c, nil
+		c, err = packet.Listen(ifi, packet.Raw, 0x0800, nil) // ETH_P_IP
+		if err != nil {
+			return fmt.Errorf("packet socket on %s in %s: %w", ifname, ns, err)
+		}
+		return nil
+	})
+	return c, err
 }

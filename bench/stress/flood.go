@@ -4,13 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/nsenter"
 	"github.com/hadirector/hadirector/vrrp"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,31 +83,20 @@ func (f *flooder) stop() {
 // socketIn opens a raw IP socket (we write the IP header) bound to ifname
 // in the namespace ns.
 func socketIn(ns, ifname string) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return -1, err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		return -1, err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return -1, err
-	}
-	defer netns.Set(orig)
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
-	if err != nil {
-		return -1, err
-	}
-	if err := unix.BindToDevice(fd, ifname); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("bind to %s: %w", ifname, err)
-	}
-	return fd, nil
+	fd := -1
+	err := nsenter.Do(nsenter.Path(ns), func() (err error) {
+		fd, err = unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_RAW)
+		if err != nil {
+			return err
+		}
+		if err := unix.BindToDevice(fd, ifname); err != nil {
+			unix.Close(fd)
+			fd = -1
+			return fmt.Errorf("bind to %s: %w", ifname, err)
+		}
+		return nil
+	})
+	return fd, err
 }
 
 // ipv4 puts an IPv4 header (TTL 255, TOS 0xc0, protocol 112) before b; the

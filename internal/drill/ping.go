@@ -5,11 +5,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netns"
+	"github.com/hadirector/hadirector/internal/nsenter"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 )
@@ -45,23 +44,12 @@ func listenICMP(nsPath string) (*icmp.PacketConn, error) {
 	if nsPath == "" {
 		return icmp.ListenPacket("ip4:icmp", "0.0.0.0")
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		return nil, err
-	}
-	defer orig.Close()
-	target, err := netns.GetFromPath(nsPath)
-	if err != nil {
-		return nil, err
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		return nil, err
-	}
-	defer netns.Set(orig)
-	return icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+	var c *icmp.PacketConn
+	err := nsenter.Do(nsPath, func() (err error) {
+		c, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+		return err
+	})
+	return c, err
 }
 
 func (p *Pinger) send(ctx context.Context) {
