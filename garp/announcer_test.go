@@ -101,7 +101,7 @@ func TestAnnouncersShareTheRoundRunner(t *testing.T) {
 		// The repeat's packet left inside its round, which queues the
 		// refresh before it lets go of the lock.
 		a.mu.Lock()
-		a.mu.Unlock() //nolint:staticcheck // waiting for the round
+		a.mu.Unlock()
 	}
 	if q := shared.queued(); q != n {
 		t.Errorf("%d announcers queued for their refresh, want %d", q, n)

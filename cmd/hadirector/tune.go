@@ -12,8 +12,9 @@ import (
 //
 //   - GOMAXPROCS=1: one processor. With two, the runtime wakes an idle one
 //     to spin on every timer and packet, which is most of an idle
-//     director's CPU (bench/cost, 1 instance at 100 ms: 0.7 % of a core
-//     against 0.2 %). bench/stress times the adverts no worse with one: in
+//     director's CPU (bench/cost -napi, 1 instance at 100 ms, 10 s
+//     windows: 0.7 % of a core with two, 0.2-0.4 % with one; 0.33 % over a
+//     60 s window). bench/stress times the adverts no worse with one: in
 //     two runs each, with two processes spinning on both cores and GOGC=1,
 //     the worst |interval - 100 ms| was 25-26 ms against 78-85 ms.
 //   - GOGC=25: the heap may grow a quarter over what is live, not double.
