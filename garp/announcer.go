@@ -1,11 +1,17 @@
 package garp
 
 import (
-	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// Logger is where an announcer reports a burst that failed; *slog.Logger
+// is one.
+type Logger interface {
+	Warn(msg string, args ...any)
+}
 
 // Announcer runs a Schedule and holds no goroutine of its own: its first
 // round leaves at once, the others from the process's one round runner
@@ -16,7 +22,7 @@ type Announcer struct {
 	s    Sender
 	vips []netip.Addr
 	sch  Schedule
-	log  *slog.Logger
+	log  Logger
 
 	mu      sync.Mutex // held while a round sends, so Stop waits for it
 	due     time.Time  // of the next round, while queued; guarded by shared.mu
@@ -25,6 +31,7 @@ type Announcer struct {
 	start   time.Time // of the first burst
 	logged  bool      // an error of this burst was logged
 	stopped bool
+	done    atomic.Bool // the schedule completed
 }
 
 // position is where a schedule stands: the burst (0 the first, 1 the
@@ -49,7 +56,7 @@ func (sch Schedule) next(p position, elapsed time.Duration) (position, time.Dura
 
 // StartAnnouncer sends the schedule's first round at once, before it
 // returns, and the rest on timers until the schedule completes or Stop.
-func StartAnnouncer(s Sender, vips []netip.Addr, sch Schedule, log *slog.Logger) *Announcer {
+func StartAnnouncer(s Sender, vips []netip.Addr, sch Schedule, log Logger) *Announcer {
 	a := &Announcer{s: s, vips: vips, sch: sch, log: log, start: time.Now(), idx: -1}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -64,6 +71,10 @@ func (a *Announcer) Stop() {
 	a.stopped = true
 	shared.cancel(a)
 }
+
+// Done reports that the schedule completed: the announcer sends nothing
+// more and holds nothing, so its owner may drop it.
+func (a *Announcer) Done() bool { return a.done.Load() }
 
 func (a *Announcer) fire() {
 	a.mu.Lock()
@@ -88,6 +99,7 @@ func (a *Announcer) run() {
 		}
 		p, d, ok := a.sch.next(a.at, time.Since(a.start))
 		if !ok {
+			a.done.Store(true)
 			return
 		}
 		a.at = p

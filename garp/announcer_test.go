@@ -116,3 +116,36 @@ func TestAnnouncersShareTheRoundRunner(t *testing.T) {
 		t.Fatalf("%d packets more than the schedules hold", len(s.got))
 	}
 }
+
+// An announcer says when its schedule has completed, so that its owner can
+// drop it; one with a refresh never completes.
+func TestAnnouncerDone(t *testing.T) {
+	s := chanSender{got: make(chan netip.Addr, 100)}
+	if a := StartAnnouncer(s, twoVIPs, Schedule{Count: 2}, nil); !a.Done() {
+		t.Error("a one-burst schedule is not done after its burst")
+	}
+	a := StartAnnouncer(s, twoVIPs, Schedule{Count: 1, RepeatDelay: 5 * time.Millisecond}, nil)
+	if a.Done() {
+		t.Error("done before the repeat")
+	}
+	for range 4 + 2 { // the first announcer's burst, the second's
+		<-s.got
+	}
+	for range 2 { // the second's repeat
+		select {
+		case <-s.got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the repeat never came")
+		}
+	}
+	a.mu.Lock() // the round that sent the repeat has returned
+	a.mu.Unlock()
+	if !a.Done() {
+		t.Error("not done after the repeat")
+	}
+	r := StartAnnouncer(s, twoVIPs, Schedule{Count: 1, Refresh: time.Hour}, nil)
+	defer r.Stop()
+	if r.Done() {
+		t.Error("a refreshing schedule is done")
+	}
+}

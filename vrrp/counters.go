@@ -8,7 +8,20 @@ type Counters struct {
 	AdvertsOut  atomic.Uint64
 	GARPs       atomic.Uint64
 	Transitions atomic.Uint64
-	drops       [reasonEnd]atomic.Uint64 // indexed by Reason; 0 holds unknown ones
+	// drops are indexed by Reason, 0 holding unknown ones; made at the
+	// first drop, as most instances never drop a packet.
+	drops atomic.Pointer[dropCounts]
+}
+
+type dropCounts [reasonEnd]atomic.Uint64
+
+// dropCounts returns the drop counters, making them if need be.
+func (c *Counters) dropCounts() *dropCounts {
+	if d := c.drops.Load(); d != nil {
+		return d
+	}
+	c.drops.CompareAndSwap(nil, new(dropCounts))
+	return c.drops.Load()
 }
 
 // Drop counts one dropped packet.
@@ -19,22 +32,27 @@ func (c *Counters) DropN(r Reason, n uint64) {
 	if r >= reasonEnd {
 		r = 0
 	}
-	c.drops[r].Add(n)
+	c.dropCounts()[r].Add(n)
 }
 
 // Dropped is the number of packets dropped for reason r.
 func (c *Counters) Dropped(r Reason) uint64 {
-	if r >= reasonEnd {
+	d := c.drops.Load()
+	if r >= reasonEnd || d == nil {
 		return 0
 	}
-	return c.drops[r].Load()
+	return d[r].Load()
 }
 
 // Drops returns the non-zero drop counts keyed by reason name.
 func (c *Counters) Drops() map[string]uint64 {
 	m := map[string]uint64{}
-	for i := range c.drops {
-		if n := c.drops[i].Load(); n > 0 {
+	d := c.drops.Load()
+	if d == nil {
+		return m
+	}
+	for i := range d {
+		if n := d[i].Load(); n > 0 {
 			m[Reason(i).String()] = n
 		}
 	}

@@ -256,7 +256,7 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 			defer wg.Done()
 			wctx, cancel := context.WithTimeout(ctx, inst.cfg.StartupWait)
 			defer cancel()
-			if track.WaitTraffic(wctx, inst.cfg.Interface, inst.log) {
+			if track.WaitTraffic(wctx, inst.cfg.Interface, inst.logger()) {
 				inst.Ready()
 			}
 		}()
@@ -265,7 +265,7 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.log, func(fault bool, prio uint8) {
+			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.logger(), func(fault bool, prio uint8) {
 				d.tracked(inst, fault, prio)
 			})
 		}()

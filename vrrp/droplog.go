@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
@@ -11,6 +10,12 @@ import (
 // packets costs a counter increment each, and one log line per period.
 const dropLogEvery = 10 * time.Second
 
+// warner is what a drop is logged to: a *slog.Logger, or an instance's
+// lazily made one (instLog).
+type warner interface {
+	Warn(msg string, args ...any)
+}
+
 // dropLog logs dropped packets at most once per reason per dropLogEvery,
 // saying how many of that reason went unlogged since.
 type dropLog struct {
@@ -19,7 +24,7 @@ type dropLog struct {
 	suppressed map[Reason]uint64
 }
 
-func (d *dropLog) log(log *slog.Logger, r Reason, src netip.Addr, err error, now time.Time) {
+func (d *dropLog) log(log warner, r Reason, src netip.Addr, err error, now time.Time) {
 	d.mu.Lock()
 	if d.last == nil {
 		d.last, d.suppressed = map[Reason]time.Time{}, map[Reason]uint64{}

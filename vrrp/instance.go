@@ -41,13 +41,10 @@ type Deps struct {
 // scheduler's, operator and tracking requests on their callers'; the
 // machine's lock orders them.
 type Instance struct {
-	cfg    conf.Instance
-	deps   Deps
-	log    *slog.Logger
-	expect Expect
-	dsts   []netip.Addr
-	sched  schedEntry // guarded by the scheduler's lock
-	ss     *Scheduler // set by StartAt before the first step
+	cfg   conf.Instance
+	deps  Deps
+	sched schedEntry // guarded by the scheduler's lock
+	ss    *Scheduler // set by StartAt before the first step
 
 	mmu      sync.Mutex // guards the machine and what drives it
 	m        Machine
@@ -87,25 +84,53 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
-		log:  d.Log.With("instance", cfg.Name, "vrid", cfg.VRID, "interface", cfg.Interface),
 		done: make(chan struct{}),
 	}
 	i.sched.slot = -1
-	i.expect = Expect{
-		Version:        uint8(cfg.Version),
-		VRID:           cfg.VRID,
-		AdvertInterval: cfg.AdvertInterval,
-		VIPs:           cfg.VIPs,
-	}
-	if cfg.Password != "" {
-		i.expect.AuthType = 1
-		copy(i.expect.Password[:], cfg.Password)
-	}
-	i.dsts = []netip.Addr{Group}
-	if len(cfg.UnicastPeers) > 0 {
-		i.dsts = cfg.UnicastPeers
-	}
 	return i
+}
+
+// The instance keeps only what its configuration and dependencies say, and
+// derives the rest when it needs it: a director may run a thousand
+// instances, and each one's memory is most of a director's.
+
+// logger is the instance's logger, made for each line: instances log
+// rarely, and a logger kept per instance would cost a few hundred bytes.
+func (i *Instance) logger() *slog.Logger {
+	return i.deps.Log.With("instance", i.cfg.Name, "vrid", i.cfg.VRID, "interface", i.cfg.Interface)
+}
+
+// instLog is an instance's logger for what logs warnings seldom (drops,
+// GARP bursts): the logger is made only when a line is written.
+type instLog struct{ i *Instance }
+
+func (l instLog) Warn(msg string, args ...any) { l.i.logger().Warn(msg, args...) }
+
+// expect is what the instance's adverts must match.
+func (i *Instance) expect() Expect {
+	e := Expect{
+		Version:        uint8(i.cfg.Version),
+		VRID:           i.cfg.VRID,
+		AdvertInterval: i.cfg.AdvertInterval,
+		VIPs:           i.cfg.VIPs,
+	}
+	if i.cfg.Password != "" {
+		e.AuthType = 1
+		copy(e.Password[:], i.cfg.Password)
+	}
+	return e
+}
+
+// multicast is the destination list of an instance without unicast peers;
+// shared and never written.
+var multicast = []netip.Addr{Group}
+
+// dsts are where the instance's adverts go.
+func (i *Instance) dsts() []netip.Addr {
+	if len(i.cfg.UnicastPeers) > 0 {
+		return i.cfg.UnicastPeers
+	}
+	return multicast
 }
 
 // Config is the instance's configuration.
@@ -132,8 +157,8 @@ func (i *Instance) onAdvert(p Packet, info RecvInfo) {
 		return
 	}
 	i.Counters.AdvertsIn.Add(1)
-	if i.log.Enabled(context.Background(), slog.LevelDebug) {
-		i.log.Debug("advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
+	if i.deps.Log.Enabled(context.Background(), slog.LevelDebug) {
+		i.logger().Debug("advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
 	}
 	// The Master_Down_Timer starts when the advert arrived, not when the
 	// reader got to it.
@@ -150,6 +175,9 @@ func (i *Instance) fire(now time.Time, out *batch) {
 	if i.live.Load() {
 		i.apply(Event{Kind: EvTimer}, now, out)
 	}
+	if i.announcer != nil && i.announcer.Done() {
+		i.announcer = nil // its schedule completed: let it go
+	}
 }
 
 // accepts applies the per-instance checks to an advert for this VRID.
@@ -160,7 +188,7 @@ func (i *Instance) accepts(p Packet, info RecvInfo) error {
 	if len(i.cfg.UnicastPeers) > 0 && !contains(i.cfg.UnicastPeers, info.Src) {
 		return &DropError{Reason: ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
 	}
-	return Accept(p, info.TTL, i.expect)
+	return Accept(p, info.TTL, i.expect())
 }
 
 func contains(list []netip.Addr, a netip.Addr) bool {
@@ -257,7 +285,7 @@ func (i *Instance) removeStale() {
 		return
 	}
 	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-		i.log.Error("removing stale VIPs", "err", err)
+		i.logger().Error("removing stale VIPs", "err", err)
 	}
 }
 
@@ -285,7 +313,7 @@ func (i *Instance) shutdown() {
 	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
 	i.stopAnnounce()
 	i.mmu.Unlock()
-	i.log.Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
+	i.logger().Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
 		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
 		"drops", i.Counters.Drops())
 }
@@ -310,7 +338,7 @@ func (i *Instance) request(c ctlMsg) {
 	prev := i.m.Priority
 	i.apply(Event{Kind: c.kind, Priority: c.prio}, time.Now(), nil)
 	if i.m.Priority != prev {
-		i.log.Info("effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
+		i.logger().Info("effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
 	}
 	if c.kind == EvVanish {
 		i.live.Store(false)
@@ -337,7 +365,7 @@ func (i *Instance) drop(err error, src netip.Addr) {
 	}
 	i.Counters.Drop(r)
 	if r != ReasonOwn { // our own adverts loop back all the time
-		i.drops.log(i.log, r, src, err, time.Now())
+		i.drops.log(instLog{i}, r, src, err, time.Now())
 	}
 }
 
@@ -429,23 +457,24 @@ func (i *Instance) holdVIPs(add bool) {
 		op, done, what = i.deps.VIPs.Add, "vips added", "adding VIPs"
 	}
 	if err := op(i.cfg.VIPs); err != nil {
-		i.log.Error(what, "err", err)
+		i.logger().Error(what, "err", err)
 	} else {
-		i.log.Info(done, "vips", len(i.cfg.VIPs))
+		i.logger().Info(done, "vips", len(i.cfg.VIPs))
 	}
 	i.setHeld(add)
 }
 
 func (i *Instance) advert(prio uint8) Packet {
+	e := i.expect()
 	p := Packet{
-		Version:        uint8(i.cfg.Version),
+		Version:        e.Version,
 		Type:           1,
-		VRID:           i.cfg.VRID,
+		VRID:           e.VRID,
 		Priority:       prio,
-		AdvertInterval: i.cfg.AdvertInterval,
-		Addrs:          i.cfg.VIPs,
-		AuthType:       i.expect.AuthType,
-		Password:       i.expect.Password,
+		AdvertInterval: e.AdvertInterval,
+		Addrs:          e.VIPs,
+		AuthType:       e.AuthType,
+		Password:       e.Password,
 	}
 	return p
 }
@@ -463,8 +492,9 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 		return i.enc.bufs, nil
 	}
 	p := i.advert(prio)
-	bufs := make([][]byte, len(i.dsts))
-	for k, dst := range i.dsts {
+	dsts := i.dsts()
+	bufs := make([][]byte, len(dsts))
+	for k, dst := range dsts {
 		b, err := p.Marshal(i.deps.Src, dst)
 		if err != nil {
 			return nil, err
@@ -478,10 +508,10 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 func (i *Instance) sendAdvert(prio uint8, out *batch) {
 	bufs, err := i.encode(prio)
 	if err != nil {
-		i.log.Error("encoding advert", "err", err)
+		i.logger().Error("encoding advert", "err", err)
 		return
 	}
-	for k, dst := range i.dsts {
+	for k, dst := range i.dsts() {
 		if out != nil {
 			out.add(i.deps.Tx, i, Outgoing{B: bufs[k], Src: i.deps.Src, Dst: dst})
 			continue
@@ -493,7 +523,7 @@ func (i *Instance) sendAdvert(prio uint8, out *batch) {
 // sent counts an advert that left, or logs why it did not.
 func (i *Instance) sent(err error) {
 	if err != nil {
-		i.log.Warn("sending advert", "err", err)
+		i.logger().Warn("sending advert", "err", err)
 		return
 	}
 	i.Counters.AdvertsOut.Add(1)
@@ -522,7 +552,7 @@ func (i *Instance) announce(heal bool) {
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
-	i.announcer = garp.StartAnnouncer(countingSender{i.deps.ARP, &i.Counters.GARPs}, i.cfg.VIPs, sch, i.log)
+	i.announcer = garp.StartAnnouncer(countingSender{i.deps.ARP, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
 }
 
 func (i *Instance) stopAnnounce() {

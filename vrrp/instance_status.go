@@ -49,7 +49,7 @@ func (i *Instance) transition(a Action) {
 	if i.deps.Events != nil {
 		t = i.deps.Events.Publish(t)
 	}
-	i.log.Info("transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
+	i.logger().Info("transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
 	i.mu.Lock()
 	i.last = &t
 	i.mu.Unlock()

@@ -111,6 +111,43 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 	}
 }
 
+// A master lets its GARP announcer go once the schedule has completed: a
+// thousand masters would otherwise each keep one.
+func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
+	cfg := ownerConfig()
+	cfg.AdvertInterval = 10 * time.Millisecond
+	tx := &fakeTx{sent: make(chan []byte, 16)}
+	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
+	inst := NewInstance(cfg, Deps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { inst.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	recvAdvert(t, tx.sent) // the takeover's
+	for range 2 {          // the burst, sent under the lock that guards the announcer
+		select {
+		case <-arp.sent:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no GARP burst")
+		}
+	}
+	inst.mmu.Lock()
+	held := inst.announcer != nil
+	inst.mmu.Unlock()
+	if !held {
+		t.Fatal("no announcer after the takeover")
+	}
+	// The first timer's advert leaves after the step that checked the
+	// announcer.
+	recvAdvert(t, tx.sent)
+	recvAdvert(t, tx.sent)
+	inst.mmu.Lock()
+	defer inst.mmu.Unlock()
+	if inst.announcer != nil {
+		t.Fatal("the master still holds an announcer whose schedule completed")
+	}
+}
+
 // Adverts that fail the instance's checks are counted by reason and never
 // reach the state machine.
 func TestInstanceDropsForeignAdverts(t *testing.T) {
