@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -22,7 +23,10 @@ func Load(path string) (*Config, error) {
 
 // Parse checks a file's contents; file names it in errors and Config.File.
 func Parse(file string, data []byte) (*Config, error) {
-	text := string(data)
+	return parse(file, string(data))
+}
+
+func parse(file, text string) (*Config, error) {
 	e := &errs{file: file, lines: scanLines(text)}
 	var raw rawFile
 	md, err := toml.Decode(text, &raw)
@@ -39,6 +43,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err := e.err(); err != nil {
 		return nil, err
 	}
+	detach(reflect.ValueOf(c))
 	return c, nil
 }
 
