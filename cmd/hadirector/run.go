@@ -63,11 +63,16 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopSync()
-	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: compared(cfg)}
+	// Memory that start-up, takeovers, reloads and requests leave behind
+	// goes back to the kernel once the daemon is quiet again.
+	trim := newTrimmer(trimAfter)
+	defer trim.Stop()
+	trim.Soon()
+	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: compared(cfg), trim: trim}
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
-		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr, reload: rl.reload}, log)
+		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr, reload: rl.reload, worked: trim.Soon}, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1
@@ -115,7 +120,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	// Subscribed before Run, so that the start-up transitions are
 	// notified; ended after Run, so that the stop ones are too.
 	nctx, nstop := context.WithCancel(context.Background())
-	done := d.Events().Subscribe(nctx, n.Handle)
+	done := d.Events().Subscribe(nctx, func(t vrrp.Transition) { n.Handle(t); trim.Soon() })
 	defer func() { nstop(); <-done }()
 	reloadOnHangup(ctx, rl, log)
 	notifyDone := notifySystemd(ctx, log)
