@@ -30,7 +30,7 @@ func reloadInst(name string, vrid, prio int, vip string) string {
 
 // TestReload drives SIGHUP and `hadirector reload` on the real binary: an
 // invalid file changes nothing and is reported; a valid one keeps the
-// unchanged instance with no transition and its VIP never removed,
+// unchanged instance (its notify commands aside) with no transition and its VIP never removed,
 // rebuilds the changed one (stop, start, new VIP), stops the removed one
 // (VIP removed) and starts the new one.
 func TestReload(t *testing.T) {
@@ -78,9 +78,10 @@ func TestReload(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A valid file by SIGHUP.
+	// A valid file by SIGHUP. "keep" gains a notify command only: the
+	// notifier takes it, the instance runs on.
 	write(reloadConf(
-		reloadInst("keep", 51, 150, "192.0.2.100"),
+		reloadInst("keep", 51, 150, "192.0.2.100")+"notify = [\"/bin/true\"]\n\n",
 		reloadInst("change", 52, 120, "192.0.2.103"),
 		reloadInst("added", 54, 150, "192.0.2.104")))
 	must(t, a.Signal(syscall.SIGHUP))

@@ -282,9 +282,12 @@ type ReloadResult struct {
 }
 
 // sameConfig reports whether an instance may run on: its settings are
-// equal, start-up-only ones aside (the start-up delay and the fail-back
-// hold apply to the daemon's start, not to a reload).
+// equal, notify commands and start-up-only ones aside (the start-up delay
+// and the fail-back hold apply to the daemon's start, not to a reload).
 func sameConfig(a, b conf.Instance) bool {
+	// Notify commands are the notifier's, which a reload updates: changing
+	// a script must not stop the instance (and fail it over).
+	a.Notify, b.Notify = conf.Notify{}, conf.Notify{}
 	a.StartupDelay, b.StartupDelay = 0, 0
 	a.StartupWait, b.StartupWait = 0, 0
 	a.HoldPreemptAtStart, b.HoldPreemptAtStart = false, false

@@ -81,6 +81,7 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	cfg.Notify = conf.Notify{} // the notifier's; the instance never runs them
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
@@ -133,7 +134,8 @@ func (i *Instance) dsts() []netip.Addr {
 	return multicast
 }
 
-// Config is the instance's configuration.
+// Config is the instance's configuration, without its notify commands
+// (the notifier has those).
 func (i *Instance) Config() conf.Instance { return i.cfg }
 
 // State is the instance's current state.

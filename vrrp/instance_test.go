@@ -198,3 +198,28 @@ func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 		t.Fatalf("the Master_Down_Timer runs from %v after the call, want from the stamp, 5 ms before it", from.Sub(called))
 	}
 }
+
+// A reload keeps an instance whose settings are the same but for notify
+// commands and start-up settings, and rebuilds one whose protocol
+// settings changed.
+func TestSameConfig(t *testing.T) {
+	a := ownerConfig()
+	b := ownerConfig()
+	b.Notify = conf.Notify{Master: []string{"/bin/true"}, Timeout: time.Second}
+	b.StartupDelay, b.StartupWait, b.HoldPreemptAtStart = time.Second, time.Second, true
+	if !sameConfig(a, b) {
+		t.Error("a notify or start-up change rebuilds the instance")
+	}
+	if !sameConfig(NewInstance(b, Deps{}).Config(), a) {
+		t.Error("the instance's kept configuration differs from the file's")
+	}
+	b.Priority = 100
+	if sameConfig(a, b) {
+		t.Error("a priority change keeps the instance")
+	}
+	c := ownerConfig()
+	c.VIPs = append(c.VIPs, netip.MustParseAddr("192.0.2.101"))
+	if sameConfig(a, c) {
+		t.Error("a VIP change keeps the instance")
+	}
+}
