@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"testing"
@@ -221,5 +222,54 @@ func TestSameConfig(t *testing.T) {
 	c.VIPs = append(c.VIPs, netip.MustParseAddr("192.0.2.101"))
 	if sameConfig(a, c) {
 		t.Error("a VIP change keeps the instance")
+	}
+}
+
+// nopTx takes adverts and drops them.
+type nopTx struct{}
+
+func (nopTx) Send([]byte, netip.Addr, netip.Addr) error { return nil }
+func (nopTx) SendBatch(m []Outgoing) (int, error)       { return len(m), nil }
+
+// A steady pair allocates nothing per advert, on either side: a thousand
+// instances at 100 ms would otherwise make the collector run all the time.
+func TestInstanceSteadyStateAllocs(t *testing.T) {
+	deps := func() Deps {
+		return Deps{Tx: nopTx{}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 64)}, Src: netip.MustParseAddr("192.0.2.11"), Log: slog.New(slog.DiscardHandler)}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	cfg := ownerConfig()
+	cfg.Priority = 100
+	backup := NewInstance(cfg, deps())
+	defer func() { cancel(); <-backup.done }()
+	backup.StartAt(ctx, time.Now())
+	p := Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
+	info := RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: Group, TTL: 255}
+	backup.onAdvert(p, info) // the first advert from a speaker is noted
+	if n := testing.AllocsPerRun(100, func() { backup.onAdvert(p, info) }); n != 0 {
+		t.Errorf("a backup allocates %.1f times per advert", n)
+	}
+	if backup.State() != Backup {
+		t.Fatalf("backup is %v", backup.State())
+	}
+
+	master := NewInstance(ownerConfig(), deps())
+	defer func() { cancel(); <-master.done }()
+	now := time.Now()
+	master.StartAt(ctx, now)
+	var out batch
+	master.fire(now, &out) // the first round sizes the batch
+	out.flush()
+	if n := testing.AllocsPerRun(100, func() {
+		now = now.Add(time.Second)
+		master.fire(now, &out)
+		out.flush()
+	}); n != 0 {
+		t.Errorf("a master allocates %.1f times per advert", n)
+	}
+	if master.Counters.AdvertsOut.Load() < 100 {
+		t.Fatalf("the master sent %d adverts, want one per step", master.Counters.AdvertsOut.Load())
 	}
 }
