@@ -1,6 +1,8 @@
 package main
 
 import (
+	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -61,4 +63,61 @@ func TestTrimmerFires(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no trim")
 	}
+}
+
+// trimObj is about an instance's size.
+type trimObj struct {
+	b [1100]byte
+	p *trimObj
+}
+
+// BenchmarkTrimStall measures the trim on a heap like a 1000-instance
+// director's just after start-up (3 MB live, three times that freed): how
+// long it takes, and the longest another goroutine (the scheduler's, on
+// the one processor hadirector runs with) waits meanwhile.
+//
+//	go test -run '^$' -bench TrimStall ./cmd/hadirector
+func BenchmarkTrimStall(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	defer debug.SetGCPercent(debug.SetGCPercent(defaultGCPercent))
+	var live []*trimObj
+	var worst, took time.Duration
+	for range b.N {
+		b.StopTimer()
+		live = live[:0]
+		var garbage []*trimObj
+		for range 3000 {
+			live = append(live, &trimObj{})
+			for range 3 {
+				garbage = append(garbage, &trimObj{})
+			}
+		}
+		garbage = nil
+		stop, gap := make(chan struct{}), make(chan time.Duration)
+		go func() {
+			var w time.Duration
+			last := time.Now()
+			for {
+				select {
+				case <-stop:
+					gap <- w
+					return
+				default:
+				}
+				runtime.Gosched()
+				now := time.Now()
+				w = max(w, now.Sub(last))
+				last = now
+			}
+		}()
+		b.StartTimer()
+		t0 := time.Now()
+		newTrimmer(0).free()
+		took = max(took, time.Since(t0))
+		close(stop)
+		worst = max(worst, <-gap)
+	}
+	runtime.KeepAlive(live)
+	b.ReportMetric(float64(took.Microseconds()), "max-µs/trim")
+	b.ReportMetric(float64(worst.Microseconds()), "max-stall-µs")
 }
