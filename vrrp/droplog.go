@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/hadirector/hadirector/garp"
 )
 
 // dropLogEvery is how often one drop reason may be logged; a flood of bad
@@ -11,10 +13,8 @@ import (
 const dropLogEvery = 10 * time.Second
 
 // warner is what a drop is logged to: a *slog.Logger, or an instance's
-// lazily made one (instLog).
-type warner interface {
-	Warn(msg string, args ...any)
-}
+// lazily made one (instLog), as for the GARP announcer.
+type warner = garp.Logger
 
 // dropLog logs dropped packets at most once per reason per dropLogEvery,
 // saying how many of that reason went unlogged since.
