@@ -31,7 +31,7 @@ type reloader struct {
 	ipvs   *ipvs.Manager
 	sync   *lvssync.Manager
 	notify *notify.Notifier
-	trim   *trimmer // nil: none
+	trim   *trimmer
 
 	mu  sync.Mutex   // one reload at a time; guards cur
 	cur *conf.Config // see compared
@@ -56,9 +56,7 @@ type ReloadReport struct {
 func (r *reloader) reload() (ReloadReport, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.trim != nil {
-		defer r.trim.Soon() // the old file's instances and the parse are garbage
-	}
+	defer r.trim.Soon() // the old file's instances and the parse are garbage
 	cfg, err := conf.Load(r.file)
 	if err != nil {
 		r.log.Error("reload refused: the file is invalid; nothing changed", "err", err)
