@@ -32,18 +32,25 @@ type Inbox struct {
 }
 
 const (
-	inboxMTU = 1500
+	// inboxBuf holds the largest VRRP advert over IPv4: an IP header with
+	// options (60 bytes), the VRRP header (8), 255 addresses and a v2
+	// password (8). A longer packet is cut short, and SplitIPv4 drops it
+	// as truncated: it could not have been a valid advert.
+	inboxBuf = 60 + 8 + 255*4 + 8
 	inboxOOB = 64 // room for SO_RXQ_OVFL (24 bytes) and SO_TIMESTAMPNS (32)
 )
 
 // NewInbox makes room for n packets per read.
 func NewInbox(n int) *Inbox {
 	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n)}
+	// One block for the packets and one for the control messages: an
+	// inbox per interface, and a director may watch many.
+	bufs, oobs := make([]byte, n*inboxBuf), make([]byte, n*inboxOOB)
 	for k := range in.hdrs {
-		in.bufs[k] = make([]byte, inboxMTU)
-		in.oobs[k] = make([]byte, inboxOOB)
+		in.bufs[k] = bufs[k*inboxBuf : (k+1)*inboxBuf : (k+1)*inboxBuf]
+		in.oobs[k] = oobs[k*inboxOOB : (k+1)*inboxOOB : (k+1)*inboxOOB]
 		in.iovs[k].Base = &in.bufs[k][0]
-		in.iovs[k].SetLen(inboxMTU)
+		in.iovs[k].SetLen(inboxBuf)
 		in.hdrs[k].Hdr.Iov = &in.iovs[k]
 		in.hdrs[k].Hdr.SetIovlen(1)
 		in.hdrs[k].Hdr.Control = &in.oobs[k][0]

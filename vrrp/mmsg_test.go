@@ -2,6 +2,8 @@ package vrrp
 
 import (
 	"encoding/binary"
+	"errors"
+	"net/netip"
 	"testing"
 	"time"
 	"unsafe"
@@ -130,5 +132,46 @@ func TestArrival(t *testing.T) {
 		if got == got.Round(0) { // Round(0) strips the monotonic reading
 			t.Errorf("%s: arrival lost the monotonic clock reading", c.name)
 		}
+	}
+}
+
+// An inbox's buffer holds the largest advert there is, IP options and all,
+// and a packet one byte longer reaches the decoder as truncated.
+func TestInboxHoldsTheLargestAdvert(t *testing.T) {
+	largest := Packet{Version: 2, AuthType: AuthPassword, Addrs: make([]netip.Addr, MaxAddrs)}
+	if n := 60 + largest.Len(); n != inboxBuf {
+		t.Fatalf("the largest advert with a 60-byte IP header is %d bytes; the inbox holds %d", n, inboxBuf)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	ipPacket := func(total int) []byte {
+		b := make([]byte, total)
+		b[0] = 0x4f // IPv4, 15 words of header
+		binary.BigEndian.PutUint16(b[2:4], uint16(total))
+		b[8] = 255
+		copy(b[12:16], []byte{192, 0, 2, 1})
+		copy(b[16:20], []byte{224, 0, 0, 18})
+		return b
+	}
+	for _, total := range []int{inboxBuf, inboxBuf + 1} {
+		if _, err := unix.Write(fds[0], ipPacket(total)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := NewInbox(2)
+	if !in.recvmmsg(uintptr(fds[1])) || in.serr != nil || in.got != 2 {
+		t.Fatalf("recvmmsg: got %d packets, err %v; want 2", in.got, in.serr)
+	}
+	b, info, err := in.Packet(0)
+	if err != nil || len(b) != inboxBuf-60 || info.Src != netip.MustParseAddr("192.0.2.1") {
+		t.Errorf("largest packet: %d bytes from %s, err %v; want %d bytes from 192.0.2.1", len(b), info.Src, err, inboxBuf-60)
+	}
+	var de *DropError
+	if _, _, err := in.Packet(1); !errors.As(err, &de) || de.Reason != ReasonTruncated {
+		t.Errorf("a packet one byte longer: err %v, want a truncated drop", err)
 	}
 }
