@@ -25,7 +25,7 @@ type Conn struct {
 // bound to protocol 0, so the kernel queues no received frames on it: a
 // sender that never reads must not collect the segment's ARP traffic.
 func Dial(ifname string) (*Conn, error) {
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := Interface(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("gratuitous ARP on %s: %w", ifname, err)
 	}

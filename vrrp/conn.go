@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/garp"
 )
 
 // TOS is the IP type-of-service byte of every advert: DSCP CS6, as keepalived sends.
@@ -42,7 +44,7 @@ type Conn struct {
 
 // Listen opens the VRRP socket on the named interface.
 func Listen(ifname string) (*Conn, error) {
-	ifi, err := net.InterfaceByName(ifname)
+	ifi, err := garp.Interface(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
