@@ -28,7 +28,7 @@ func TestParseDefaults(t *testing.T) {
 	}
 	want := Instance{Name: "a", Interface: "eth0", VRID: 51, Priority: 150, Version: 3,
 		AdvertInterval: time.Second, VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}, Preempt: true,
-		GARP: GARP{Count: 5, RepeatDelay: 5 * time.Second}, Notify: Notify{Timeout: 10 * time.Second}}
+		GARP: GARP{Count: 5, RepeatDelay: 5 * time.Second}}
 	if len(c.Instances) != 1 || !reflect.DeepEqual(c.Instances[0], want) {
 		t.Fatalf("got %+v\nwant %+v", c.Instances, want)
 	}
@@ -178,7 +178,7 @@ func TestNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Notify{Any: []string{"/bin/logger", "-t", "vrrp"}, Master: []string{"/usr/local/bin/up"}, Timeout: 2 * time.Second}
-	if got := c.Instances[0].Notify; !reflect.DeepEqual(got, want) || c.Global.NotifyFIFO != "/run/n.fifo" {
+	if got := c.Instances[0].Notify; got == nil || !reflect.DeepEqual(*got, want) || c.Global.NotifyFIFO != "/run/n.fifo" {
 		t.Errorf("notify %+v fifo %q", got, c.Global.NotifyFIFO)
 	}
 }

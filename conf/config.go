@@ -57,11 +57,15 @@ type Instance struct {
 	Interface string
 	VRID      uint8 // 1..255
 	Priority  uint8 // 1..255; 255 means address owner
-	Version   int   // 2 (RFC 3768) or 3 (RFC 5798); default 3
+	Preempt   bool  // default true
+	// HoldPreemptAtStart is set on the instance that owns connection sync
+	// when [sync] failback_hold is on: after start it does not preempt a
+	// master until the sync catch-up releases it.
+	HoldPreemptAtStart bool
+	Version            int // 2 (RFC 3768) or 3 (RFC 5798); default 3
 	// AdvertInterval: v2 whole seconds (1s..255s), v3 10ms..40.95s in 10ms steps; default 1s.
 	AdvertInterval time.Duration
 	VIPs           []netip.Addr // IPv4, each held as VIP/32 brd VIP
-	Preempt        bool         // default true
 	PreemptDelay   time.Duration
 	// UnicastPeers, when set, replaces multicast: adverts go to each peer and
 	// only adverts from these peers are accepted.
@@ -72,7 +76,9 @@ type Instance struct {
 	// Password enables VRRPv2 simple-password authentication (auth type 1), at most 8 bytes.
 	Password string
 	GARP     GARP
-	Notify   Notify
+	// Notify is nil when the instance runs no command: most instances of a
+	// large director have none, and the commands take 128 bytes.
+	Notify *Notify
 	// StartupDelay is [global] startup_delay, repeated here for the state
 	// machine.
 	StartupDelay time.Duration
@@ -80,10 +86,6 @@ type Instance struct {
 	// mastership off at start until the interface is up and has carried
 	// traffic, for at most this long ([global] startup_wait_max).
 	StartupWait time.Duration
-	// HoldPreemptAtStart is set on the instance that owns connection sync
-	// when [sync] failback_hold is on: after start it does not preempt a
-	// master until the sync catch-up releases it.
-	HoldPreemptAtStart bool
 	// Track lists what the instance depends on (keepalived's
 	// track_interface, track_script, track_file).
 	Track []Track

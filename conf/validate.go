@@ -193,7 +193,9 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if r := in.GARP.Refresh; r != 0 && r < time.Second {
 		e.add(p+".garp.refresh", "%v: a refresh must be 0 (off) or at least 1s", r)
 	}
-	in.Notify = buildNotify(e, p, rawNotify{ri.Notify, ri.NotifyMaster, ri.NotifyBackup, ri.NotifyStop, ri.NotifyFault, ri.NotifyTimeout})
+	if n := buildNotify(e, p, rawNotify{ri.Notify, ri.NotifyMaster, ri.NotifyBackup, ri.NotifyStop, ri.NotifyFault, ri.NotifyTimeout}); n.Set() {
+		in.Notify = &n
+	}
 	in.Track = buildTracks(p, ri, e)
 	return in
 }

@@ -73,9 +73,15 @@ func (n *Notifier) Update(cfg *conf.Config) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, in := range cfg.Instances {
-		n.prio[in.Name] = in.Priority
-		if in.Notify.Set() {
-			n.cmds[in.Name] = in.Notify
+		// Only an instance with something to notify is kept: a director
+		// may run a thousand instances and notify none of them.
+		if in.Notify != nil || n.fifo != nil {
+			n.prio[in.Name] = in.Priority
+		} else {
+			delete(n.prio, in.Name)
+		}
+		if in.Notify != nil {
+			n.cmds[in.Name] = *in.Notify
 		} else {
 			delete(n.cmds, in.Name)
 		}
@@ -95,7 +101,7 @@ func Needed(cfg *conf.Config) bool {
 		return true
 	}
 	for _, in := range cfg.Instances {
-		if in.Notify.Set() {
+		if in.Notify != nil {
 			return true
 		}
 	}
@@ -124,14 +130,12 @@ func (n *Notifier) Handle(t vrrp.Transition) {
 	cmds := n.cmds[t.Instance]
 	g, gstate := n.groupChange(t)
 	n.mu.Unlock()
-	if !ok {
-		return
+	if gstate != "" {
+		defer n.notifyGroup(t, g, gstate)
 	}
-	defer func() {
-		if gstate != "" {
-			n.notifyGroup(t, g, gstate)
-		}
-	}()
+	if !ok {
+		return // nothing to notify for the instance itself
+	}
 	if n.fifo != nil {
 		_ = n.fifo.SetWriteDeadline(time.Now().Add(n.fifoTimeout))
 		if _, err := n.fifo.WriteString(FIFOLine(t, prio)); err != nil {

@@ -36,8 +36,8 @@ func TestNotifierOrder(t *testing.T) {
 	any := []string{"/bin/sh", "-c", `echo "$HADIRECTOR_SEQ $HADIRECTOR_REASON $*" >> ` + out, "notify"}
 	master := []string{"/bin/sh", "-c", `[ "$HADIRECTOR_SEQ" = 2 ] && sleep 0.2; echo "$HADIRECTOR_SEQ master" >> ` + out}
 	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo}, Instances: []conf.Instance{
-		{Name: "web", Priority: 150, Notify: conf.Notify{Any: any, Master: master, Timeout: 10 * time.Second}},
-		{Name: "dns", Priority: 100, Notify: conf.Notify{Stop: []string{"/bin/sh", "-c", `echo "$HADIRECTOR_SEQ stop $HADIRECTOR_INSTANCE" >> ` + out}, Timeout: 10 * time.Second}},
+		{Name: "web", Priority: 150, Notify: &conf.Notify{Any: any, Master: master, Timeout: 10 * time.Second}},
+		{Name: "dns", Priority: 100, Notify: &conf.Notify{Stop: []string{"/bin/sh", "-c", `echo "$HADIRECTOR_SEQ stop $HADIRECTOR_INSTANCE" >> ` + out}, Timeout: 10 * time.Second}},
 	}}
 	if !Needed(cfg) {
 		t.Fatal("Needed is false")
@@ -98,7 +98,7 @@ INSTANCE "dns" STOP 100` {
 // A command that outlives its timeout is killed, and the next one runs.
 func TestNotifierTimeout(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	cfg := &conf.Config{Instances: []conf.Instance{{Name: "web", Priority: 150, Notify: conf.Notify{
+	cfg := &conf.Config{Instances: []conf.Instance{{Name: "web", Priority: 150, Notify: &conf.Notify{
 		Master: []string{"/bin/sleep", "60"},
 		Backup: []string{"/bin/sh", "-c", "echo backup >> " + out},
 		// Long enough for a loaded machine to start sleep; short beside 60 s.
@@ -185,5 +185,25 @@ func TestGroupNotify(t *testing.T) {
 	}
 	if got := strings.Join(groups, "\n"); got != "GROUP \"g\" BACKUP\nGROUP \"g\" MASTER\nGROUP \"g\" FAULT\nGROUP \"g\" BACKUP\nGROUP \"g\" STOP" {
 		t.Errorf("fifo group lines:\n%s", got)
+	}
+}
+
+// The notifier keeps nothing for an instance with nothing to notify (no
+// command, no FIFO), and starts keeping it when a reload adds a command.
+func TestNotifierKeepsOnlyWhatNotifies(t *testing.T) {
+	quiet := conf.Instance{Name: "quiet", Priority: 100}
+	loud := conf.Instance{Name: "loud", Priority: 150, Notify: &conf.Notify{Master: []string{"/bin/true"}, Timeout: time.Second}}
+	n, err := New(&conf.Config{Instances: []conf.Instance{quiet, loud}}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := n.prio["quiet"]; ok || len(n.prio) != 1 || len(n.cmds) != 1 {
+		t.Errorf("kept priorities %v and commands for %d instances; want only loud's", n.prio, len(n.cmds))
+	}
+	quiet.Notify = loud.Notify
+	n.Update(&conf.Config{Instances: []conf.Instance{quiet}})
+	_, cmds := n.cmds["quiet"]
+	if p, ok := n.prio["quiet"]; !ok || p != 100 || !cmds {
+		t.Errorf("after the reload: priority %d (kept: %v), commands kept: %v", p, ok, cmds)
 	}
 }
