@@ -85,6 +85,13 @@ func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
 // yet; it changes nothing of the daemon (opened lists the new links).
 func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*link, err error) {
 	byName := map[string]*link{}
+	// Instances on one interface with one source share their
+	// dependencies: one copy per interface, not a hundred bytes each.
+	type depsKey struct {
+		l   *link
+		src netip.Addr
+	}
+	shared := map[depsKey]*Deps{}
 	for _, ic := range cfgs {
 		l := d.links[ic.Interface]
 		if l == nil {
@@ -103,7 +110,12 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		insts = append(insts, NewInstance(ic, Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}))
+		deps := shared[depsKey{l, src}]
+		if deps == nil {
+			deps = &Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}
+			shared[depsKey{l, src}] = deps
+		}
+		insts = append(insts, newInstance(ic, deps))
 	}
 	return insts, opened, nil
 }
@@ -287,7 +299,7 @@ type ReloadResult struct {
 func sameConfig(a, b conf.Instance) bool {
 	// Notify commands are the notifier's, which a reload updates: changing
 	// a script must not stop the instance (and fail it over).
-	a.Notify, b.Notify = conf.Notify{}, conf.Notify{}
+	a.Notify, b.Notify = nil, nil
 	a.StartupDelay, b.StartupDelay = 0, 0
 	a.StartupWait, b.StartupWait = 0, 0
 	a.HoldPreemptAtStart, b.HoldPreemptAtStart = false, false

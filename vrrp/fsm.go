@@ -35,9 +35,7 @@ func (s State) String() string {
 // Params are the configured values the state machine runs with.
 type Params struct {
 	Version        int           // 2 or 3
-	Priority       uint8         // 1..255; 255 owns the addresses
 	AdvertInterval time.Duration // what we send as master
-	Preempt        bool
 	PreemptDelay   time.Duration // hold-off before preempting a lower-priority master
 	Primary        netip.Addr    // our advert source, compared on equal priority
 	// StartupDelay holds mastership off for this long after start-up: the
@@ -47,11 +45,6 @@ type Params struct {
 	// StartupWait holds mastership off at start-up until EvReady (the
 	// interface is up and has carried traffic) or for at most this long.
 	StartupWait time.Duration
-	// HoldAtStart starts the machine with Hold set: it does not preempt a
-	// master until EvResume (the connection-sync fail-back hold lifts it
-	// once the master's connections have reached us). It holds only
-	// preemption: with no master heard, the machine takes over as usual.
-	HoldAtStart bool
 	// AdvertSlack lets adverts leave a little early so that many instances
 	// send in step: in one batch, with one wake-up. The driver may fire the
 	// advert timer up to this much before its time (the next one then counts
@@ -61,6 +54,16 @@ type Params struct {
 	// end. No advert interval is shorter than the interval less twice the
 	// slack. Zero sends every advert at its time.
 	AdvertSlack time.Duration
+	// The one-byte fields come last, together: a director keeps a machine
+	// per instance, and padding between them would cost 16 bytes each
+	// (Machine's flags sit by its State for the same reason).
+	Priority uint8 // 1..255; 255 owns the addresses
+	Preempt  bool
+	// HoldAtStart starts the machine with Hold set: it does not preempt a
+	// master until EvResume (the connection-sync fail-back hold lifts it
+	// once the master's connections have reached us). It holds only
+	// preemption: with no master heard, the machine takes over as usual.
+	HoldAtStart bool
 }
 
 // Machine is the whole state of one virtual router. It is a value: Step
@@ -68,15 +71,22 @@ type Params struct {
 type Machine struct {
 	Params
 	State State
+	// Released is set when the master announced priority 0, so the takeover it
+	// triggers is reported as such.
+	Released bool
+	// Hold suppresses preemption after a step-down, until EvResume.
+	Hold bool
+	// GroupRelease marks a step-down made to follow a sync group.
+	GroupRelease bool
+	// Faulted is set by EvFault and cleared by EvRecover, in any state: a
+	// machine started while faulted enters Fault, not Backup.
+	Faulted bool
 	// MasterAdverInterval is the interval learned from the master (v3) or the
 	// configured one (v2, and before any advert was heard).
 	MasterAdverInterval time.Duration
 	MasterDownAt        time.Time  // Backup: Master_Down_Timer expiry
 	AdverAt             time.Time  // Master: Adver_Timer expiry
 	Master              netip.Addr // the current master as we know it (ourselves when Master)
-	// Released is set when the master announced priority 0, so the takeover it
-	// triggers is reported as such.
-	Released bool
 	// PreemptSince is when a lower-priority master was first heard while a
 	// preempt delay holds us back; zero when no delay is running.
 	PreemptSince time.Time
@@ -87,8 +97,6 @@ type Machine struct {
 	// sent priority 0 but keeps the VIPs until it hears the new master or
 	// this bound passes.
 	ReleaseBy time.Time
-	// Hold suppresses preemption after a step-down, until EvResume.
-	Hold bool
 	// DropVIPsAt is set in Backup right after a handover to a master we
 	// heard (a step-down, or yielding to a higher priority): the VIPs stay
 	// until then, so that packets the gateway sent to our MAC before the
@@ -99,11 +107,6 @@ type Machine struct {
 	// DelayUntil is start-up plus StartupDelay: EvReady ends the hold-off
 	// no earlier.
 	DelayUntil time.Time
-	// GroupRelease marks a step-down made to follow a sync group.
-	GroupRelease bool
-	// Faulted is set by EvFault and cleared by EvRecover, in any state: a
-	// machine started while faulted enters Fault, not Backup.
-	Faulted bool
 }
 
 // ReleaseGrace is how long a master that hands over keeps its VIPs after

@@ -42,7 +42,7 @@ type Deps struct {
 // machine's lock orders them.
 type Instance struct {
 	cfg   conf.Instance
-	deps  Deps
+	deps  *Deps      // never written: a daemon's instances on a link share one
 	sched schedEntry // guarded by the scheduler's lock
 	ss    *Scheduler // set by StartAt before the first step
 
@@ -81,7 +81,13 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	cfg.Notify = conf.Notify{} // the notifier's; the instance never runs them
+	return newInstance(cfg, &d)
+}
+
+// newInstance is NewInstance with dependencies that other instances may
+// share; d.Log is set.
+func newInstance(cfg conf.Instance, d *Deps) *Instance {
+	cfg.Notify = nil // the notifier's; the instance never runs them
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,

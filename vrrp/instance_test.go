@@ -206,7 +206,7 @@ func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 func TestSameConfig(t *testing.T) {
 	a := ownerConfig()
 	b := ownerConfig()
-	b.Notify = conf.Notify{Master: []string{"/bin/true"}, Timeout: time.Second}
+	b.Notify = &conf.Notify{Master: []string{"/bin/true"}, Timeout: time.Second}
 	b.StartupDelay, b.StartupWait, b.HoldPreemptAtStart = time.Second, time.Second, true
 	if !sameConfig(a, b) {
 		t.Error("a notify or start-up change rebuilds the instance")
