@@ -32,7 +32,7 @@ type link struct {
 
 	mu     sync.RWMutex // guards byVRID; a reload changes it while read() runs
 	byVRID map[uint8][]*Instance
-	reader sync.WaitGroup // read and watchCarrier
+	reader sync.WaitGroup // read
 	stop   chan struct{}  // closed when the link closes
 	once   sync.Once
 }
@@ -43,6 +43,7 @@ type Daemon struct {
 	log    *slog.Logger
 	events *Events
 	sched  *Scheduler // every instance's timers
+	carry  *carriers  // every link's carrier
 
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
@@ -63,7 +64,7 @@ type instRun struct {
 // NewDaemon opens the sockets for every interface the configuration names and
 // prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
 func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log, events: &Events{}, sched: NewScheduler(), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d := &Daemon{log: log, events: &Events{}, sched: NewScheduler(), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
@@ -193,10 +194,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sdone := make(chan struct{})
 	go func() { d.sched.Run(sctx); close(sdone) }()
 	defer func() { sstop(); <-sdone }() // after every instance has stopped
+	go d.carry.run()
+	defer d.carry.close()
 	d.mu.Lock()
 	d.ctx = ctx
 	for _, l := range d.links {
-		d.startReader(l)
+		d.startLink(l)
 	}
 	d.clearStale(d.instances)
 	now := time.Now()
@@ -214,6 +217,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		<-r.done
 	}
 	for _, l := range d.links {
+		d.carry.remove(l)
 		closeLinks([]*link{l})
 		l.reader.Wait()
 		l.log.Info("interface stopped", "drops", l.Counters.Drops())
@@ -236,10 +240,11 @@ func (d *Daemon) clearStale(insts []*Instance) {
 	}
 }
 
-func (d *Daemon) startReader(l *link) {
-	l.reader.Add(2)
+// startLink starts l's reader and follows its carrier.
+func (d *Daemon) startLink(l *link) {
+	l.reader.Add(1)
 	go func() { defer l.reader.Done(); l.read() }()
-	go func() { defer l.reader.Done(); l.watchCarrier() }()
+	d.carry.add(l)
 }
 
 // start runs the instance, and its tracking if it tracks anything, until
@@ -365,7 +370,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	}
 	for _, l := range opened {
 		d.links[l.name] = l
-		d.startReader(l)
+		d.startLink(l)
 	}
 	byName := map[string]*Instance{}
 	for _, i := range made {
@@ -395,6 +400,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	}
 	for name, l := range d.links {
 		if !used[name] {
+			d.carry.remove(l)
 			closeLinks([]*link{l})
 			l.reader.Wait()
 			delete(d.links, name)
