@@ -48,7 +48,7 @@ type Daemon struct {
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
 	instances []*Instance // configuration order
-	runs      map[*Instance]*instRun
+	runs      map[*Instance]*instRun // the instances that track or wait: see start
 	ctx       context.Context // Run's, once it runs
 	groups    *groups
 
@@ -210,11 +210,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-ctx.Done()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, r := range d.runs {
-		r.cancel()
+	for _, i := range d.instances {
+		d.stop(i)
 	}
-	for _, r := range d.runs {
-		<-r.done
+	for _, i := range d.instances {
+		d.wait(i)
 	}
 	for _, l := range d.links {
 		d.carry.remove(l)
@@ -250,17 +250,15 @@ func (d *Daemon) startLink(l *link) {
 // start runs the instance, and its tracking if it tracks anything, until
 // its run is cancelled (a reload) or Run's context ends.
 func (d *Daemon) start(inst *Instance, now time.Time) {
-	r := &instRun{}
-	d.runs[inst] = r
 	stopped := inst.startIn(now)
 	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
-		// No goroutine, context or callback per instance: a thousand
-		// cost nothing idle. Stopping starts the shutdown in its own
-		// goroutine, so that all of them proceed at once.
-		r.cancel = func() { go inst.end() }
-		r.done = stopped
+		// No goroutine, context, callback or record per instance: a
+		// thousand cost nothing idle. stop and wait use the instance's
+		// own end and done.
 		return
 	}
+	r := &instRun{}
+	d.runs[inst] = r
 	ctx, cancel := context.WithCancel(d.ctx)
 	context.AfterFunc(ctx, inst.end)
 	r.cancel = cancel
@@ -288,6 +286,28 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 		}()
 	}
 	go func() { <-stopped; wg.Wait(); close(all) }()
+}
+
+// stop starts inst's shutdown, and its tracking's; d.mu is held. An
+// instance without tracking shuts down in its own goroutine, so that all
+// of them proceed at once.
+func (d *Daemon) stop(inst *Instance) {
+	if r := d.runs[inst]; r != nil {
+		r.cancel()
+		return
+	}
+	go inst.end()
+}
+
+// wait waits until inst, stopped, has shut down and its tracking ended;
+// d.mu is held.
+func (d *Daemon) wait(inst *Instance) {
+	if r := d.runs[inst]; r != nil {
+		<-r.done
+		delete(d.runs, inst)
+		return
+	}
+	<-inst.done
 }
 
 // ReloadResult says what a Reload did, by instance name.
@@ -360,12 +380,11 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	for _, i := range d.instances {
 		if !seen[i.cfg.Name] || !sameConfig(i.cfg, cfgByName(cfg, i.cfg.Name)) {
 			stopping = append(stopping, i)
-			d.runs[i].cancel()
+			d.stop(i)
 		}
 	}
 	for _, i := range stopping {
-		<-d.runs[i].done
-		delete(d.runs, i)
+		d.wait(i)
 		d.detach(i)
 	}
 	for _, l := range opened {
