@@ -14,3 +14,11 @@ func TestInstanceSize(t *testing.T) {
 		t.Errorf("Instance is %d bytes, over the 896-byte size class", n)
 	}
 }
+
+// What an instance keeps of each speaker it hears fits 64 bytes (a
+// Speaker takes 112).
+func TestHeardFromSize(t *testing.T) {
+	if n := unsafe.Sizeof(heardFrom{}); n > 64 {
+		t.Errorf("heardFrom is %d bytes, over 64", n)
+	}
+}

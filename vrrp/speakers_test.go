@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -55,5 +56,21 @@ func TestSpeakersCopyAddrs(t *testing.T) {
 	pkt[0] = vip
 	if got := s.list(t0)[0].Addrs; got[0] != other {
 		t.Fatalf("after a changed speaker's packet was overwritten: addrs %v, want [%v]", got, other)
+	}
+}
+
+// A speaker is listed as it was heard, every field, though it is kept
+// in a compact form.
+func TestSpeakersRoundTrip(t *testing.T) {
+	var s speakers
+	at := time.Unix(1700000000, 123456789)
+	want := Speaker{Src: netip.MustParseAddr("192.0.2.7"), Priority: 90, LastHeard: at,
+		Addrs:    []netip.Addr{netip.MustParseAddr("203.0.113.1"), netip.MustParseAddr("203.0.113.2")},
+		Accepted: false, Reason: ReasonAuth.String()}
+	s.heard(want)
+	got := s.list(at)
+	if len(got) != 1 || got[0].Src != want.Src || got[0].Priority != want.Priority || !got[0].LastHeard.Equal(at) ||
+		!slices.Equal(got[0].Addrs, want.Addrs) || got[0].Accepted != want.Accepted || got[0].Reason != want.Reason {
+		t.Errorf("listed %+v, want %+v", got, want)
 	}
 }

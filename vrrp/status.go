@@ -2,9 +2,6 @@ package vrrp
 
 import (
 	"net/netip"
-	"slices"
-	"sort"
-	"sync"
 	"time"
 )
 
@@ -51,56 +48,4 @@ type Speaker struct {
 	LastHeard time.Time    `json:"last_heard"`
 	Accepted  bool         `json:"accepted"`
 	Reason    string       `json:"drop_reason,omitempty"`
-}
-
-// speakerWindow is how long a speaker stays listed after it was last heard.
-const speakerWindow = time.Minute
-
-// speakers remembers who was heard on a VRID, accepted or not, so that a
-// misconfigured peer shows up in status at once. A VRID has one or two
-// speakers as a rule: a short slice, updated in place, costs less per
-// advert than a map.
-type speakers struct {
-	mu sync.Mutex
-	s  []Speaker
-}
-
-// maxSpeakers bounds memory under a flood of sources.
-const maxSpeakers = 64
-
-func (s *speakers) heard(sp Speaker) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k := range s.s {
-		if s.s[k].Src == sp.Src {
-			if slices.Equal(s.s[k].Addrs, sp.Addrs) {
-				sp.Addrs = s.s[k].Addrs // the usual case: nothing to copy
-			} else {
-				sp.Addrs = slices.Clone(sp.Addrs)
-			}
-			s.s[k] = sp
-			return
-		}
-	}
-	if len(s.s) >= maxSpeakers {
-		s.expire(sp.LastHeard)
-		if len(s.s) >= maxSpeakers {
-			return
-		}
-	}
-	sp.Addrs = slices.Clone(sp.Addrs) // the reader reuses the packet's storage
-	s.s = append(s.s, sp)
-}
-
-func (s *speakers) expire(now time.Time) {
-	s.s = slices.DeleteFunc(s.s, func(v Speaker) bool { return now.Sub(v.LastHeard) > speakerWindow })
-}
-
-func (s *speakers) list(now time.Time) []Speaker {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	out := slices.Clone(s.s)
-	sort.Slice(out, func(i, j int) bool { return out[i].Src.Less(out[j].Src) })
-	return out
 }
