@@ -47,9 +47,9 @@ type Daemon struct {
 
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
-	instances []*Instance // configuration order
+	instances []*Instance            // configuration order
 	runs      map[*Instance]*instRun // the instances that track or wait: see start
-	ctx       context.Context // Run's, once it runs
+	ctx       context.Context        // Run's, once it runs
 	groups    *groups
 
 	nmu    sync.Mutex // guards byName, apart from mu (see instance)
