@@ -161,13 +161,13 @@ func TestSimElectionAndFailover(t *testing.T) {
 		s.stop(0)
 		s.run(SkewTime(3, 100, iv) + 2*s.latency)
 		s.wantMaster(1)
-		if r := lastTransition(s.nodes[1]); r != ReasonReleased {
+		if r := lastReason(s.nodes[1]); r != ReasonReleased {
 			t.Errorf("graceful takeover reason %q, want %q", r, ReasonReleased)
 		}
 	}
 }
 
-func lastTransition(n *simNode) string {
+func lastReason(n *simNode) string {
 	for i := len(n.history) - 1; i >= 0; i-- {
 		if n.history[i].Kind == ActTransition {
 			return n.history[i].Reason
@@ -265,7 +265,7 @@ func TestSimStepDownMakeBeforeBreak(t *testing.T) {
 			}
 		}
 		s.wantMaster(1)
-		if r := lastTransition(s.nodes[0]); r != ReasonStepDown {
+		if r := lastReason(s.nodes[0]); r != ReasonStepDown {
 			t.Errorf("old master left for %q, want %q", r, ReasonStepDown)
 		}
 		s.apply(0, Event{Kind: EvResume})

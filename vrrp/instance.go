@@ -67,7 +67,7 @@ type Instance struct {
 	drops    dropLog
 
 	mu        sync.Mutex // guards the snapshot below, written under mmu
-	last      *Transition
+	last      *lastTransition
 	master    netip.Addr
 	hold      bool
 	vipsHeld  bool

@@ -1,6 +1,9 @@
 package vrrp
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // ctlMsg is an operator's, a tracker's or a peer instance's request.
 type ctlMsg struct {
@@ -50,9 +53,33 @@ func (i *Instance) transition(a Action) {
 		t = i.deps.Events.Publish(t)
 	}
 	i.logger().Info("transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
+	last := &lastTransition{seq: t.Seq, at: t.At.UnixNano(), reason: t.Reason, from: uint8(a.From), to: uint8(a.To)}
+	if m.Master.Is4() {
+		last.master = m.Master.As4()
+	}
 	i.mu.Lock()
-	i.last = &t
+	i.last = last
 	i.mu.Unlock()
+}
+
+// lastTransition is an instance's last Transition as kept for status: 48
+// bytes where the Transition and its master's address string take 144.
+// Its instance and VRID are the instance's own.
+type lastTransition struct {
+	seq      uint64
+	at       int64 // Unix ns
+	reason   string
+	master   [4]byte // zero when no master was known
+	from, to uint8   // State
+}
+
+func (l *lastTransition) transition(name string, vrid uint8) Transition {
+	t := Transition{Seq: l.seq, At: time.Unix(0, l.at), Instance: name, VRID: vrid,
+		From: State(l.from).String(), To: State(l.to).String(), Reason: l.reason}
+	if l.master != [4]byte{} {
+		t.Master = netip.AddrFrom4(l.master).String()
+	}
+	return t
 }
 
 func (i *Instance) snapshot(m Machine) {
@@ -100,7 +127,7 @@ func (i *Instance) Status() Status {
 		st.Master = i.master.String()
 	}
 	if i.last != nil {
-		t := *i.last
+		t := i.last.transition(i.cfg.Name, i.cfg.VRID)
 		st.LastTransition = &t
 	}
 	return st

@@ -87,8 +87,16 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 			t.Fatal("no GARP burst")
 		}
 	}
+	lt := inst.Status().LastTransition
+	if lt == nil || lt.Instance != "t" || lt.VRID != 7 || lt.From != "INIT" || lt.To != "MASTER" ||
+		lt.Reason != ReasonOwnerStartup || lt.Master != "192.0.2.11" || lt.At.IsZero() {
+		t.Fatalf("last transition %+v, want t/7 INIT to MASTER (%s), master 192.0.2.11", lt, ReasonOwnerStartup)
+	}
 	cancel()
 	<-done
+	if lt := inst.Status().LastTransition; lt == nil || lt.From != "MASTER" || lt.To != "INIT" || lt.Reason != ReasonShutdown {
+		t.Fatalf("last transition after shutdown %+v, want MASTER to INIT (%s)", lt, ReasonShutdown)
+	}
 	var last Packet
 	for len(tx.sent) > 0 {
 		last = recvAdvert(t, tx.sent)

@@ -22,3 +22,11 @@ func TestHeardFromSize(t *testing.T) {
 		t.Errorf("heardFrom is %d bytes, over 64", n)
 	}
 }
+
+// An instance's last transition, kept for status, fits 48 bytes (a
+// Transition takes 128, and its master's address string 16 more).
+func TestLastTransitionSize(t *testing.T) {
+	if n := unsafe.Sizeof(lastTransition{}); n > 48 {
+		t.Errorf("lastTransition is %d bytes, over 48", n)
+	}
+}
