@@ -84,29 +84,29 @@ type Machine struct {
 	// MasterAdverInterval is the interval learned from the master (v3) or the
 	// configured one (v2, and before any advert was heard).
 	MasterAdverInterval time.Duration
-	MasterDownAt        time.Time  // Backup: Master_Down_Timer expiry
-	AdverAt             time.Time  // Master: Adver_Timer expiry
+	MasterDownAt        Mono  // Backup: Master_Down_Timer expiry
+	AdverAt             Mono  // Master: Adver_Timer expiry
 	Master              netip.Addr // the current master as we know it (ourselves when Master)
 	// PreemptSince is when a lower-priority master was first heard while a
 	// preempt delay holds us back; zero when no delay is running.
-	PreemptSince time.Time
+	PreemptSince Mono
 	// HealAt is when we last answered a lower-priority master (split brain):
 	// GARPs are re-sent at most once per Master_Down_Interval.
-	HealAt time.Time
+	HealAt Mono
 	// ReleaseBy is set while a master steps down make-before-break: it has
 	// sent priority 0 but keeps the VIPs until it hears the new master or
 	// this bound passes.
-	ReleaseBy time.Time
+	ReleaseBy Mono
 	// DropVIPsAt is set in Backup right after a handover to a master we
 	// heard (a step-down, or yielding to a higher priority): the VIPs stay
 	// until then, so that packets the gateway sent to our MAC before the
 	// new master's GARP reached it are still answered.
-	DropVIPsAt time.Time
+	DropVIPsAt Mono
 	// HoldOffUntil is start-up plus StartupDelay: no mastership before it.
-	HoldOffUntil time.Time
+	HoldOffUntil Mono
 	// DelayUntil is start-up plus StartupDelay: EvReady ends the hold-off
 	// no earlier.
-	DelayUntil time.Time
+	DelayUntil Mono
 }
 
 // ReleaseGrace is how long a master that hands over keeps its VIPs after
@@ -246,7 +246,9 @@ func (m Machine) Slack() time.Duration {
 }
 
 // NextDeadline is when the driver must deliver EvTimer; zero means no timer.
-func (m Machine) NextDeadline() time.Time {
+func (m Machine) NextDeadline() time.Time { return m.nextDeadline().Time() }
+
+func (m Machine) nextDeadline() Mono {
 	switch m.State {
 	case Backup:
 		if !m.DropVIPsAt.IsZero() && m.DropVIPsAt.Before(m.MasterDownAt) {
@@ -259,12 +261,13 @@ func (m Machine) NextDeadline() time.Time {
 		}
 		return m.AdverAt
 	}
-	return time.Time{}
+	return 0
 }
 
 // Step applies one event at time now and returns the new machine and the
 // actions to perform, in order. It is pure.
-func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
+func Step(m Machine, ev Event, at time.Time) (Machine, []Action) {
+	now := MonoOf(at)
 	switch ev.Kind {
 	case EvResume:
 		m.Hold = false
@@ -342,7 +345,7 @@ func Step(m Machine, ev Event, now time.Time) (Machine, []Action) {
 // fault leaves service as a shutdown does (a master sends priority 0 so
 // the backup takes over after its skew time) but stays in Fault, deaf,
 // until EvRecover.
-func fault(m Machine, now time.Time) (Machine, []Action) {
+func fault(m Machine, now Mono) (Machine, []Action) {
 	if m.State == Fault || m.State == Initialize {
 		m.Faulted = true
 		return m, nil
@@ -361,7 +364,7 @@ func fault(m Machine, now time.Time) (Machine, []Action) {
 	return m, acts
 }
 
-func startup(m Machine, now time.Time) (Machine, []Action) {
+func startup(m Machine, now Mono) (Machine, []Action) {
 	m.Hold = m.HoldAtStart
 	if m.Faulted {
 		m.State = Fault
@@ -380,17 +383,17 @@ func startup(m Machine, now time.Time) (Machine, []Action) {
 	return m, acts
 }
 
-func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
+func becomeMaster(m Machine, now Mono, reason string) (Machine, []Action) {
 	from := m.State
 	m.State = Master
 	m.Master = m.Primary
 	m.AdverAt = now.Add(m.AdvertInterval)
-	m.MasterDownAt = time.Time{}
+	m.MasterDownAt = 0
 	m.Released = false
-	m.PreemptSince = time.Time{}
+	m.PreemptSince = 0
 	m.HealAt = now // the GARPs below are fresh
-	m.ReleaseBy = time.Time{}
-	m.DropVIPsAt = time.Time{} // still held after a step-down: the add is a no-op
+	m.ReleaseBy = 0
+	m.DropVIPsAt = 0 // still held after a step-down: the add is a no-op
 	return m, []Action{
 		{Kind: ActTransition, From: from, To: Master, Reason: reason},
 		{Kind: ActSendAdvert, Priority: m.Priority},
@@ -400,7 +403,7 @@ func becomeMaster(m Machine, now time.Time, reason string) (Machine, []Action) {
 }
 
 // becomeBackup enters Backup with the given master and its interval.
-func becomeBackup(m Machine, now time.Time, reason string, master netip.Addr, interval time.Duration) (Machine, []Action) {
+func becomeBackup(m Machine, now Mono, reason string, master netip.Addr, interval time.Duration) (Machine, []Action) {
 	from := m.State
 	var acts []Action
 	acts = append(acts, Action{Kind: ActTransition, From: from, To: Backup, Reason: reason})
@@ -412,10 +415,10 @@ func becomeBackup(m Machine, now time.Time, reason string, master netip.Addr, in
 	m.Master = master
 	m.MasterAdverInterval = m.learn(interval)
 	m.MasterDownAt = now.Add(m.downInterval())
-	m.AdverAt = time.Time{}
-	m.ReleaseBy = time.Time{}
+	m.AdverAt = 0
+	m.ReleaseBy = 0
 	m.Released = false
-	m.PreemptSince = time.Time{}
+	m.PreemptSince = 0
 	return m, acts
 }
 
@@ -442,23 +445,23 @@ func shutdown(m Machine) (Machine, []Action) {
 	}
 	acts = append(acts, Action{Kind: ActTransition, From: from, To: Initialize, Reason: ReasonShutdown})
 	m.State = Initialize
-	m.DropVIPsAt = time.Time{}
-	m.MasterDownAt, m.AdverAt, m.ReleaseBy = time.Time{}, time.Time{}, time.Time{}
+	m.DropVIPsAt = 0
+	m.MasterDownAt, m.AdverAt, m.ReleaseBy = 0, 0, 0
 	m.Hold = false
 	m.Master = netip.Addr{}
 	m.Released = false
-	m.PreemptSince = time.Time{}
+	m.PreemptSince = 0
 	return m, acts
 }
 
-func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
+func stepBackup(m Machine, ev Event, now Mono) (Machine, []Action) {
 	switch ev.Kind {
 	case EvShutdown:
 		return shutdown(m)
 	case EvTimer:
 		var acts []Action
 		if !m.DropVIPsAt.IsZero() && !now.Before(m.DropVIPsAt) {
-			m.DropVIPsAt = time.Time{}
+			m.DropVIPsAt = 0
 			acts = append(acts, Action{Kind: ActRemoveVIPs})
 		}
 		if now.Before(m.MasterDownAt) {
@@ -494,7 +497,7 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 				return m, nil
 			}
 		} else {
-			m.PreemptSince = time.Time{}
+			m.PreemptSince = 0
 		}
 		m.MasterAdverInterval = m.learn(ev.Interval)
 		m.MasterDownAt = now.Add(m.downInterval())
@@ -505,7 +508,7 @@ func stepBackup(m Machine, ev Event, now time.Time) (Machine, []Action) {
 	return m, nil
 }
 
-func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
+func stepMaster(m Machine, ev Event, now Mono) (Machine, []Action) {
 	if !m.ReleaseBy.IsZero() {
 		return stepReleasing(m, ev, now)
 	}
@@ -517,7 +520,7 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 		// time; we keep the VIPs until we hear it (or the bound passes), so
 		// the VIP is always answered.
 		m.ReleaseBy = now.Add(MasterDownInterval(m.Version, 1, m.AdvertInterval))
-		m.AdverAt = time.Time{}
+		m.AdverAt = 0
 		m.Hold = true
 		return m, []Action{{Kind: ActSendAdvert, Priority: 0}}
 	case EvTimer:
@@ -580,7 +583,7 @@ func stepMaster(m Machine, ev Event, now time.Time) (Machine, []Action) {
 
 // towardGrid brings an advert time forward by up to the slack towards the
 // advert grid, the multiples of the interval since the Unix epoch.
-func (m Machine) towardGrid(t time.Time) time.Time {
+func (m Machine) towardGrid(t Mono) Mono {
 	if m.AdvertSlack <= 0 || m.AdvertInterval <= 0 {
 		return t
 	}
@@ -591,7 +594,7 @@ func (m Machine) towardGrid(t time.Time) time.Time {
 	return t.Add(-min(off, m.AdvertSlack))
 }
 
-func later(a, b time.Time) time.Time {
+func later(a, b Mono) Mono {
 	if b.After(a) {
 		return b
 	}
@@ -603,7 +606,7 @@ func addrGreater(a, b netip.Addr) bool { return a.Compare(b) > 0 }
 
 // stepReleasing handles a master that has sent priority 0 on a step-down and
 // waits for the new master before dropping its VIPs.
-func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
+func stepReleasing(m Machine, ev Event, now Mono) (Machine, []Action) {
 	switch ev.Kind {
 	case EvShutdown:
 		return shutdown(m)
@@ -630,7 +633,7 @@ func stepReleasing(m Machine, ev Event, now time.Time) (Machine, []Action) {
 // keepVIPs takes the VIP removal out of a master's handover to a new
 // master it has heard, and schedules it ReleaseGrace later: the VIPs are
 // answered here until the new master's GARPs have moved the gateway.
-func keepVIPs(m Machine, acts []Action, now time.Time) (Machine, []Action) {
+func keepVIPs(m Machine, acts []Action, now Mono) (Machine, []Action) {
 	out := acts[:0]
 	for _, a := range acts {
 		if a.Kind != ActRemoveVIPs {

@@ -109,7 +109,7 @@ func started(p Params) Machine {
 // masterAt is a machine that became master at t0 via Master_Down expiry.
 func masterAt(p Params) Machine {
 	m := started(p)
-	m, _ = Step(m, Event{Kind: EvTimer}, m.MasterDownAt)
+	m, _ = Step(m, Event{Kind: EvTimer}, m.MasterDownAt.Time())
 	return m
 }
 
@@ -252,7 +252,7 @@ func TestStepTable(t *testing.T) {
 			p := p100
 			p.AdvertSlack = 50 * time.Millisecond
 			m := masterAt(p)
-			m.AdverAt = at(10*time.Second + 30*time.Millisecond)
+			m.AdverAt = MonoOf(at(10*time.Second + 30*time.Millisecond))
 			return m
 		}, ev: Event{Kind: EvTimer}, now: at(10*time.Second + 30*time.Millisecond), state: Master, master: addrA,
 			acts: "advert(100)", deadline: at(11 * time.Second)},
@@ -507,7 +507,7 @@ func TestStepTable(t *testing.T) {
 			if c.checkInt && got.MasterAdverInterval != c.interval {
 				t.Errorf("MasterAdverInterval %v, want %v", got.MasterAdverInterval, c.interval)
 			}
-			if !got.PreemptSince.Equal(c.preemptAt) {
+			if !got.PreemptSince.Time().Equal(c.preemptAt) {
 				t.Errorf("PreemptSince %v, want %v", got.PreemptSince, c.preemptAt)
 			}
 		})
@@ -531,10 +531,10 @@ func TestAdvertSlackConvergesToTheGrid(t *testing.T) {
 	p.AdvertSlack = AdvertSlack(p.AdvertInterval)
 	for phase := time.Duration(0); phase < p.AdvertInterval; phase += 7 * time.Millisecond {
 		m := masterAt(p)
-		m.AdverAt = at(time.Hour + phase)
-		last := m.AdverAt.Add(-p.AdvertInterval)
+		m.AdverAt = MonoOf(at(time.Hour + phase))
+		last := m.AdverAt.Time().Add(-p.AdvertInterval)
 		for k := 0; k < 25; k++ {
-			now := m.AdverAt
+			now := m.AdverAt.Time()
 			var acts []Action
 			m, acts = Step(m, Event{Kind: EvTimer}, now)
 			if len(acts) != 1 || acts[0].Kind != ActSendAdvert {

@@ -201,7 +201,7 @@ func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 	stamp := called.Add(-5 * time.Millisecond)
 	inst.onAdvert(p, RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: Group, TTL: 255, Stamp: stamp.UnixNano()})
 	inst.mmu.Lock()
-	down := inst.m.MasterDownAt
+	down := inst.m.MasterDownAt.Time()
 	inst.mmu.Unlock()
 	if from := down.Add(-MasterDownInterval(3, 100, time.Second)); !from.Before(called) {
 		t.Fatalf("the Master_Down_Timer runs from %v after the call, want from the stamp, 5 ms before it", from.Sub(called))
