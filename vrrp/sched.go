@@ -25,14 +25,14 @@ type Scheduler struct {
 }
 
 type schedItem struct {
-	key  time.Time // when to look at the instance again: at most its deadline
+	key  Mono // when to look at the instance again: at most its deadline
 	inst *Instance
 }
 
 // schedEntry is an instance's place in its scheduler, guarded by the
 // scheduler's mu.
 type schedEntry struct {
-	at    time.Time     // the deadline; zero: none
+	at    Mono          // the deadline; zero: none
 	slack time.Duration // how early it may fire
 	slot  int           // index in the heap, -1 when absent
 }
@@ -48,28 +48,28 @@ func (s *Scheduler) set(i *Instance, at time.Time, slack time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := &i.sched
-	e.at, e.slack = at, slack
+	e.at, e.slack = MonoOf(at), slack
 	switch {
-	case at.IsZero():
+	case e.at.IsZero():
 		if e.slot >= 0 {
 			s.remove(e.slot) // the loop may wake once for nothing
 		}
 		return
-	case e.slot >= 0 && !at.Before(s.heap[e.slot].key):
+	case e.slot >= 0 && !e.at.Before(s.heap[e.slot].key):
 		return // later than its key: re-keyed when the key comes up
 	}
-	var first time.Time
+	var first Mono
 	if len(s.heap) > 0 {
 		first = s.heap[0].key
 	}
 	if e.slot < 0 {
 		e.slot = len(s.heap)
-		s.heap = append(s.heap, schedItem{key: at, inst: i})
+		s.heap = append(s.heap, schedItem{key: e.at, inst: i})
 	} else {
-		s.heap[e.slot].key = at
+		s.heap[e.slot].key = e.at
 	}
 	s.up(e.slot)
-	if !s.heap[0].key.Equal(first) {
+	if s.heap[0].key != first {
 		select { // the earliest key changed: the loop re-arms
 		case s.wake <- struct{}{}:
 		default:
@@ -84,7 +84,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	var due []*Instance
 	for {
 		s.mu.Lock()
-		var first time.Time
+		var first Mono
 		if len(s.heap) > 0 {
 			first = s.heap[0].key
 			if s.heap[0].inst.sched.slack == 0 {
@@ -101,7 +101,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			if first.IsZero() {
 				t.Stop()
 			} else {
-				t.Reset(max(time.Until(first), 0))
+				t.Reset(max(time.Until(first.Time()), 0))
 			}
 			select {
 			case <-ctx.Done():
@@ -151,7 +151,8 @@ const spinAhead = 3 * time.Millisecond
 // precise returns the earliest deadline when it has no slack and falls
 // within spinAhead of now. A backup's entry still keyed at a deadline that
 // adverts have pushed back is re-keyed on the way, as due would.
-func (s *Scheduler) precise(now time.Time) (time.Time, bool) {
+func (s *Scheduler) precise(at time.Time) (time.Time, bool) {
+	now := MonoOf(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.heap) > 0 {
@@ -165,7 +166,7 @@ func (s *Scheduler) precise(now time.Time) (time.Time, bool) {
 			s.down(0)
 			continue
 		}
-		return e.at, true
+		return e.at.Time(), true
 	}
 	return time.Time{}, false
 }
@@ -182,13 +183,14 @@ const earlyVIPs = 8
 func (s *Scheduler) rootDue(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.heap) > 0 && s.heap[0].key.Sub(now) <= s.heap[0].inst.sched.slack
+	return len(s.heap) > 0 && s.heap[0].key.Sub(MonoOf(now)) <= s.heap[0].inst.sched.slack
 }
 
 // due takes out of the heap, appended to buf, every instance whose timer
 // is due at now or within its slack; entries whose deadline moved later
 // are re-keyed instead.
-func (s *Scheduler) due(now time.Time, buf []*Instance) []*Instance {
+func (s *Scheduler) due(at time.Time, buf []*Instance) []*Instance {
+	now := MonoOf(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.heap) > 0 {
