@@ -27,11 +27,11 @@ func TestCarriersTellTheLinkWhenCarrierReturns(t *testing.T) {
 	}
 	for k, s := range steps {
 		c.event(s.name, s.up)
-		if got := len(inst.pending); got != s.want {
+		if got := len(pendingReqs(inst)); got != s.want {
 			t.Fatalf("step %d (%s up=%v): %d link-up requests, want %d", k, s.name, s.up, got, s.want)
 		}
 	}
-	for _, p := range inst.pending {
+	for _, p := range pendingReqs(inst) {
 		if p.kind != EvLinkUp {
 			t.Errorf("queued %v, want EvLinkUp", p.kind)
 		}
@@ -39,7 +39,15 @@ func TestCarriersTellTheLinkWhenCarrierReturns(t *testing.T) {
 	c.remove(l)
 	c.event(l.name, false)
 	c.event(l.name, true)
-	if got := len(inst.pending); got != 2 {
+	if got := len(pendingReqs(inst)); got != 2 {
 		t.Errorf("after remove: %d link-up requests, want 2", got)
 	}
+}
+
+// pendingReqs are the requests an instance not started yet keeps.
+func pendingReqs(i *Instance) []ctlMsg {
+	if i.rare == nil {
+		return nil
+	}
+	return i.rare.pending
 }

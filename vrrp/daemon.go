@@ -210,12 +210,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-ctx.Done()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, i := range d.instances {
-		d.stop(i)
-	}
-	for _, i := range d.instances {
-		d.wait(i)
-	}
+	d.stopAll(d.instances)
 	for _, l := range d.links {
 		d.carry.remove(l)
 		closeLinks([]*link{l})
@@ -250,13 +245,14 @@ func (d *Daemon) startLink(l *link) {
 // start runs the instance, and its tracking if it tracks anything, until
 // its run is cancelled (a reload) or Run's context ends.
 func (d *Daemon) start(inst *Instance, now time.Time) {
-	stopped := inst.startIn(now)
 	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
-		// No goroutine, context, callback or record per instance: a
-		// thousand cost nothing idle. stop and wait use the instance's
-		// own end and done.
+		// No goroutine, context, callback, channel or record per
+		// instance: a thousand cost nothing idle. stopAll ends it.
+		inst.startIn(now)
 		return
 	}
+	stopped := inst.doneChan()
+	inst.startIn(now)
 	r := &instRun{}
 	d.runs[inst] = r
 	ctx, cancel := context.WithCancel(d.ctx)
@@ -288,26 +284,21 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 	go func() { <-stopped; wg.Wait(); close(all) }()
 }
 
-// stop starts inst's shutdown, and its tracking's; d.mu is held. An
-// instance without tracking shuts down in its own goroutine, so that all
-// of them proceed at once.
-func (d *Daemon) stop(inst *Instance) {
-	if r := d.runs[inst]; r != nil {
-		r.cancel()
-		return
+// stopAll shuts insts down, all at once, and waits until each has and its
+// tracking has ended; d.mu is held. An instance without tracking shuts
+// down in a goroutine of its own.
+func (d *Daemon) stopAll(insts []*Instance) {
+	var wg sync.WaitGroup
+	for _, i := range insts {
+		if r := d.runs[i]; r != nil {
+			r.cancel()
+			wg.Go(func() { <-r.done })
+			delete(d.runs, i)
+		} else {
+			wg.Go(i.end)
+		}
 	}
-	go inst.end()
-}
-
-// wait waits until inst, stopped, has shut down and its tracking ended;
-// d.mu is held.
-func (d *Daemon) wait(inst *Instance) {
-	if r := d.runs[inst]; r != nil {
-		<-r.done
-		delete(d.runs, inst)
-		return
-	}
-	<-inst.done
+	wg.Wait()
 }
 
 // ReloadResult says what a Reload did, by instance name.
@@ -380,11 +371,10 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	for _, i := range d.instances {
 		if !seen[i.cfg.Name] || !sameConfig(i.cfg, cfgByName(cfg, i.cfg.Name)) {
 			stopping = append(stopping, i)
-			d.stop(i)
 		}
 	}
+	d.stopAll(stopping)
 	for _, i := range stopping {
-		d.wait(i)
 		d.detach(i)
 	}
 	for _, l := range opened {

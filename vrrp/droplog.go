@@ -39,3 +39,13 @@ func (d *dropLog) log(log warner, r Reason, src netip.Addr, err error, now time.
 	d.mu.Unlock()
 	log.Warn("packet dropped", "reason", r.String(), "src", src.String(), "err", err, "unlogged_since_last", n)
 }
+
+// dropLog returns the instance's drop log, making it at the first drop
+// logged: most instances never log one.
+func (i *Instance) dropLog() *dropLog {
+	if d := i.drops.Load(); d != nil {
+		return d
+	}
+	i.drops.CompareAndSwap(nil, new(dropLog))
+	return i.drops.Load()
+}

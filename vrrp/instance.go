@@ -44,31 +44,28 @@ type Instance struct {
 	cfg   conf.Instance
 	deps  *Deps      // never written: a daemon's instances on a link share one
 	sched schedEntry // guarded by the scheduler's lock
-	ss    *Scheduler // set by StartAt before the first step
 
-	mmu      sync.Mutex // guards the machine and what drives it
-	m        Machine
-	live     atomic.Bool // between start-up and shutdown, and not vanished
-	started  bool        // Start ran
-	stopped  bool        // shut down
-	ended    bool        // end was called
-	pending  []ctlMsg    // requests made before Start, applied after start-up
-	vanished *time.Timer // a drill's loss: restarts the instance when it fires
-	enc      encoded     // the advert as last encoded
+	mmu     sync.Mutex // guards the machine and what drives it
+	m       Machine
+	live    atomic.Bool   // between start-up and shutdown, and not vanished
+	state   atomic.Uint32 // State, for readers outside the loop
+	started bool          // Start ran
+	stopped bool          // shut down
+	ended   bool          // end was called
+	encPrio uint8         // the priority encBufs carry
+	rare    *instRare     // guarded by mmu; made when first needed
+	encBufs [][]byte      // the advert as last encoded, one per destination
 	// deferred are the slow actions a scheduler round left for after its
 	// batch; the machine they came from is still i.m, as any step
 	// performs them first.
 	deferred []Action
-	done     chan struct{} // closed once shut down
-
 	Counters Counters
-	state    atomic.Uint32 // State, for readers outside the loop
 	speakers speakers
-	drops    dropLog
+	drops    atomic.Pointer[dropLog] // made at the first drop logged
 
 	mu        sync.Mutex // guards the snapshot below, written under mmu
 	last      *lastTransition
-	master    netip.Addr
+	master    [4]byte // zero: none known
 	hold      bool
 	vipsHeld  bool
 	effective uint8
@@ -91,7 +88,6 @@ func newInstance(cfg conf.Instance, d *Deps) *Instance {
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
-		done: make(chan struct{}),
 	}
 	i.sched.slot = -1
 	return i
@@ -249,30 +245,73 @@ func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
 		go func() { s.Run(sctx); close(sdone) }()
 		stopSched = func() { stop(); <-sdone }
 	}
+	done := i.doneChan()
 	i.removeStale()
 	i.begin(s, now)
 	context.AfterFunc(ctx, func() {
 		i.shutdown()
 		stopSched()
-		close(i.done)
+		close(done)
 	})
-	return i.done
+	return done
+}
+
+// doneChan makes the channel that closes once the instance has shut down;
+// call it before the instance starts. A daemon ends most of its instances
+// with end, and needs none.
+func (i *Instance) doneChan() chan struct{} {
+	r := i.rareFields()
+	if r.done == nil {
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
+
+// instRare holds what few instances ever need, out of line: a director's
+// thousand instances each save its bytes.
+type instRare struct {
+	pending  []ctlMsg      // requests made before Start, applied after start-up
+	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
+	sched    *Scheduler    // the one StartAt made, when Deps has none
+	done     chan struct{} // see doneChan
+}
+
+// scheduler fires the instance's timers: the daemon's, or the one StartAt
+// made.
+func (i *Instance) scheduler() *Scheduler {
+	if s := i.deps.Sched; s != nil {
+		return s
+	}
+	return i.rare.sched
+}
+
+// rareFields returns i.rare, making it if need be; i.mmu is held.
+func (i *Instance) rareFields() *instRare {
+	if i.rare == nil {
+		i.rare = &instRare{}
+	}
+	return i.rare
 }
 
 // begin starts the instance on scheduler s: the start-up step, then the
 // requests made before it. Whoever calls it ends the instance with
-// shutdown and closes i.done after it.
+// shutdown and closes its done channel, if any, after it.
 func (i *Instance) begin(s *Scheduler, now time.Time) {
 	i.mmu.Lock()
-	i.ss, i.started = s, true
+	if s != i.deps.Sched {
+		i.rareFields().sched = s
+	}
+	i.started = true
 	i.m = NewMachine(i.params())
 	i.live.Store(true)
 	i.apply(Event{Kind: EvStartup}, now, nil)
 	i.m.HoldAtStart = false // a drill's restart is not a return: no new hold
-	pending := i.pending
-	i.pending = nil
-	for _, c := range pending {
-		i.request(c)
+	if i.rare != nil {
+		pending := i.rare.pending
+		i.rare.pending = nil
+		for _, c := range pending {
+			i.request(c)
+		}
 	}
 	i.mmu.Unlock()
 }
@@ -280,10 +319,9 @@ func (i *Instance) begin(s *Scheduler, now time.Time) {
 // startIn is StartAt for a daemon, which ends the instance with end rather
 // than through a context: a context and a callback per instance were a
 // kilobyte each, for a thousand instances that share one lifetime.
-func (i *Instance) startIn(now time.Time) <-chan struct{} {
+func (i *Instance) startIn(now time.Time) {
 	i.removeStale()
 	i.begin(i.deps.Sched, now)
-	return i.done
 }
 
 // removeStale removes the VIPs a crashed run may have left: they must go
@@ -298,15 +336,21 @@ func (i *Instance) removeStale() {
 }
 
 // end shuts down an instance that startIn started and closes its done
-// channel; only the first call does anything.
+// channel, if it has one; only the first call does anything.
 func (i *Instance) end() {
 	i.mmu.Lock()
 	ended := i.ended
 	i.ended = true
+	var done chan struct{}
+	if i.rare != nil {
+		done = i.rare.done
+	}
 	i.mmu.Unlock()
 	if !ended {
 		i.shutdown()
-		close(i.done)
+		if done != nil {
+			close(done)
+		}
 	}
 }
 
@@ -315,8 +359,8 @@ func (i *Instance) shutdown() {
 	i.mmu.Lock()
 	i.live.Store(false)
 	i.stopped = true
-	if i.vanished != nil {
-		i.vanished.Stop()
+	if i.rare != nil && i.rare.vanished != nil {
+		i.rare.vanished.Stop()
 	}
 	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
 	i.stopAnnounce()
@@ -334,7 +378,8 @@ func (i *Instance) post(c ctlMsg) {
 	defer i.mmu.Unlock()
 	switch {
 	case !i.started:
-		i.pending = append(i.pending, c)
+		r := i.rareFields()
+		r.pending = append(r.pending, c)
 	case i.stopped || !i.live.Load():
 	default:
 		i.request(c)
@@ -350,7 +395,7 @@ func (i *Instance) request(c ctlMsg) {
 	}
 	if c.kind == EvVanish {
 		i.live.Store(false)
-		i.vanished = time.AfterFunc(c.dur, i.reappear)
+		i.rareFields().vanished = time.AfterFunc(c.dur, i.reappear)
 	}
 }
 
@@ -361,7 +406,7 @@ func (i *Instance) reappear() {
 	if i.stopped {
 		return
 	}
-	i.vanished = nil
+	i.rare.vanished = nil // the instance vanished: rare is made
 	i.live.Store(true)
 	i.apply(Event{Kind: EvStartup}, time.Now(), nil)
 }
@@ -373,7 +418,7 @@ func (i *Instance) drop(err error, src netip.Addr) {
 	}
 	i.Counters.Drop(r)
 	if r != ReasonOwn { // our own adverts loop back all the time
-		i.drops.log(instLog{i}, r, src, err, time.Now())
+		i.dropLog().log(instLog{i}, r, src, err, time.Now())
 	}
 }
 
@@ -396,7 +441,7 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
-	i.ss.set(i, m.NextDeadline(), m.Slack())
+	i.scheduler().set(i, m.NextDeadline(), m.Slack())
 }
 
 // slow tells the actions that a scheduler round leaves for after its batch.
@@ -487,17 +532,11 @@ func (i *Instance) advert(prio uint8) Packet {
 	return p
 }
 
-// encoded caches the advert's bytes, one per destination; they change only
-// with the priority.
-type encoded struct {
-	ok   bool
-	prio uint8
-	bufs [][]byte
-}
-
+// encode returns the advert's bytes for prio, one per destination; they
+// are kept until the priority changes.
 func (i *Instance) encode(prio uint8) ([][]byte, error) {
-	if i.enc.ok && i.enc.prio == prio {
-		return i.enc.bufs, nil
+	if i.encBufs != nil && i.encPrio == prio {
+		return i.encBufs, nil
 	}
 	p := i.advert(prio)
 	dsts := i.dsts()
@@ -509,7 +548,7 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 		}
 		bufs[k] = b
 	}
-	i.enc = encoded{ok: true, prio: prio, bufs: bufs}
+	i.encBufs, i.encPrio = bufs, prio
 	return bufs, nil
 }
 

@@ -84,7 +84,10 @@ func (l *lastTransition) transition(name string, vrid uint8) Transition {
 
 func (i *Instance) snapshot(m Machine) {
 	i.mu.Lock()
-	i.master, i.hold, i.effective = m.Master, m.Hold, m.Priority
+	i.master, i.hold, i.effective = [4]byte{}, m.Hold, m.Priority
+	if m.Master.Is4() {
+		i.master = m.Master.As4()
+	}
 	if m.State == Master && !m.ReleaseBy.IsZero() {
 		i.effective = 0 // stepping down: the adverts say 0
 	}
@@ -123,8 +126,8 @@ func (i *Instance) Status() Status {
 		AdvertsOut: i.Counters.AdvertsOut.Load(), Transitions: i.Counters.Transitions.Load(),
 		Drops: i.Counters.Drops(), Speakers: i.speakers.list(time.Now()),
 	}
-	if i.master.IsValid() {
-		st.Master = i.master.String()
+	if i.master != [4]byte{} {
+		st.Master = netip.AddrFrom4(i.master).String()
 	}
 	if i.last != nil {
 		t := i.last.transition(i.cfg.Name, i.cfg.VRID)

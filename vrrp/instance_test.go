@@ -251,8 +251,8 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.Priority = 100
 	backup := NewInstance(cfg, deps())
-	defer func() { cancel(); <-backup.done }()
-	backup.StartAt(ctx, time.Now())
+	backupDone := backup.StartAt(ctx, time.Now())
+	defer func() { cancel(); <-backupDone }()
 	p := Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	info := RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: Group, TTL: 255}
 	backup.onAdvert(p, info) // the first advert from a speaker is noted
@@ -264,9 +264,9 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 	}
 
 	master := NewInstance(ownerConfig(), deps())
-	defer func() { cancel(); <-master.done }()
 	now := time.Now()
-	master.StartAt(ctx, now)
+	masterDone := master.StartAt(ctx, now)
+	defer func() { cancel(); <-masterDone }()
 	var out batch
 	master.fire(now, &out) // the first round sizes the batch
 	out.flush()
