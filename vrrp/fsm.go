@@ -84,8 +84,8 @@ type Machine struct {
 	// MasterAdverInterval is the interval learned from the master (v3) or the
 	// configured one (v2, and before any advert was heard).
 	MasterAdverInterval time.Duration
-	MasterDownAt        Mono  // Backup: Master_Down_Timer expiry
-	AdverAt             Mono  // Master: Adver_Timer expiry
+	MasterDownAt        Mono       // Backup: Master_Down_Timer expiry
+	AdverAt             Mono       // Master: Adver_Timer expiry
 	Master              netip.Addr // the current master as we know it (ourselves when Master)
 	// PreemptSince is when a lower-priority master was first heard while a
 	// preempt delay holds us back; zero when no delay is running.
