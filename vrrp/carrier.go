@@ -111,10 +111,8 @@ func (l *link) carrierBack() {
 	l.log.Info("carrier back")
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	for _, insts := range l.byVRID {
-		for _, i := range insts {
-			i.post(ctlMsg{kind: EvLinkUp})
-		}
+	for _, i := range l.byVRID {
+		i.post(ctlMsg{kind: EvLinkUp})
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // return, and not for another interface's events or after the link left.
 func TestCarriersTellTheLinkWhenCarrierReturns(t *testing.T) {
 	inst := NewInstance(ownerConfig(), Deps{})
-	l := &link{name: "hd-test-absent0", log: slog.New(slog.DiscardHandler), byVRID: map[uint8][]*Instance{inst.cfg.VRID: {inst}}}
+	l := &link{name: "hd-test-absent0", log: slog.New(slog.DiscardHandler), byVRID: []*Instance{inst}}
 	c := newCarriers(slog.New(slog.DiscardHandler))
 	c.add(l) // no such interface: its carrier reads as down
 	steps := []struct {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,8 +31,11 @@ type link struct {
 	// one packet to the next: whatever keeps the addresses copies them.
 	pkt Packet
 
-	mu     sync.RWMutex // guards byVRID; a reload changes it while read() runs
-	byVRID map[uint8][]*Instance
+	mu sync.RWMutex // guards byVRID; a reload changes it while read() runs
+	// byVRID are the link's instances by VRID, and in attach order within
+	// one: a sorted slice costs 8 bytes an instance where a map of slices
+	// took 80, and a lookup is eight comparisons at 250 VRIDs.
+	byVRID []*Instance
 	reader sync.WaitGroup // read
 	stop   chan struct{}  // closed when the link closes
 	once   sync.Once
@@ -52,8 +56,8 @@ type Daemon struct {
 	ctx       context.Context        // Run's, once it runs
 	groups    *groups
 
-	nmu    sync.Mutex // guards byName, apart from mu (see instance)
-	byName map[string]*Instance
+	nmu    sync.Mutex  // guards byName, apart from mu (see instance)
+	byName []*Instance // sorted by name: 8 bytes an instance, where a map took 50
 }
 
 type instRun struct {
@@ -121,32 +125,57 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 	return insts, opened, nil
 }
 
-func (d *Daemon) attach(inst *Instance) {
-	l := d.links[inst.cfg.Interface]
-	l.mu.Lock()
-	l.byVRID[inst.cfg.VRID] = append(l.byVRID[inst.cfg.VRID], inst)
-	l.mu.Unlock()
-}
+func (d *Daemon) attach(inst *Instance) { d.links[inst.cfg.Interface].attach(inst) }
 
-func (d *Daemon) detach(inst *Instance) {
-	l := d.links[inst.cfg.Interface]
+func (d *Daemon) detach(inst *Instance) { d.links[inst.cfg.Interface].detach(inst) }
+
+// attach adds inst after the link's other instances of its VRID.
+func (l *link) attach(inst *Instance) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	list := l.byVRID[inst.cfg.VRID]
-	for k, x := range list {
-		if x == inst {
-			list = append(list[:k:k], list[k+1:]...)
+	end := l.vridStart(inst.cfg.VRID + 1)
+	if inst.cfg.VRID == 255 {
+		end = len(l.byVRID)
+	}
+	l.byVRID = slices.Insert(l.byVRID, end, inst)
+}
+
+func (l *link) detach(inst *Instance) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.byVRID = slices.DeleteFunc(l.byVRID, func(x *Instance) bool { return x == inst })
+}
+
+// vridStart is the index of the link's first instance with a VRID of at
+// least vrid; l.mu is held.
+func (l *link) vridStart(vrid uint8) int {
+	k, _ := slices.BinarySearchFunc(l.byVRID, vrid, func(i *Instance, v uint8) int { return int(i.cfg.VRID) - int(v) })
+	return k
+}
+
+// forVRID returns the instance that takes adverts of that VRID and version:
+// the one of the VRID with the version (the configuration allows one),
+// else the first of the VRID, whose checks then drop the advert.
+func (l *link) forVRID(vrid, version uint8) *Instance {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var inst *Instance
+	for _, c := range l.byVRID[l.vridStart(vrid):] {
+		if c.cfg.VRID != vrid {
+			break
+		}
+		if uint8(c.cfg.Version) == version {
+			return c
+		}
+		if inst == nil {
+			inst = c
 		}
 	}
-	if len(list) == 0 {
-		delete(l.byVRID, inst.cfg.VRID)
-	} else {
-		l.byVRID[inst.cfg.VRID] = list
-	}
+	return inst
 }
 
 func openLink(name string, log *slog.Logger) (*link, error) {
-	l := &link{name: name, byVRID: map[uint8][]*Instance{}, log: log.With("interface", name), stop: make(chan struct{})}
+	l := &link{name: name, log: log.With("interface", name), stop: make(chan struct{})}
 	var err error
 	if l.vips, err = NewLinkVIPs(name); err != nil {
 		return nil, err
@@ -479,18 +508,7 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		}
 		return
 	}
-	l.mu.RLock()
-	cands := l.byVRID[p.VRID]
-	var inst *Instance
-	if len(cands) > 0 {
-		inst = cands[0]
-		for _, c := range cands {
-			if uint8(c.cfg.Version) == p.Version {
-				inst = c
-			}
-		}
-	}
-	l.mu.RUnlock()
+	inst := l.forVRID(p.VRID, p.Version)
 	if inst == nil {
 		l.Counters.Drop(ReasonVRID)
 		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())

@@ -2,6 +2,8 @@ package vrrp
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hadirector/hadirector/conf"
@@ -87,16 +89,18 @@ func (d *Daemon) follow(ctx context.Context, t Transition) {
 func (d *Daemon) instance(name string) *Instance {
 	d.nmu.Lock()
 	defer d.nmu.Unlock()
-	return d.byName[name]
+	k, ok := slices.BinarySearchFunc(d.byName, name, func(i *Instance, n string) int { return strings.Compare(i.cfg.Name, n) })
+	if !ok {
+		return nil
+	}
+	return d.byName[k]
 }
 
 func (d *Daemon) setNames(insts []*Instance) {
-	m := make(map[string]*Instance, len(insts))
-	for _, i := range insts {
-		m[i.cfg.Name] = i
-	}
+	sorted := slices.Clone(insts)
+	slices.SortFunc(sorted, func(a, b *Instance) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
 	d.nmu.Lock()
-	d.byName = m
+	d.byName = sorted
 	d.nmu.Unlock()
 }
 
