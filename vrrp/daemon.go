@@ -97,6 +97,9 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		src netip.Addr
 	}
 	shared := map[depsKey]*Deps{}
+	// One address dump per interface, not one per instance: a thousand
+	// instances were a thousand dumps at start-up, megabytes of garbage.
+	addrs := map[string][]netip.Addr{}
 	for _, ic := range cfgs {
 		l := d.links[ic.Interface]
 		if l == nil {
@@ -111,7 +114,14 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		}
 		src := ic.UnicastSrc
 		if !src.IsValid() {
-			if src, err = PrimaryIPv4(ic.Interface, ic.VIPs); err != nil {
+			list, ok := addrs[ic.Interface]
+			if !ok {
+				if list, err = ipv4Addrs(ic.Interface); err != nil {
+					return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
+				}
+				addrs[ic.Interface] = list
+			}
+			if src, err = primaryOf(ic.Interface, list, ic.VIPs); err != nil {
 				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}

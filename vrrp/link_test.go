@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/hadirector/hadirector/conf"
@@ -67,6 +68,28 @@ func TestDaemonInstanceByName(t *testing.T) {
 	for _, n := range []string{"", "b", "zzz", "web2"} {
 		if got := d.instance(n); got != nil {
 			t.Errorf("%q: got %s, want none", n, got.cfg.Name)
+		}
+	}
+}
+
+// The advert source is the interface's first address that is not a VIP
+// (a master's VIPs are on the interface too).
+func TestPrimaryOf(t *testing.T) {
+	a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	ifaddrs := []netip.Addr{a("203.0.113.1"), a("192.0.2.11"), a("192.0.2.12")}
+	cases := []struct {
+		skip []netip.Addr
+		want netip.Addr
+	}{
+		{nil, a("203.0.113.1")},
+		{[]netip.Addr{a("203.0.113.1")}, a("192.0.2.11")},
+		{[]netip.Addr{a("203.0.113.1"), a("192.0.2.11")}, a("192.0.2.12")},
+		{ifaddrs, netip.Addr{}},
+	}
+	for _, c := range cases {
+		got, err := primaryOf("eth0", ifaddrs, c.skip)
+		if got != c.want || (err != nil) != !c.want.IsValid() {
+			t.Errorf("skip %v: %v, %v; want %v", c.skip, got, err, c.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -101,26 +102,39 @@ func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
 // PrimaryIPv4 is the interface's first IPv4 address that is not one of skip:
 // the source of our adverts and the tie-break address.
 func PrimaryIPv4(ifname string, skip []netip.Addr) (netip.Addr, error) {
+	addrs, err := ipv4Addrs(ifname)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return primaryOf(ifname, addrs, skip)
+}
+
+// ipv4Addrs lists the interface's IPv4 addresses in the kernel's order.
+func ipv4Addrs(ifname string) ([]netip.Addr, error) {
 	l, err := netlink.LinkByName(ifname)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("interface %s: %w", ifname, err)
+		return nil, fmt.Errorf("interface %s: %w", ifname, err)
 	}
 	list, err := netlink.AddrList(l, netlink.FAMILY_V4)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("addresses of %s: %w", ifname, err)
+		return nil, fmt.Errorf("addresses of %s: %w", ifname, err)
 	}
-next:
+	var out []netip.Addr
 	for _, a := range list {
-		ip, ok := netip.AddrFromSlice(a.IP.To4())
-		if !ok {
-			continue
+		if ip, ok := netip.AddrFromSlice(a.IP.To4()); ok {
+			out = append(out, ip)
 		}
-		for _, s := range skip {
-			if s == ip {
-				continue next
-			}
+	}
+	return out, nil
+}
+
+// primaryOf is the first of the interface's addresses that is not one of
+// skip.
+func primaryOf(ifname string, addrs, skip []netip.Addr) (netip.Addr, error) {
+	for _, ip := range addrs {
+		if !slices.Contains(skip, ip) {
+			return ip, nil
 		}
-		return ip, nil
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address to send adverts from", ifname)
 }
