@@ -260,6 +260,8 @@ func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
 // call it before the instance starts. A daemon ends most of its instances
 // with end, and needs none.
 func (i *Instance) doneChan() chan struct{} {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
 	r := i.rareFields()
 	if r.done == nil {
 		r.done = make(chan struct{})
