@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"syscall"
+	"unsafe"
 
-	"github.com/mdlayher/arp"
-	"github.com/mdlayher/ethernet"
 	"github.com/mdlayher/packet"
+	"golang.org/x/sys/unix"
 )
 
 // Sender sends one gratuitous ARP for one address.
@@ -18,7 +20,19 @@ type Sender interface {
 // Conn is the real Sender: an AF_PACKET socket on one interface.
 type Conn struct {
 	ifi *net.Interface
-	c   *arp.Client
+	pc  *packet.Conn
+	rc  syscall.RawConn
+
+	// Send's scratch: the frame, the destination and the poller's
+	// callback, made once. arp.Client's WriteTo allocated about a
+	// kilobyte per frame (its Ethernet frame, and mdlayher/socket's
+	// deadline machinery around a blocking sendto); a mass takeover sends
+	// ten thousand.
+	mu    sync.Mutex
+	frame [frameLen]byte
+	to    unix.RawSockaddrLinklayer
+	send  func(fd uintptr) bool
+	serr  error
 }
 
 // Dial opens a send-only ARP socket on the named interface. The socket is
@@ -36,25 +50,54 @@ func Dial(ifname string) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gratuitous ARP on %s: %w", ifname, err)
 	}
-	c, err := arp.New(ifi, pc)
+	rc, err := pc.SyscallConn()
 	if err != nil {
 		pc.Close()
 		return nil, fmt.Errorf("gratuitous ARP on %s: %w", ifname, err)
 	}
-	return &Conn{ifi: ifi, c: c}, nil
+	c := &Conn{ifi: ifi, pc: pc, rc: rc}
+	// packet(7): to send, sll_family, sll_addr, sll_halen, sll_ifindex and
+	// sll_protocol (ours is 0: the frame carries its type) are enough.
+	c.to = unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Ifindex: int32(ifi.Index), Halen: 6}
+	copy(c.to.Addr[:], broadcast[:])
+	c.send = c.sendto
+	return c, nil
 }
 
 // Send broadcasts one gratuitous ARP for vip.
 func (c *Conn) Send(vip netip.Addr) error {
-	p, err := Packet(c.ifi.HardwareAddr, vip)
-	if err != nil {
-		return err
+	if !vip.Is4() {
+		return fmt.Errorf("gratuitous ARP for %s: not an IPv4 address", vip)
 	}
-	if err := c.c.WriteTo(p, ethernet.Broadcast); err != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	putFrame(&c.frame, c.ifi.HardwareAddr, vip.As4())
+	c.serr = nil
+	err := c.rc.Write(c.send)
+	if err == nil {
+		err = c.serr
+	}
+	if err != nil {
 		return fmt.Errorf("gratuitous ARP for %s on %s: %w", vip, c.ifi.Name, err)
 	}
 	return nil
 }
 
+// sendto is one non-blocking sendto of the frame, for the poller's Write:
+// false means wait for the socket to become writable. A raw syscall, as
+// the VRRP socket's: it does not wake the runtime's sysmon thread.
+func (c *Conn) sendto(fd uintptr) bool {
+	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&c.frame[0])), frameLen, 0,
+		uintptr(unsafe.Pointer(&c.to)), unix.SizeofSockaddrLinklayer)
+	switch e {
+	case 0:
+	case unix.EAGAIN:
+		return false
+	default:
+		c.serr = e
+	}
+	return true
+}
+
 // Close releases the socket.
-func (c *Conn) Close() error { return c.c.Close() }
+func (c *Conn) Close() error { return c.pc.Close() }

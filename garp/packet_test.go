@@ -56,3 +56,36 @@ func TestPacketRejects(t *testing.T) {
 		t.Error("a 3-byte hardware address was accepted")
 	}
 }
+
+// putFrame writes what arp.Client sends for Packet: the same 60 bytes.
+func TestPutFrameMatchesTheLibrary(t *testing.T) {
+	cases := []struct {
+		mac net.HardwareAddr
+		vip string
+	}{
+		{net.HardwareAddr{2, 0, 0, 0, 0, 0x12}, "192.0.2.100"},
+		{net.HardwareAddr{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54}, "203.0.113.255"},
+		{net.HardwareAddr{0, 0, 0, 0, 0, 1}, "198.51.100.0"},
+	}
+	for _, c := range cases {
+		vip := netip.MustParseAddr(c.vip)
+		p, err := Packet(c.mac, vip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := (&ethernet.Frame{Destination: ethernet.Broadcast, Source: c.mac, EtherType: ethernet.EtherTypeARP, Payload: payload}).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f [frameLen]byte
+		f[59] = 0xaa // a reused buffer: the padding is cleared
+		putFrame(&f, c.mac, vip.As4())
+		if !bytes.Equal(f[:], want) {
+			t.Errorf("%s from %s:\n got %x\nwant %x", c.vip, c.mac, f, want)
+		}
+	}
+}
