@@ -97,17 +97,33 @@ func newInstance(cfg conf.Instance, d *Deps) *Instance {
 // derives the rest when it needs it: a director may run a thousand
 // instances, and each one's memory is most of a director's.
 
-// logger is the instance's logger, made for each line: instances log
-// rarely, and a logger kept per instance would cost a few hundred bytes.
+// logger is the instance's logger, for what needs a *slog.Logger (its
+// trackers): a logger kept per instance would cost a few hundred bytes.
 func (i *Instance) logger() *slog.Logger {
-	return i.deps.Log.With("instance", i.cfg.Name, "vrid", i.cfg.VRID, "interface", i.cfg.Interface)
+	return i.deps.Log.With(i.attrs()...)
+}
+
+func (i *Instance) attrs() []any {
+	return []any{"instance", i.cfg.Name, "vrid", i.cfg.VRID, "interface", i.cfg.Interface}
+}
+
+// log writes one line with the instance's attributes, and nothing, not
+// even garbage, when the level is off: a thousand instances starting log
+// a few thousand lines, and a logger made per line (With) formats the
+// attributes for nothing.
+func (i *Instance) log(level slog.Level, msg string, args ...any) {
+	l := i.deps.Log
+	if !l.Enabled(context.Background(), level) {
+		return
+	}
+	l.Log(context.Background(), level, msg, append(i.attrs(), args...)...)
 }
 
 // instLog is an instance's logger for what logs warnings seldom (drops,
-// GARP bursts): the logger is made only when a line is written.
+// GARP bursts).
 type instLog struct{ i *Instance }
 
-func (l instLog) Warn(msg string, args ...any) { l.i.logger().Warn(msg, args...) }
+func (l instLog) Warn(msg string, args ...any) { l.i.log(slog.LevelWarn, msg, args...) }
 
 // expect is what the instance's adverts must match.
 func (i *Instance) expect() Expect {
@@ -162,7 +178,7 @@ func (i *Instance) onAdvert(p Packet, info RecvInfo) {
 	}
 	i.Counters.AdvertsIn.Add(1)
 	if i.deps.Log.Enabled(context.Background(), slog.LevelDebug) {
-		i.logger().Debug("advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
+		i.log(slog.LevelDebug, "advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
 	}
 	// The Master_Down_Timer starts when the advert arrived, not when the
 	// reader got to it.
@@ -333,7 +349,7 @@ func (i *Instance) removeStale() {
 		return
 	}
 	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-		i.logger().Error("removing stale VIPs", "err", err)
+		i.log(slog.LevelError, "removing stale VIPs", "err", err)
 	}
 }
 
@@ -367,7 +383,7 @@ func (i *Instance) shutdown() {
 	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
 	i.stopAnnounce()
 	i.mmu.Unlock()
-	i.logger().Info("instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
+	i.log(slog.LevelInfo, "instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
 		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
 		"drops", i.Counters.Drops())
 }
@@ -393,7 +409,7 @@ func (i *Instance) request(c ctlMsg) {
 	prev := i.m.Priority
 	i.apply(Event{Kind: c.kind, Priority: c.prio}, time.Now(), nil)
 	if i.m.Priority != prev {
-		i.logger().Info("effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
+		i.log(slog.LevelInfo, "effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
 	}
 	if c.kind == EvVanish {
 		i.live.Store(false)
@@ -512,9 +528,9 @@ func (i *Instance) holdVIPs(add bool) {
 		op, done, what = i.deps.VIPs.Add, "vips added", "adding VIPs"
 	}
 	if err := op(i.cfg.VIPs); err != nil {
-		i.logger().Error(what, "err", err)
+		i.log(slog.LevelError, what, "err", err)
 	} else {
-		i.logger().Info(done, "vips", len(i.cfg.VIPs))
+		i.log(slog.LevelInfo, done, "vips", len(i.cfg.VIPs))
 	}
 	i.setHeld(add)
 }
@@ -557,7 +573,7 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 func (i *Instance) sendAdvert(prio uint8, out *batch) {
 	bufs, err := i.encode(prio)
 	if err != nil {
-		i.logger().Error("encoding advert", "err", err)
+		i.log(slog.LevelError, "encoding advert", "err", err)
 		return
 	}
 	for k, dst := range i.dsts() {
@@ -572,7 +588,7 @@ func (i *Instance) sendAdvert(prio uint8, out *batch) {
 // sent counts an advert that left, or logs why it did not.
 func (i *Instance) sent(err error) {
 	if err != nil {
-		i.logger().Warn("sending advert", "err", err)
+		i.log(slog.LevelWarn, "sending advert", "err", err)
 		return
 	}
 	i.Counters.AdvertsOut.Add(1)

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"log/slog"
 	"net/netip"
 	"time"
 )
@@ -52,7 +53,7 @@ func (i *Instance) transition(a Action) {
 	if i.deps.Events != nil {
 		t = i.deps.Events.Publish(t)
 	}
-	i.logger().Info("transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
+	i.log(slog.LevelInfo, "transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
 	last := &lastTransition{seq: t.Seq, at: t.At.UnixNano(), reason: t.Reason, from: uint8(a.From), to: uint8(a.To)}
 	if m.Master.Is4() {
 		last.master = m.Master.As4()

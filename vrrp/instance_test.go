@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,5 +280,19 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 	}
 	if master.Counters.AdvertsOut.Load() < 100 {
 		t.Fatalf("the master sent %d adverts, want one per step", master.Counters.AdvertsOut.Load())
+	}
+}
+
+// An instance's lines carry its name, VRID and interface; below the
+// logger's level they cost nothing at all.
+func TestInstanceLog(t *testing.T) {
+	var out strings.Builder
+	inst := NewInstance(ownerConfig(), Deps{Log: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	inst.log(slog.LevelWarn, "sending advert", "err", "boom")
+	if got := out.String(); !strings.Contains(got, `msg="sending advert" instance=t vrid=7 interface=eth0 err=boom`) {
+		t.Errorf("logged %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { inst.log(slog.LevelInfo, "transition", "from", "BACKUP") }); n != 0 {
+		t.Errorf("a line below the level allocates %.0f times", n)
 	}
 }
