@@ -4,8 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
