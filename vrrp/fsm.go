@@ -34,7 +34,6 @@ func (s State) String() string {
 
 // Params are the configured values the state machine runs with.
 type Params struct {
-	Version        int           // 2 or 3
 	AdvertInterval time.Duration // what we send as master
 	PreemptDelay   time.Duration // hold-off before preempting a lower-priority master
 	Primary        netip.Addr    // our advert source, compared on equal priority
@@ -57,6 +56,7 @@ type Params struct {
 	// The one-byte fields come last, together: a director keeps a machine
 	// per instance, and padding between them would cost 16 bytes each
 	// (Machine's flags sit by its State for the same reason).
+	Version  uint8 // 2 or 3
 	Priority uint8 // 1..255; 255 owns the addresses
 	Preempt  bool
 	// HoldAtStart starts the machine with Hold set: it does not preempt a
@@ -229,11 +229,11 @@ func MasterDownInterval(version int, prio uint8, masterInterval time.Duration) t
 
 // skew and downInterval are the machine's current values.
 func (m Machine) skew() time.Duration {
-	return SkewTime(m.Version, m.Priority, m.MasterAdverInterval)
+	return SkewTime(int(m.Version), m.Priority, m.MasterAdverInterval)
 }
 
 func (m Machine) downInterval() time.Duration {
-	return MasterDownInterval(m.Version, m.Priority, m.MasterAdverInterval)
+	return MasterDownInterval(int(m.Version), m.Priority, m.MasterAdverInterval)
 }
 
 // Slack is how early the driver may deliver EvTimer for NextDeadline: the
@@ -519,7 +519,7 @@ func stepMaster(m Machine, ev Event, now Mono) (Machine, []Action) {
 		// Make-before-break: priority 0 lets a backup in after its skew
 		// time; we keep the VIPs until we hear it (or the bound passes), so
 		// the VIP is always answered.
-		m.ReleaseBy = now.Add(MasterDownInterval(m.Version, 1, m.AdvertInterval))
+		m.ReleaseBy = now.Add(MasterDownInterval(int(m.Version), 1, m.AdvertInterval))
 		m.AdverAt = 0
 		m.Hold = true
 		return m, []Action{{Kind: ActSendAdvert, Priority: 0}}
@@ -545,7 +545,7 @@ func stepMaster(m Machine, ev Event, now Mono) (Machine, []Action) {
 			// per Master_Down_Interval, as any heal).
 			m.AdverAt = now.Add(m.AdvertInterval)
 			acts := []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
-			if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(m.Version, m.Priority, m.AdvertInterval))) {
+			if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(int(m.Version), m.Priority, m.AdvertInterval))) {
 				m.HealAt = now
 				acts = append(acts, Action{Kind: ActAnnounce, Heal: true})
 			}
@@ -572,7 +572,7 @@ func stepMaster(m Machine, ev Event, now Mono) (Machine, []Action) {
 		// gateway's ARP cache, at most once per Master_Down_Interval.
 		m.AdverAt = now.Add(m.AdvertInterval)
 		acts := []Action{{Kind: ActSendAdvert, Priority: m.Priority}}
-		if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(m.Version, m.Priority, m.AdvertInterval))) {
+		if m.HealAt.IsZero() || !now.Before(m.HealAt.Add(MasterDownInterval(int(m.Version), m.Priority, m.AdvertInterval))) {
 			m.HealAt = now
 			acts = append(acts, Action{Kind: ActAnnounce, Heal: true})
 		}

@@ -222,7 +222,7 @@ func contains(list []netip.Addr, a netip.Addr) bool {
 
 func (i *Instance) params() Params {
 	return Params{
-		Version:        i.cfg.Version,
+		Version:        uint8(i.cfg.Version),
 		Priority:       i.cfg.Priority,
 		AdvertInterval: i.cfg.AdvertInterval,
 		Preempt:        i.cfg.Preempt,
