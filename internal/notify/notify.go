@@ -54,7 +54,6 @@ type Notifier struct {
 func New(cfg *conf.Config, log *slog.Logger) (*Notifier, error) {
 	n := &Notifier{log: log, prio: map[string]uint8{}, cmds: map[string]conf.Notify{}, fifoTimeout: 5 * time.Second,
 		memberWord: map[string]string{}, groupWord: map[string]string{}}
-	n.Update(cfg)
 	if cfg.Global.NotifyFIFO != "" {
 		f, err := openFIFO(cfg.Global.NotifyFIFO)
 		if err != nil {
@@ -62,6 +61,7 @@ func New(cfg *conf.Config, log *slog.Logger) (*Notifier, error) {
 		}
 		n.fifo = f
 	}
+	n.Update(cfg) // after the FIFO: with one, every instance is kept
 	return n, nil
 }
 

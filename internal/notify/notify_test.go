@@ -207,3 +207,28 @@ func TestNotifierKeepsOnlyWhatNotifies(t *testing.T) {
 		t.Errorf("after the reload: priority %d (kept: %v), commands kept: %v", p, ok, cmds)
 	}
 }
+
+// With a FIFO, an instance without commands is still notified there.
+func TestNotifierFIFOOnly(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo}, Instances: []conf.Instance{{Name: "quiet", Priority: 100}}}
+	n, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	reader, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	n.Handle(vrrp.Transition{Instance: "quiet", From: "BACKUP", To: "MASTER", Reason: "master-down"})
+	// Nothing written would block the read for ever: a bound, not a timing.
+	if err := reader.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(reader)
+	if !sc.Scan() || sc.Text() != `INSTANCE "quiet" MASTER 100` {
+		t.Errorf("fifo line %q (%v)", sc.Text(), sc.Err())
+	}
+}
