@@ -459,7 +459,7 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
-	i.scheduler().setMono(i, m.nextDeadline(), m.Slack())
+	i.scheduler().set(i, m.nextDeadline(), m.Slack())
 }
 
 // slow tells the actions that a scheduler round leaves for after its batch.

@@ -44,12 +44,7 @@ func NewScheduler() *Scheduler {
 
 // set (re)schedules i's timer for at, fired up to slack early; a zero at
 // removes it.
-func (s *Scheduler) set(i *Instance, at time.Time, slack time.Duration) {
-	s.setMono(i, MonoOf(at), slack)
-}
-
-// setMono is set for a deadline the machine keeps as a Mono already.
-func (s *Scheduler) setMono(i *Instance, at Mono, slack time.Duration) {
+func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := &i.sched

@@ -32,11 +32,11 @@ func TestSchedulerDue(t *testing.T) {
 		for _, i := range insts {
 			switch rng.IntN(4) {
 			case 0:
-				s.set(i, time.Time{}, 0)
+				s.set(i, MonoOf(time.Time{}), 0)
 				delete(want, i)
 			default:
 				at := t0.Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
-				s.set(i, at, 0)
+				s.set(i, MonoOf(at), 0)
 				want[i] = at
 			}
 		}
@@ -66,8 +66,8 @@ func TestSchedulerDue(t *testing.T) {
 	// Pushed back: an entry whose deadline moved later is not due at its
 	// old time, and is at its new one.
 	c := insts[2]
-	s.set(c, t0.Add(time.Second), 0)
-	s.set(c, t0.Add(3*time.Second), 0)
+	s.set(c, MonoOf(t0.Add(time.Second)), 0)
+	s.set(c, MonoOf(t0.Add(3*time.Second)), 0)
 	if got := s.due(t0.Add(2*time.Second), nil); len(got) != 0 {
 		t.Fatalf("an entry pushed back to +3s was due at +2s")
 	}
@@ -75,15 +75,15 @@ func TestSchedulerDue(t *testing.T) {
 		t.Fatalf("an entry pushed back to +3s was not due then")
 	}
 	// Brought forward: due at its new time.
-	s.set(c, t0.Add(5*time.Second), 0)
-	s.set(c, t0.Add(4*time.Second), 0)
+	s.set(c, MonoOf(t0.Add(5*time.Second)), 0)
+	s.set(c, MonoOf(t0.Add(4*time.Second)), 0)
 	if got := s.due(t0.Add(4*time.Second), nil); len(got) != 1 || got[0] != c {
 		t.Fatalf("an entry brought forward to +4s was not due then")
 	}
 	// Slack: a timer 4 ms away with 5 ms slack is due, one 6 ms away is not.
 	a, b := insts[0], insts[1]
-	s.set(a, t0.Add(4*time.Millisecond), 5*time.Millisecond)
-	s.set(b, t0.Add(6*time.Millisecond), 5*time.Millisecond)
+	s.set(a, MonoOf(t0.Add(4*time.Millisecond)), 5*time.Millisecond)
+	s.set(b, MonoOf(t0.Add(6*time.Millisecond)), 5*time.Millisecond)
 	if got := s.due(t0, nil); len(got) != 1 || got[0] != a {
 		t.Fatalf("with slack, due = %d instances, want only the one within it", len(got))
 	}
@@ -227,19 +227,19 @@ func TestSchedulerPrecise(t *testing.T) {
 		set  func(s *Scheduler, a, b *Instance)
 		want time.Duration // from t0; -1: none
 	}{
-		{"takeover near", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(2*ms), 0) }, 2 * ms},
-		{"takeover far", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(10*ms), 0) }, -1},
-		{"advert with slack", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(ms), 5*ms) }, -1},
+		{"takeover near", func(s *Scheduler, a, b *Instance) { s.set(a, MonoOf(t0.Add(2*ms)), 0) }, 2 * ms},
+		{"takeover far", func(s *Scheduler, a, b *Instance) { s.set(a, MonoOf(t0.Add(10*ms)), 0) }, -1},
+		{"advert with slack", func(s *Scheduler, a, b *Instance) { s.set(a, MonoOf(t0.Add(ms)), 5*ms) }, -1},
 		{"pushed back", func(s *Scheduler, a, b *Instance) {
-			s.set(a, t0.Add(ms), 0)
-			s.set(a, t0.Add(time.Second), 0)
+			s.set(a, MonoOf(t0.Add(ms)), 0)
+			s.set(a, MonoOf(t0.Add(time.Second)), 0)
 		}, -1},
 		{"pushed back, another near", func(s *Scheduler, a, b *Instance) {
-			s.set(a, t0.Add(ms), 0)
-			s.set(a, t0.Add(time.Second), 0)
-			s.set(b, t0.Add(2*ms), 0)
+			s.set(a, MonoOf(t0.Add(ms)), 0)
+			s.set(a, MonoOf(t0.Add(time.Second)), 0)
+			s.set(b, MonoOf(t0.Add(2*ms)), 0)
 		}, 2 * ms},
-		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, t0.Add(-ms), 0) }, -ms},
+		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, MonoOf(t0.Add(-ms)), 0) }, -ms},
 	}
 	for _, c := range cases {
 		s := NewScheduler()
