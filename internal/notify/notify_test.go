@@ -42,16 +42,7 @@ func TestNotifierOrder(t *testing.T) {
 	if !Needed(cfg) {
 		t.Fatal("Needed is false")
 	}
-	n, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	reader, err := os.Open(fifo) // the writer holds it open: no wait
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	n, reader := withFIFO(t, cfg)
 
 	var ev vrrp.Events
 	ctx, cancel := context.WithCancel(context.Background())
@@ -144,16 +135,7 @@ func TestGroupNotify(t *testing.T) {
 		SyncGroups: []conf.SyncGroup{{Name: "g", Instances: []string{"web", "db"}, Notify: conf.Notify{
 			Any:     []string{"/bin/sh", "-c", `echo "$* $HADIRECTOR_GROUP_STATE" >> ` + out, "notify"},
 			Timeout: 10 * time.Second}}}}
-	n, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	reader, err := os.Open(fifo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	n, reader := withFIFO(t, cfg)
 	for _, tr := range []vrrp.Transition{
 		{Instance: "web", From: "INIT", To: "BACKUP"},
 		{Instance: "db", From: "INIT", To: "BACKUP"}, // group BACKUP
@@ -212,16 +194,7 @@ func TestNotifierKeepsOnlyWhatNotifies(t *testing.T) {
 func TestNotifierFIFOOnly(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo}, Instances: []conf.Instance{{Name: "quiet", Priority: 100}}}
-	n, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	reader, err := os.Open(fifo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	n, reader := withFIFO(t, cfg)
 	n.Handle(vrrp.Transition{Instance: "quiet", From: "BACKUP", To: "MASTER", Reason: "master-down"})
 	// Nothing written would block the read for ever: a bound, not a timing.
 	if err := reader.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
@@ -231,4 +204,22 @@ func TestNotifierFIFOOnly(t *testing.T) {
 	if !sc.Scan() || sc.Text() != `INSTANCE "quiet" MASTER 100` {
 		t.Errorf("fifo line %q (%v)", sc.Text(), sc.Err())
 	}
+}
+
+// withFIFO makes a notifier for cfg, whose FIFO it opens for reading; both
+// close when the test ends. The notifier holds the FIFO open, so the open
+// does not wait for a writer.
+func withFIFO(t *testing.T, cfg *conf.Config) (*Notifier, *os.File) {
+	t.Helper()
+	n, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	reader, err := os.Open(cfg.Global.NotifyFIFO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	return n, reader
 }
