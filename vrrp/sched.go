@@ -8,7 +8,7 @@ import (
 )
 
 // Scheduler delivers the timer events of many instances from one goroutine
-// and one runtime timer. A director with a thousand instances then wakes
+// and one timer, a timerfd (see fdAlarm). A director with a thousand instances then wakes
 // once per batch of due timers, not once per instance, and the adverts due
 // together leave in one sendmmsg per interface. Masters' advert timers may
 // fire up to their slack early (Params.AdvertSlack), so instances whose
@@ -20,8 +20,15 @@ import (
 type Scheduler struct {
 	mu   sync.Mutex
 	heap []schedItem // a min-heap by key
-	wake chan struct{}
-	out  batch // used by the Run goroutine only
+	al   alarm       // what Run sleeps on; nil while it does not run
+	// armed is the key al is set for since the loop last woke; zero: none.
+	// The loop's re-arm is then no syscall when a fired instance has set
+	// it already.
+	armed Mono
+	out  batch       // used by the Run goroutine only
+	// runtimeTimer makes Run sleep on a runtime timer, as it does where no
+	// timerfd can be had (tests of that fallback).
+	runtimeTimer bool
 }
 
 type schedItem struct {
@@ -39,7 +46,7 @@ type schedEntry struct {
 
 // NewScheduler returns a scheduler; Run drives it.
 func NewScheduler() *Scheduler {
-	return &Scheduler{wake: make(chan struct{}, 1)}
+	return &Scheduler{}
 }
 
 // set (re)schedules i's timer for at, fired up to slack early; a zero at
@@ -69,46 +76,78 @@ func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 		s.heap[e.slot].key = e.at
 	}
 	s.up(e.slot)
-	if s.heap[0].key != first {
-		select { // the earliest key changed: the loop re-arms
-		case s.wake <- struct{}{}:
-		default:
+	if s.heap[0].key != first && s.al != nil {
+		s.rearm(MonoOf(time.Now())) // the earliest key changed
+	}
+}
+
+// rearm sets the alarm for the earliest key (less spinAhead for a deadline
+// without slack); s.mu is held and the alarm set.
+func (s *Scheduler) rearm(now Mono) {
+	if len(s.heap) == 0 {
+		if s.armed != 0 {
+			s.al.disarm()
+			s.armed = 0
+		}
+		return
+	}
+	first := s.heap[0].key
+	if s.heap[0].inst.sched.slack == 0 {
+		first = first.Add(-spinAhead) // see spinAhead
+	}
+	if first != s.armed {
+		s.al.arm(first.Sub(now))
+		s.armed = first
+	}
+}
+
+// openAlarm is the alarm Run sleeps on: a timerfd, or a runtime timer
+// where none can be had.
+func (s *Scheduler) openAlarm() alarm {
+	if !s.runtimeTimer {
+		if a, err := newFDAlarm(); err == nil {
+			return a
 		}
 	}
+	return newTimerAlarm()
 }
 
 // Run fires due timers until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) {
-	t := time.NewTimer(time.Hour)
-	defer t.Stop()
+	al := s.openAlarm()
+	s.mu.Lock()
+	s.al = al
+	s.mu.Unlock()
+	// The end of ctx wakes the loop as a due timer does.
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.al != nil {
+			s.al.arm(0)
+		}
+	})
+	defer func() {
+		stop()
+		s.mu.Lock()
+		s.al = nil
+		s.mu.Unlock()
+		al.close()
+	}()
 	var due []*Instance
 	for {
-		s.mu.Lock()
-		var first Mono
-		if len(s.heap) > 0 {
-			first = s.heap[0].key
-			if s.heap[0].inst.sched.slack == 0 {
-				first = first.Add(-spinAhead) // see spinAhead
-			}
+		if ctx.Err() != nil {
+			return
 		}
-		s.mu.Unlock()
-		switch {
-		case len(s.out.slow) > 0: // slow work waits: do not sleep
+		if len(s.out.slow) == 0 { // slow work waits: do not sleep
+			s.mu.Lock()
+			s.rearm(MonoOf(time.Now()))
+			s.mu.Unlock()
+			al.wait()
+			s.mu.Lock()
+			s.armed = 0 // gone off: whatever comes next must set it anew
+			s.mu.Unlock()
 			if ctx.Err() != nil {
 				return
-			}
-		default:
-			if first.IsZero() {
-				t.Stop()
-			} else {
-				t.Reset(max(time.Until(first.Time()), 0))
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.wake:
-				continue
-			case <-t.C:
 			}
 		}
 		if at, ok := s.precise(time.Now()); ok {
@@ -140,9 +179,10 @@ func (s *Scheduler) Run(ctx context.Context) {
 
 // spinAhead is how long before a deadline that has no slack (a backup's
 // Master_Down_Timer or Skew_Time: a takeover) the loop wakes, to spin to it.
-// The runtime's timers wake a sleeping director late: epoll's timeout is in
-// milliseconds, and a vCPU idle for seconds takes its time to run again.
-// Measured in bench/failover's takeovers, 0.4-0.8 ms and up to 3.1 ms late.
+// A sleeping director wakes late: a vCPU idle for seconds takes its time to
+// run again (and the runtime timer, the fallback alarm, rounds epoll's
+// timeout to milliseconds). Measured in bench/failover's takeovers on the
+// runtime timer, 0.4-0.8 ms and up to 3.1 ms late.
 // The cost is a spin of this much per takeover; masters' advert timers have
 // slack and never spin, and a backup's timer pushed back by adverts is
 // re-keyed when it comes up instead (see precise).

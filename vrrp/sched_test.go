@@ -91,9 +91,25 @@ func TestSchedulerDue(t *testing.T) {
 
 // Masters whose adverts fall within the slack of each other are fired in
 // one round, and their adverts leave in one batch through a BatchSender.
-func TestSchedulerBatchesAdverts(t *testing.T) {
+func TestSchedulerBatchesAdverts(t *testing.T) { eachAlarm(t, testSchedulerBatchesAdverts) }
+
+// eachAlarm runs a test of the scheduler's loop once on each alarm it may
+// sleep on: the timerfd, and the runtime timer it falls back to.
+func eachAlarm(t *testing.T, f func(t *testing.T, newSched func() *Scheduler)) {
+	for _, rt := range []bool{false, true} {
+		name := "timerfd"
+		if rt {
+			name = "runtime-timer"
+		}
+		t.Run(name, func(t *testing.T) {
+			f(t, func() *Scheduler { s := NewScheduler(); s.runtimeTimer = rt; return s })
+		})
+	}
+}
+
+func testSchedulerBatchesAdverts(t *testing.T, newSched func() *Scheduler) {
 	tx := &batchTx{calls: make(chan int, 64)}
-	s := NewScheduler()
+	s := newSched()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
@@ -171,7 +187,9 @@ func (f garpFunc) Send(v netip.Addr) error { return f(v) }
 
 // A round with one takeover adds its VIPs before its advert leaves, so
 // advert and GARP leave together; a mass takeover sends every advert first.
-func TestSchedulerTakeoverOrder(t *testing.T) {
+func TestSchedulerTakeoverOrder(t *testing.T) { eachAlarm(t, testSchedulerTakeoverOrder) }
+
+func testSchedulerTakeoverOrder(t *testing.T, newSched func() *Scheduler) {
 	for _, c := range []struct {
 		n    int
 		want string // how the log starts
@@ -180,7 +198,7 @@ func TestSchedulerTakeoverOrder(t *testing.T) {
 		{earlyVIPs + 1, strings.Repeat("advert ", earlyVIPs) + "advert vips"},
 	} {
 		o := &orderLog{n: make(chan struct{}, 64)}
-		s := NewScheduler()
+		s := newSched()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { s.Run(ctx); close(done) }()
