@@ -25,7 +25,7 @@ type Scheduler struct {
 	// The loop's re-arm is then no syscall when a fired instance has set
 	// it already.
 	armed Mono
-	out  batch       // used by the Run goroutine only
+	out   batch // used by the Run goroutine only
 	// runtimeTimer makes Run sleep on a runtime timer, as it does where no
 	// timerfd can be had (tests of that fallback).
 	runtimeTimer bool
