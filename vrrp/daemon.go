@@ -97,6 +97,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		src netip.Addr
 	}
 	shared := map[depsKey]*Deps{}
+	var settings settingsTable
 	// One address dump per interface, not one per instance: a thousand
 	// instances were a thousand dumps at start-up, megabytes of garbage.
 	addrs := map[string][]netip.Addr{}
@@ -130,7 +131,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 			deps = &Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}
 			shared[depsKey{l, src}] = deps
 		}
-		insts = append(insts, newInstance(ic, deps))
+		insts = append(insts, newInstance(settings.config(ic), deps))
 	}
 	return insts, opened, nil
 }
@@ -387,7 +388,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 		case o == nil:
 			res.Added = append(res.Added, ic.Name)
 			fresh = append(fresh, ic)
-		case sameConfig(o.cfg, ic):
+		case sameConfig(o.Config(), ic):
 			res.Kept = append(res.Kept, ic.Name)
 		default:
 			res.Rebuilt = append(res.Rebuilt, ic.Name)
@@ -408,7 +409,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	// clean shutdowns.
 	var stopping []*Instance
 	for _, i := range d.instances {
-		if !seen[i.cfg.Name] || !sameConfig(i.cfg, cfgByName(cfg, i.cfg.Name)) {
+		if !seen[i.cfg.Name] || !sameConfig(i.Config(), cfgByName(cfg, i.cfg.Name)) {
 			stopping = append(stopping, i)
 		}
 	}

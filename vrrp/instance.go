@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +42,7 @@ type Deps struct {
 // scheduler's, operator and tracking requests on their callers'; the
 // machine's lock orders them.
 type Instance struct {
-	cfg   conf.Instance
+	cfg   instConfig
 	deps  *Deps      // never written: a daemon's instances on a link share one
 	sched schedEntry // guarded by the scheduler's lock
 
@@ -58,7 +59,7 @@ type Instance struct {
 	// deferred are the slow actions a scheduler round left for after its
 	// batch; the machine they came from is still i.m, as any step
 	// performs them first.
-	deferred []Action
+	deferred *[]Action
 	Counters Counters
 	speakers speakers
 	drops    atomic.Pointer[dropLog] // made at the first drop logged
@@ -78,13 +79,13 @@ func NewInstance(cfg conf.Instance, d Deps) *Instance {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return newInstance(cfg, &d)
+	var t settingsTable
+	return newInstance(t.config(cfg), &d)
 }
 
-// newInstance is NewInstance with dependencies that other instances may
-// share; d.Log is set.
-func newInstance(cfg conf.Instance, d *Deps) *Instance {
-	cfg.Notify = nil // the notifier's; the instance never runs them
+// newInstance is NewInstance with settings and dependencies that other
+// instances may share; d.Log is set.
+func newInstance(cfg instConfig, d *Deps) *Instance {
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
@@ -154,7 +155,7 @@ func (i *Instance) dsts() []netip.Addr {
 
 // Config is the instance's configuration, without its notify commands
 // (the notifier has those).
-func (i *Instance) Config() conf.Instance { return i.cfg }
+func (i *Instance) Config() conf.Instance { return i.cfg.whole() }
 
 // State is the instance's current state.
 func (i *Instance) State() State { return State(i.state.Load()) }
@@ -452,7 +453,8 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 	i.m = m
 	for k, a := range acts {
 		if out != nil && slow(a.Kind) {
-			i.deferred = append(i.deferred[:0], acts[k:]...)
+			rest := slices.Clone(acts[k:])
+			i.deferred = &rest // out of line: most instances have none
 			out.later(i)
 			break
 		}
@@ -473,10 +475,10 @@ func slow(k ActionKind) bool {
 
 // finish performs the actions a scheduler round left; i.mmu is held.
 func (i *Instance) finish() {
-	if len(i.deferred) == 0 {
+	if i.deferred == nil {
 		return
 	}
-	acts := i.deferred
+	acts := *i.deferred
 	i.deferred = nil
 	for _, a := range acts {
 		i.perform(a, nil)
@@ -488,9 +490,9 @@ func (i *Instance) finish() {
 func (i *Instance) addVIPsEarly() {
 	i.mmu.Lock()
 	defer i.mmu.Unlock()
-	if len(i.deferred) > 0 && i.deferred[0].Kind == ActAddVIPs {
-		i.perform(i.deferred[0], nil)
-		i.deferred = i.deferred[1:]
+	if d := i.deferred; d != nil && len(*d) > 0 && (*d)[0].Kind == ActAddVIPs {
+		i.perform((*d)[0], nil)
+		*d = (*d)[1:]
 	}
 }
 
