@@ -101,7 +101,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 	// One address dump per interface, not one per instance: a thousand
 	// instances were a thousand dumps at start-up, megabytes of garbage.
 	addrs := map[string][]netip.Addr{}
-	for _, ic := range cfgs {
+	for _, ic := range packOwn(cfgs) {
 		l := d.links[ic.Interface]
 		if l == nil {
 			l = byName[ic.Interface]

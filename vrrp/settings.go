@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
@@ -75,4 +76,38 @@ func (t *settingsTable) config(c conf.Instance) instConfig {
 		(*t)[k] = &s
 	}
 	return own
+}
+
+// packOwn gives back cfgs with every name in one string and every VIP list
+// in one array, so that what each instance keeps of its own is two
+// allocations for the lot, not two small ones each scattered among the
+// parser's garbage: the spans that held them stayed resident a few
+// objects full (heap "unused"). The blocks live while any of the
+// instances does.
+func packOwn(cfgs []conf.Instance) []conf.Instance {
+	var nb, nv int
+	for _, c := range cfgs {
+		nb += len(c.Name)
+		nv += len(c.VIPs)
+	}
+	var names strings.Builder
+	names.Grow(nb)
+	for _, c := range cfgs {
+		names.WriteString(c.Name)
+	}
+	all := names.String()
+	vips := make([]netip.Addr, 0, nv)
+	out := make([]conf.Instance, len(cfgs))
+	off := 0
+	for k, c := range cfgs {
+		c.Name = all[off : off+len(c.Name)]
+		off += len(c.Name)
+		if len(c.VIPs) > 0 {
+			v := len(vips)
+			vips = append(vips, c.VIPs...)
+			c.VIPs = vips[v:len(vips):len(vips)] // capped: an append copies
+		}
+		out[k] = c
+	}
+	return out
 }

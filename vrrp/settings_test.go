@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hadirector/hadirector/conf"
 )
@@ -81,5 +82,37 @@ func TestSettingsShared(t *testing.T) {
 		if e := tab.config(c2); e.Instance != d.Instance {
 			t.Errorf("two configs with the same %s do not share settings", f.Name)
 		}
+	}
+}
+
+// packOwn keeps every name and VIP list as given, in one block each, with
+// each list capped so that an append to one cannot write into the next.
+func TestPackOwn(t *testing.T) {
+	a := netip.MustParseAddr("192.0.2.1")
+	b := netip.MustParseAddr("192.0.2.2")
+	c := netip.MustParseAddr("192.0.2.3")
+	in := []conf.Instance{
+		{Name: "web", VIPs: []netip.Addr{a, b}},
+		{Name: "", VIPs: nil},
+		{Name: "mail", VIPs: []netip.Addr{c}},
+	}
+	out := packOwn(in)
+	if len(out) != len(in) {
+		t.Fatalf("%d configs back, want %d", len(out), len(in))
+	}
+	for k := range in {
+		if !reflect.DeepEqual(out[k], in[k]) {
+			t.Errorf("config %d: %+v, want %+v", k, out[k], in[k])
+		}
+	}
+	if unsafe.Pointer(&out[2].VIPs[0]) != unsafe.Add(unsafe.Pointer(&out[0].VIPs[1]), unsafe.Sizeof(a)) {
+		t.Error("the VIP lists are not one block")
+	}
+	if unsafe.Pointer(unsafe.StringData(out[2].Name)) != unsafe.Add(unsafe.Pointer(unsafe.StringData(out[0].Name)), len("web")) {
+		t.Error("the names are not one block")
+	}
+	_ = append(out[0].VIPs, netip.MustParseAddr("192.0.2.9"))
+	if out[2].VIPs[0] != c {
+		t.Error("an append to one VIP list wrote into the next")
 	}
 }
