@@ -102,35 +102,42 @@ func (f *fakeAlarm) wait()               {}
 func (f *fakeAlarm) close()              {}
 
 // A deadline that becomes the earliest re-arms the running scheduler's
-// alarm at once, to it (less spinAhead without slack); a later one, or one
-// pushed back, leaves the alarm as it is.
+// alarm at once, to it (less spinAhead without slack), and so does the
+// earliest pushed back; a later one, or one pushed back that is not the
+// earliest, leaves the alarm as it is.
 func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	s := NewScheduler()
 	f := &fakeAlarm{}
 	s.al = f
 	insts := schedInstances(3)
+	a, b, c := insts[0], insts[1], insts[2]
 	now := time.Now()
-	s.set(insts[0], MonoOf(now.Add(time.Hour)), time.Second)
-	s.set(insts[1], MonoOf(now.Add(2*time.Hour)), time.Second) // later: no arm
-	s.set(insts[0], MonoOf(now.Add(3*time.Hour)), time.Second) // pushed back: no arm
-	s.set(insts[2], MonoOf(now.Add(time.Minute)), 0)           // earliest, no slack
-	if len(f.arms) != 2 {
-		t.Fatalf("armed %d times (%v), want twice: for the first deadline and the earlier one", len(f.arms), f.arms)
+	near := func(got, want time.Duration) bool { return got <= want && got > want-time.Second }
+	s.set(a, MonoOf(now.Add(time.Hour)), time.Second)
+	s.set(b, MonoOf(now.Add(2*time.Hour)), time.Second) // later: no arm
+	s.set(b, MonoOf(now.Add(3*time.Hour)), time.Second) // pushed back, not the earliest: no arm
+	s.set(a, MonoOf(now.Add(90*time.Minute)), time.Second)
+	s.set(c, MonoOf(now.Add(time.Minute)), 0) // earliest, no slack
+	want := []time.Duration{time.Hour, 90 * time.Minute, time.Minute - spinAhead}
+	if len(f.arms) != len(want) {
+		t.Fatalf("armed %d times (%v), want %d: %v", len(f.arms), f.arms, len(want), want)
 	}
-	if d := f.arms[0]; d > time.Hour || d < 59*time.Minute {
-		t.Errorf("first arm %v, want the hour's deadline", d)
+	for k, w := range want {
+		if !near(f.arms[k], w) {
+			t.Errorf("arm %d: %v, want %v", k, f.arms[k], w)
+		}
 	}
-	if d := f.arms[1]; d > time.Minute-spinAhead || d < 59*time.Second {
-		t.Errorf("second arm %v, want a minute less spinAhead", d)
-	}
-	// Removed: the loop re-arms for the root, which is the pushed-back
-	// entry at its old key (it is re-keyed when that comes up).
-	s.set(insts[2], 0, 0)
+	// Removed: the loop re-arms for the root, the earliest pushed back at
+	// its new key; b keeps its old 2h key until that comes up.
+	s.set(c, 0, 0)
 	s.mu.Lock()
 	s.rearm(MonoOf(now))
 	s.mu.Unlock()
-	if d := f.arms[len(f.arms)-1]; d != time.Hour {
-		t.Errorf("re-armed to %v after the removal, want the 1h key", d)
+	if d := f.arms[len(f.arms)-1]; d != 90*time.Minute {
+		t.Errorf("re-armed to %v after the removal, want 90m", d)
+	}
+	if s.heap[len(s.heap)-1].key != MonoOf(now.Add(2*time.Hour)) {
+		t.Errorf("the entry pushed back while not the earliest was re-keyed at once")
 	}
 	for _, i := range insts {
 		s.set(i, 0, 0)

@@ -15,8 +15,10 @@ import (
 // adverts fall close together are batched and then stay in step.
 //
 // A backup pushes its Master_Down_Timer back on every advert it hears; the
-// heap is not touched for that: the entry keeps its earlier key and is
-// re-keyed to the new deadline only when the old key comes up.
+// heap is not touched for that unless the entry is the earliest: the entry
+// keeps its earlier key and is re-keyed to the new deadline only when the
+// old key comes up. The earliest is re-keyed at once, as the alarm is set
+// for it.
 type Scheduler struct {
 	mu   sync.Mutex
 	heap []schedItem // a min-heap by key
@@ -62,8 +64,23 @@ func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 			s.remove(e.slot) // the loop may wake once for nothing
 		}
 		return
-	case e.slot >= 0 && !e.at.Before(s.heap[e.slot].key):
+	case e.slot > 0 && !e.at.Before(s.heap[e.slot].key):
 		return // later than its key: re-keyed when the key comes up
+	case e.slot == 0 && e.at == s.heap[0].key:
+		return
+	case e.slot == 0 && e.at.After(s.heap[0].key):
+		// The root, pushed back (a backup's Master_Down_Timer by an
+		// advert): re-keyed now, so that the alarm does not go off for a
+		// deadline already moved. A lone backup otherwise woke every
+		// Master_Down_Interval for nothing; this costs one timerfd_settime
+		// an advert, and no wake-up.
+		first := s.heap[0].key
+		s.heap[0].key = e.at
+		s.down(0)
+		if s.heap[0].key != first && s.al != nil {
+			s.rearm(MonoOf(time.Now()))
+		}
+		return
 	}
 	var first Mono
 	if len(s.heap) > 0 {

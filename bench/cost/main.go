@@ -61,7 +61,7 @@ func main() {
 			for _, im := range strings.Split(*impls, ",") {
 				r, err := measure(im, *bin, iv, n, *window)
 				check(err)
-				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.1fMiB %13.2f%% %10.1fMiB\n", im, iv, n,
+				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.2fMiB %13.2f%% %10.2fMiB\n", im, iv, n,
 					r[0].cpu, r[0].rssMiB, r[1].cpu, r[1].rssMiB)
 			}
 		}
@@ -213,16 +213,11 @@ func nsUsage(ns string) (cpuSec, rssKiB float64, err error) {
 		return 0, 0, fmt.Errorf("pids of %s: %w", ns, err)
 	}
 	for _, f := range strings.Fields(string(out)) {
-		stat, err := os.ReadFile("/proc/" + f + "/stat")
+		status, err := os.ReadFile("/proc/" + f + "/status")
 		if err != nil {
-			continue
+			continue // gone
 		}
-		s := string(stat)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		ut, _ := strconv.ParseFloat(fields[11], 64)
-		st, _ := strconv.ParseFloat(fields[12], 64)
-		cpuSec += (ut + st) / 100 // USER_HZ
-		status, _ := os.ReadFile("/proc/" + f + "/status")
+		cpuSec += threadsCPU(f)
 		for _, line := range strings.Split(string(status), "\n") {
 			if strings.HasPrefix(line, "VmRSS:") {
 				kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
@@ -231,6 +226,28 @@ func nsUsage(ns string) (cpuSec, rssKiB float64, err error) {
 		}
 	}
 	return cpuSec, rssKiB, nil
+}
+
+// threadsCPU sums the time every thread of a process has run, in seconds,
+// from the scheduler's own accounting (/proc/PID/task/TID/schedstat, in
+// nanoseconds). The utime and stime of /proc/PID/stat are sampled at the
+// tick, 10 ms: a director that runs a few microseconds per wake-up shows
+// 0, 1 or 2 ticks in a window by chance, and one that runs in step with
+// the tick is charged whole ticks it did not use.
+func threadsCPU(pid string) float64 {
+	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
+	var ns float64
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			v, _ := strconv.ParseFloat(f[0], 64)
+			ns += v
+		}
+	}
+	return ns / 1e9
 }
 
 // record runs perf on every process of each director for the window.
