@@ -4,14 +4,16 @@
 // CPU time as a percentage of one core and each thread's voluntary context
 // switches over the window. It needs no root.
 //
-// It explains bench/cost's 1 instance x 100 ms row. Two runs each on the
-// 2-vCPU test machine: a runtime timer, 0.145-0.146 % of a core (about
-// 145 us of CPU per wake-up, for nothing); a timerfd, 0.174-0.184 %. Each
-// wake-up switches two threads in and out: the one that ran the goroutine
-// and the runtime's monitor (sysmon), which the waking thread rouses and
-// which sleeps again 20 us later. Waking by a file descriptor saves the
-// timer's extra switch but not the CPU. keepalived's whole cost at one
-// instance x 100 ms is about 0.12 %.
+// It explains bench/cost's 1 instance x 100 ms row and why the scheduler
+// sleeps on a timerfd. A runtime timer wakes two threads: the one that runs
+// the goroutine, and the runtime's monitor (sysmon), which sleeps until the
+// next timer and then 10 ms more before it settles: 4 context switches per
+// wake-up. A timerfd armed and read with raw syscalls, as vrrp's scheduler
+// does, is one thread's wake-up; a Syscall (os.File.Read) would rouse sysmon
+// again. On the 2-vCPU test machine, 20 s windows:
+//
+//	timer:   0.135-0.199 % of a core, 827 context switches (2 threads)
+//	timerfd: 0.085-0.124 % of a core, 203 context switches (1 thread)
 //
 //	go run ./bench/wake -mode timer
 //	go run ./bench/wake -mode timerfd
@@ -24,7 +26,9 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,8 +52,9 @@ func main() {
 		}()
 	case "timerfd":
 		go func() {
+			w := newFDWaiter()
 			for {
-				fdWait(*tick)
+				w.wait(*tick)
 				ticks.Add(1)
 			}
 		}()
@@ -59,9 +64,10 @@ func main() {
 	}
 	// The main goroutine waits on timerfds too, so that in timerfd mode
 	// the process has no runtime timer at all.
-	fdWait(2 * time.Second)
+	w := newFDWaiter()
+	w.wait(2 * time.Second)
 	c0, s0 := cpu(), switches()
-	fdWait(*window)
+	w.wait(*window)
 	c1, s1 := cpu(), switches()
 	fmt.Printf("%s, %v tick, %v window: CPU %.3f %% of a core, %d wake-ups\n", *mode, *tick, *window, 100*float64(c1-c0)/float64(*window), ticks.Load())
 	for tid, n := range s1 {
@@ -69,22 +75,34 @@ func main() {
 	}
 }
 
-// fdWait blocks the calling goroutine in the netpoller for d.
-func fdWait(d time.Duration) {
+// fdWaiter is a timerfd in the netpoller, armed and read with raw
+// syscalls.
+type fdWaiter struct {
+	rc syscall.RawConn
+	fd int
+}
+
+func newFDWaiter() *fdWaiter {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		panic(err)
 	}
-	f := os.NewFile(uintptr(fd), "timerfd")
-	defer f.Close()
+	rc, err := os.NewFile(uintptr(fd), "timerfd").SyscallConn()
+	if err != nil {
+		panic(err)
+	}
+	return &fdWaiter{rc: rc, fd: fd}
+}
+
+// wait blocks the calling goroutine in the netpoller for d.
+func (w *fdWaiter) wait(d time.Duration) {
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(d.Nanoseconds())}
-	if err := unix.TimerfdSettime(fd, 0, &spec, nil); err != nil {
-		panic(err)
-	}
+	unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, uintptr(w.fd), 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 	var b [8]byte
-	if _, err := f.Read(b[:]); err != nil {
-		panic(err)
-	}
+	w.rc.Read(func(fd uintptr) bool {
+		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), 8)
+		return e != unix.EAGAIN
+	})
 }
 
 func cpu() time.Duration {
