@@ -116,6 +116,40 @@ type outbox struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet4
+
+	// The poller's callback and its state, made once: a closure made per
+	// send, and the variables it captured, were five allocations a batch
+	// (160 a second at 1000 instances x 100 ms).
+	write   func(fd uintptr) bool
+	n, sent int
+	serr    error
+}
+
+func newOutbox(n int) *outbox {
+	o := &outbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), names: make([]unix.RawSockaddrInet4, n)}
+	o.write = o.sendmmsg
+	return o
+}
+
+// sendmmsg sends o.hdrs[o.sent:o.n] in non-blocking sendmmsg calls, for
+// the poller's Write: false means wait for the socket to become writable.
+func (o *outbox) sendmmsg(fd uintptr) bool {
+	for o.sent < o.n {
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[o.sent])), uintptr(o.n-o.sent), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+			if r == 0 {
+				return true
+			}
+			o.sent += int(r)
+		case unix.EAGAIN, unix.EINTR:
+			return false // wait in the poller, then go on
+		default:
+			o.serr = e
+			return true
+		}
+	}
+	return true
 }
 
 // SendBatch writes many VRRP messages in one sendmmsg (more if the kernel
@@ -129,7 +163,7 @@ func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
 	defer c.wmu.Unlock()
 	o := c.out
 	if o == nil || len(o.hdrs) < len(msgs) {
-		o = &outbox{hdrs: make([]unix.Mmsghdr, len(msgs)), iovs: make([]unix.Iovec, len(msgs)), names: make([]unix.RawSockaddrInet4, len(msgs))}
+		o = newOutbox(len(msgs))
 		c.out = o
 	}
 	for k, m := range msgs {
@@ -146,28 +180,11 @@ func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
 		}}
 	}
 	defer clear(o.iovs[:len(msgs)]) // do not keep the adverts alive
-	sent := 0
-	var serr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		for sent < len(msgs) {
-			r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[sent])), uintptr(len(msgs)-sent), unix.MSG_DONTWAIT, 0, 0)
-			switch e {
-			case 0:
-				if r == 0 {
-					return true
-				}
-				sent += int(r)
-			case unix.EAGAIN, unix.EINTR:
-				return false // wait in the poller, then go on
-			default:
-				serr = e
-				return true
-			}
-		}
-		return true
-	})
+	o.n, o.sent, o.serr = len(msgs), 0, nil
+	err := c.rc.Write(o.write)
+	sent := o.sent
 	if err == nil {
-		err = serr
+		err = o.serr
 	}
 	if err != nil && sent < len(msgs) {
 		m := msgs[sent]
