@@ -65,21 +65,11 @@ func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 		}
 		return
 	case e.slot > 0 && !e.at.Before(s.heap[e.slot].key):
-		return // later than its key: re-keyed when the key comes up
-	case e.slot == 0 && e.at == s.heap[0].key:
-		return
-	case e.slot == 0 && e.at.After(s.heap[0].key):
-		// The root, pushed back (a backup's Master_Down_Timer by an
-		// advert): re-keyed now, so that the alarm does not go off for a
-		// deadline already moved. A lone backup otherwise woke every
-		// Master_Down_Interval for nothing; this costs one timerfd_settime
-		// an advert, and no wake-up.
-		first := s.heap[0].key
-		s.heap[0].key = e.at
-		s.down(0)
-		if s.heap[0].key != first && s.al != nil {
-			s.rearm(MonoOf(time.Now()))
-		}
+		// Later than its key: re-keyed when the key comes up. The root
+		// is re-keyed now, below: the alarm is set for it, and a lone
+		// backup pushed back by every advert would otherwise wake every
+		// Master_Down_Interval for nothing (now one timerfd_settime an
+		// advert, and no wake-up).
 		return
 	}
 	var first Mono
@@ -92,7 +82,9 @@ func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 	} else {
 		s.heap[e.slot].key = e.at
 	}
-	s.up(e.slot)
+	if !s.up(e.slot) {
+		s.down(e.slot)
+	}
 	if s.heap[0].key != first && s.al != nil {
 		s.rearm(MonoOf(time.Now())) // the earliest key changed
 	}
