@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/hadirector/hadirector/ipvs"
 )
 
@@ -18,7 +19,17 @@ func FuzzParse(f *testing.F) {
 	f.Add("x = 'a#b' # c\n[[a.b]]\n[a.b.c]\n")
 	f.Add(svcBase + "  [service.real.check]\n  type = \"http\"\n  path = \"/h\"\n[ipvs]\ntcp_timeout = \"900s\"\n")
 	f.Add(base + "[[service]]\nfwmark = 7\npersistent = true\n[service.check]\ntype = \"exec\"\ncommand = [\"/bin/true\", \"{ip}\"]\n[[service.real]]\naddress = \"198.51.100.1:0\"\n")
+	f.Add(base + "VRID = 5\nPriority = 3\n[instance.GARP]\ncount = 2\n")
+	f.Add(base + "garp.count = 3\n\"garp\".\"spacing\" = \"1s\"\ntrack_interface = [{interface = \"eth1\"}]\n")
 	f.Fuzz(func(t *testing.T, text string) {
+		// unknownKeys skips Undecoded when allKnown: that must never
+		// hide an undecoded key.
+		var raw rawFile
+		if md, err := toml.Decode(text, &raw); err == nil && allKnown(md) {
+			if u := md.Undecoded(); len(u) != 0 {
+				t.Fatalf("every key known, yet %v undecoded", u)
+			}
+		}
 		c, err := Parse("f.toml", []byte(text))
 		if err != nil {
 			if c != nil {

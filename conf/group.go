@@ -3,7 +3,10 @@ package conf
 import "fmt"
 
 func buildGroups(rgs []rawGroup, ins []Instance, e *errs) []SyncGroup {
-	known := map[string]bool{}
+	if len(rgs) == 0 {
+		return nil // without building the set of every instance's name
+	}
+	known := make(map[string]bool, len(ins))
 	for _, in := range ins {
 		known[in.Name] = true
 	}

@@ -24,22 +24,22 @@ type IPVS struct {
 const DefaultResync = time.Minute
 
 func buildIPVS(raw rawFile, e *errs) IPVS {
-	v := IPVS{Resync: duration(e, "ipvs.resync", raw.IPVS.Resync, DefaultResync)}
+	v := IPVS{Resync: duration(e, "ipvs", "resync", raw.IPVS.Resync, DefaultResync)}
 	if v.Resync < time.Second {
 		e.add("ipvs.resync", "%v is less than 1s", v.Resync)
 	}
-	timeout := func(key string, s *string) time.Duration {
-		d := duration(e, key, s, 0)
+	timeout := func(k string, s *string) time.Duration {
+		d := duration(e, "ipvs", k, s, 0)
 		if d%time.Second != 0 || d > 0 && d < time.Second || d > 24*time.Hour*365 {
-			e.add(key, "%v: the kernel takes whole seconds, from 1s", d)
+			e.add(join("ipvs", k), "%v: the kernel takes whole seconds, from 1s", d)
 			return 0
 		}
 		return d
 	}
 	v.Timeouts = ipvs.Timeouts{
-		TCP:    timeout("ipvs.tcp_timeout", raw.IPVS.TCPTimeout),
-		TCPFin: timeout("ipvs.tcpfin_timeout", raw.IPVS.TCPFinTimeout),
-		UDP:    timeout("ipvs.udp_timeout", raw.IPVS.UDPTimeout),
+		TCP:    timeout("tcp_timeout", raw.IPVS.TCPTimeout),
+		TCPFin: timeout("tcpfin_timeout", raw.IPVS.TCPFinTimeout),
+		UDP:    timeout("udp_timeout", raw.IPVS.UDPTimeout),
 	}
 	keys := map[ipvs.ServiceKey]string{}
 	for n, rs := range raw.Service {
@@ -112,7 +112,7 @@ func buildService(p string, rs rawService, e *errs) (ipvs.Service, bool) {
 			e.add(p+".persistence_timeout", "set, but persistent = false")
 		}
 		s.Persistent = true
-		d := duration(e, p+".persistence_timeout", rs.PersistenceTimeout, ipvs.DefaultPersistTimeout)
+		d := duration(e, p, "persistence_timeout", rs.PersistenceTimeout, ipvs.DefaultPersistTimeout)
 		if d < time.Second || d%time.Second != 0 || d > time.Duration(1<<31-1)*time.Second {
 			e.add(p+".persistence_timeout", "%v: whole seconds from 1s", d)
 		}
@@ -135,10 +135,10 @@ func buildService(p string, rs rawService, e *errs) (ipvs.Service, bool) {
 	}
 	port := s.Key.Addr.Port()
 	if rs.SorryServer != nil {
-		if r, ok := buildRealAddr(p+".sorry_server", *rs.SorryServer, port, e); ok {
+		if r, ok := buildRealAddr(p, "sorry_server", *rs.SorryServer, port, e); ok {
 			s.Sorry = ipvs.Real{Addr: r, Weight: 1}
 			if rs.SorryForward != nil {
-				s.Sorry.Forward, _ = forward(p+".sorry_forward", *rs.SorryForward, e)
+				s.Sorry.Forward, _ = forward(p, "sorry_forward", *rs.SorryForward, e)
 			}
 		}
 	} else if rs.SorryForward != nil {
@@ -178,7 +178,7 @@ func buildService(p string, rs rawService, e *errs) (ipvs.Service, bool) {
 	return s, true
 }
 
-func forward(key, s string, e *errs) (ipvs.Forward, bool) {
+func forward(p, k, s string, e *errs) (ipvs.Forward, bool) {
 	switch s {
 	case "dr":
 		return ipvs.DR, true
@@ -187,18 +187,18 @@ func forward(key, s string, e *errs) (ipvs.Forward, bool) {
 	case "nat":
 		return ipvs.NAT, true
 	}
-	e.add(key, "%q is not dr, tun or nat", s)
+	e.add(join(p, k), "%q is not dr, tun or nat", s)
 	return ipvs.DR, false
 }
 
 // buildRealAddr parses "IP" or "IP:port"; a missing port is the service's.
-func buildRealAddr(key, s string, svcPort uint16, e *errs) (netip.AddrPort, bool) {
+func buildRealAddr(p, k, s string, svcPort uint16, e *errs) (netip.AddrPort, bool) {
 	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
 		return netip.AddrPortFrom(a, svcPort), true
 	}
 	ap, err := netip.ParseAddrPort(s)
 	if err != nil || !ap.Addr().Is4() {
-		e.add(key, "%q is not an IPv4 address or address:port", s)
+		e.add(join(p, k), "%q is not an IPv4 address or address:port", s)
 		return netip.AddrPort{}, false
 	}
 	return ap, true
@@ -210,13 +210,13 @@ func buildReal(p string, rr rawReal, svcPort uint16, e *errs) (ipvs.Real, bool) 
 		e.add(p+".address", "required")
 		return r, false
 	}
-	addr, ok := buildRealAddr(p+".address", *rr.Address, svcPort, e)
+	addr, ok := buildRealAddr(p, "address", *rr.Address, svcPort, e)
 	if !ok {
 		return r, false
 	}
 	r.Addr = addr
 	if rr.Forward != nil {
-		if r.Forward, ok = forward(p+".forward", *rr.Forward, e); !ok {
+		if r.Forward, ok = forward(p, "forward", *rr.Forward, e); !ok {
 			return r, false
 		}
 	}
@@ -224,7 +224,7 @@ func buildReal(p string, rr rawReal, svcPort uint16, e *errs) (ipvs.Real, bool) 
 		e.add(p+".address", "port %d differs from the service's %d: only a NAT (forward = \"nat\") real server may change the port", addr.Port(), svcPort)
 		return r, false
 	}
-	r.Weight = int(intIn(e, p+".weight", rr.Weight, 0, 65535, false, 1))
+	r.Weight = int(intIn(e, p, "weight", rr.Weight, 0, 65535, false, 1))
 	return r, true
 }
 
@@ -273,8 +273,8 @@ func buildCheck(p string, c *rawCheck, addr netip.AddrPort, e *errs) *ipvs.Healt
 		return nil
 	}
 	h := &ipvs.HealthCheck{}
-	h.Policy.Interval = duration(e, p+".interval", c.Interval, ipvs.DefaultCheckInterval)
-	h.Policy.Timeout = duration(e, p+".timeout", c.Timeout, min(ipvs.DefaultCheckTimeout, h.Policy.Interval))
+	h.Policy.Interval = duration(e, p, "interval", c.Interval, ipvs.DefaultCheckInterval)
+	h.Policy.Timeout = duration(e, p, "timeout", c.Timeout, min(ipvs.DefaultCheckTimeout, h.Policy.Interval))
 	if h.Policy.Interval < 10*time.Millisecond {
 		e.add(p+".interval", "%v is less than 10ms", h.Policy.Interval)
 	}
@@ -284,14 +284,14 @@ func buildCheck(p string, c *rawCheck, addr netip.AddrPort, e *errs) *ipvs.Healt
 	if h.Policy.Timeout == 0 {
 		e.add(p+".timeout", "must be more than 0s")
 	}
-	h.Policy.Rise = int(intIn(e, p+".rise", c.Rise, 1, 100, false, 1))
-	h.Policy.Fall = int(intIn(e, p+".fall", c.Fall, 1, 100, false, 1))
+	h.Policy.Rise = int(intIn(e, p, "rise", c.Rise, 1, 100, false, 1))
+	h.Policy.Fall = int(intIn(e, p, "fall", c.Fall, 1, 100, false, 1))
 	if c.StartDown != nil {
 		h.Policy.StartDown = *c.StartDown
 	}
 	port := addr.Port()
 	if c.Port != nil {
-		port = uint16(intIn(e, p+".port", c.Port, 1, 65535, false, int64(port)))
+		port = uint16(intIn(e, p, "port", c.Port, 1, 65535, false, int64(port)))
 	}
 	target := netip.AddrPortFrom(addr.Addr(), port)
 	only := func(typ string, keys map[string]bool) {
@@ -325,7 +325,7 @@ func buildCheck(p string, c *rawCheck, addr netip.AddrPort, e *errs) *ipvs.Healt
 		if c.Host != nil {
 			hc.Host = *c.Host
 		}
-		hc.Status = int(intIn(e, p+".status", c.Status, 100, 599, false, 200))
+		hc.Status = int(intIn(e, p, "status", c.Status, 100, 599, false, 200))
 		if c.BodySHA256 != nil {
 			hc.BodySHA256 = strings.ToLower(*c.BodySHA256)
 			if len(hc.BodySHA256) != 64 || strings.Trim(hc.BodySHA256, "0123456789abcdef") != "" {
@@ -339,7 +339,7 @@ func buildCheck(p string, c *rawCheck, addr netip.AddrPort, e *errs) *ipvs.Healt
 			e.add(p+".command", "required: the program and its arguments, such as [\"/usr/local/bin/check\", \"{ip}\", \"{port}\"]")
 			return nil
 		}
-		argv(e, p+".command", c.Command)
+		argv(e, p, "command", c.Command)
 		args := make([]string, len(c.Command)-1)
 		for i, a := range c.Command[1:] {
 			args[i] = strings.NewReplacer("{ip}", addr.Addr().String(), "{port}", strconv.Itoa(int(port))).Replace(a)

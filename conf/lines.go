@@ -3,6 +3,7 @@ package conf
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // keyLines maps dotted key paths (instance[0].garp.count) to the line that
@@ -11,7 +12,12 @@ import (
 // headers counted. Multi-line values belong to the line where they start.
 type keyLines map[string]int
 
+// lineScans counts the calls of scanLines, for the test that a valid file
+// is never scanned.
+var lineScans atomic.Int64
+
 func scanLines(text string) keyLines {
+	lineScans.Add(1)
 	kl := keyLines{}
 	counts := map[string]int{} // array-of-tables name -> elements seen
 	prefix := ""

@@ -56,7 +56,7 @@ func buildSync(rs rawSync, ins []Instance, e *errs) *Sync {
 	default:
 		s.Daemon.Interface = *rs.Interface
 	}
-	s.Daemon.SyncID = uint8(intIn(e, "sync.sync_id", rs.SyncID, 0, 255, false, 0))
+	s.Daemon.SyncID = uint8(intIn(e, "sync", "sync_id", rs.SyncID, 0, 255, false, 0))
 	if rs.Mode != nil {
 		m, err := lvssync.ParseMode(*rs.Mode)
 		if err != nil {
@@ -72,16 +72,16 @@ func buildSync(rs rawSync, ins []Instance, e *errs) *Sync {
 			s.Daemon.Group = g
 		}
 	}
-	s.Daemon.Port = uint16(intIn(e, "sync.port", rs.Port, 1, 65535, false, 0))
-	s.Daemon.TTL = uint8(intIn(e, "sync.ttl", rs.TTL, 1, 255, false, 0))
+	s.Daemon.Port = uint16(intIn(e, "sync", "port", rs.Port, 1, 65535, false, 0))
+	s.Daemon.TTL = uint8(intIn(e, "sync", "ttl", rs.TTL, 1, 255, false, 0))
 	// The kernel takes 1500-20-8 at most on a standard MTU and refuses
 	// less than a header and one record.
-	s.Daemon.MaxLen = uint16(intIn(e, "sync.max_len", rs.MaxLen, 64, 65507, false, 0))
+	s.Daemon.MaxLen = uint16(intIn(e, "sync", "max_len", rs.MaxLen, 64, 65507, false, 0))
 	if rs.FailbackHold != nil {
 		s.FailbackHold = *rs.FailbackHold
 	}
-	s.FailbackQuiet = duration(e, "sync.failback_quiet", rs.FailbackQuiet, DefaultFailbackQuiet)
-	s.FailbackMax = duration(e, "sync.failback_max", rs.FailbackMax, DefaultFailbackMax)
+	s.FailbackQuiet = duration(e, "sync", "failback_quiet", rs.FailbackQuiet, DefaultFailbackQuiet)
+	s.FailbackMax = duration(e, "sync", "failback_max", rs.FailbackMax, DefaultFailbackMax)
 	if s.FailbackQuiet <= 0 {
 		e.add("sync.failback_quiet", "%v: must be positive", s.FailbackQuiet)
 	}

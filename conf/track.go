@@ -73,7 +73,7 @@ func buildTracks(p string, ri rawInstance, e *errs) []Track {
 func buildTrack(k string, kind TrackKind, rt rawTrack, e *errs) (Track, bool) {
 	before := e.count()
 	t := Track{Kind: kind, Rise: 1, Fall: 1}
-	t.Weight = int(intIn(e, k+".weight", rt.Weight, -253, 253, false, 0))
+	t.Weight = int(intIn(e, k, "weight", rt.Weight, -253, 253, false, 0))
 	not := func(key string, set bool) {
 		if set {
 			e.add(k+"."+key, "not a key of a track_%s", kind)
@@ -101,17 +101,17 @@ func buildTrack(k string, kind TrackKind, rt rawTrack, e *errs) (Track, bool) {
 		if rt.Command == nil {
 			e.add(k+".command", "required")
 		}
-		t.Command = argv(e, k+".command", rt.Command)
-		t.Interval = duration(e, k+".interval", rt.Interval, 5*time.Second)
-		t.Timeout = duration(e, k+".timeout", rt.Timeout, t.Interval)
+		t.Command = argv(e, k, "command", rt.Command)
+		t.Interval = duration(e, k, "interval", rt.Interval, 5*time.Second)
+		t.Timeout = duration(e, k, "timeout", rt.Timeout, t.Interval)
 		if t.Interval < 100*time.Millisecond || t.Interval > time.Hour {
 			e.add(k+".interval", "%v: must be from 100ms to 1h", t.Interval)
 		}
 		if t.Timeout <= 0 || t.Timeout > t.Interval {
 			e.add(k+".timeout", "%v: must be more than 0s and at most the interval %v", t.Timeout, t.Interval)
 		}
-		t.Rise = int(intIn(e, k+".rise", rt.Rise, 1, 100, false, 1))
-		t.Fall = int(intIn(e, k+".fall", rt.Fall, 1, 100, false, 1))
+		t.Rise = int(intIn(e, k, "rise", rt.Rise, 1, 100, false, 1))
+		t.Fall = int(intIn(e, k, "fall", rt.Fall, 1, 100, false, 1))
 	case TrackFile:
 		not("interface", rt.Interface != nil)
 		not("command", rt.Command != nil)
@@ -126,7 +126,7 @@ func buildTrack(k string, kind TrackKind, rt rawTrack, e *errs) (Track, bool) {
 		default:
 			t.Path = *rt.Path
 		}
-		t.Interval = duration(e, k+".interval", rt.Interval, time.Second)
+		t.Interval = duration(e, k, "interval", rt.Interval, time.Second)
 		if t.Interval < 100*time.Millisecond || t.Interval > time.Hour {
 			e.add(k+".interval", "%v: must be from 100ms to 1h", t.Interval)
 		}
