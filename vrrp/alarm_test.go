@@ -149,3 +149,60 @@ func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 		t.Errorf("with no timer the alarm was armed for %v, want it disarmed", d)
 	}
 }
+
+// A timerfd alarm's wake-up reads the clock, not the timer: arming and
+// waiting, again and again, makes no read. An edge left over from an
+// expiry that a re-arm dropped is told apart by a read, and the wait goes
+// on.
+func TestFDAlarmWakesWithoutReads(t *testing.T) {
+	a, err := newFDAlarm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	for range 5 {
+		a.arm(time.Millisecond)
+		a.wait()
+	}
+	a.arm(0)
+	a.wait()
+	if a.reads != 0 {
+		t.Errorf("%d reads of the timer in 6 wake-ups, want 0", a.reads)
+	}
+
+	// What the poller's callback decides. Woken by an edge while the
+	// clock says not yet: a timer that has not expired (an edge a re-arm
+	// made stale) waits on; one that has goes off.
+	gone := func(first bool) (ok bool) {
+		a.first = first
+		a.rc.Control(func(fd uintptr) { ok = a.gone(fd) })
+		return ok
+	}
+	a.arm(time.Hour)
+	if gone(true) {
+		t.Error("first call, an hour ahead: went off")
+	}
+	if a.reads != 0 {
+		t.Errorf("the first call read the timer")
+	}
+	if gone(false) {
+		t.Error("a stale edge, an hour ahead: went off")
+	}
+	// Expire the timer behind the clock's back: only a read can tell.
+	a.spec.Value = unix.NsecToTimespec(1)
+	a.rc.Control(a.set)
+	var spec unix.ItimerSpec
+	for {
+		a.rc.Control(func(fd uintptr) { unix.TimerfdGettime(int(fd), &spec) })
+		if spec.Value == (unix.Timespec{}) {
+			break
+		}
+	}
+	if !gone(false) {
+		t.Error("woken by an expiry the clock does not know of: did not go off")
+	}
+	a.arm(0)
+	if !gone(true) {
+		t.Error("armed for now: did not go off")
+	}
+}
