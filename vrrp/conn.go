@@ -111,5 +111,5 @@ func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
 	return err
 }
 
-// Close closes the socket; a blocked RecvBatch returns an error.
+// Close closes the socket; a Receive returns an error wrapping net.ErrClosed.
 func (c *Conn) Close() error { return c.pc.Close() }

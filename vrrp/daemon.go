@@ -482,30 +482,32 @@ const inboxDepth = 16
 // VRID.
 func (l *link) read() {
 	in := NewInbox(inboxDepth)
+	handle := func(n int, dropped uint32) { l.batch(in, n, dropped) }
 	for {
-		n, dropped, err := l.conn.RecvBatch(in)
+		err := l.conn.Receive(in, handle)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
+		l.log.Warn("vrrp receive", "err", err)
+	}
+}
+
+// batch runs the n packets of one read through their instances.
+func (l *link) batch(in *Inbox, n int, dropped uint32) {
+	if dropped > 0 {
+		l.Counters.DropN(ReasonOverload, uint64(dropped))
+		l.drops.log(l.log, ReasonOverload, netip.Addr{}, dropf(ReasonOverload, "the kernel dropped %d packets: the socket's queue was full", dropped), time.Now())
+	}
+	for k := 0; k < n; k++ {
+		b, info, err := in.Packet(k)
 		if err != nil {
-			l.log.Warn("vrrp receive", "err", err)
+			if r, ok := DropReason(err); ok {
+				l.Counters.Drop(r)
+				l.drops.log(l.log, r, info.Src, err, time.Now())
+			}
 			continue
 		}
-		if dropped > 0 {
-			l.Counters.DropN(ReasonOverload, uint64(dropped))
-			l.drops.log(l.log, ReasonOverload, netip.Addr{}, dropf(ReasonOverload, "the kernel dropped %d packets: the socket's queue was full", dropped), time.Now())
-		}
-		for k := 0; k < n; k++ {
-			b, info, err := in.Packet(k)
-			if err != nil {
-				if r, ok := DropReason(err); ok {
-					l.Counters.Drop(r)
-					l.drops.log(l.log, r, info.Src, err, time.Now())
-				}
-				continue
-			}
-			l.dispatch(b, info)
-		}
+		l.dispatch(b, info)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // wake the runtime's sysmon thread from its idle sleep as a Syscall does:
 // a director that wakes a few dozen times a second for a batch stays cheap.
 
-// Inbox is a reusable set of receive buffers for RecvBatch.
+// Inbox is a reusable set of receive buffers for Receive.
 type Inbox struct {
 	hdrs   []unix.Mmsghdr
 	iovs   []unix.Iovec
@@ -24,11 +24,13 @@ type Inbox struct {
 	stamps []int64 // each packet's arrival (SO_TIMESTAMPNS), Unix ns
 	ovfl   uint32  // the socket's drop count at the last read (SO_RXQ_OVFL)
 
-	// The poller's callback and what it reports, made once: a closure
-	// made per read would be the receive path's one allocation.
-	recv func(fd uintptr) bool
-	got  int
-	serr error
+	// The poller's callback, made once (a closure made per read would be
+	// the receive path's one allocation), what it hands batches to, and
+	// the error that ended it.
+	recv   func(fd uintptr) bool
+	handle func(n int, dropped uint32)
+	serr   error
+	reads  int // recvmmsg calls, for tests: one per batch, and one on entry
 }
 
 const (
@@ -59,20 +61,62 @@ func NewInbox(n int) *Inbox {
 	return in
 }
 
-// RecvBatch reads at least one packet, and as many as are queued up to the
-// inbox's size, in one recvmmsg. Packet(k) gives each; dropped is how many
-// the kernel discarded since the last read because the socket's queue was
-// full.
-func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
-	in.got, in.serr = 0, nil
-	err = c.rc.Read(in.recv)
-	n = in.got
+// Receive reads the socket until it is closed or a read fails, and hands
+// each batch to handle: n packets, Packet(k) for each, and dropped, how
+// many the kernel discarded since the last batch because the socket's
+// queue was full. A batch is as many packets as are queued, up to the
+// inbox's size, in one recvmmsg.
+//
+// handle runs inside the runtime poller's Read, which Receive leaves only
+// when the socket closes: the poller forgets a readiness edge that came
+// before a Read begins, so a reader that left it after every batch would
+// have to make one more recvmmsg, to EAGAIN, before each wait. Inside it,
+// a batch shorter than the inbox has drained the queue, and the next
+// packet's edge, which the poller keeps, ends the wait: a packet costs a
+// read. handle must not close the socket.
+func (c *Conn) Receive(in *Inbox, handle func(n int, dropped uint32)) error {
+	in.handle, in.serr = handle, nil
+	err := c.rc.Read(in.recv)
+	in.handle = nil
 	if err == nil {
 		err = in.serr
 	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("vrrp receive on %s: %w", c.ifi.Name, err)
+	return fmt.Errorf("vrrp receive on %s: %w", c.ifi.Name, err)
+}
+
+// recvmmsg is the poller's Read callback: it reads batches and hands them
+// on until the queue is drained (false: wait for the socket to become
+// readable) or a read fails (true, with the error in serr).
+func (in *Inbox) recvmmsg(fd uintptr) bool {
+	for {
+		for k := range in.hdrs {
+			in.hdrs[k].Hdr.SetControllen(inboxOOB)
+			in.hdrs[k].Hdr.Flags = 0
+			in.hdrs[k].Len = 0
+		}
+		in.reads++
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+		switch e {
+		case 0:
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		default:
+			in.serr = e
+			return true
+		}
+		n := int(r)
+		in.handle(n, in.stamp(n))
+		if n < len(in.hdrs) {
+			return false
+		}
 	}
+}
+
+// stamp reads the control messages of a batch's n packets: their arrival
+// times, and the drops since the last batch.
+func (in *Inbox) stamp(n int) (dropped uint32) {
 	for k := 0; k < n; k++ {
 		m := parseRx(in.oobs[k][:in.hdrs[k].Hdr.Controllen])
 		if m.hasOvfl {
@@ -81,30 +125,10 @@ func (c *Conn) RecvBatch(in *Inbox) (n int, dropped uint32, err error) {
 		}
 		in.stamps[k] = m.stamp
 	}
-	return n, dropped, nil
+	return dropped
 }
 
-// recvmmsg is one non-blocking recvmmsg into the inbox, for the poller's
-// Read: false means wait for the socket to become readable.
-func (in *Inbox) recvmmsg(fd uintptr) bool {
-	for k := range in.hdrs {
-		in.hdrs[k].Hdr.SetControllen(inboxOOB)
-		in.hdrs[k].Hdr.Flags = 0
-		in.hdrs[k].Len = 0
-	}
-	r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
-	switch e {
-	case 0:
-		in.got = int(r)
-	case unix.EAGAIN, unix.EINTR:
-		return false // wait in the poller
-	default:
-		in.serr = e
-	}
-	return true
-}
-
-// Packet returns the k-th packet of the last RecvBatch: the VRRP message
+// Packet returns the k-th packet of the batch being handled: the VRRP message
 // and what the IP header says.
 func (in *Inbox) Packet(k int) ([]byte, RecvInfo, error) {
 	b, src, dst, ttl, err := SplitIPv4(in.bufs[k][:in.hdrs[k].Len])

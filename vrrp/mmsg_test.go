@@ -3,7 +3,9 @@ package vrrp
 import (
 	"encoding/binary"
 	"errors"
+	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 	"unsafe"
@@ -163,15 +165,65 @@ func TestInboxHoldsTheLargestAdvert(t *testing.T) {
 		}
 	}
 	in := NewInbox(2)
-	if !in.recvmmsg(uintptr(fds[1])) || in.serr != nil || in.got != 2 {
-		t.Fatalf("recvmmsg: got %d packets, err %v; want 2", in.got, in.serr)
+	batches := 0
+	in.handle = func(n int, _ uint32) {
+		batches++
+		if n != 2 {
+			t.Fatalf("a batch of %d packets, want 2", n)
+		}
+		b, info, err := in.Packet(0)
+		if err != nil || len(b) != inboxBuf-60 || info.Src != netip.MustParseAddr("192.0.2.1") {
+			t.Errorf("largest packet: %d bytes from %s, err %v; want %d bytes from 192.0.2.1", len(b), info.Src, err, inboxBuf-60)
+		}
+		var de *DropError
+		if _, _, err := in.Packet(1); !errors.As(err, &de) || de.Reason != ReasonTruncated {
+			t.Errorf("a packet one byte longer: err %v, want a truncated drop", err)
+		}
 	}
-	b, info, err := in.Packet(0)
-	if err != nil || len(b) != inboxBuf-60 || info.Src != netip.MustParseAddr("192.0.2.1") {
-		t.Errorf("largest packet: %d bytes from %s, err %v; want %d bytes from 192.0.2.1", len(b), info.Src, err, inboxBuf-60)
+	// A full batch reads on, to EAGAIN: then it waits.
+	if in.recvmmsg(uintptr(fds[1])) || in.serr != nil || batches != 1 {
+		t.Fatalf("recvmmsg: %d batches, err %v; want 1 and a wait", batches, in.serr)
 	}
-	var de *DropError
-	if _, _, err := in.Packet(1); !errors.As(err, &de) || de.Reason != ReasonTruncated {
-		t.Errorf("a packet one byte longer: err %v, want a truncated drop", err)
+}
+
+// Receive stays in the poller between batches: a packet sent after a batch
+// has drained the queue wakes it, one after another, with no read that
+// finds nothing, and a close ends it.
+func TestReceiveWakesForEachPacket(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	f := os.NewFile(uintptr(fds[1]), "receiver")
+	pc, err := net.FilePacketConn(f) // a socket in the poller, as a VRRP one is
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := pc.(*net.UnixConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Conn{ifi: &net.Interface{Name: "pair"}, rc: rc}
+	got := make(chan int)
+	in := NewInbox(4)
+	done := make(chan error, 1)
+	go func() { done <- c.Receive(in, func(n int, _ uint32) { got <- n }) }()
+	pkt := []byte{0x45, 0, 0, 20, 0, 0, 0, 0, 255, 112, 0, 0, 192, 0, 2, 1, 224, 0, 0, 18}
+	for k := range 50 {
+		if _, err := unix.Write(fds[0], pkt); err != nil {
+			t.Fatal(err)
+		}
+		if n := <-got; n != 1 {
+			t.Fatalf("packet %d: a batch of %d, want 1", k, n)
+		}
+	}
+	pc.Close()
+	if err := <-done; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Receive after the close: %v, want net.ErrClosed", err)
+	}
+	if in.reads > 51 { // 50 when the first packet came before the entry's read
+		t.Errorf("%d reads for 50 packets one at a time, want at most 51: one each and one on entry", in.reads)
 	}
 }
