@@ -8,8 +8,8 @@ import (
 
 // The daemon's runtime defaults apply only where the environment is silent.
 func TestTuneRuntime(t *testing.T) {
-	procs, gc := runtime.GOMAXPROCS(0), debug.SetGCPercent(-1)
-	t.Cleanup(func() { runtime.GOMAXPROCS(procs); debug.SetGCPercent(gc) })
+	procs, gc, rate := runtime.GOMAXPROCS(0), debug.SetGCPercent(-1), runtime.MemProfileRate
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs); debug.SetGCPercent(gc); runtime.MemProfileRate = rate })
 	debug.SetGCPercent(gc)
 	cases := []struct {
 		maxprocs, gogc string
@@ -37,6 +37,23 @@ func TestTuneRuntime(t *testing.T) {
 		}
 		if got := runtime.GOMAXPROCS(0); got != wantP {
 			t.Errorf("GOMAXPROCS=%q: the runtime has %d processors, want %d", c.maxprocs, got, wantP)
+		}
+	}
+}
+
+// The daemon keeps no memory profile unless GODEBUG asks for one.
+func TestTuneRuntimeMemProfile(t *testing.T) {
+	rate := runtime.MemProfileRate
+	t.Cleanup(func() { runtime.MemProfileRate = rate })
+	for _, c := range []struct {
+		godebug string
+		want    int
+	}{{"", 0}, {"madvdontneed=1", 0}, {"memprofilerate=4096", 4096}} {
+		runtime.MemProfileRate = 4096 // as GODEBUG=memprofilerate=4096 would leave it
+		t.Setenv("GODEBUG", c.godebug)
+		tuneRuntime()
+		if runtime.MemProfileRate != c.want {
+			t.Errorf("GODEBUG=%q: MemProfileRate %d, want %d", c.godebug, runtime.MemProfileRate, c.want)
 		}
 	}
 }
