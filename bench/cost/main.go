@@ -36,7 +36,7 @@ func main() {
 	counts := flag.String("instances", "1,100,1000", "instance counts")
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations")
-	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.BoolVar(&napi, "napi", false, "receive on every veth in a threaded NAPI kernel thread (GRO on, /sys/class/net/IF/threaded = 1): the receiver's and the switch's processing of a frame is then no longer charged to the sending director, as on real NICs (needs ethtool)")
 	flag.StringVar(&perfDir, "perf", "", "record a perf profile of each director during the window into this directory (numbers then include perf's overhead)")
 	flag.Parse()
@@ -49,7 +49,8 @@ func main() {
 		check(err)
 		defer os.RemoveAll(dir)
 		*bin = filepath.Join(dir, "hadirector")
-		b := exec.Command("go", "build", "-o", *bin, "./cmd/hadirector")
+		b := exec.Command("go", "build", "-trimpath", "-o", *bin, "./cmd/hadirector")
+		b.Env = append(os.Environ(), "CGO_ENABLED=0") // the release build (README)
 		b.Stderr = os.Stderr
 		check(b.Run())
 	}

@@ -42,7 +42,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per implementation and interval")
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
 	impls := flag.String("impls", "hadirector,keepalived", "implementations to measure")
-	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.StringVar(&pingInterval, "ping", "0.002", "interval of the gateway's ping of the VIP, in seconds (ping -i)")
 	flag.Parse()
 	if os.Getuid() != 0 {
@@ -54,7 +54,8 @@ func main() {
 		check(err)
 		defer os.RemoveAll(dir)
 		*bin = filepath.Join(dir, "hadirector")
-		build := exec.Command("go", "build", "-o", *bin, "./cmd/hadirector")
+		build := exec.Command("go", "build", "-trimpath", "-o", *bin, "./cmd/hadirector")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // the release build (README)
 		build.Stderr = os.Stderr
 		check(build.Run())
 	}

@@ -25,7 +25,7 @@ import (
 func main() {
 	window := flag.Duration("window", 20*time.Second, "measuring window per scenario")
 	rate := flag.Int("flood-pps", 50000, "flood packets per second")
-	bin := flag.String("bin", "", "hadirector binary (default: build it)")
+	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.Parse()
 	if os.Getuid() != 0 {
 		fmt.Fprintln(os.Stderr, "stress: run as root")
@@ -36,7 +36,8 @@ func main() {
 		check(err)
 		defer os.RemoveAll(dir)
 		*bin = filepath.Join(dir, "hadirector")
-		b := exec.Command("go", "build", "-o", *bin, "./cmd/hadirector")
+		b := exec.Command("go", "build", "-trimpath", "-o", *bin, "./cmd/hadirector")
+		b.Env = append(os.Environ(), "CGO_ENABLED=0") // the release build (README)
 		b.Stderr = os.Stderr
 		check(b.Run())
 	}
