@@ -1,6 +1,7 @@
 package garp
 
 import (
+	"bytes"
 	"net"
 	"runtime"
 	"testing"
@@ -41,4 +42,26 @@ func TestInterfaceKeepsNoDump(t *testing.T) {
 		t.Errorf("each kept interface holds %d bytes; a copy is about 100", per)
 	}
 	runtime.KeepAlive(kept)
+}
+
+// Interface agrees with the standard library on every interface here, and
+// fails on one that does not exist.
+func TestInterfaceAsStandardLibrary(t *testing.T) {
+	all, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range all {
+		got, err := Interface(want.Name)
+		if err != nil {
+			t.Errorf("%s: %v", want.Name, err)
+			continue
+		}
+		if got.Index != want.Index || got.MTU != want.MTU || got.Name != want.Name || got.Flags != want.Flags || !bytes.Equal(got.HardwareAddr, want.HardwareAddr) {
+			t.Errorf("%s: %+v, the standard library says %+v", want.Name, *got, want)
+		}
+	}
+	if _, err := Interface("hd-no-such0"); err == nil {
+		t.Error("an interface that does not exist: no error")
+	}
 }
