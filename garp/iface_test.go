@@ -7,9 +7,8 @@ import (
 	"testing"
 )
 
-// What Interface returns keeps only itself alive: the netlink dump behind
-// the standard library's answer (a kilobyte and more per interface listed)
-// is freed.
+// What Interface returns keeps only itself alive: the netlink reply its
+// hardware address was read from is freed.
 func TestInterfaceKeepsNoDump(t *testing.T) {
 	all, err := net.Interfaces()
 	if err != nil {
