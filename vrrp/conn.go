@@ -37,6 +37,10 @@ type Conn struct {
 
 	rc syscall.RawConn
 
+	// sfd is the socket adverts leave by (openSender), outside the
+	// runtime's poller; -1: none, send on the polled one.
+	sfd int
+
 	wmu   sync.Mutex // guards the batch send's scratch below
 	out   *outbox
 	cmsgs map[netip.Addr][]byte
@@ -68,12 +72,16 @@ func Listen(ifname string) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
-	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw)}
+	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw), sfd: -1}
 	if c.rc, err = raw.(syscall.Conn).SyscallConn(); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
 	if err := c.setup(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	if c.sfd, err = openSender(ifname, ifi.Index); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
@@ -111,5 +119,16 @@ func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
 	return err
 }
 
-// Close closes the socket; a Receive returns an error wrapping net.ErrClosed.
-func (c *Conn) Close() error { return c.pc.Close() }
+// Close closes the sockets; a Receive returns an error wrapping net.ErrClosed.
+func (c *Conn) Close() error {
+	err := c.pc.Close()
+	c.wmu.Lock() // no send is using the send socket
+	defer c.wmu.Unlock()
+	if c.sfd >= 0 {
+		if serr := unix.Close(c.sfd); serr != nil && err == nil {
+			err = fmt.Errorf("close the send socket: %w", serr)
+		}
+		c.sfd = -1
+	}
+	return err
+}

@@ -9,11 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Batched socket I/O: recvmmsg and sendmmsg on the non-blocking VRRP
-// socket, made with RawSyscall inside the runtime poller's Read and Write.
-// They never block (EAGAIN waits in the poller), and a raw syscall does not
-// wake the runtime's sysmon thread from its idle sleep as a Syscall does:
-// a director that wakes a few dozen times a second for a batch stays cheap.
+// Batched socket I/O: recvmmsg on the non-blocking VRRP socket, made with
+// RawSyscall inside the runtime poller's Read, and sendmmsg on the send
+// socket (sender.go), outside the poller, or inside its Write when the send
+// socket is full. They never block (EAGAIN waits in the poller), and a raw
+// syscall does not wake the runtime's sysmon thread from its idle sleep as
+// a Syscall does: a director that wakes a few dozen times a second for a
+// batch stays cheap.
 
 // Inbox is a reusable set of receive buffers for Receive.
 type Inbox struct {
@@ -155,8 +157,8 @@ func newOutbox(n int) *outbox {
 	return o
 }
 
-// sendmmsg sends o.hdrs[o.sent:o.n] in non-blocking sendmmsg calls, for
-// the poller's Write: false means wait for the socket to become writable.
+// sendmmsg sends o.hdrs[o.sent:o.n] in non-blocking sendmmsg calls on fd:
+// false means it is full (wait for it to become writable, in the poller).
 func (o *outbox) sendmmsg(fd uintptr) bool {
 	for o.sent < o.n {
 		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[o.sent])), uintptr(o.n-o.sent), unix.MSG_DONTWAIT, 0, 0)
@@ -205,7 +207,12 @@ func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
 	}
 	defer clear(o.iovs[:len(msgs)]) // do not keep the adverts alive
 	o.n, o.sent, o.serr = len(msgs), 0, nil
-	err := c.rc.Write(o.write)
+	var err error
+	if c.sfd < 0 || !o.sendmmsg(uintptr(c.sfd)) {
+		// No send socket, or its buffer is full: send the rest on the
+		// polled socket, waiting there for room if it is full too.
+		err = c.rc.Write(o.write)
+	}
 	sent := o.sent
 	if err == nil {
 		err = o.serr

@@ -205,7 +205,7 @@ func TestReceiveWakesForEachPacket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &Conn{ifi: &net.Interface{Name: "pair"}, rc: rc}
+	c := &Conn{ifi: &net.Interface{Name: "pair"}, rc: rc, sfd: -1}
 	got := make(chan int)
 	in := NewInbox(4)
 	done := make(chan error, 1)

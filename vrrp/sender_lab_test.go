@@ -1,0 +1,116 @@
+package vrrp
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/internal/nsenter"
+)
+
+// An advert leaves by the send socket, so the polled socket never learns
+// that its buffer was freed: a master's wake-ups are its timer's. And the
+// send socket is handed no advert, multicast or unicast, to queue. Root:
+// two namespaces joined by a veth, made and deleted by the test.
+func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
+	if os.Getenv("HADIRECTOR_LAB") == "" || os.Getuid() != 0 {
+		t.Skip("needs root and HADIRECTOR_LAB=1 (scripts/test-all)")
+	}
+	tag := fmt.Sprintf("%08x", rand.Uint32())
+	ns := [2]string{"hdsa" + tag, "hdsb" + tag}
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	for _, n := range ns {
+		run("netns", "add", n)
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", n).Run() })
+	}
+	run("-n", ns[0], "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", ns[1])
+	addr := [2]netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")}
+	var c [2]*Conn
+	for k := range ns {
+		dev := fmt.Sprintf("veth%d", k)
+		run("-n", ns[k], "addr", "add", addr[k].String()+"/24", "dev", dev)
+		run("-n", ns[k], "link", "set", dev, "up")
+		if err := nsenter.Do(nsenter.Path(ns[k]), func() (err error) { c[k], err = Listen(dev); return err }); err != nil {
+			t.Fatal(err)
+		}
+		defer c[k].Close()
+	}
+	advert := func(src, dst netip.Addr) []byte {
+		b, err := Packet{Version: 3, Type: 1, VRID: 7, Priority: 100, AdvertInterval: time.Second,
+			Addrs: []netip.Addr{netip.MustParseAddr("203.0.113.7")}}.Marshal(src, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	got := [2]chan int{make(chan int, 4), make(chan int, 4)}
+	errs := make(chan error, 2)
+	for k := range c {
+		in := NewInbox(4)
+		go func() { errs <- c[k].Receive(in, func(n int, _ uint32) { got[k] <- n }) }()
+	}
+	awaitOne := func(k int) {
+		t.Helper()
+		select {
+		case n := <-got[k]:
+			if n != 1 {
+				t.Fatalf("%s received a batch of %d, want 1", ns[k], n)
+			}
+		case err := <-errs:
+			t.Fatal(err)
+		}
+	}
+
+	// Watch the polled socket as the runtime's poller does: for write
+	// space, edge-triggered. Registering reports it writable once.
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ep)
+	var cerr error
+	if err := c[0].rc.Control(func(fd uintptr) {
+		cerr = unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, int(fd), &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLET})
+	}); err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	events := make([]unix.EpollEvent, 4)
+	if n, err := unix.EpollWait(ep, events, 0); n != 1 || err != nil {
+		t.Fatalf("the registration's edge: %d events, %v; want 1", n, err)
+	}
+
+	if err := c[0].Send(advert(addr[0], Group), addr[0], Group); err != nil {
+		t.Fatal(err)
+	}
+	awaitOne(1)
+	// The peer has the advert, so the veth has freed the sent buffer (it
+	// does so in the sender's own softirq); allow it time to say so anyway.
+	if n, err := unix.EpollWait(ep, events, 200); n != 0 || err != nil {
+		t.Errorf("after a send, the polled socket reported write space %d times (%v): a send wakes the poller", n, err)
+	}
+
+	// The peer's adverts, multicast and unicast, reach the polled socket
+	// and not the send socket.
+	if err := c[1].Send(advert(addr[1], Group), addr[1], Group); err != nil {
+		t.Fatal(err)
+	}
+	awaitOne(0)
+	if err := c[1].Send(advert(addr[1], addr[0]), addr[1], addr[0]); err != nil {
+		t.Fatal(err)
+	}
+	awaitOne(0)
+	if q, err := unix.IoctlGetInt(c[0].sfd, unix.SIOCINQ); q != 0 || err != nil {
+		t.Errorf("the send socket has %d bytes queued (%v), want none", q, err)
+	}
+}
