@@ -54,18 +54,35 @@ func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
 		}
 		return b
 	}
-	got := [2]chan int{make(chan int, 4), make(chan int, 4)}
+	type arrival struct {
+		n    int
+		b    []byte
+		info RecvInfo
+		err  error
+	}
+	got := [2]chan arrival{make(chan arrival, 4), make(chan arrival, 4)}
 	errs := make(chan error, 2)
 	for k := range c {
 		in := NewInbox(4)
-		go func() { errs <- c[k].Receive(in, func(n int, _ uint32) { got[k] <- n }) }()
+		go func() {
+			errs <- c[k].Receive(in, func(n int, _ uint32) {
+				b, info, err := in.Packet(0)
+				got[k] <- arrival{n, append([]byte(nil), b...), info, err}
+			})
+		}()
 	}
-	awaitOne := func(k int) {
+	// awaitOne waits for the one advert that k receives next, sent from
+	// src to dst, and checks it came as sent.
+	awaitOne := func(k int, want []byte, src, dst netip.Addr) {
 		t.Helper()
 		select {
-		case n := <-got[k]:
-			if n != 1 {
-				t.Fatalf("%s received a batch of %d, want 1", ns[k], n)
+		case a := <-got[k]:
+			if a.n != 1 || a.err != nil {
+				t.Fatalf("%s received a batch of %d (%v), want 1", ns[k], a.n, a.err)
+			}
+			if string(a.b) != string(want) || a.info.Src != src || a.info.Dst != dst || a.info.TTL != TTL {
+				t.Errorf("%s received %x from %s to %s, TTL %d; want %x from %s to %s, TTL %d",
+					ns[k], a.b, a.info.Src, a.info.Dst, a.info.TTL, want, src, dst, TTL)
 			}
 		case err := <-errs:
 			t.Fatal(err)
@@ -90,10 +107,11 @@ func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
 		t.Fatalf("the registration's edge: %d events, %v; want 1", n, err)
 	}
 
-	if err := c[0].Send(advert(addr[0], Group), addr[0], Group); err != nil {
+	mine := advert(addr[0], Group)
+	if err := c[0].Send(mine, addr[0], Group); err != nil {
 		t.Fatal(err)
 	}
-	awaitOne(1)
+	awaitOne(1, mine, addr[0], Group)
 	// The peer has the advert, so the veth has freed the sent buffer (it
 	// does so in the sender's own softirq); allow it time to say so anyway.
 	if n, err := unix.EpollWait(ep, events, 200); n != 0 || err != nil {
@@ -102,15 +120,29 @@ func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
 
 	// The peer's adverts, multicast and unicast, reach the polled socket
 	// and not the send socket.
-	if err := c[1].Send(advert(addr[1], Group), addr[1], Group); err != nil {
+	theirs, unicast := advert(addr[1], Group), advert(addr[1], addr[0])
+	if err := c[1].Send(theirs, addr[1], Group); err != nil {
 		t.Fatal(err)
 	}
-	awaitOne(0)
-	if err := c[1].Send(advert(addr[1], addr[0]), addr[1], addr[0]); err != nil {
+	awaitOne(0, theirs, addr[1], Group)
+	if err := c[1].Send(unicast, addr[1], addr[0]); err != nil {
 		t.Fatal(err)
 	}
-	awaitOne(0)
+	awaitOne(0, unicast, addr[1], addr[0])
 	if q, err := unix.IoctlGetInt(c[0].sfd, unix.SIOCINQ); q != 0 || err != nil {
 		t.Errorf("the send socket has %d bytes queued (%v), want none", q, err)
 	}
+
+	// Without the send socket (as when it is full), the polled socket
+	// sends the same packet.
+	sfd := c[0].sfd
+	c[0].sfd = -1
+	defer unix.Close(sfd)
+	if err := c[0].Send(unicast[:0:0], addr[0], Group); err == nil {
+		t.Error("an empty advert was sent")
+	}
+	if err := c[0].Send(mine, addr[0], Group); err != nil {
+		t.Fatal(err)
+	}
+	awaitOne(1, mine, addr[0], Group)
 }
