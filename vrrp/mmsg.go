@@ -140,7 +140,8 @@ func (in *Inbox) Packet(k int) ([]byte, RecvInfo, error) {
 // outbox is SendBatch's scratch, kept between calls.
 type outbox struct {
 	hdrs  []unix.Mmsghdr
-	iovs  []unix.Iovec
+	iovs  []unix.Iovec // two a message: its IP header, then the advert
+	iphs  [][ipv4HeaderLen]byte
 	names []unix.RawSockaddrInet4
 
 	// The poller's callback and its state, made once: a closure made per
@@ -152,16 +153,26 @@ type outbox struct {
 }
 
 func newOutbox(n int) *outbox {
-	o := &outbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), names: make([]unix.RawSockaddrInet4, n)}
+	o := &outbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, 2*n), iphs: make([][ipv4HeaderLen]byte, n), names: make([]unix.RawSockaddrInet4, n)}
 	o.write = o.sendmmsg
 	return o
 }
 
-// sendmmsg sends o.hdrs[o.sent:o.n] in non-blocking sendmmsg calls on fd:
-// false means it is full (wait for it to become writable, in the poller).
+// sendmmsg sends o.hdrs[o.sent:o.n] in non-blocking sendmmsg calls on fd,
+// or sendmsg for one: false means it is full (wait for it to become
+// writable, in the poller).
 func (o *outbox) sendmmsg(fd uintptr) bool {
 	for o.sent < o.n {
-		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[o.sent])), uintptr(o.n-o.sent), unix.MSG_DONTWAIT, 0, 0)
+		var r uintptr
+		var e unix.Errno
+		if o.n-o.sent == 1 { // a one-instance director's every advert
+			r, _, e = unix.RawSyscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[o.sent].Hdr)), unix.MSG_DONTWAIT)
+			if e == 0 {
+				r = 1
+			}
+		} else {
+			r, _, e = unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.hdrs[o.sent])), uintptr(o.n-o.sent), unix.MSG_DONTWAIT, 0, 0)
+		}
 		switch e {
 		case 0:
 			if r == 0 {
@@ -197,20 +208,30 @@ func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
 			return k, fmt.Errorf("send advert %s->%s on %s: empty message", m.Src, m.Dst, c.ifi.Name)
 		}
 		o.names[k] = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: m.Dst.As4()}
-		o.iovs[k].Base = &m.B[0]
-		o.iovs[k].SetLen(len(m.B))
-		cm := c.srcCmsg(m.Src)
+		putIPv4Header(&o.iphs[k], m.Src, m.Dst)
+		o.iovs[2*k].Base = &o.iphs[k][0]
+		o.iovs[2*k].SetLen(ipv4HeaderLen)
+		o.iovs[2*k+1].Base = &m.B[0]
+		o.iovs[2*k+1].SetLen(len(m.B))
+		// For the send socket: header and advert, no control message.
 		o.hdrs[k] = unix.Mmsghdr{Hdr: unix.Msghdr{
 			Name: (*byte)(unsafe.Pointer(&o.names[k])), Namelen: unix.SizeofSockaddrInet4,
-			Iov: &o.iovs[k], Iovlen: 1, Control: &cm[0], Controllen: uint64(len(cm)),
+			Iov: &o.iovs[2*k], Iovlen: 2,
 		}}
 	}
-	defer clear(o.iovs[:len(msgs)]) // do not keep the adverts alive
+	defer clear(o.iovs[:2*len(msgs)]) // do not keep the adverts alive
 	o.n, o.sent, o.serr = len(msgs), 0, nil
 	var err error
 	if c.sfd < 0 || !o.sendmmsg(uintptr(c.sfd)) {
 		// No send socket, or its buffer is full: send the rest on the
-		// polled socket, waiting there for room if it is full too.
+		// polled socket, which makes the IP header itself, waiting there
+		// for room if it is full too.
+		for k := o.sent; k < len(msgs); k++ {
+			cm := c.srcCmsg(msgs[k].Src)
+			h := &o.hdrs[k].Hdr
+			h.Iov, h.Iovlen = &o.iovs[2*k+1], 1
+			h.Control, h.Controllen = &cm[0], uint64(len(cm))
+		}
 		err = c.rc.Write(o.write)
 	}
 	sent := o.sent
