@@ -1,11 +1,7 @@
 package vrrp
 
 import (
-	"fmt"
-	"math/rand/v2"
 	"net/netip"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -16,18 +12,8 @@ import (
 // master's steady state is made of these. Root: the socket is opened on a
 // veth in a namespace the test makes and deletes.
 func TestSendBatchAllocatesNothing(t *testing.T) {
-	if os.Getenv("HADIRECTOR_LAB") == "" || os.Getuid() != 0 {
-		t.Skip("needs root and HADIRECTOR_LAB=1 (scripts/test-all)")
-	}
-	ns := fmt.Sprintf("hd%08x", rand.Uint32())
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
-	}
-	run("netns", "add", ns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	names, run := labNamespaces(t, 1)
+	ns := names[0]
 	run("-n", ns, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
 	run("-n", ns, "addr", "add", "192.0.2.1/24", "dev", "veth0")
 	run("-n", ns, "link", "set", "veth0", "up")

@@ -2,10 +2,7 @@ package vrrp
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -19,21 +16,7 @@ import (
 // send socket is handed no advert, multicast or unicast, to queue. Root:
 // two namespaces joined by a veth, made and deleted by the test.
 func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
-	if os.Getenv("HADIRECTOR_LAB") == "" || os.Getuid() != 0 {
-		t.Skip("needs root and HADIRECTOR_LAB=1 (scripts/test-all)")
-	}
-	tag := fmt.Sprintf("%08x", rand.Uint32())
-	ns := [2]string{"hdsa" + tag, "hdsb" + tag}
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
-	}
-	for _, n := range ns {
-		run("netns", "add", n)
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", n).Run() })
-	}
+	ns, run := labNamespaces(t, 2)
 	run("-n", ns[0], "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", ns[1])
 	addr := [2]netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")}
 	var c [2]*Conn
