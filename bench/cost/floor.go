@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -124,7 +125,7 @@ func floorBackup(ifname, iv string) error {
 		}
 		return serr
 	}}
-	pc, err := lc.ListenPacket(nil, fmt.Sprintf("ip4:%d", vrrp.ProtocolNumber), "0.0.0.0")
+	pc, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", vrrp.ProtocolNumber), "0.0.0.0")
 	if err != nil {
 		return err
 	}
