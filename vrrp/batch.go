@@ -3,7 +3,6 @@ package vrrp
 import (
 	"errors"
 	"net/netip"
-	"slices"
 )
 
 // Outgoing is one encoded advert and its addresses.
@@ -23,10 +22,19 @@ type BatchSender interface {
 // batch collects the adverts a scheduler round sends, per sender, and sends
 // each sender's in one go; it counts and logs per instance.
 type batch struct {
-	order []Sender
-	by    map[Sender][]queued
-	msgs  []Outgoing  // scratch
-	slow  []*Instance // instances with deferred actions, in order
+	// queues holds one queue per sender, in the order the round first
+	// queued to each; those after n are emptied and kept for their
+	// memory. A round has a sender per link, a handful: a slice searched
+	// in order costs less per advert than a map hashing an interface.
+	queues []senderQueue
+	n      int
+	msgs   []Outgoing  // scratch
+	slow   []*Instance // instances with deferred actions, in order
+}
+
+type senderQueue struct {
+	tx Sender
+	q  []queued
 }
 
 // later notes that inst has slow actions to finish after the batch.
@@ -43,35 +51,46 @@ type queued struct {
 }
 
 func (b *batch) add(tx Sender, inst *Instance, o Outgoing) {
-	if b.by == nil {
-		b.by = map[Sender][]queued{}
+	k := b.queue(tx)
+	sq := &b.queues[k]
+	sq.q = append(sq.q, queued{inst, o})
+	if len(sq.q) >= maxBatch {
+		b.send(sq)
 	}
-	if !slices.Contains(b.order, tx) {
-		b.order = append(b.order, tx)
+}
+
+// queue returns the index of tx's queue, making it the round's next if
+// tx has none yet.
+func (b *batch) queue(tx Sender) int {
+	for k := range b.n {
+		if b.queues[k].tx == tx {
+			return k
+		}
 	}
-	q := b.by[tx]
-	q = append(q, queued{inst, o})
-	b.by[tx] = q
-	if len(q) >= maxBatch {
-		b.send(tx)
+	if b.n == len(b.queues) {
+		b.queues = append(b.queues, senderQueue{})
 	}
+	b.queues[b.n].tx = tx
+	b.n++
+	return b.n - 1
 }
 
 var errNoProgress = errors.New("the batch send sent nothing and reported no error")
 
 // flush sends what the round queued.
 func (b *batch) flush() {
-	for _, tx := range b.order {
-		b.send(tx)
+	for k := range b.n {
+		b.send(&b.queues[k])
+		b.queues[k].tx = nil
 	}
-	b.order = b.order[:0]
+	b.n = 0
 	clear(b.msgs[:cap(b.msgs)])
 }
 
-// send sends tx's queue and empties it; tx stays in the order, as more may
+// send sends sq's queue and empties it; sq stays in the round, as more may
 // follow in this round.
-func (b *batch) send(tx Sender) {
-	q := b.by[tx]
+func (b *batch) send(sq *senderQueue) {
+	tx, q := sq.tx, sq.q
 	bs, ok := tx.(BatchSender)
 	for len(q) > 0 {
 		if !ok {
@@ -96,6 +115,6 @@ func (b *batch) send(tx Sender) {
 			q = q[1:]
 		}
 	}
-	clear(b.by[tx])
-	b.by[tx] = b.by[tx][:0]
+	clear(sq.q)
+	sq.q = sq.q[:0]
 }

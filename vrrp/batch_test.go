@@ -3,6 +3,7 @@ package vrrp
 import (
 	"errors"
 	"net/netip"
+	"strconv"
 	"testing"
 )
 
@@ -42,8 +43,8 @@ func TestBatchBoundsEachSend(t *testing.T) {
 			}
 			out.add(tx, inst, Outgoing{B: []byte{1}, Dst: Group})
 		}
-		if len(out.order) != 2 {
-			t.Fatalf("round %d: %d senders in the order, want each of the 2 once", round, len(out.order))
+		if out.n != 2 || out.queues[0].tx != Sender(a) || out.queues[1].tx != Sender(b) {
+			t.Fatalf("round %d: %d senders in the round, want a then b, each once", round, out.n)
 		}
 		out.flush()
 	}
@@ -66,5 +67,37 @@ func TestBatchBoundsEachSend(t *testing.T) {
 	failed = 600 - sent
 	if failed != 1 {
 		t.Errorf("%d adverts counted as not sent, want the 1 that failed", failed)
+	}
+}
+
+// countTx takes every batch whole.
+type countTx struct{ n int }
+
+func (c *countTx) Send([]byte, netip.Addr, netip.Addr) error { c.n++; return nil }
+func (c *countTx) SendBatch(msgs []Outgoing) (int, error) {
+	c.n += len(msgs)
+	return len(msgs), nil
+}
+
+// BenchmarkBatchRound is one scheduler round's batch: each instance's
+// advert queued to its link's sender, then sent.
+func BenchmarkBatchRound(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			txs := []*countTx{{}, {}, {}, {}}
+			insts := make([]*Instance, n)
+			for k := range insts {
+				insts[k] = NewInstance(ownerConfig(), Deps{})
+			}
+			var out batch
+			msg := Outgoing{B: []byte{1}, Dst: Group}
+			b.ReportAllocs()
+			for b.Loop() {
+				for k, inst := range insts {
+					out.add(txs[k%len(txs)], inst, msg)
+				}
+				out.flush()
+			}
+		})
 	}
 }
