@@ -101,9 +101,10 @@ func buildService(p string, rs rawService, e *errs) (ipvs.Service, bool) {
 	if rs.Scheduler != nil {
 		s.Scheduler = ipvs.Scheduler(*rs.Scheduler)
 		if !s.Scheduler.Valid() {
-			e.add(p+".scheduler", "%q is not one of rr wrr lc wlc lblc lblcr dh sh sed nq", *rs.Scheduler)
+			e.add(p+".scheduler", "%q is not one of %s", *rs.Scheduler, schedulerNames())
 		}
 	}
+	schedulerFlags(p, rs.SchedulerFlags, &s, e)
 	if rs.Persistent != nil {
 		s.Persistent = *rs.Persistent
 	}
@@ -176,6 +177,42 @@ func buildService(p string, rs rawService, e *errs) (ipvs.Service, bool) {
 		return s, false
 	}
 	return s, true
+}
+
+// schedulerNames lists the schedulers a service may name.
+func schedulerNames() string {
+	names := make([]string, len(ipvs.Schedulers))
+	for i, s := range ipvs.Schedulers {
+		names[i] = string(s)
+	}
+	return strings.Join(names, " ")
+}
+
+// schedulerFlags sets the flags of s's scheduler, named as ipvsadm -b
+// names them: sh-fallback and sh-port for sh, mh-fallback and mh-port for mh.
+func schedulerFlags(p string, flags []string, s *ipvs.Service, e *errs) {
+	k := p + ".scheduler_flags"
+	seen := map[string]bool{}
+	for _, f := range flags {
+		sched, name, _ := strings.Cut(f, "-")
+		switch {
+		case sched != "sh" && sched != "mh" || name != "fallback" && name != "port":
+			e.add(k, "%q is not one of sh-fallback sh-port mh-fallback mh-port", f)
+			continue
+		case ipvs.Scheduler(sched) != s.Scheduler:
+			e.add(k, "%q is a flag of the %s scheduler, and this service's is %s", f, sched, s.Scheduler)
+			continue
+		case seen[f]:
+			e.add(k, "%q is listed twice", f)
+			continue
+		}
+		seen[f] = true
+		if name == "fallback" {
+			s.Fallback = true
+		} else {
+			s.HashPort = true
+		}
+	}
 }
 
 func forward(p, k, s string, e *errs) (ipvs.Forward, bool) {

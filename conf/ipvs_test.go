@@ -181,6 +181,14 @@ func TestServiceErrors(t *testing.T) {
 		{"unknown service key", rep(`address = "192.0.2.100:80"`, "address = \"192.0.2.100:80\"\nweight = 3"), "t.toml:13: service[0].weight: unknown key"},
 		{"unknown real key", add("  port = 80\n"), "t.toml:15: service[0].real[0].port: unknown key"},
 		{"unknown check key", add("    [service.real.check]\n    type = \"tcp\"\n    retries = 3\n"), "t.toml:17: service[0].real[0].check.retries: unknown key"},
+		{"scheduler unknown flag", rep(`address = "192.0.2.100:80"`, "address = \"192.0.2.100:80\"\nscheduler = \"mh\"\nscheduler_flags = [\"mh-sticky\"]"),
+			"t.toml:14: service[0].scheduler_flags: \"mh-sticky\" is not one of sh-fallback sh-port mh-fallback mh-port"},
+		{"scheduler flag of another scheduler", rep(`address = "192.0.2.100:80"`, "address = \"192.0.2.100:80\"\nscheduler = \"mh\"\nscheduler_flags = [\"sh-port\"]"),
+			"t.toml:14: service[0].scheduler_flags: \"sh-port\" is a flag of the sh scheduler, and this service's is mh"},
+		{"scheduler flag of the default", rep(`address = "192.0.2.100:80"`, "address = \"192.0.2.100:80\"\nscheduler_flags = [\"sh-fallback\"]"),
+			"t.toml:13: service[0].scheduler_flags: \"sh-fallback\" is a flag of the sh scheduler, and this service's is wlc"},
+		{"scheduler flag twice", rep(`address = "192.0.2.100:80"`, "address = \"192.0.2.100:80\"\nscheduler = \"sh\"\nscheduler_flags = [\"sh-port\", \"sh-port\"]"),
+			"t.toml:14: service[0].scheduler_flags: \"sh-port\" is listed twice"},
 		{"ipvs timeout fraction", base + "[ipvs]\ntcp_timeout = \"1.5s\"\n", "t.toml:11: ipvs.tcp_timeout: 1.5s: the kernel takes whole seconds"},
 		{"ipvs resync", base + "[ipvs]\nresync = \"10ms\"\n", "t.toml:11: ipvs.resync: 10ms is less than 1s"},
 		{"ipvs unknown", base + "[ipvs]\nsync = 1\n", "t.toml:11: ipvs.sync: unknown key"},
@@ -207,5 +215,39 @@ func TestServiceErrorLinesInSecondService(t *testing.T) {
 	_, err := Parse("t.toml", []byte(text))
 	if err == nil || !strings.HasPrefix(err.Error(), "t.toml:22: service[1].real[1].weight: -1 is out of range") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// The kernel's newer schedulers are accepted, and sh and mh take their
+// flags, as ipvsadm -b and keepalived's sh-port, mh-fallback... name them.
+func TestServiceSchedulers(t *testing.T) {
+	for _, tc := range []struct {
+		sched, flags       string
+		fallback, hashPort bool
+	}{
+		{"fo", "", false, false},
+		{"ovf", "", false, false},
+		{"twos", "", false, false},
+		{"mh", "", false, false},
+		{"mh", `["mh-port"]`, false, true},
+		{"mh", `["mh-fallback", "mh-port"]`, true, true},
+		{"sh", `["sh-fallback"]`, true, false},
+		{"sh", `["sh-port", "sh-fallback"]`, true, true},
+		{"sh", `[]`, false, false},
+	} {
+		text := strings.Replace(svcBase, `address = "192.0.2.100:80"`, `address = "192.0.2.100:80"`+"\nscheduler = \""+tc.sched+"\"", 1)
+		if tc.flags != "" {
+			text = strings.Replace(text, "scheduler = ", "scheduler_flags = "+tc.flags+"\nscheduler = ", 1)
+		}
+		c, err := Parse("t.toml", []byte(text))
+		if err != nil {
+			t.Errorf("%s %s: %v", tc.sched, tc.flags, err)
+			continue
+		}
+		s := c.IPVS.Services[0]
+		if string(s.Scheduler) != tc.sched || s.Fallback != tc.fallback || s.HashPort != tc.hashPort {
+			t.Errorf("%s %s: scheduler %s, fallback %v, port %v; want %s, %v, %v",
+				tc.sched, tc.flags, s.Scheduler, s.Fallback, s.HashPort, tc.sched, tc.fallback, tc.hashPort)
+		}
 	}
 }

@@ -103,6 +103,7 @@ type rawService struct {
 	Protocol           *string   `toml:"protocol"`
 	FWMark             *int64    `toml:"fwmark"`
 	Scheduler          *string   `toml:"scheduler"`
+	SchedulerFlags     []string  `toml:"scheduler_flags"`
 	Persistent         *bool     `toml:"persistent"`
 	PersistenceTimeout *string   `toml:"persistence_timeout"`
 	PersistenceNetmask *int64    `toml:"persistence_netmask"`

@@ -41,7 +41,7 @@ type Conn struct {
 func Dial(ifname string) (*Conn, error) {
 	ifi, err := Interface(ifname)
 	if err != nil {
-		return nil, fmt.Errorf("gratuitous ARP on %s: %w", ifname, err)
+		return nil, fmt.Errorf("gratuitous ARP: %w", err) // Interface names it
 	}
 	if len(ifi.HardwareAddr) != 6 {
 		return nil, fmt.Errorf("gratuitous ARP on %s: no Ethernet hardware address", ifname)

@@ -48,8 +48,9 @@ func toMoby(s Service) *ipvs.Service {
 		m.Address = net.IP(k.Addr.Addr().AsSlice())
 		m.Port = k.Addr.Port()
 	}
+	m.Flags = schedFlagBits(s)
 	if s.Persistent {
-		m.Flags = flagPersistent
+		m.Flags |= flagPersistent
 		m.Timeout = uint32(s.PersistTimeout / time.Second)
 		m.Netmask = rawNetmask(k.Is6(), s.PersistNetmask)
 	}
@@ -76,8 +77,23 @@ func netmaskBits(v6 bool, raw uint32) int {
 	return bits.LeadingZeros32(^binary.BigEndian.Uint32(b[:]))
 }
 
-// fromMoby converts a service as the kernel lists it. Scheduler flags other
-// than persistence are returned raw, for listing.
+// schedFlagBits is the kernel form of a service's scheduler flags:
+// IP_VS_SVC_F_SCHED1 is sh's and mh's fallback, SCHED2 their port.
+func schedFlagBits(s Service) uint32 {
+	var f uint32
+	if s.Fallback {
+		f |= flagSched1
+	}
+	if s.HashPort {
+		f |= flagSched2
+	}
+	return f
+}
+
+// fromMoby converts a service as the kernel lists it. The scheduler flags
+// of a Hashing scheduler are read into Fallback and HashPort; other flags
+// (one-packet scheduling, another scheduler's flags) are left to
+// ServiceState.Flags, for listing.
 func fromMoby(m *ipvs.Service) (Service, error) {
 	var s Service
 	v6 := m.AddressFamily == syscall.AF_INET6
@@ -97,6 +113,10 @@ func fromMoby(m *ipvs.Service) (Service, error) {
 		s.Key = ServiceKey{Proto: Protocol(m.Protocol), Addr: netip.AddrPortFrom(a, m.Port)}
 	}
 	s.Scheduler = Scheduler(m.SchedName)
+	if s.Scheduler.Hashing() {
+		s.Fallback = m.Flags&flagSched1 != 0
+		s.HashPort = m.Flags&flagSched2 != 0
+	}
 	if m.Flags&flagPersistent != 0 {
 		s.Persistent = true
 		s.PersistTimeout = time.Duration(m.Timeout) * time.Second

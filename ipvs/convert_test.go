@@ -53,6 +53,12 @@ func TestConvertRoundTrip(t *testing.T) {
 		{Key: FWMarkKey(9, true), Scheduler: NQ, Persistent: true, PersistTimeout: time.Minute, PersistNetmask: 48},
 		{Key: tcp6, Scheduler: LBLCR},
 		{Key: ServiceKey{Proto: SCTP, Addr: ap(vip, 9)}, Scheduler: DH},
+		{Key: tcp80, Scheduler: MH, Fallback: true, HashPort: true},
+		{Key: tcp80, Scheduler: MH, HashPort: true, Persistent: true, PersistTimeout: time.Minute, PersistNetmask: 24},
+		{Key: fwm7, Scheduler: SH, Fallback: true},
+		{Key: udp53, Scheduler: FO},
+		{Key: udp53, Scheduler: OVF},
+		{Key: tcp6, Scheduler: TWOS},
 	}
 	for _, s := range services {
 		got, err := fromMoby(toMoby(s))

@@ -62,15 +62,19 @@ func (o Op) String() string {
 }
 
 func serviceOptions(s Service) string {
-	if !s.Persistent {
-		return string(s.Scheduler)
+	o := string(s.Scheduler)
+	if f := schedFlagBits(s); f != 0 {
+		o += " (" + schedFlags(s.Scheduler, f) + ")"
 	}
-	return fmt.Sprintf("%s persistent %d /%d", s.Scheduler, int64(s.PersistTimeout/time.Second), s.PersistNetmask)
+	if !s.Persistent {
+		return o
+	}
+	return fmt.Sprintf("%s persistent %d /%d", o, int64(s.PersistTimeout/time.Second), s.PersistNetmask)
 }
 
 // Diff returns the fewest changes that turn actual into desired: services
 // missing from actual are added with their real servers; a service whose
-// scheduler or persistence differs costs one UpdateService; a real server whose
+// scheduler, scheduler flags or persistence differs costs one UpdateService; a real server whose
 // weight or forwarding method differs costs one UpdateReal; real servers of a
 // desired service that are not desired are deleted; and a service of actual
 // that is not desired is deleted only if owned reports it as owned.
@@ -158,7 +162,8 @@ func diffReals(ops []Op, d Service, actual []Real) []Op {
 // sameOptions reports whether the kernel options of two services of the
 // same key agree. Persistence timeout and netmask matter only when persistent.
 func sameOptions(a, b Service) bool {
-	if a.Scheduler != b.Scheduler || a.Persistent != b.Persistent {
+	if a.Scheduler != b.Scheduler || a.Persistent != b.Persistent ||
+		a.Fallback != b.Fallback || a.HashPort != b.HashPort {
 		return false
 	}
 	return !a.Persistent || a.PersistTimeout == b.PersistTimeout && a.PersistNetmask == b.PersistNetmask
@@ -167,7 +172,8 @@ func sameOptions(a, b Service) bool {
 // bare returns the kernel attributes of s: no reals, no health policy.
 func bare(s Service) Service {
 	return Service{Key: s.Key, Scheduler: s.Scheduler, Persistent: s.Persistent,
-		PersistTimeout: s.PersistTimeout, PersistNetmask: s.PersistNetmask}
+		PersistTimeout: s.PersistTimeout, PersistNetmask: s.PersistNetmask,
+		Fallback: s.Fallback, HashPort: s.HashPort}
 }
 
 // kernelReal returns the kernel attributes of r.

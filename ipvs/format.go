@@ -173,7 +173,7 @@ func schedFlags(s Scheduler, flags uint32) string {
 	case SH:
 		add(flagSched1, "sh-fallback")
 		add(flagSched2, "sh-port")
-	case "mh":
+	case MH:
 		add(flagSched1, "mh-fallback")
 		add(flagSched2, "mh-port")
 	default:

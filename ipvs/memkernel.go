@@ -56,11 +56,11 @@ func (c OpCounts) Writes() int {
 func (c OpCounts) Reads() int { return c.GetServices + c.GetDestinations + c.GetConfig }
 
 // NewMemKernel returns an empty table with the kernel's default timeouts
-// (900 120 300) and the given schedulers loaded; none given means the ten
-// ipvsadm documents.
+// (900 120 300) and the given schedulers loaded; none given means every
+// one of Schedulers.
 func NewMemKernel(schedulers ...Scheduler) *MemKernel {
 	if len(schedulers) == 0 {
-		schedulers = []Scheduler{RR, WRR, LC, WLC, LBLC, LBLCR, DH, SH, SED, NQ}
+		schedulers = Schedulers
 	}
 	m := &MemKernel{
 		sched: make(map[string]bool),

@@ -39,7 +39,7 @@ func (p Protocol) String() string {
 // Scheduler names a kernel scheduling algorithm (ipvsadm -s).
 type Scheduler string
 
-// The schedulers ipvsadm documents.
+// The schedulers of the kernel (ipvsadm -s, keepalived's lb_algo).
 const (
 	RR    Scheduler = "rr"    // round robin
 	WRR   Scheduler = "wrr"   // weighted round robin
@@ -51,19 +51,30 @@ const (
 	SH    Scheduler = "sh"    // source hashing
 	SED   Scheduler = "sed"   // shortest expected delay
 	NQ    Scheduler = "nq"    // never queue
+	FO    Scheduler = "fo"    // weighted failover: the highest weight available
+	OVF   Scheduler = "ovf"   // weighted overflow: the highest weight until its active conns exceed it
+	MH    Scheduler = "mh"    // maglev hashing
+	TWOS  Scheduler = "twos"  // weighted random twos choice (Linux 6.2 and later)
 )
+
+// Schedulers are the schedulers Valid accepts, in ipvsadm's order.
+var Schedulers = []Scheduler{RR, WRR, LC, WLC, LBLC, LBLCR, DH, SH, SED, NQ, FO, OVF, MH, TWOS}
 
 // DefaultScheduler is the scheduler of a Service that names none, as in ipvsadm.
 const DefaultScheduler = WLC
 
-// Valid reports whether s is one of the schedulers ipvsadm documents.
+// Valid reports whether s is one of Schedulers.
 func (s Scheduler) Valid() bool {
 	switch s {
-	case RR, WRR, LC, WLC, LBLC, LBLCR, DH, SH, SED, NQ:
+	case RR, WRR, LC, WLC, LBLC, LBLCR, DH, SH, SED, NQ, FO, OVF, MH, TWOS:
 		return true
 	}
 	return false
 }
+
+// Hashing reports whether s hashes the client to a real server (sh, mh):
+// the schedulers that take the Fallback and HashPort flags.
+func (s Scheduler) Hashing() bool { return s == SH || s == MH }
 
 // Forward is a real server's packet-forwarding method.
 type Forward uint8
@@ -153,6 +164,12 @@ type Service struct {
 	// Sorry, when its Addr is valid, is added as a real server while every
 	// real server of the service is down.
 	Sorry Real
+	// Fallback and HashPort are the flags of a Hashing scheduler (ipvsadm
+	// -b sh-fallback,sh-port or mh-fallback,mh-port): Fallback picks
+	// another real server when the hashed one is unavailable (weight 0 or
+	// overloaded); HashPort hashes the client's source port along with its
+	// address. Other schedulers take neither.
+	Fallback, HashPort bool
 }
 
 // Real is a real server of a service.

@@ -2,9 +2,12 @@ package ipvs
 
 import (
 	"fmt"
+	"io"
 	"sync"
 
+	"github.com/hadirector/hadirector/internal/ipvsfamily"
 	"github.com/moby/ipvs"
+	"github.com/sirupsen/logrus"
 )
 
 // Netlink is the real Kernel: a moby/ipvs handle on one network namespace,
@@ -20,20 +23,32 @@ var _ Kernel = (*Netlink)(nil)
 
 // OpenNetlink opens the IPVS table of the network namespace at netnsPath
 // (such as /var/run/netns/NAME), or of the caller's namespace if it is "".
-// It fails if the kernel has no IPVS. moby/ipvs runs modprobe ip_vs and looks
-// the IPVS netlink family up once per process, so IPVS must be available
-// before the first OpenNetlink.
+//
+// A kernel without IPVS is an error that wraps ipvsfamily.ErrNoIPVS, found
+// before moby/ipvs is called: moby/ipvs looks the IPVS netlink family up
+// once per process and, if it is missing then, panics on its first
+// request. So the family is looked up first (running modprobe ip_vs if it
+// is missing), and moby/ipvs is only reached when it is there.
 func OpenNetlink(netnsPath string) (*Netlink, error) {
+	if _, err := ipvsfamily.Lookup(); err != nil {
+		return nil, err
+	}
+	quietMoby.Do(func() { logrus.SetOutput(io.Discard) })
 	h, err := ipvs.New(netnsPath)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: open netlink (netns %q): %w", netnsPath, err)
 	}
 	if _, err := h.GetConfig(); err != nil {
 		h.Close()
-		return nil, fmt.Errorf("ipvs: kernel IPVS not available (is ip_vs loaded?): %w", err)
+		return nil, fmt.Errorf("ipvs: reading the kernel's IPVS configuration: %w", err)
 	}
 	return &Netlink{h: h}, nil
 }
+
+// quietMoby silences moby/ipvs's logrus lines (its modprobe -va ip_vs and
+// family lookup complain in logrus's own format on our stderr). What they
+// say, OpenNetlink has found out and said in its error already.
+var quietMoby sync.Once
 
 // Close releases the handle.
 func (n *Netlink) Close() error {

@@ -47,6 +47,9 @@ func normalizeService(s Service) (Service, error) {
 	if !s.Scheduler.Valid() {
 		return fail("unknown scheduler %q", s.Scheduler)
 	}
+	if (s.Fallback || s.HashPort) && !s.Scheduler.Hashing() {
+		return fail("scheduler %s takes no fallback or port flag (only sh and mh do)", s.Scheduler)
+	}
 	if s.Persistent {
 		if s.PersistTimeout == 0 {
 			s.PersistTimeout = DefaultPersistTimeout

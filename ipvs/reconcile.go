@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"syscall"
 )
 
 // Result is what a reconciliation did.
@@ -75,9 +76,9 @@ func do(k Kernel, op Op) error {
 	s := toMoby(op.Service)
 	switch op.Kind {
 	case AddService:
-		return k.NewService(s)
+		return noScheduler(op.Service, k.NewService(s))
 	case UpdateService:
-		return k.UpdateService(s)
+		return noScheduler(op.Service, k.UpdateService(s))
 	case DelService:
 		return k.DelService(s)
 	case AddReal:
@@ -88,6 +89,16 @@ func do(k Kernel, op Op) error {
 		return k.DelDestination(s, destToMoby(op.Real, is6(s)))
 	}
 	return fmt.Errorf("unknown operation %v", op.Kind)
+}
+
+// noScheduler names the cause of an ENOENT from adding or updating a
+// service: the kernel loads a scheduler's module (ip_vs_NAME) on demand
+// and answers ENOENT when it has none, as Linux before 6.2 for twos.
+func noScheduler(s Service, err error) error {
+	if errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("this kernel has no scheduler %s (module ip_vs_%s): %w", s.Scheduler, s.Scheduler, err)
+	}
+	return err
 }
 
 // Reconciler reconciles the kernel's table with successive desired states,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
-	"github.com/vishvananda/netlink"
+	"github.com/hadirector/hadirector/internal/ipvsfamily"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
@@ -26,13 +26,15 @@ type Netlink struct {
 	family uint16
 }
 
-// OpenNetlink looks up the IPVS generic netlink family.
+// OpenNetlink looks up the IPVS generic netlink family, running modprobe
+// ip_vs if it is missing; a kernel without IPVS is an error that wraps
+// ipvsfamily.ErrNoIPVS.
 func OpenNetlink() (*Netlink, error) {
-	f, err := netlink.GenlFamilyGet("IPVS")
+	id, err := ipvsfamily.Lookup()
 	if err != nil {
-		return nil, fmt.Errorf("sync: the kernel's IPVS netlink family (modprobe ip_vs?): %w", err)
+		return nil, err
 	}
-	return &Netlink{family: f.ID}, nil
+	return &Netlink{family: id}, nil
 }
 
 type rawData []byte

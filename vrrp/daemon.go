@@ -198,7 +198,7 @@ func openLink(name string, log *slog.Logger) (*link, error) {
 	if l.arp, err = garp.Dial(name); err != nil {
 		l.conn.Close()
 		l.vips.Close()
-		return nil, fmt.Errorf("gratuitous ARP on %s: %w", name, err)
+		return nil, err // garp.Dial names the interface and the cause
 	}
 	return l, nil
 }

@@ -143,7 +143,7 @@ func startIPVS(ctx context.Context, cfg *conf.Config, log *slog.Logger) (*ipvs.M
 	}
 	k, err := ipvs.OpenNetlink("")
 	if err != nil {
-		return nil, nil, fmt.Errorf("the file configures IPVS, but the kernel's IPVS cannot be reached (modprobe ip_vs?): %w", err)
+		return nil, nil, kernelFault(cfg.File, "IPVS", err)
 	}
 	m := ipvs.NewManager(k, log.With("part", "ipvs"), nil)
 	if err := m.Configure(cfg.IPVS.Services, cfg.IPVS.Timeouts, cfg.IPVS.Resync); err != nil {

@@ -32,7 +32,7 @@ func startSync(ctx context.Context, cfg *conf.Config, d *vrrp.Daemon, log *slog.
 	}
 	k, err := lvssync.OpenNetlink()
 	if err != nil {
-		return nil, nil, fmt.Errorf("the file configures connection sync, but the kernel's IPVS cannot be reached: %w", err)
+		return nil, nil, kernelFault(cfg.File, "connection sync", err)
 	}
 	log = log.With("part", "sync", "instance", sc.Instance)
 	m := lvssync.NewManager(k, sc.Daemon, sc.Mode, log)

@@ -12,11 +12,13 @@ import (
 )
 
 // IPVSModules are the modules an IPVS test guest loads: IPVS with every
-// scheduler the config accepts, and the dummy and veth links that give the
-// guest its real servers' subnets and namespaces.
+// scheduler the config accepts that Debian's 6.1 kernel has (ip_vs_twos
+// came with Linux 6.2), and the dummy and veth links that give the guest
+// its real servers' subnets and namespaces.
 var IPVSModules = []string{
 	"ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_lc", "ip_vs_wlc", "ip_vs_lblc", "ip_vs_lblcr",
-	"ip_vs_dh", "ip_vs_sh", "ip_vs_sed", "ip_vs_nq", "dummy", "veth",
+	"ip_vs_dh", "ip_vs_sh", "ip_vs_sed", "ip_vs_nq", "ip_vs_fo", "ip_vs_ovf", "ip_vs_mh",
+	"dummy", "veth",
 }
 
 // IPVSTools are the host programs a guest test uses to cross-check the
