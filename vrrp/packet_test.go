@@ -135,7 +135,7 @@ func TestGoldenKeepalived(t *testing.T) {
 				// The instance keepalived's peer would run accepts it.
 				e := Expect{Version: want.Version, VRID: 51, AdvertInterval: want.AdvertInterval,
 					AuthType: want.AuthType, Password: want.Password, VIPs: want.Addrs}
-				if err := Accept(p, int(c.ttl), e); err != nil {
+				if _, err := Accept(p, int(c.ttl), e); err != nil {
 					t.Errorf("%s: Accept: %v", c.name, err)
 				}
 			}
