@@ -511,9 +511,17 @@ func (l *link) batch(in *Inbox, n int, dropped uint32) {
 	}
 }
 
+// dispatch decodes one packet and hands it to the instance of its VRID.
+// The instance is found first, from the header's VRID and version, since
+// the checksum form it accepts is its own (v3_checksum_as_v2); a packet
+// too short for that is Unmarshal's to drop.
 func (l *link) dispatch(b []byte, info RecvInfo) {
+	var inst *Instance
+	if len(b) >= headerLen {
+		inst = l.forVRID(b[1], b[0]>>4)
+	}
 	p := &l.pkt
-	err := p.Unmarshal(b, info.Src, info.Dst)
+	err := p.UnmarshalForm(b, info.Src, info.Dst, inst.checksumForm())
 	if err != nil {
 		if r, ok := DropReason(err); ok {
 			l.Counters.Drop(r)
@@ -521,7 +529,6 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		}
 		return
 	}
-	inst := l.forVRID(p.VRID, p.Version)
 	if inst == nil {
 		l.Counters.Drop(ReasonVRID)
 		l.drops.log(l.log, ReasonVRID, info.Src, dropf(ReasonVRID, "VRID %d is not configured on %s", p.VRID, l.name), time.Now())

@@ -141,6 +141,15 @@ func (i *Instance) expect() Expect {
 	return e
 }
 
+// checksumForm is the VRRPv3 checksum form the instance sends and accepts;
+// a nil instance (no instance for the VRID) has the default.
+func (i *Instance) checksumForm() ChecksumForm {
+	if i != nil && i.cfg.V3ChecksumAsV2 && i.cfg.Version == 3 {
+		return ChecksumMessageOnly
+	}
+	return ChecksumRFC5798
+}
+
 // multicast is the destination list of an instance without unicast peers;
 // shared and never written.
 var multicast = []netip.Addr{Group}
@@ -166,11 +175,14 @@ func (i *Instance) onAdvert(p Packet, info RecvInfo) {
 	if !i.live.Load() {
 		return // starting, stopped, or a drill's lost router: deaf
 	}
-	err := i.accepts(p, info)
+	mis, err := i.accepts(p, info)
 	i.hear(p, info, err)
 	if err != nil {
 		i.drop(err, info.Src)
 		return
+	}
+	if mis != MismatchNone {
+		i.mismatch(p, info.Src)
 	}
 	i.mmu.Lock()
 	defer i.mmu.Unlock()
@@ -201,24 +213,24 @@ func (i *Instance) fire(now time.Time, out *batch) {
 	}
 }
 
-// accepts applies the per-instance checks to an advert for this VRID.
-func (i *Instance) accepts(p Packet, info RecvInfo) error {
+// accepts applies the per-instance checks to an advert for this VRID. A
+// unicast advert must come from a configured peer, with a TTL in that
+// peer's range.
+func (i *Instance) accepts(p Packet, info RecvInfo) (Mismatch, error) {
 	if info.Src == i.deps.Src {
-		return &DropError{Reason: ReasonOwn, Detail: "our own advert looped back"}
+		return 0, &DropError{Reason: ReasonOwn, Detail: "our own advert looped back"}
 	}
-	if len(i.cfg.UnicastPeers) > 0 && !contains(i.cfg.UnicastPeers, info.Src) {
-		return &DropError{Reason: ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
-	}
-	return Accept(p, info.TTL, i.expect())
-}
-
-func contains(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
+	e := i.expect()
+	if peers := i.cfg.UnicastPeers; len(peers) > 0 {
+		k := slices.Index(peers, info.Src)
+		if k < 0 {
+			return 0, &DropError{Reason: ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
+		}
+		if k < len(i.cfg.PeerTTLs) {
+			e.TTL = TTLRange(i.cfg.PeerTTLs[k])
 		}
 	}
-	return false
+	return Accept(p, info.TTL, e)
 }
 
 func (i *Instance) params() Params {
@@ -430,6 +442,13 @@ func (i *Instance) reappear() {
 	i.apply(Event{Kind: EvStartup}, time.Now(), nil)
 }
 
+// mismatch counts and logs a VRRPv3 advert, processed all the same, whose
+// addresses are not the configured VIPs (RFC 5798 section 7.1).
+func (i *Instance) mismatch(p Packet, src netip.Addr) {
+	i.Counters.AddrListMismatch.Add(1)
+	i.dropLog().mismatch(instLog{i}, src, p.Addrs, i.cfg.VIPs, time.Now())
+}
+
 func (i *Instance) drop(err error, src netip.Addr) {
 	r, ok := DropReason(err)
 	if !ok {
@@ -562,7 +581,7 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 	dsts := i.dsts()
 	bufs := make([][]byte, len(dsts))
 	for k, dst := range dsts {
-		b, err := p.Marshal(i.deps.Src, dst)
+		b, err := p.MarshalForm(i.deps.Src, dst, i.checksumForm())
 		if err != nil {
 			return nil, err
 		}

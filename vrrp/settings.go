@@ -44,6 +44,7 @@ type settingsKey struct {
 	peers        string
 	src          netip.Addr
 	password     string
+	v3AsV2       bool
 	garp         conf.GARP
 	startupDelay time.Duration
 	startupWait  time.Duration
@@ -57,10 +58,10 @@ type settingsTable map[settingsKey]*conf.Instance
 // with the other instances of the table that have the same.
 func (t *settingsTable) config(c conf.Instance) instConfig {
 	k := settingsKey{iface: c.Interface, preempt: c.Preempt, holdAtStart: c.HoldPreemptAtStart, version: c.Version,
-		interval: c.AdvertInterval, preemptDelay: c.PreemptDelay, src: c.UnicastSrc, password: c.Password,
+		interval: c.AdvertInterval, preemptDelay: c.PreemptDelay, src: c.UnicastSrc, password: c.Password, v3AsV2: c.V3ChecksumAsV2,
 		garp: c.GARP, startupDelay: c.StartupDelay, startupWait: c.StartupWait}
-	if len(c.UnicastPeers) > 0 {
-		k.peers = fmt.Sprint(c.UnicastPeers)
+	if len(c.UnicastPeers) > 0 || len(c.PeerTTLs) > 0 {
+		k.peers = fmt.Sprint(c.UnicastPeers, c.PeerTTLs)
 	}
 	if len(c.Track) > 0 {
 		k.track = fmt.Sprintf("%#v", c.Track)

@@ -63,6 +63,8 @@ func TestSettingsShared(t *testing.T) {
 			*x = netip.MustParseAddr("192.0.2.201")
 		case *conf.GARP:
 			x.Refresh += time.Second
+		case *[]conf.PeerTTL:
+			*x = append(*x, conf.PeerTTL{Min: 254, Max: 255})
 		case *[]conf.Track:
 			*x = append(*x, conf.Track{Kind: conf.TrackFile, Path: "/run/x", Weight: 1})
 		default:
