@@ -30,6 +30,8 @@ type pairLab struct {
 	// keepalived marks hosts running keepalived, which adds VIP/32 with no
 	// broadcast address; hadirector must add VIP/32 brd VIP.
 	keepalived map[string]bool
+	// env is more environment for the directors start runs (VAR=value).
+	env []string
 }
 
 func newPairLab(t *testing.T) *pairLab {
@@ -93,7 +95,11 @@ func (p *pairLab) start(host string, c instanceConf) *lab.Proc {
 	p.t.Helper()
 	path := filepath.Join(p.dir, host+".toml")
 	must(p.t, os.WriteFile(path, []byte(c.toml()), 0o644))
-	proc, err := p.lab.Start(host, nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json", "--log-level", "debug")
+	args := []string{binary, "run", "-c", path, "-s", path + ".sock", "--log-format", "json", "--log-level", "debug"}
+	if len(p.env) > 0 {
+		args = append(append([]string{"env"}, p.env...), args...) // env execs: the PID stays the director's
+	}
+	proc, err := p.lab.Start(host, nil, args...)
 	must(p.t, err)
 	p.t.Cleanup(func() {
 		for _, l := range proc.Lines() {

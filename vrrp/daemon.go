@@ -128,7 +128,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		}
 		deps := shared[depsKey{l, src}]
 		if deps == nil {
-			deps = &Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}
+			deps = &Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Peers: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}
 			shared[depsKey{l, src}] = deps
 		}
 		insts = append(insts, newInstance(settings.config(ic), deps))

@@ -18,13 +18,22 @@ type Sender interface {
 	Send(b []byte, src, dst netip.Addr) error
 }
 
+// Resolver asks a neighbour for its hardware address with an ARP request
+// from src; *garp.Conn is the real one.
+type Resolver interface {
+	Request(target, src netip.Addr) error
+}
+
 // Deps are the kernel effects an instance drives.
 type Deps struct {
 	Tx   Sender      // adverts
 	VIPs VIPs        // addresses on the interface
 	ARP  garp.Sender // gratuitous ARP on the interface
-	Src  netip.Addr  // advert source and tie-break address
-	Log  *slog.Logger
+	// Peers asks the unicast peers for their MACs when the carrier
+	// returns; nil: they are not asked.
+	Peers Resolver
+	Src   netip.Addr // advert source and tie-break address
+	Log   *slog.Logger
 	// Events, if set, receives every transition (status --watch, notify).
 	Events *Events
 	// Sched, if set, fires the instance's timers (a daemon shares one among
@@ -305,6 +314,9 @@ type instRare struct {
 	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
 	sched    *Scheduler    // the one StartAt made, when Deps has none
 	done     chan struct{} // see doneChan
+	// resolving asks the unicast peers for their MACs after the carrier
+	// returned (resolvePeers); guarded by mmu.
+	resolving *garp.Announcer
 }
 
 // scheduler fires the instance's timers: the daemon's, or the one StartAt
@@ -395,6 +407,10 @@ func (i *Instance) shutdown() {
 	}
 	i.apply(Event{Kind: EvShutdown}, time.Now(), nil)
 	i.stopAnnounce()
+	if i.rare != nil && i.rare.resolving != nil {
+		i.rare.resolving.Stop()
+		i.rare.resolving = nil
+	}
 	i.mmu.Unlock()
 	i.log(slog.LevelInfo, "instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
 		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
@@ -539,6 +555,8 @@ func (i *Instance) perform(a Action, out *batch) {
 		i.announce(a.Heal)
 	case ActStopAnnounce:
 		i.stopAnnounce()
+	case ActResolvePeers:
+		i.resolvePeers()
 	}
 }
 
@@ -647,3 +665,37 @@ func (i *Instance) stopAnnounce() {
 		i.announcer = nil
 	}
 }
+
+// resolveSchedule is how the unicast peers are asked for their MACs once
+// the carrier returns: four requests each, a quarter advert interval
+// apart, and four more from four intervals on. Requests are lost while
+// the link comes up (a switch port that is not forwarding yet); the next
+// follows well before the kernel's own retry, a second later.
+func resolveSchedule(interval time.Duration) garp.Schedule {
+	return garp.Schedule{Count: 4, Spacing: interval / 4, RepeatDelay: 4 * interval}
+}
+
+// resolvePeers asks each unicast peer for its MAC, telling it ours. An
+// entry that waits on a request lost while the link was down resolves on
+// the reply, and the adverts queued on it leave then, where the kernel
+// would retry only a second later; the peer's kernel learns our MAC from
+// the request, so its adverts to us do not wait either. i.mmu is held.
+func (i *Instance) resolvePeers() {
+	if len(i.cfg.UnicastPeers) == 0 || i.deps.Peers == nil {
+		return
+	}
+	r := i.rareFields()
+	if r.resolving != nil {
+		r.resolving.Stop()
+	}
+	r.resolving = garp.StartAnnouncer(peerAsker{i.deps.Peers, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval), instLog{i})
+}
+
+// peerAsker is a garp.Sender whose "announcement" of an address is an ARP
+// request for it, from src.
+type peerAsker struct {
+	r   Resolver
+	src netip.Addr
+}
+
+func (p peerAsker) Send(peer netip.Addr) error { return p.r.Request(peer, p.src) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type Scheduler struct {
 	// runtimeTimer makes Run sleep on a runtime timer, as it does where no
 	// timerfd can be had (tests of that fallback).
 	runtimeTimer bool
+	rounds       atomic.Uint64 // the loop's rounds, for tests
 }
 
 type schedItem struct {
@@ -94,10 +96,11 @@ func (s *Scheduler) set(i *Instance, at Mono, slack time.Duration) {
 // without slack); s.mu is held and the alarm set.
 func (s *Scheduler) rearm(now Mono) {
 	if len(s.heap) == 0 {
-		if s.armed != 0 {
-			s.al.disarm()
-			s.armed = 0
-		}
+		// Disarmed even when armed reads zero: after a wake-up the alarm
+		// has gone off, and a timerfd that went off makes every wait
+		// return at once until it is set anew (the loop would spin).
+		s.al.disarm()
+		s.armed = 0
 		return
 	}
 	first := s.heap[0].key
@@ -144,6 +147,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}()
 	var due []*Instance
 	for {
+		s.rounds.Add(1)
 		if ctx.Err() != nil {
 			return
 		}
