@@ -109,8 +109,19 @@ func runInterop(t *testing.T, c interopCase) {
 		})
 		return k
 	}
-	hd := p.start("dA", hdConf)
-	k := startKA()
+	// The intended master starts first, so that the other joins a running
+	// master: started together, a loaded machine can delay keepalived's
+	// first advert past hadirector's Master_Down_Interval, and the
+	// election under test becomes a race of start-ups.
+	var hd, k *lab.Proc
+	if c.hdMaster {
+		hd = p.start("dA", hdConf)
+		k = startKA()
+	} else {
+		k = startKA()
+		waitKA(t, k, 0, "Entering MASTER STATE")
+		hd = p.start("dA", hdConf)
+	}
 	n := len(c.vips)
 
 	// Election by priority, each side accepting the other's adverts.
