@@ -2,7 +2,7 @@
 # capture-keepalived.sh: record VRRP advertisements sent by the real keepalived, as
 # golden wire vectors for the vrrp package tests (vrrp/testdata/*.pcap).
 #
-# Usage (as root): integration/capture/capture-keepalived.sh [OUTDIR]
+# Usage (as root): scripts/capture-keepalived.sh [OUTDIR]
 #   OUTDIR defaults to vrrp/testdata (relative to the repository root).
 #
 # Lab: two network namespaces joined by a veth pair, addresses from 192.0.2.0/24 only.
