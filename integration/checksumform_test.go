@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/net/ipv4"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/pcapfile"
 	"github.com/hadirector/hadirector/vrrp"
 )
@@ -83,7 +83,7 @@ func TestV3ChecksumAsV2Keepalived(t *testing.T) {
 			hd := p.start("dB", c)
 			replay(t, p, msgs)
 			if !asV2 {
-				if _, _, err := hd.WaitFor(0, waitFor, func(e lab.Event) bool {
+				if _, _, err := hd.WaitFor(0, waitFor, func(e netlab.Event) bool {
 					return e.Str("msg") == "packet dropped" && e.Str("reason") == "checksum"
 				}); err != nil {
 					t.Errorf("no checksum drop logged: %v", err)
@@ -126,8 +126,8 @@ func TestV3ChecksumAsV2Pair(t *testing.T) {
 			b := p.start("dB", bc)
 			if !both {
 				p.waitState(b, 0, "MASTER")
-				for _, d := range []*lab.Proc{a, b} {
-					if _, _, err := d.WaitFor(0, waitFor, func(e lab.Event) bool {
+				for _, d := range []*netlab.Proc{a, b} {
+					if _, _, err := d.WaitFor(0, waitFor, func(e netlab.Event) bool {
 						return e.Str("msg") == "packet dropped" && e.Str("reason") == "checksum"
 					}); err != nil {
 						t.Errorf("%s logged no checksum drop: %v", d.Name, err)

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -19,7 +20,7 @@ func TestKeepalivedAddrListMismatchV3(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
 	p.keepalived["dB"] = true
-	k, err := p.lab.StartKeepalived("dB", p.dir, lab.KeepalivedInstance{
+	k, err := testlab.StartKeepalived(p.lab, "dB", p.dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: 150, Version: 3, AdvertInt: "0.1", VIPs: []string{"192.0.2.100"},
 	})
 	must(t, err)
@@ -38,7 +39,7 @@ func TestKeepalivedAddrListMismatchV3(t *testing.T) {
 	for range 20 {
 		next = p.waitAdvertFrom(hd, next, "192.0.2.12")
 	}
-	if _, _, err := hd.WaitFor(0, waitFor, func(e lab.Event) bool {
+	if _, _, err := hd.WaitFor(0, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "advert address list differs from the configured VIPs, processed anyway"
 	}); err != nil {
 		t.Errorf("the mismatch was not logged: %v", err)

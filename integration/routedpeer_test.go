@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // routedLab is two directors on two subnets with a router between them:
@@ -14,7 +14,7 @@ import (
 func routedLab(t *testing.T) *pairLab {
 	t.Helper()
 	needLab(t)
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,13 +25,13 @@ func routedLab(t *testing.T) *pairLab {
 	})
 	must(t, l.Switch("swA"))
 	must(t, l.Switch("swB"))
-	must(t, l.AddHost(lab.Host{Name: "r", Switch: "swA", If: "eth0", Addrs: []string{"192.0.2.1/24"}}))
-	must(t, l.AddHost(lab.Host{Name: "r", Switch: "swB", If: "eth1", Addrs: []string{"198.51.100.1/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "swA", If: "eth0", Addrs: []string{"192.0.2.1/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "swB", If: "eth1", Addrs: []string{"198.51.100.1/24"}}))
 	_, err = l.Exec("r", "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
 	must(t, err)
-	must(t, l.AddHost(lab.Host{Name: "dA", Switch: "swA", MAC: macA, Addrs: []string{"192.0.2.11/24"},
+	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "swA", MAC: macA, Addrs: []string{"192.0.2.11/24"},
 		Routes: [][]string{{"198.51.100.0/24", "via", "192.0.2.1"}}}))
-	must(t, l.AddHost(lab.Host{Name: "dB", Switch: "swB", MAC: macB, Addrs: []string{"198.51.100.12/24"},
+	must(t, l.AddHost(netlab.Host{Name: "dB", Switch: "swB", MAC: macB, Addrs: []string{"198.51.100.12/24"},
 		Routes: [][]string{{"192.0.2.0/24", "via", "198.51.100.1"}}}))
 	// Resolve both hops' neighbours before any director starts: adverts
 	// queued behind a first ARP would arrive late, and make a master of
@@ -59,8 +59,8 @@ func TestRoutedPeerDefaultTTLDropped(t *testing.T) {
 	b := p.start("dB", routedConf(100, "198.51.100.12", `unicast_peers = ["192.0.2.11"]`))
 	p.waitState(a, 0, "MASTER")
 	p.waitState(b, 0, "MASTER")
-	for _, d := range []*lab.Proc{a, b} {
-		if _, _, err := d.WaitFor(0, waitFor, func(e lab.Event) bool {
+	for _, d := range []*netlab.Proc{a, b} {
+		if _, _, err := d.WaitFor(0, waitFor, func(e netlab.Event) bool {
 			return e.Str("msg") == "packet dropped" && e.Str("reason") == "ttl"
 		}); err != nil {
 			t.Errorf("%s logged no ttl drop: %v", d.Name, err)

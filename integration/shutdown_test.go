@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // exitBound is how long a director may take from SIGTERM to its exit: a
@@ -31,7 +31,7 @@ func TestSIGTERMBothAtOnce(t *testing.T) {
 		must(t, a.Signal(syscall.SIGTERM))
 		must(t, b.Signal(syscall.SIGTERM))
 		sent := time.Now()
-		for _, d := range []*lab.Proc{a, b} {
+		for _, d := range []*netlab.Proc{a, b} {
 			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 			code, err := d.Wait(ctx)
 			cancel()

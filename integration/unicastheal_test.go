@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 // healBound is how soon after its link returns a unicast master must have
@@ -24,7 +24,7 @@ func TestUnicastHealAfterLinkFlap(t *testing.T) {
 	hd := p.start("dA", instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true,
 		Extra: `vips = ["192.0.2.100"]` + "\n" + `unicast_peers = ["192.0.2.12"]` + "\n" + `unicast_src = "192.0.2.11"`})
 	p.keepalived["dB"] = true
-	k, err := p.lab.StartKeepalived("dB", p.dir, lab.KeepalivedInstance{
+	k, err := testlab.StartKeepalived(p.lab, "dB", p.dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: 100, Version: 3, AdvertInt: "0.1", VIPs: []string{"192.0.2.100"},
 		UnicastSrc: "192.0.2.12", UnicastPeers: []string{"192.0.2.11"},
 	})

@@ -76,7 +76,7 @@ func password(s string) (pw [8]byte) {
 }
 
 // goldenFiles describes every capture in testdata: director A 192.0.2.11, VRID 51,
-// priority 150 (0 on shutdown), as recorded by integration/capture/capture-keepalived.sh.
+// priority 150 (0 on shutdown), as recorded by scripts/capture-keepalived.sh.
 var goldenFiles = []struct {
 	file   string
 	frames int

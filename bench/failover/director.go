@@ -7,16 +7,17 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 // impl starts one director of the pair under test.
 type impl interface {
 	name() string
-	start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error)
+	start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error)
 	// stepDown asks host's director for a planned handover; ok is false
 	// when the implementation has none (keepalived).
-	stepDown(l *lab.Lab, dir, host string) (ok bool, err error)
+	stepDown(l *netlab.Lab, dir, host string) (ok bool, err error)
 }
 
 type hadirector struct {
@@ -27,7 +28,7 @@ type hadirector struct {
 
 func (h hadirector) name() string { return "hadirector" }
 
-func (h hadirector) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
+func (h hadirector) start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error) {
 	conf := fmt.Sprintf(`[[instance]]
 name = "vi51"
 interface = "eth0"
@@ -44,7 +45,7 @@ vips = ["%s"]
 	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
 }
 
-func (h hadirector) stepDown(l *lab.Lab, dir, host string) (bool, error) {
+func (h hadirector) stepDown(l *netlab.Lab, dir, host string) (bool, error) {
 	sock := filepath.Join(dir, host+".toml.sock")
 	_, err := l.Exec(host, h.bin, "step-down", "-s", sock)
 	return true, err
@@ -57,14 +58,14 @@ type keepalived struct {
 
 func (k keepalived) name() string { return "keepalived" }
 
-func (k keepalived) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
-	return l.StartKeepalived(host, dir, lab.KeepalivedInstance{
+func (k keepalived) start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error) {
+	return testlab.StartKeepalived(l, host, dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: priority, Version: k.version,
 		AdvertInt: k.interval, VIPs: []string{vip},
 	})
 }
 
-func (k keepalived) stepDown(*lab.Lab, string, string) (bool, error) { return false, nil }
+func (k keepalived) stepDown(*netlab.Lab, string, string) (bool, error) { return false, nil }
 
 // seconds renders a Go duration string as keepalived's advert_int.
 func seconds(d string) string {

@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 const (
@@ -94,7 +94,7 @@ func check(err error) {
 
 // runOnce builds a lab and walks one pair through every scenario.
 func runOnce(im impl, iv string) (out []sample, err error) {
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +110,9 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	defer os.RemoveAll(dir)
 	for _, e := range []error{
 		l.Switch("sw"),
-		l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
-		l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
-		l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
+		l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
+		l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
+		l.AddHost(netlab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
 	} {
 		if e != nil {
 			return nil, e

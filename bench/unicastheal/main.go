@@ -20,7 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 const bound = 30 * time.Second // bounds a hung run
@@ -61,7 +62,7 @@ func run(runs int, interval, bin string) (err error) {
 			return fmt.Errorf("building hadirector: %w", err)
 		}
 	}
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		return err
 	}
@@ -73,10 +74,10 @@ func run(runs int, interval, bin string) (err error) {
 	steps := []func() error{
 		func() error { return l.Switch("sw") },
 		func() error {
-			return l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: "02:00:00:00:00:11", Addrs: []string{"192.0.2.11/24"}})
+			return l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: "02:00:00:00:00:11", Addrs: []string{"192.0.2.11/24"}})
 		},
 		func() error {
-			return l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: "02:00:00:00:00:12", Addrs: []string{"192.0.2.12/24"}})
+			return l.AddHost(netlab.Host{Name: "dB", Switch: "sw", MAC: "02:00:00:00:00:12", Addrs: []string{"192.0.2.12/24"}})
 		},
 	}
 	for _, step := range steps {
@@ -102,7 +103,7 @@ unicast_peers = ["192.0.2.12"]
 	if _, err := l.Start("dA", nil, bin, "run", "-c", conf, "-s", conf+".sock"); err != nil {
 		return err
 	}
-	k, err := l.StartKeepalived("dB", dir, lab.KeepalivedInstance{
+	k, err := testlab.StartKeepalived(l, "dB", dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: 100, Version: 3,
 		AdvertInt: fmt.Sprintf("%g", iv.Seconds()), VIPs: []string{"192.0.2.100"},
 		UnicastSrc: "192.0.2.12", UnicastPeers: []string{"192.0.2.11"},

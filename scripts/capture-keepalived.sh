@@ -2,7 +2,7 @@
 # capture-keepalived.sh: record VRRP advertisements sent by the real keepalived, as
 # golden wire vectors for the vrrp package tests (vrrp/testdata/*.pcap).
 #
-# Usage (as root): integration/capture/capture-keepalived.sh [OUTDIR [NAME...]]
+# Usage (as root): scripts/capture-keepalived.sh [OUTDIR [NAME...]]
 #   OUTDIR defaults to vrrp/testdata (relative to the repository root); NAMEs, if given,
 #   pick the scenarios to capture (default all). KEEPALIVED names the binary: the
 #   v3_checksum_as_v2 scenario needs keepalived 2.2.8 or later (Debian 12 has 2.2.7).
