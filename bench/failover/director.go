@@ -15,9 +15,11 @@ import (
 type impl interface {
 	name() string
 	start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error)
-	// stepDown asks host's director for a planned handover; ok is false
-	// when the implementation has none (keepalived).
-	stepDown(l *netlab.Lab, dir, host string) (ok bool, err error)
+	// canStepDown is whether the implementation has a planned handover
+	// (keepalived has none).
+	canStepDown() bool
+	// stepDown asks host's director for a planned handover.
+	stepDown(l *netlab.Lab, dir, host string) error
 }
 
 type hadirector struct {
@@ -45,10 +47,12 @@ vips = ["%s"]
 	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
 }
 
-func (h hadirector) stepDown(l *netlab.Lab, dir, host string) (bool, error) {
+func (h hadirector) canStepDown() bool { return true }
+
+func (h hadirector) stepDown(l *netlab.Lab, dir, host string) error {
 	sock := filepath.Join(dir, host+".toml.sock")
 	_, err := l.Exec(host, h.bin, "step-down", "-s", sock)
-	return true, err
+	return err
 }
 
 type keepalived struct {
@@ -65,7 +69,11 @@ func (k keepalived) start(l *netlab.Lab, dir, host string, priority int) (*netla
 	})
 }
 
-func (k keepalived) stepDown(*netlab.Lab, string, string) (bool, error) { return false, nil }
+func (k keepalived) canStepDown() bool { return false }
+
+func (k keepalived) stepDown(*netlab.Lab, string, string) error {
+	return fmt.Errorf("keepalived has no planned step-down")
+}
 
 // seconds renders a Go duration string as keepalived's advert_int.
 func seconds(d string) string {
