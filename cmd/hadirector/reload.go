@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
@@ -47,20 +48,14 @@ func compared(cfg *conf.Config) *conf.Config {
 	return &c
 }
 
-// ReloadReport is what `hadirector reload` prints.
-type ReloadReport struct {
-	vrrp.ReloadResult
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-func (r *reloader) reload() (ReloadReport, error) {
+func (r *reloader) reload() (control.ReloadReport, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	defer r.trim.Soon() // the old file's instances and the parse are garbage
 	cfg, err := conf.Load(r.file)
 	if err != nil {
 		r.log.Error("reload refused: the file is invalid; nothing changed", "err", err)
-		return ReloadReport{}, fmt.Errorf("reload refused, nothing changed: %w", err)
+		return control.ReloadReport{}, fmt.Errorf("reload refused, nothing changed: %w", err)
 	}
 	var warn []string
 	w := func(format string, args ...any) {
@@ -85,7 +80,7 @@ func (r *reloader) reload() (ReloadReport, error) {
 	res, err := r.vrrp.Reload(cfg)
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)
-		return ReloadReport{}, err
+		return control.ReloadReport{}, err
 	}
 	if err := r.logs.setLevel(cfg.Global.LogLevel); err != nil {
 		w("log_level: %v", err)
@@ -105,7 +100,7 @@ func (r *reloader) reload() (ReloadReport, error) {
 		}
 	}
 	r.cur = compared(cfg)
-	return ReloadReport{ReloadResult: res, Warnings: warn}, nil
+	return control.ReloadReport{ReloadResult: res, Warnings: warn}, nil
 }
 
 func (r *reloader) setNotifier(n *notify.Notifier) {

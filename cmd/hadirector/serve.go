@@ -19,7 +19,7 @@ type parts struct {
 	ipvs *ipvs.Manager
 	sync *lvssync.Manager
 	// reload re-reads the file (nil: not offered).
-	reload func() (ReloadReport, error)
+	reload func() (control.ReloadReport, error)
 	// worked, if set, is called after each request (the trimmer's Soon:
 	// a status of a thousand instances leaves garbage behind).
 	worked func()
@@ -48,17 +48,17 @@ func controlHandler(p parts) control.Handler {
 	d := p.vrrp
 	return func(ctx context.Context, req control.Request, send func(any) error) error {
 		switch req.Cmd {
-		case "ipvs-status":
+		case control.CmdIPVSStatus:
 			if p.ipvs == nil {
 				return send(nil)
 			}
 			return send(p.ipvs.Status())
-		case "sync-status":
+		case control.CmdSyncStatus:
 			if p.sync == nil {
 				return send(nil)
 			}
 			return send(p.sync.Status())
-		case "reload":
+		case control.CmdReload:
 			if p.reload == nil {
 				return fmt.Errorf("reload is not offered here")
 			}
@@ -73,13 +73,13 @@ func controlHandler(p parts) control.Handler {
 			return err
 		}
 		switch req.Cmd {
-		case "status":
+		case control.CmdStatus:
 			var sts []vrrp.Status
 			for _, i := range insts {
 				sts = append(sts, i.Status())
 			}
 			return send(sts)
-		case "step-down":
+		case control.CmdStepDown:
 			n := 0
 			for _, i := range insts {
 				if i.State() == vrrp.Master {
@@ -90,8 +90,8 @@ func controlHandler(p parts) control.Handler {
 			if n == 0 {
 				return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
 			}
-			return send(map[string]int{"stepping_down": n})
-		case "vanish":
+			return send(control.StepDownReply{SteppingDown: n})
+		case control.CmdVanish:
 			d, err := time.ParseDuration(req.Duration)
 			if err != nil || d <= 0 || d > time.Hour {
 				return fmt.Errorf("vanish: bad duration %q", req.Duration)
@@ -99,13 +99,13 @@ func controlHandler(p parts) control.Handler {
 			for _, i := range insts {
 				i.Vanish(d)
 			}
-			return send(map[string]string{"vanished_for": d.String()})
-		case "resume":
+			return send(control.VanishReply{VanishedFor: d.String()})
+		case control.CmdResume:
 			for _, i := range insts {
 				i.Resume()
 			}
-			return send(map[string]int{"resumed": len(insts)})
-		case "watch":
+			return send(control.ResumeReply{Resumed: len(insts)})
+		case control.CmdWatch:
 			ch := make(chan vrrp.Transition, 256)
 			d.Events().Subscribe(ctx, func(t vrrp.Transition) {
 				if req.Instance == "" || t.Instance == req.Instance {
@@ -115,7 +115,7 @@ func controlHandler(p parts) control.Handler {
 					}
 				}
 			})
-			if err := send(map[string]string{"watching": "transitions"}); err != nil {
+			if err := send(control.WatchAck{Watching: "transitions"}); err != nil {
 				return err
 			}
 			for {

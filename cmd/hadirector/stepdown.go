@@ -11,8 +11,9 @@ import (
 	"github.com/hadirector/hadirector/internal/control"
 )
 
-// stepDownCmd implements step-down and resume: both only ask the daemon.
-func stepDownCmd(cmd string) func(args []string, stdout, stderr io.Writer) int {
+// stepDownCmd implements step-down and resume (named by cmd): both only ask
+// the daemon, with call, and print its answer.
+func stepDownCmd(cmd string, call func(c control.Client, ctx context.Context, instance string) (json.RawMessage, error)) func(args []string, stdout, stderr io.Writer) int {
 	return func(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -23,14 +24,22 @@ func stepDownCmd(cmd string) func(args []string, stdout, stderr io.Writer) int {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err := control.Call(ctx, *sock, control.Request{Cmd: cmd, Instance: *inst}, func(b json.RawMessage) error {
-			fmt.Fprintln(stdout, string(b))
-			return nil
-		})
+		b, err := call(control.Client{Path: *sock}, ctx, *inst)
 		if err != nil {
 			fmt.Fprintf(stderr, "hadirector %s: %v\n", cmd, err)
 			return 1
 		}
+		fmt.Fprintln(stdout, string(b))
 		return 0
 	}
+}
+
+func stepDown(c control.Client, ctx context.Context, instance string) (json.RawMessage, error) {
+	a, err := c.StepDown(ctx, instance)
+	return a.JSON, err
+}
+
+func resume(c control.Client, ctx context.Context, instance string) (json.RawMessage, error) {
+	a, err := c.Resume(ctx, instance)
+	return a.JSON, err
 }
