@@ -32,7 +32,6 @@ type reloader struct {
 	ipvs   *ipvs.Manager
 	sync   *lvssync.Manager
 	notify *notify.Notifier
-	trim   *trimmer
 
 	mu  sync.Mutex   // one reload at a time; guards cur
 	cur *conf.Config // see compared
@@ -51,7 +50,6 @@ func compared(cfg *conf.Config) *conf.Config {
 func (r *reloader) reload() (control.ReloadReport, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	defer r.trim.Soon() // the old file's instances and the parse are garbage
 	cfg, err := conf.Load(r.file)
 	if err != nil {
 		r.log.Error("reload refused: the file is invalid; nothing changed", "err", err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/hadirector/hadirector/conf"
@@ -29,7 +31,6 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	procs, gcPercent := tuneRuntime()
 	cfg, err := conf.Load(*file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -63,16 +64,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stopSync()
-	// Memory that start-up, takeovers, reloads and requests leave behind
-	// goes back to the kernel once the daemon is quiet again.
-	trim := newTrimmer(trimAfter)
-	defer trim.Stop()
-	trim.Soon()
-	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: compared(cfg), trim: trim}
+	rl := &reloader{file: *file, log: log, logs: &lf, vrrp: d, ipvs: mgr, sync: syncMgr, cur: compared(cfg)}
 	ctlCtx, ctlStop := context.WithCancel(context.Background())
 	defer ctlStop()
 	if *sock != "" {
-		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr, reload: rl.reload, worked: trim.Soon}, log)
+		wait, err := serveControl(ctlCtx, *sock, parts{vrrp: d, ipvs: mgr, sync: syncMgr, reload: rl.reload}, log)
 		if err != nil {
 			log.Error("cannot start", "err", err)
 			return 1
@@ -108,7 +104,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer wait()
 		defer ctlStop()
 	}
-	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version(), "gomaxprocs", procs, "gogc", gcPercent)
+	log.Info("started", "config", cfg.File, "instances", len(cfg.Instances), "services", len(cfg.IPVS.Services), "sync", cfg.Sync != nil, "version", version(), "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gcPercent())
 	// The notifier always runs, so that a reload may add notify commands.
 	n, err := notify.New(cfg, log)
 	if err != nil {
@@ -120,7 +116,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	// Subscribed before Run, so that the start-up transitions are
 	// notified; ended after Run, so that the stop ones are too.
 	nctx, nstop := context.WithCancel(context.Background())
-	done := d.Events().Subscribe(nctx, func(t vrrp.Transition) { n.Handle(t); trim.Soon() })
+	done := d.Events().Subscribe(nctx, n.Handle)
 	defer func() { nstop(); <-done }()
 	reloadOnHangup(ctx, rl, log)
 	notifyDone := notifySystemd(ctx, log)
@@ -131,6 +127,13 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// gcPercent is the collector's target in force (GOGC), for the start-up log.
+func gcPercent() int {
+	p := debug.SetGCPercent(-1)
+	debug.SetGCPercent(p)
+	return p
 }
 
 // startIPVS starts the Manager that keeps the kernel's IPVS table as the

@@ -20,9 +20,6 @@ type parts struct {
 	sync *lvssync.Manager
 	// reload re-reads the file (nil: not offered).
 	reload func() (control.ReloadReport, error)
-	// worked, if set, is called after each request (the trimmer's Soon:
-	// a status of a thousand instances leaves garbage behind).
-	worked func()
 }
 
 // serveControl answers the CLI on the control socket until ctx ends.
@@ -33,13 +30,6 @@ func serveControl(ctx context.Context, path string, p parts, log *slog.Logger) (
 	}
 	done := make(chan struct{})
 	h := controlHandler(p)
-	if p.worked != nil {
-		inner := h
-		h = func(ctx context.Context, req control.Request, send func(any) error) error {
-			defer p.worked()
-			return inner(ctx, req, send)
-		}
-	}
 	go func() { srv.Serve(ctx, h); close(done) }()
 	return func() { <-done }, nil
 }
