@@ -1,4 +1,4 @@
-package main
+package director
 
 import (
 	"context"
@@ -7,35 +7,34 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/ipvs"
-	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
-// parts are what the control socket reports on; ipvs and sync are nil
-// when the file does not configure them.
+// parts are what the control socket reports on and acts on; ipvs and sync
+// are nil when the file does not configure them.
 type parts struct {
-	vrrp *vrrp.Daemon
-	ipvs *ipvs.Manager
-	sync *lvssync.Manager
+	vrrp VRRP
+	ipvs IPVS
+	sync Sync
 	// reload re-reads the file (nil: not offered).
 	reload func() (control.ReloadReport, error)
 }
 
-// serveControl answers the CLI on the control socket until ctx ends.
-func serveControl(ctx context.Context, path string, p parts, log *slog.Logger) (func(), error) {
+// serveControl answers the CLI on the control socket at path. The
+// returned stop ends it and waits for the requests in flight.
+func serveControl(path string, p parts, log *slog.Logger) (func(), error) {
 	srv, err := control.Listen(path, log)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	h := controlHandler(p)
-	go func() { srv.Serve(ctx, h); close(done) }()
-	return func() { <-done }, nil
+	go func() { srv.Serve(ctx, controlHandler(p)); close(done) }()
+	return func() { cancel(); <-done }, nil
 }
 
+// controlHandler routes each control command to the part that answers it.
 func controlHandler(p parts) control.Handler {
-	d := p.vrrp
 	return func(ctx context.Context, req control.Request, send func(any) error) error {
 		switch req.Cmd {
 		case control.CmdIPVSStatus:
@@ -57,79 +56,91 @@ func controlHandler(p parts) control.Handler {
 				return err
 			}
 			return send(rep)
-		}
-		insts, err := pick(d, req.Instance)
-		if err != nil {
-			return err
-		}
-		switch req.Cmd {
-		case control.CmdStatus:
-			var sts []vrrp.Status
-			for _, i := range insts {
-				sts = append(sts, i.Status())
-			}
-			return send(sts)
-		case control.CmdStepDown:
-			n := 0
-			for _, i := range insts {
-				if i.State() == vrrp.Master {
-					i.StepDown()
-					n++
-				}
-			}
-			if n == 0 {
-				return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
-			}
-			return send(control.StepDownReply{SteppingDown: n})
-		case control.CmdVanish:
-			d, err := time.ParseDuration(req.Duration)
-			if err != nil || d <= 0 || d > time.Hour {
-				return fmt.Errorf("vanish: bad duration %q", req.Duration)
-			}
-			for _, i := range insts {
-				i.Vanish(d)
-			}
-			return send(control.VanishReply{VanishedFor: d.String()})
-		case control.CmdResume:
-			for _, i := range insts {
-				i.Resume()
-			}
-			return send(control.ResumeReply{Resumed: len(insts)})
-		case control.CmdWatch:
-			ch := make(chan vrrp.Transition, 256)
-			d.Events().Subscribe(ctx, func(t vrrp.Transition) {
-				if req.Instance == "" || t.Instance == req.Instance {
-					select {
-					case ch <- t:
-					case <-ctx.Done():
-					}
-				}
-			})
-			if err := send(control.WatchAck{Watching: "transitions"}); err != nil {
-				return err
-			}
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case t := <-ch:
-					if err := send(t); err != nil {
-						return nil
-					}
-				}
-			}
+		case control.CmdStatus, control.CmdStepDown, control.CmdVanish, control.CmdResume, control.CmdWatch:
+			return instanceCommand(ctx, p.vrrp, req, send)
 		}
 		return fmt.Errorf("unknown command %q", req.Cmd)
 	}
 }
 
-func pick(d *vrrp.Daemon, name string) ([]*vrrp.Instance, error) {
+// instanceCommand answers a command on the instance req names, or on
+// every instance.
+func instanceCommand(ctx context.Context, d VRRP, req control.Request, send func(any) error) error {
+	insts, err := pick(d, req.Instance)
+	if err != nil {
+		return err
+	}
+	switch req.Cmd {
+	case control.CmdStatus:
+		var sts []vrrp.Status
+		for _, i := range insts {
+			sts = append(sts, i.Status())
+		}
+		return send(sts)
+	case control.CmdStepDown:
+		n := 0
+		for _, i := range insts {
+			if i.State() == vrrp.Master {
+				i.StepDown()
+				n++
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
+		}
+		return send(control.StepDownReply{SteppingDown: n})
+	case control.CmdVanish:
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 || d > time.Hour {
+			return fmt.Errorf("vanish: bad duration %q", req.Duration)
+		}
+		for _, i := range insts {
+			i.Vanish(d)
+		}
+		return send(control.VanishReply{VanishedFor: d.String()})
+	case control.CmdResume:
+		for _, i := range insts {
+			i.Resume()
+		}
+		return send(control.ResumeReply{Resumed: len(insts)})
+	}
+	return watch(ctx, d, req.Instance, send)
+}
+
+// watch streams the transitions of the named instance (empty: all) until
+// the client leaves.
+func watch(ctx context.Context, d VRRP, instance string, send func(any) error) error {
+	ch := make(chan vrrp.Transition, 256)
+	d.Subscribe(ctx, func(t vrrp.Transition) {
+		if instance == "" || t.Instance == instance {
+			select {
+			case ch <- t:
+			case <-ctx.Done():
+			}
+		}
+	})
+	if err := send(control.WatchAck{Watching: "transitions"}); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case t := <-ch:
+			if err := send(t); err != nil {
+				return nil
+			}
+		}
+	}
+}
+
+func pick(d VRRP, name string) ([]Instance, error) {
 	if name == "" {
 		return d.Instances(), nil
 	}
 	for _, i := range d.Instances() {
-		if i.Config().Name == name {
-			return []*vrrp.Instance{i}, nil
+		if i.Name() == name {
+			return []Instance{i}, nil
 		}
 	}
 	return nil, fmt.Errorf("no instance named %q", name)

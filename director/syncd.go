@@ -1,4 +1,4 @@
-package main
+package director
 
 import (
 	"context"
@@ -10,45 +10,60 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 )
 
+// openSync opens the kernel's sync threads over netlink and a Manager for
+// cfg's [sync] table.
+func openSync(cfg *conf.Config, log *slog.Logger) (Sync, error) {
+	k, err := lvssync.OpenNetlink()
+	if err != nil {
+		return nil, kernelFault(cfg.File, "connection sync", err)
+	}
+	return lvssync.NewManager(k, cfg.Sync.Daemon, cfg.Sync.Mode, log), nil
+}
+
+// listenSync joins the sync group that d's threads send to.
+func listenSync(d lvssync.Daemon) (lvssync.Source, error) {
+	return lvssync.Listen(d.Interface, d.Group, d.Port)
+}
+
 // startSync runs the kernel's connection-sync threads for the file's [sync]
-// table: the backup thread (and, in mode both, the master thread) before
-// VRRP starts, then as the owning instance's transitions say. With the
-// fail-back hold on, that instance does not preempt until the master's
-// connections have reached this director. The returned stop, called after
-// VRRP has stopped, waits for the hold and stops the threads.
-func startSync(ctx context.Context, cfg *conf.Config, d *vrrp.Daemon, log *slog.Logger) (*lvssync.Manager, func(), error) {
-	sc := cfg.Sync
+// table (nil if it has none): the backup thread (and, in mode both, the
+// master thread) before VRRP starts, then as the owning instance's
+// transitions say. With the fail-back hold on, that instance does not
+// preempt until the master's connections have reached this director. The
+// returned stop, called after VRRP has stopped, waits for the hold and
+// stops the threads.
+func (d *Director) startSync(ctx context.Context) (Sync, func(), error) {
+	sc := d.cfg.Sync
 	if sc == nil {
 		return nil, func() {}, nil
 	}
-	var inst *vrrp.Instance
-	for _, i := range d.Instances() {
-		if i.Config().Name == sc.Instance {
+	var inst Instance
+	for _, i := range d.vrrp.Instances() {
+		if i.Name() == sc.Instance {
 			inst = i
 		}
 	}
 	if inst == nil {
 		return nil, nil, fmt.Errorf("sync: no instance %q", sc.Instance)
 	}
-	k, err := lvssync.OpenNetlink()
+	log := d.log.With("part", "sync", "instance", sc.Instance)
+	m, err := d.k.sync(d.cfg, log)
 	if err != nil {
-		return nil, nil, kernelFault(cfg.File, "connection sync", err)
+		return nil, nil, err
 	}
-	log = log.With("part", "sync", "instance", sc.Instance)
-	m := lvssync.NewManager(k, sc.Daemon, sc.Mode, log)
 	if err := m.Apply(vrrp.Backup.String()); err != nil {
 		m.Close()
 		return nil, nil, err
 	}
 	subCtx, subStop := context.WithCancel(context.Background())
-	subDone := d.Events().Subscribe(subCtx, func(t vrrp.Transition) {
+	subDone := d.vrrp.Subscribe(subCtx, func(t vrrp.Transition) {
 		if t.Instance == sc.Instance {
 			m.Apply(t.To) // errors are logged and counted by the manager
 		}
 	})
 	holdDone := make(chan struct{})
 	if sc.FailbackHold {
-		l, err := lvssync.Listen(sc.Daemon.Interface, sc.Daemon.Group, sc.Daemon.Port)
+		l, err := d.k.syncListen(sc.Daemon)
 		if err != nil {
 			log.Error("fail-back hold: cannot listen to the sync group; not holding", "err", err)
 			inst.Resume()
