@@ -7,11 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/internal/notify"
-	"github.com/hadirector/hadirector/ipvs"
-	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Options are what the command line adds to the configuration file.
@@ -69,17 +65,13 @@ func (d *Director) start(ctx context.Context) error {
 		return err
 	}
 	d.push(stop)
-	if m != nil {
-		d.ipvs = m
-	}
+	d.ipvs = m
 	s, stop, err := d.startSync(ctx)
 	if err != nil {
 		return err
 	}
 	d.push(stop)
-	if s != nil {
-		d.sync = s
-	}
+	d.sync = s
 	rl := &reloader{file: d.cfg.File, log: d.log, level: d.opts.Level, vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, cur: compared(d.cfg)}
 	if d.opts.Socket != "" {
 		stop, err := serveControl(d.opts.Socket, parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}, d.log)
@@ -106,41 +98,6 @@ func (d *Director) start(ctx context.Context) error {
 	done := d.vrrp.Subscribe(nctx, n.Handle)
 	d.push(func() { nstop(); <-done })
 	d.push(reloadOnHangup(ctx, rl, d.log))
-	return nil
-}
-
-// serveMetrics serves the Prometheus metrics, if the file gives an address.
-func (d *Director) serveMetrics() error {
-	a := d.cfg.Global.MetricsAddress
-	if !a.IsValid() {
-		return nil
-	}
-	reg := metrics.Registry(metrics.Source{Version: d.opts.Version, Instances: func() []vrrp.Status {
-		var sts []vrrp.Status
-		for _, i := range d.vrrp.Instances() {
-			sts = append(sts, i.Status())
-		}
-		return sts
-	}, IPVS: func() *ipvs.ManagerStatus {
-		if d.ipvs == nil {
-			return nil
-		}
-		st := d.ipvs.Status()
-		return &st
-	}, Sync: func() *lvssync.Status {
-		if d.sync == nil {
-			return nil
-		}
-		st := d.sync.Status()
-		return &st
-	}})
-	ctx, cancel := context.WithCancel(context.Background())
-	_, wait, err := metrics.Serve(ctx, a.String(), reg, d.log)
-	if err != nil {
-		cancel()
-		return err
-	}
-	d.push(func() { cancel(); wait() })
 	return nil
 }
 
