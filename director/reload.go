@@ -37,9 +37,9 @@ type reloader struct {
 type notifier interface{ Update(cfg *conf.Config) }
 
 // compared is what the next reload compares a new file with: the global
-// and sync settings. The instances are left out; the VRRP daemon and the
-// notifier hold what they need of them, and a second copy of a thousand
-// instances' settings was half a megabyte.
+// and sync settings. The instances are left out: the VRRP daemon and the
+// notifier hold what they need of them, and a second copy of a large
+// file's instances would stay resident for nothing.
 func compared(cfg *conf.Config) *conf.Config {
 	c := *cfg
 	c.Instances = nil
