@@ -30,7 +30,7 @@ func serve(t *testing.T, h Handler) (path string, stop func()) {
 	return path, stop
 }
 
-func TestCallServe(t *testing.T) {
+func TestServe(t *testing.T) {
 	path, stop := serve(t, func(ctx context.Context, req Request, send func(any) error) error {
 		switch req.Cmd {
 		case "echo":
