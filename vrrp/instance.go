@@ -293,6 +293,8 @@ type instRare struct {
 	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
 	sched    *Scheduler    // the one StartAt made, when Deps has none
 	done     chan struct{} // see doneChan
+	// stepDowns wait for the outcome of a step-down (StepDownWait).
+	stepDowns []chan StepDownOutcome
 }
 
 // scheduler fires the instance's timers: the daemon's, or the one StartAt
@@ -461,6 +463,7 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
+	i.settleStepDowns(m)
 	i.scheduler().set(i, m.nextDeadline(), m.Slack())
 }
 
@@ -520,6 +523,9 @@ func (i *Instance) perform(a Action, out *batch) {
 		i.announce(a.Heal)
 	case ActStopAnnounce:
 		i.stopAnnounce()
+	case ActStayMaster:
+		i.log(slog.LevelWarn, "step-down found no new master: staying master with the VIPs",
+			"reason", a.Reason, "waited", ReleaseBound(i.cfg.Version, i.cfg.AdvertInterval).String())
 	}
 }
 
