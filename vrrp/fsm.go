@@ -120,6 +120,14 @@ func ReleaseGrace(interval time.Duration) time.Duration {
 // MaxReleaseGrace is the longest ReleaseGrace, whatever the interval.
 const MaxReleaseGrace = 100 * time.Millisecond
 
+// GARPAfterGrace is when a new master sends one more GARP round after its
+// takeover: after the longest grace an old master may keep the VIPs (and
+// answer the gateway's ARP requests for them), plus as much again for our
+// advert to reach it and its removal to take effect. That round is then
+// the last word the gateway hears, whatever it asked the old master in
+// its grace.
+const GARPAfterGrace = 2 * MaxReleaseGrace
+
 // ReleaseBound is how long a master that steps down waits to hear a new
 // master: the Master_Down_Interval of the lowest priority, 1. A backup
 // takes over a Skew_Time after our priority-0 advert; by this bound even

@@ -618,10 +618,13 @@ func (c countingSender) Send(vip netip.Addr) error {
 
 // announce (re)starts the GARP schedule: the first burst now, the rest on
 // timers, so that neither their spacing nor their waits hold anything up.
+// Every schedule has a round after GARPAfterGrace: whoever was master
+// before us may keep the VIPs for its release grace after hearing us, and
+// answer the gateway's ARP requests for them; our round comes after that.
 func (i *Instance) announce(heal bool) {
 	i.stopAnnounce()
 	g := i.cfg.GARP
-	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
+	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh, Follow: GARPAfterGrace}
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
