@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +76,7 @@ func TestStepDownWithNoBackupKeepsTheVIPs(t *testing.T) {
 	if got := transitions(a); !slices.Equal(got, []string{"BACKUP", "MASTER"}) {
 		t.Errorf("dA went through %v, want BACKUP MASTER only", got)
 	}
-	for _, u := range changes() {
+	for _, u := range changes.all() {
 		if !u.NewAddr {
 			t.Errorf("dA removed %s during the step-down", u.LinkAddress.String())
 		}
@@ -92,9 +91,9 @@ func TestStepDownWithNoBackupKeepsTheVIPs(t *testing.T) {
 	}
 }
 
-// addrChanges subscribes to host's address changes and returns what has
-// come so far each time it is called; the subscription ends with the test.
-func (p *pairLab) addrChanges(host string) func() []netlink.AddrUpdate {
+// addrChanges subscribes to host's address changes; the subscription is
+// in place once it returns, and ends with the test.
+func (p *pairLab) addrChanges(host string) *stream[netlink.AddrUpdate] {
 	p.t.Helper()
 	ns, err := netns.GetFromName(p.lab.NS(host))
 	must(p.t, err)
@@ -104,23 +103,37 @@ func (p *pairLab) addrChanges(host string) func() []netlink.AddrUpdate {
 	if err := netlink.AddrSubscribeWithOptions(ch, done, netlink.AddrSubscribeOptions{Namespace: &ns}); err != nil {
 		p.t.Fatalf("address changes of %s: %v", host, err)
 	}
-	var mu sync.Mutex
-	var got []netlink.AddrUpdate
+	return collect(p.t, ch, done)
+}
+
+// neighChanges subscribes to host's neighbour table changes, as
+// addrChanges does to its addresses.
+func (p *pairLab) neighChanges(host string) *stream[netlink.NeighUpdate] {
+	p.t.Helper()
+	ns, err := netns.GetFromName(p.lab.NS(host))
+	must(p.t, err)
+	p.t.Cleanup(func() { ns.Close() })
+	ch := make(chan netlink.NeighUpdate, 64)
+	done := make(chan struct{})
+	if err := netlink.NeighSubscribeWithOptions(ch, done, netlink.NeighSubscribeOptions{Namespace: &ns}); err != nil {
+		p.t.Fatalf("neighbour changes of %s: %v", host, err)
+	}
+	return collect(p.t, ch, done)
+}
+
+// collect keeps what a netlink subscription delivers on ch until the test
+// ends; closing done ends the subscription, which then closes ch.
+func collect[T any](t *testing.T, ch <-chan T, done chan struct{}) *stream[T] {
+	s := newStream[T]()
 	collected := make(chan struct{})
 	go func() {
 		defer close(collected)
-		for u := range ch { // closed once done is
-			mu.Lock()
-			got = append(got, u)
-			mu.Unlock()
+		for u := range ch {
+			s.add(u)
 		}
 	}()
-	p.t.Cleanup(func() { close(done); <-collected })
-	return func() []netlink.AddrUpdate {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(got)
-	}
+	t.Cleanup(func() { close(done); <-collected })
+	return s
 }
 
 // waitPingReply waits for the pinger's first reply.
