@@ -317,6 +317,8 @@ type instRare struct {
 	// resolving asks the unicast peers for their MACs after the carrier
 	// returned (resolvePeers); guarded by mmu.
 	resolving *garp.Announcer
+	// stepDowns wait for the outcome of a step-down (StepDownWait).
+	stepDowns []chan StepDownOutcome
 }
 
 // scheduler fires the instance's timers: the daemon's, or the one StartAt
@@ -496,6 +498,7 @@ func (i *Instance) apply(ev Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
+	i.settleStepDowns(m)
 	i.scheduler().set(i, m.nextDeadline(), m.Slack())
 }
 
@@ -557,6 +560,9 @@ func (i *Instance) perform(a Action, out *batch) {
 		i.stopAnnounce()
 	case ActResolvePeers:
 		i.resolvePeers()
+	case ActStayMaster:
+		i.log(slog.LevelWarn, "step-down found no new master: staying master with the VIPs",
+			"reason", a.Reason, "waited", ReleaseBound(i.cfg.Version, i.cfg.AdvertInterval).String())
 	}
 }
 
@@ -649,10 +655,13 @@ func (c countingSender) Send(vip netip.Addr) error {
 
 // announce (re)starts the GARP schedule: the first burst now, the rest on
 // timers, so that neither their spacing nor their waits hold anything up.
+// Every schedule has a round after GARPAfterGrace: whoever was master
+// before us may keep the VIPs for its release grace after hearing us, and
+// answer the gateway's ARP requests for them; our round comes after that.
 func (i *Instance) announce(heal bool) {
 	i.stopAnnounce()
 	g := i.cfg.GARP
-	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
+	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh, Follow: GARPAfterGrace}
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
