@@ -55,6 +55,9 @@ func start(ctx context.Context, cfg *conf.Config, log *slog.Logger, o Options, k
 }
 
 func (d *Director) start(ctx context.Context) error {
+	for _, w := range conf.Warnings(d.cfg) {
+		d.log.Warn("configuration", "warning", w.Error())
+	}
 	v, err := d.k.vrrp(d.cfg, d.log)
 	if err != nil {
 		return err

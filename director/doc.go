@@ -3,8 +3,8 @@
 // commands together, starts them in that order, reloads them on SIGHUP or
 // a control request, and stops them in the reverse order.
 //
-// Start opens and starts every part the configuration names: the VRRP
-// daemon's sockets first, then the IPVS manager (programming the table
+// Start logs the file's warnings, then opens and starts every part the
+// configuration names: the VRRP daemon's sockets first, then the IPVS manager (programming the table
 // before any instance can become master), then the kernel's sync threads
 // as a backup's, which from then on follow the configured instance's
 // transitions, then the control socket and the metrics listener, then the

@@ -117,8 +117,18 @@ type fakeInst struct {
 func (i *fakeInst) Name() string        { return i.name }
 func (i *fakeInst) State() vrrp.State   { return i.state }
 func (i *fakeInst) Status() vrrp.Status { return vrrp.Status{Name: i.name, State: i.state.String()} }
-func (i *fakeInst) StepDown()           { i.ev.add("%s step-down", i.name) }
-func (i *fakeInst) Resume()             { i.ev.add("%s resume", i.name) }
+func (i *fakeInst) CanStepDown() error {
+	if i.state != vrrp.Master {
+		return fmt.Errorf("instance %s is not master", i.name)
+	}
+	return nil
+}
+func (i *fakeInst) StepDownBound() time.Duration { return time.Second }
+func (i *fakeInst) StepDownWait(context.Context) (vrrp.StepDownOutcome, error) {
+	i.ev.add("%s step-down", i.name)
+	return vrrp.StepDownOutcome{Instance: i.name, Outcome: vrrp.OutcomeHandedOver, State: "BACKUP"}, nil
+}
+func (i *fakeInst) Resume() { i.ev.add("%s resume", i.name) }
 func (i *fakeInst) Vanish(d time.Duration) {
 	i.ev.add("%s vanish %v", i.name, d)
 }

@@ -28,7 +28,12 @@ type Instance interface {
 	Name() string
 	State() vrrp.State
 	Status() vrrp.Status
-	StepDown()
+	// CanStepDown says why StepDownWait would refuse, or nil.
+	CanStepDown() error
+	// StepDownBound is how long StepDownWait may wait for a new master.
+	StepDownBound() time.Duration
+	// StepDownWait steps a master down and waits for the handover's end.
+	StepDownWait(ctx context.Context) (vrrp.StepDownOutcome, error)
 	Resume()
 	Vanish(d time.Duration)
 }

@@ -78,17 +78,7 @@ func instanceCommand(ctx context.Context, d VRRP, req control.Request, send func
 		}
 		return send(sts)
 	case control.CmdStepDown:
-		n := 0
-		for _, i := range insts {
-			if i.State() == vrrp.Master {
-				i.StepDown()
-				n++
-			}
-		}
-		if n == 0 {
-			return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
-		}
-		return send(control.StepDownReply{SteppingDown: n})
+		return stepDown(ctx, insts, req.Instance != "", send)
 	case control.CmdVanish:
 		d, err := time.ParseDuration(req.Duration)
 		if err != nil || d <= 0 || d > time.Hour {

@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,12 +44,19 @@ func TestControlHandler(t *testing.T) {
 	if _, err := c.Status(ctx, "nope"); err == nil || err.Error() != `no instance named "nope"` {
 		t.Errorf("Status of an unknown instance: %v", err)
 	}
-	// Only masters step down.
-	sd, err := c.StepDown(ctx, "")
-	if err != nil || sd.Value.SteppingDown != 1 {
-		t.Errorf("StepDown = %+v, %v; want 1", sd.Value, err)
+	// Only masters step down; the answer's first line names the bound,
+	// then each handover's outcome follows.
+	var lines []string
+	err = c.StepDown(ctx, "",
+		func(a control.Answer[control.StepDownReply]) error { lines = append(lines, string(a.JSON)); return nil },
+		func(a control.Answer[vrrp.StepDownOutcome]) error {
+			lines = append(lines, a.Value.Instance+" "+a.Value.Outcome)
+			return nil
+		})
+	if want := []string{`{"bound":"1s","stepping_down":1}`, "dns handed-over"}; err != nil || !slices.Equal(lines, want) {
+		t.Errorf("StepDown: lines %q, %v; want %q", lines, err, want)
 	}
-	if _, err := c.StepDown(ctx, "web"); err == nil || !strings.Contains(err.Error(), "none of 1 is master") {
+	if err := c.StepDown(ctx, "web", nil, nil); err == nil || !strings.Contains(err.Error(), "web is not master") {
 		t.Errorf("StepDown of a backup: %v", err)
 	}
 	if rs, err := c.Resume(ctx, "web"); err != nil || rs.Value.Resumed != 1 {

@@ -6,14 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// stepDownCmd implements step-down and resume (named by cmd): both only ask
-// the daemon, with call, and print its answer.
-func stepDownCmd(cmd string, call func(c control.Client, ctx context.Context, instance string) (json.RawMessage, error)) func(args []string, stdout, stderr io.Writer) int {
+// stepDownCmd implements step-down and resume (named by cmd): both only
+// ask the daemon, with ask, and print each line of its answer.
+func stepDownCmd(cmd string, ask func(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error) func(args []string, stdout, stderr io.Writer) int {
 	return func(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -22,24 +22,29 @@ func stepDownCmd(cmd string, call func(c control.Client, ctx context.Context, in
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		b, err := call(control.Client{Path: *sock}, ctx, *inst)
-		if err != nil {
+		print := func(b json.RawMessage) { fmt.Fprintln(stdout, string(b)) }
+		if err := ask(context.Background(), control.Client{Path: *sock}, *inst, print); err != nil {
 			fmt.Fprintf(stderr, "hadirector %s: %v\n", cmd, err)
 			return 1
 		}
-		fmt.Fprintln(stdout, string(b))
 		return 0
 	}
 }
 
-func stepDown(c control.Client, ctx context.Context, instance string) (json.RawMessage, error) {
-	a, err := c.StepDown(ctx, instance)
-	return a.JSON, err
+// stepDown prints the daemon's answer as it comes: how many step down,
+// then how each handover ended.
+func stepDown(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {
+	return c.StepDown(ctx, instance,
+		func(a control.Answer[control.StepDownReply]) error { print(a.JSON); return nil },
+		func(a control.Answer[vrrp.StepDownOutcome]) error { print(a.JSON); return nil })
 }
 
-func resume(c control.Client, ctx context.Context, instance string) (json.RawMessage, error) {
+func resume(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {
+	ctx, cancel := context.WithTimeout(ctx, control.AnswerWait)
+	defer cancel()
 	a, err := c.Resume(ctx, instance)
-	return a.JSON, err
+	if err == nil {
+		print(a.JSON)
+	}
+	return err
 }

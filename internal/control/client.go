@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/hadirector/hadirector/ipvs"
@@ -51,9 +52,46 @@ func (c Client) Watch(ctx context.Context, instance string, fn func(Answer[vrrp.
 }
 
 // StepDown hands the named instance's mastership over (empty: every
-// instance that is master) and holds its preemption.
-func (c Client) StepDown(ctx context.Context, instance string) (Answer[StepDownReply], error) {
-	return one[StepDownReply](ctx, c, Request{Cmd: CmdStepDown, Instance: instance})
+// master's) and waits until each handover has ended: began is called with
+// the first line, ended with each instance's outcome (either may be nil).
+// It gives the daemon AnswerWait for the first line, and the bound it
+// names and AnswerWait more for the rest. An instance that did not hand
+// over makes it fail.
+func (c Client) StepDown(ctx context.Context, instance string, began func(Answer[StepDownReply]) error, ended func(Answer[vrrp.StepDownOutcome]) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var late atomic.Bool
+	limit := time.AfterFunc(AnswerWait, func() { late.Store(true); cancel() })
+	defer limit.Stop()
+	first := true
+	err := c.call(ctx, Request{Cmd: CmdStepDown, Instance: instance}, func(b json.RawMessage) error {
+		if first {
+			first = false
+			var r StepDownReply
+			if err := json.Unmarshal(b, &r); err != nil {
+				return err
+			}
+			if d, err := time.ParseDuration(r.Bound); err == nil {
+				limit.Reset(d + AnswerWait)
+			}
+			if began == nil {
+				return nil
+			}
+			return began(Answer[StepDownReply]{r, b})
+		}
+		var o vrrp.StepDownOutcome
+		if err := json.Unmarshal(b, &o); err != nil {
+			return err
+		}
+		if ended == nil {
+			return nil
+		}
+		return ended(Answer[vrrp.StepDownOutcome]{o, b})
+	})
+	if err == nil && late.Load() {
+		err = fmt.Errorf("the daemon at %s did not finish answering in time", c.Path)
+	}
+	return err
 }
 
 // Resume lifts the preemption hold of a step-down.

@@ -1,6 +1,8 @@
 package control
 
 import (
+	"time"
+
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -10,7 +12,7 @@ import (
 const (
 	CmdStatus     = "status"      // []vrrp.Status of the instances asked for
 	CmdWatch      = "watch"       // WatchAck, then one vrrp.Transition per line until the client leaves
-	CmdStepDown   = "step-down"   // StepDownReply
+	CmdStepDown   = "step-down"   // StepDownReply, then one vrrp.StepDownOutcome per instance
 	CmdResume     = "resume"      // ResumeReply
 	CmdVanish     = "vanish"      // VanishReply; Request.Duration says how long
 	CmdReload     = "reload"      // ReloadReport
@@ -18,10 +20,17 @@ const (
 	CmdSyncStatus = "sync-status" // sync.Status, or null without [sync]
 )
 
-// StepDownReply answers CmdStepDown: how many masters began to step down.
+// StepDownReply is the first line of a CmdStepDown answer: how many
+// masters began to step down, and the longest their handovers may take
+// (a Go duration; empty from a daemon that does not wait for them).
 type StepDownReply struct {
-	SteppingDown int `json:"stepping_down"`
+	Bound        string `json:"bound,omitempty"`
+	SteppingDown int    `json:"stepping_down"`
 }
+
+// AnswerWait is how long a client waits for a daemon's answer; for a
+// step-down, for its first line and then as much more than its bound.
+const AnswerWait = 10 * time.Second
 
 // ResumeReply answers CmdResume: how many instances were told to resume.
 type ResumeReply struct {

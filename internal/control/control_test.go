@@ -94,7 +94,9 @@ func TestClient(t *testing.T) {
 		case CmdStatus:
 			return send([]vrrp.Status{{Name: req.Instance, State: "MASTER"}})
 		case CmdStepDown:
-			return send(StepDownReply{SteppingDown: 2})
+			send(StepDownReply{SteppingDown: 2, Bound: "3s"})
+			send(vrrp.StepDownOutcome{Instance: "vi1", Outcome: vrrp.OutcomeHandedOver})
+			return send(vrrp.StepDownOutcome{Instance: "vi2", Outcome: vrrp.OutcomeHandedOver})
 		case CmdResume:
 			return send(ResumeReply{Resumed: 3})
 		case CmdVanish:
@@ -118,9 +120,17 @@ func TestClient(t *testing.T) {
 	if err != nil || len(st.Value) != 1 || st.Value[0].Name != "vi1" || st.Value[0].State != "MASTER" {
 		t.Errorf("Status = %+v, %v", st.Value, err)
 	}
-	sd, err := c.StepDown(ctx, "vi1")
-	if err != nil || sd.Value.SteppingDown != 2 || string(sd.JSON) != `{"stepping_down":2}` {
-		t.Errorf("StepDown = %+v %s, %v", sd.Value, sd.JSON, err)
+	var began string
+	var ended []string
+	err = c.StepDown(ctx, "vi1", func(a Answer[StepDownReply]) error {
+		if a.Value.SteppingDown != 2 {
+			t.Errorf("StepDown began %+v", a.Value)
+		}
+		began = string(a.JSON)
+		return nil
+	}, func(a Answer[vrrp.StepDownOutcome]) error { ended = append(ended, a.Value.Instance); return nil })
+	if err != nil || began != `{"bound":"3s","stepping_down":2}` || len(ended) != 2 || ended[1] != "vi2" {
+		t.Errorf("StepDown: began %s, ended %q, %v", began, ended, err)
 	}
 	rs, err := c.Resume(ctx, "")
 	if err != nil || rs.Value.Resumed != 3 || string(rs.JSON) != `{"resumed":3}` {

@@ -61,7 +61,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	start := time.Now()
 	c := control.Client{Path: o.Socket}
 	if o.Planned {
-		_, err = c.StepDown(ctx, st.Name)
+		err = c.StepDown(ctx, st.Name, nil, nil)
 	} else {
 		_, err = c.Vanish(ctx, st.Name, worst+3*time.Second)
 	}
