@@ -18,6 +18,7 @@ import (
 
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/testlab"
+	"github.com/hadirector/hadirector/internal/unitenv"
 )
 
 const ifaces = 4
@@ -48,6 +49,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cost: run as root")
 		os.Exit(2)
 	}
+	var err error
+	daemonEnv, err = unitenv.Read(unitenv.Path)
+	check(err)
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "hadirector-cost-")
 		check(err)
@@ -205,9 +209,13 @@ func start(l *netlab.Lab, impl, bin, dir, host, iv string, n, prio int) error {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
-	_, err := l.Start(host, nil, bin, "run", "-c", path, "-s", path+".sock", "--log-level", "warn")
+	args := append(append([]string{"env"}, daemonEnv...), bin, "run", "-c", path, "-s", path+".sock", "--log-level", "warn")
+	_, err := l.Start(host, nil, args...)
 	return err
 }
+
+// daemonEnv is the environment the systemd unit gives the daemon.
+var daemonEnv []string
 
 // vipFor gives instance k a VIP unique on its interface (instances on
 // different interfaces, and separate switches, may share one).

@@ -24,6 +24,7 @@ type impl interface {
 
 type hadirector struct {
 	bin      string
+	env      []string // the systemd unit's environment
 	version  int
 	interval string // Go duration
 }
@@ -44,7 +45,8 @@ vips = ["%s"]
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
-	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
+	args := append(append([]string{"env"}, h.env...), h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
+	return l.Start(host, nil, args...)
 }
 
 func (h hadirector) canStepDown() bool { return true }

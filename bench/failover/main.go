@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/unitenv"
 )
 
 const (
@@ -49,6 +50,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "failover: run as root (it builds network namespaces)")
 		os.Exit(2)
 	}
+	env, err := unitenv.Read(unitenv.Path)
+	check(err)
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "hadirector-bench-")
 		check(err)
@@ -65,7 +68,7 @@ func main() {
 			var im impl
 			switch name {
 			case "hadirector":
-				im = hadirector{bin: *bin, version: 3, interval: iv}
+				im = hadirector{bin: *bin, env: env, version: 3, interval: iv}
 			case "keepalived":
 				im = keepalived{version: 3, interval: seconds(iv)}
 			default:

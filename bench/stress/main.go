@@ -16,6 +16,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/hadirector/hadirector/internal/unitenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +28,9 @@ func main() {
 	rate := flag.Int("flood-pps", 50000, "flood packets per second")
 	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.Parse()
+	var err error
+	daemonEnv, err = unitenv.Read(unitenv.Path)
+	check(err)
 	if os.Getuid() != 0 {
 		fmt.Fprintln(os.Stderr, "stress: run as root")
 		os.Exit(2)

@@ -189,11 +189,13 @@ func start(l *netlab.Lab, bin, dir, host string, n, nIf, prio int, env []string)
 		return nil, err
 	}
 	args := []string{bin, "run", "-c", path, "-s", path + ".sock", "--log-level", "info"}
-	if len(env) > 0 {
-		args = append([]string{"env"}, append(env, args...)...)
-	}
+	// The unit's environment, then the scenario's, which wins.
+	args = append(append(append([]string{"env"}, daemonEnv...), env...), args...)
 	return l.Start(host, nil, args...)
 }
+
+// daemonEnv is the environment the systemd unit gives the daemon.
+var daemonEnv []string
 
 // cpuSeconds is the user+system time of a process (and its threads).
 func cpuSeconds(pid int) (float64, error) {

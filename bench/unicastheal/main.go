@@ -22,6 +22,7 @@ import (
 
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/testlab"
+	"github.com/hadirector/hadirector/internal/unitenv"
 )
 
 const bound = 30 * time.Second // bounds a hung run
@@ -100,7 +101,12 @@ unicast_peers = ["192.0.2.12"]
 `, interval)), 0o644); err != nil {
 		return err
 	}
-	if _, err := l.Start("dA", nil, bin, "run", "-c", conf, "-s", conf+".sock"); err != nil {
+	env, err := unitenv.Read(unitenv.Path)
+	if err != nil {
+		return err
+	}
+	args := append(append([]string{"env"}, env...), bin, "run", "-c", conf, "-s", conf+".sock")
+	if _, err := l.Start("dA", nil, args...); err != nil {
 		return err
 	}
 	k, err := testlab.StartKeepalived(l, "dB", dir, testlab.KeepalivedInstance{

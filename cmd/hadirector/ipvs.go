@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -98,39 +97,21 @@ func ipvsStatusCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	st, raw, err := fetchIPVSStatus(context.Background(), *sock)
+	st, err := control.Client{Path: *sock}.IPVSStatus(context.Background())
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector ipvs status:", err)
 		return 1
 	}
 	if *asJSON {
-		fmt.Fprintln(stdout, string(raw))
+		fmt.Fprintln(stdout, string(st.JSON))
 		return 0
 	}
-	if st == nil {
+	if st.Value == nil {
 		fmt.Fprintln(stdout, "IPVS: not configured")
 		return 0
 	}
-	printIPVSStatus(stdout, st)
+	printIPVSStatus(stdout, st.Value)
 	return 0
-}
-
-// fetchIPVSStatus asks the daemon for its IPVS summary; nil if the daemon
-// has no IPVS part.
-func fetchIPVSStatus(ctx context.Context, sock string) (*ipvs.ManagerStatus, json.RawMessage, error) {
-	return fetch[ipvs.ManagerStatus](ctx, sock, "ipvs-status")
-}
-
-// fetch asks the daemon for one reply of type T (nil when it answers
-// null: the part is not configured) and keeps the raw JSON for --json.
-func fetch[T any](ctx context.Context, sock, cmd string) (*T, json.RawMessage, error) {
-	var v *T
-	var raw json.RawMessage
-	err := control.Call(ctx, sock, control.Request{Cmd: cmd}, func(b json.RawMessage) error {
-		raw = b
-		return json.Unmarshal(b, &v)
-	})
-	return v, raw, err
 }
 
 func printIPVSStatus(w io.Writer, st *ipvs.ManagerStatus) {

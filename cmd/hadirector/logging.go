@@ -14,20 +14,6 @@ type logFlags struct {
 	levelVar slog.LevelVar // the running level; a reload sets it unless -log-level was given
 }
 
-// setLevel applies a reloaded file's log_level, unless the command line
-// fixed the level.
-func (l *logFlags) setLevel(name string) error {
-	if l.level != "" || name == "" {
-		return nil
-	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(name)); err != nil {
-		return err
-	}
-	l.levelVar.Set(lvl)
-	return nil
-}
-
 func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "text", "log format: text (journald-friendly key=value) or json")
 	fs.StringVar(&l.level, "log-level", "", "log level: debug, info, warn, error (default: the config's, else info)")

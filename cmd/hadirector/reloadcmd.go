@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -24,29 +23,24 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := control.Call(ctx, *sock, control.Request{Cmd: "reload"}, func(b json.RawMessage) error {
-		if *asJSON {
-			fmt.Fprintln(stdout, string(b))
-			return nil
-		}
-		var rep ReloadReport
-		if err := json.Unmarshal(b, &rep); err != nil {
-			return err
-		}
-		for _, l := range []struct {
-			what  string
-			names []string
-		}{{"kept", rep.Kept}, {"rebuilt", rep.Rebuilt}, {"added", rep.Added}, {"removed", rep.Removed}} {
-			fmt.Fprintf(stdout, "%-8s %s\n", l.what+":", dashList(l.names))
-		}
-		for _, w := range rep.Warnings {
-			fmt.Fprintf(stdout, "warning: %s\n", w)
-		}
-		return nil
-	})
+	a, err := control.Client{Path: *sock}.Reload(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector reload:", err)
 		return 1
+	}
+	if *asJSON {
+		fmt.Fprintln(stdout, string(a.JSON))
+		return 0
+	}
+	rep := a.Value
+	for _, l := range []struct {
+		what  string
+		names []string
+	}{{"kept", rep.Kept}, {"rebuilt", rep.Rebuilt}, {"added", rep.Added}, {"removed", rep.Removed}} {
+		fmt.Fprintf(stdout, "%-8s %s\n", l.what+":", dashList(l.names))
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	return 0
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,61 +28,49 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	cmd := "status"
+	c := control.Client{Path: *sock}
 	if *watch {
-		cmd = "watch"
-	}
-	first := true
-	err := control.Call(ctx, *sock, control.Request{Cmd: cmd, Instance: *inst}, func(b json.RawMessage) error {
-		if *watch {
-			if first { // the daemon's acknowledgement
-				first = false
-				return nil
-			}
+		err := c.Watch(ctx, *inst, func(a control.Answer[vrrp.Transition]) error {
 			if *asJSON {
-				fmt.Fprintln(stdout, string(b))
+				fmt.Fprintln(stdout, string(a.JSON))
 				return nil
 			}
-			var t vrrp.Transition
-			if err := json.Unmarshal(b, &t); err != nil {
-				return err
-			}
+			t := a.Value
 			fmt.Fprintf(stdout, "%s seq=%d %s vrid=%d %s -> %s reason=%s master=%s\n",
 				t.At.Format(time.RFC3339Nano), t.Seq, t.Instance, t.VRID, t.From, t.To, t.Reason, t.Master)
 			return nil
+		})
+		if err != nil {
+			fmt.Fprintln(stderr, "hadirector status:", err)
+			return 1
 		}
-		if *asJSON {
-			fmt.Fprintln(stdout, string(b))
-			return nil
-		}
-		var sts []vrrp.Status
-		if err := json.Unmarshal(b, &sts); err != nil {
-			return err
-		}
-		printStatus(stdout, sts)
-		return nil
-	})
+		return 0
+	}
+	sts, err := c.Status(ctx, *inst)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector status:", err)
 		return 1
 	}
-	if !*asJSON && !*watch {
-		st, _, err := fetchIPVSStatus(ctx, *sock)
-		if err != nil {
-			fmt.Fprintln(stderr, "hadirector status: ipvs:", err)
-			return 1
-		}
-		if st != nil {
-			printIPVSStatus(stdout, st)
-		}
-		sst, _, err := fetchSyncStatus(ctx, *sock)
-		if err != nil {
-			fmt.Fprintln(stderr, "hadirector status: sync:", err)
-			return 1
-		}
-		if sst != nil {
-			printSyncStatus(stdout, sst)
-		}
+	if *asJSON {
+		fmt.Fprintln(stdout, string(sts.JSON))
+		return 0
+	}
+	printStatus(stdout, sts.Value)
+	st, err := c.IPVSStatus(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector status: ipvs:", err)
+		return 1
+	}
+	if st.Value != nil {
+		printIPVSStatus(stdout, st.Value)
+	}
+	sst, err := c.SyncStatus(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector status: sync:", err)
+		return 1
+	}
+	if sst.Value != nil {
+		printSyncStatus(stdout, sst.Value)
 	}
 	return 0
 }

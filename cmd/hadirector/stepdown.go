@@ -6,19 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// answerWait is how long the CLI waits for the daemon's first line.
-const answerWait = 10 * time.Second
-
-// stepDownCmd implements step-down and resume: both only ask the daemon.
-// A step-down's answer comes once the handover has ended: the daemon's
-// first line says how long that may take, and the CLI waits so long, and
-// answerWait more.
-func stepDownCmd(cmd string) func(args []string, stdout, stderr io.Writer) int {
+// stepDownCmd implements step-down and resume (named by cmd): both only
+// ask the daemon, with ask, and print each line of its answer.
+func stepDownCmd(cmd string, ask func(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error) func(args []string, stdout, stderr io.Writer) int {
 	return func(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -27,29 +22,29 @@ func stepDownCmd(cmd string) func(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		limit := time.AfterFunc(answerWait, cancel)
-		defer limit.Stop()
-		err := control.Call(ctx, *sock, control.Request{Cmd: cmd, Instance: *inst}, func(b json.RawMessage) error {
-			fmt.Fprintln(stdout, string(b))
-			var first struct {
-				Bound string `json:"bound"`
-			}
-			if json.Unmarshal(b, &first) == nil && first.Bound != "" {
-				if d, err := time.ParseDuration(first.Bound); err == nil {
-					limit.Reset(d + answerWait)
-				}
-			}
-			return nil
-		})
-		if err == nil && ctx.Err() != nil {
-			err = fmt.Errorf("the daemon at %s did not finish answering in time", *sock)
-		}
-		if err != nil {
+		print := func(b json.RawMessage) { fmt.Fprintln(stdout, string(b)) }
+		if err := ask(context.Background(), control.Client{Path: *sock}, *inst, print); err != nil {
 			fmt.Fprintf(stderr, "hadirector %s: %v\n", cmd, err)
 			return 1
 		}
 		return 0
 	}
+}
+
+// stepDown prints the daemon's answer as it comes: how many step down,
+// then how each handover ended.
+func stepDown(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {
+	return c.StepDown(ctx, instance,
+		func(a control.Answer[control.StepDownReply]) error { print(a.JSON); return nil },
+		func(a control.Answer[vrrp.StepDownOutcome]) error { print(a.JSON); return nil })
+}
+
+func resume(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {
+	ctx, cancel := context.WithTimeout(ctx, control.AnswerWait)
+	defer cancel()
+	a, err := c.Resume(ctx, instance)
+	if err == nil {
+		print(a.JSON)
+	}
+	return err
 }

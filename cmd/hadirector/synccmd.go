@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -128,25 +127,21 @@ func syncStatusCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	st, raw, err := fetchSyncStatus(ctx, *sock)
+	st, err := control.Client{Path: *sock}.SyncStatus(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector sync status:", err)
 		return 1
 	}
 	if *asJSON {
-		fmt.Fprintln(stdout, string(raw))
+		fmt.Fprintln(stdout, string(st.JSON))
 		return 0
 	}
-	if st == nil {
+	if st.Value == nil {
 		fmt.Fprintln(stdout, "sync: not configured")
 		return 0
 	}
-	printSyncStatus(stdout, st)
+	printSyncStatus(stdout, st.Value)
 	return 0
-}
-
-func fetchSyncStatus(ctx context.Context, sock string) (*lvssync.Status, json.RawMessage, error) {
-	return fetch[lvssync.Status](ctx, sock, "sync-status")
 }
 
 func printSyncStatus(w io.Writer, st *lvssync.Status) {

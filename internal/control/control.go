@@ -1,7 +1,8 @@
 // Package control is hadirector's local control socket: a Unix socket,
-// owner-only, over which the CLI asks a running daemon for its status or to
-// step down. One JSON request per connection; the daemon answers with one or
-// more JSON lines (a stream for watch).
+// owner-only, over which the CLI (Client) asks a running daemon (Server)
+// for its status or to step down. One JSON request per connection names
+// one of the Cmd constants; the daemon answers with one or more JSON lines
+// (a stream for CmdWatch).
 package control
 
 import (
@@ -10,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -24,7 +24,7 @@ const DefaultPath = "/run/hadirector/control.sock"
 
 // Request is what a client sends.
 type Request struct {
-	Cmd      string `json:"cmd"`                // status, step-down, resume, vanish, watch
+	Cmd      string `json:"cmd"`                // one of the Cmd constants
 	Instance string `json:"instance,omitempty"` // empty: every instance
 	Duration string `json:"duration,omitempty"` // vanish: how long (a Go duration)
 }
@@ -135,34 +135,3 @@ func (l *limited) Read(p []byte) (int, error) {
 }
 
 func writeReply(c net.Conn, r Reply) { json.NewEncoder(c).Encode(r) }
-
-// Call sends req to the daemon at path and calls fn with each reply's data
-// until the daemon closes the connection or ctx ends.
-func Call(ctx context.Context, path string, req Request, fn func(json.RawMessage) error) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
-	if err != nil {
-		return fmt.Errorf("cannot reach the daemon at %s: %w", path, err)
-	}
-	defer c.Close()
-	go func() { <-ctx.Done(); c.Close() }()
-	if err := json.NewEncoder(c).Encode(req); err != nil {
-		return fmt.Errorf("control socket %s: %w", path, err)
-	}
-	dec := json.NewDecoder(c)
-	for {
-		var r Reply
-		if err := dec.Decode(&r); err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("control socket %s: %w", path, err)
-		}
-		if r.Error != "" {
-			return errors.New(r.Error)
-		}
-		if err := fn(r.Data); err != nil {
-			return err
-		}
-	}
-}

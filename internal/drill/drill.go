@@ -2,7 +2,6 @@ package drill
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -60,11 +59,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	// plus room for the VIP to answer again.
 	worst := vrrp.MasterDownInterval(st.Version, 1, st.AdvertInterval)
 	start := time.Now()
-	req := control.Request{Cmd: "vanish", Instance: st.Name, Duration: (worst + 3*time.Second).String()}
+	c := control.Client{Path: o.Socket}
 	if o.Planned {
-		req = control.Request{Cmd: "step-down", Instance: st.Name}
+		err = c.StepDown(ctx, st.Name, nil, nil)
+	} else {
+		_, err = c.Vanish(ctx, st.Name, worst+3*time.Second)
 	}
-	if err := control.Call(ctx, o.Socket, req, func(json.RawMessage) error { return nil }); err != nil {
+	if err != nil {
 		return r, err
 	}
 	newMaster := func() (Seen, bool) {
@@ -119,7 +120,7 @@ func restore(ctx context.Context, o Options, st vrrp.Status, w *Watcher, self ne
 		return fmt.Sprintf("%s stays backup with preemption held; run 'hadirector resume' to lift the hold", st.Master)
 	}
 	if o.Planned {
-		if err := control.Call(ctx, o.Socket, control.Request{Cmd: "resume", Instance: st.Name}, func(json.RawMessage) error { return nil }); err != nil {
+		if _, err := (control.Client{Path: o.Socket}).Resume(ctx, st.Name); err != nil {
 			return "resume failed: " + err.Error()
 		}
 	}
@@ -143,14 +144,11 @@ func restore(ctx context.Context, o Options, st vrrp.Status, w *Watcher, self ne
 }
 
 func masterStatus(ctx context.Context, o Options) (vrrp.Status, error) {
-	var sts []vrrp.Status
-	err := control.Call(ctx, o.Socket, control.Request{Cmd: "status", Instance: o.Instance}, func(b json.RawMessage) error {
-		return json.Unmarshal(b, &sts)
-	})
+	sts, err := (control.Client{Path: o.Socket}).Status(ctx, o.Instance)
 	if err != nil {
 		return vrrp.Status{}, err
 	}
-	for _, s := range sts {
+	for _, s := range sts.Value {
 		if s.State == "MASTER" && len(s.VIPs) > 0 {
 			return s, nil
 		}

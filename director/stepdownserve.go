@@ -1,4 +1,4 @@
-package main
+package director
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -17,8 +18,8 @@ import (
 // CLI waits that long); then one line per instance says how it ended. An
 // instance that found no backup, and stays master, makes the request
 // fail, as does an address owner named or a named instance not master.
-func stepDown(ctx context.Context, insts []*vrrp.Instance, named bool, send func(any) error) error {
-	var masters []*vrrp.Instance
+func stepDown(ctx context.Context, insts []Instance, named bool, send func(any) error) error {
+	var masters []Instance
 	var bound time.Duration
 	for _, i := range insts {
 		if err := i.CanStepDown(); err != nil {
@@ -33,7 +34,7 @@ func stepDown(ctx context.Context, insts []*vrrp.Instance, named bool, send func
 	if len(masters) == 0 {
 		return fmt.Errorf("no instance to step down: none of %d is a master other than an address owner", len(insts))
 	}
-	if err := send(map[string]any{"stepping_down": len(masters), "bound": bound.String()}); err != nil {
+	if err := send(control.StepDownReply{Bound: bound.String(), SteppingDown: len(masters)}); err != nil {
 		return err
 	}
 	outs := make([]vrrp.StepDownOutcome, len(masters))

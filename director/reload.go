@@ -1,4 +1,4 @@
-package main
+package director
 
 import (
 	"context"
@@ -11,56 +11,48 @@ import (
 	"syscall"
 
 	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/internal/notify"
-	"github.com/hadirector/hadirector/ipvs"
-	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/internal/control"
 )
 
 // reloader re-reads the configuration file on SIGHUP or `hadirector
 // reload`. The new file is validated first; an invalid one changes
 // nothing. Then VRRP instances are kept, rebuilt, added or removed
-// (vrrp.Daemon.Reload), the IPVS table and the sync threads follow the
-// new file, and notify commands change. What cannot change without a
-// restart is named in the result's warnings.
+// (VRRP.Reload), the log level, notify commands, the IPVS table and the
+// sync threads follow the new file. What cannot change without a restart
+// is named in the report's warnings.
 type reloader struct {
-	file   string
-	log    *slog.Logger
-	logs   *logFlags
-	vrrp   *vrrp.Daemon
-	ipvs   *ipvs.Manager
-	sync   *lvssync.Manager
-	notify *notify.Notifier
-	trim   *trimmer
+	file  string
+	log   *slog.Logger
+	level *slog.LevelVar // nil: the command line fixed the level
+	vrrp  VRRP
+	ipvs  IPVS // nil: none configured at start
+	sync  Sync // nil: none configured at start
 
-	mu  sync.Mutex   // one reload at a time; guards cur
-	cur *conf.Config // see compared
+	mu     sync.Mutex   // one reload at a time; guards the fields below
+	notify notifier     // nil until the notifier has started
+	cur    *conf.Config // see compared
 }
 
+// notifier is what a reload changes of the notifier (*notify.Notifier).
+type notifier interface{ Update(cfg *conf.Config) }
+
 // compared is what the next reload compares a new file with: the global
-// and sync settings. The instances are left out; the VRRP daemon and the
-// notifier hold what they need of them, and a second copy of a thousand
-// instances' settings was half a megabyte.
+// and sync settings. The instances are left out: the VRRP daemon and the
+// notifier hold what they need of them, and a second copy of a large
+// file's instances would stay resident for nothing.
 func compared(cfg *conf.Config) *conf.Config {
 	c := *cfg
 	c.Instances = nil
 	return &c
 }
 
-// ReloadReport is what `hadirector reload` prints.
-type ReloadReport struct {
-	vrrp.ReloadResult
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-func (r *reloader) reload() (ReloadReport, error) {
+func (r *reloader) reload() (control.ReloadReport, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	defer r.trim.Soon() // the old file's instances and the parse are garbage
 	cfg, err := conf.Load(r.file)
 	if err != nil {
 		r.log.Error("reload refused: the file is invalid; nothing changed", "err", err)
-		return ReloadReport{}, fmt.Errorf("reload refused, nothing changed: %w", err)
+		return control.ReloadReport{}, fmt.Errorf("reload refused, nothing changed: %w", err)
 	}
 	var warn []string
 	w := func(format string, args ...any) {
@@ -75,8 +67,7 @@ func (r *reloader) reload() (ReloadReport, error) {
 	if cfg.Global.NotifyFIFO != old.Global.NotifyFIFO {
 		w("global.notify_fifo changed: it takes effect at the next restart")
 	}
-	hasIPVS := len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{})
-	if hasIPVS && r.ipvs == nil {
+	if hasIPVS(cfg) && r.ipvs == nil {
 		w("the file now configures IPVS: it takes effect at the next restart")
 	}
 	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
@@ -85,9 +76,9 @@ func (r *reloader) reload() (ReloadReport, error) {
 	res, err := r.vrrp.Reload(cfg)
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)
-		return ReloadReport{}, err
+		return control.ReloadReport{}, err
 	}
-	if err := r.logs.setLevel(cfg.Global.LogLevel); err != nil {
+	if err := r.setLevel(cfg.Global.LogLevel); err != nil {
 		w("log_level: %v", err)
 	}
 	if r.notify != nil {
@@ -105,20 +96,37 @@ func (r *reloader) reload() (ReloadReport, error) {
 		}
 	}
 	r.cur = compared(cfg)
-	return ReloadReport{ReloadResult: res, Warnings: warn}, nil
+	return control.ReloadReport{ReloadResult: res, Warnings: warn}, nil
 }
 
-func (r *reloader) setNotifier(n *notify.Notifier) {
+// setLevel applies a reloaded file's log_level, unless the command line
+// fixed the level.
+func (r *reloader) setLevel(name string) error {
+	if r.level == nil || name == "" {
+		return nil
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(name)); err != nil {
+		return err
+	}
+	r.level.Set(lvl)
+	return nil
+}
+
+func (r *reloader) setNotifier(n notifier) {
 	r.mu.Lock()
 	r.notify = n
 	r.mu.Unlock()
 }
 
-// reloadOnHangup reloads on every SIGHUP until ctx ends.
-func reloadOnHangup(ctx context.Context, r *reloader, log *slog.Logger) {
+// reloadOnHangup reloads on every SIGHUP until ctx ends. The returned stop
+// waits for it to end.
+func reloadOnHangup(ctx context.Context, r *reloader, log *slog.Logger) func() {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		defer signal.Stop(hup)
 		for {
 			select {
@@ -130,4 +138,5 @@ func reloadOnHangup(ctx context.Context, r *reloader, log *slog.Logger) {
 			}
 		}
 	}()
+	return func() { <-done }
 }

@@ -1,0 +1,75 @@
+package director
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/ipvs"
+	lvssync "github.com/hadirector/hadirector/sync"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// VRRP is what the director needs of the VRRP daemon.
+type VRRP interface {
+	// Run runs the instances until ctx ends, then stops them cleanly.
+	Run(ctx context.Context) error
+	// Reload makes the running instances match cfg, which is valid.
+	Reload(cfg *conf.Config) (vrrp.ReloadResult, error)
+	Instances() []Instance
+	// Subscribe calls fn with every transition, in order, until ctx
+	// ends; the channel closes once fn will not be called again.
+	Subscribe(ctx context.Context, fn func(vrrp.Transition)) <-chan struct{}
+}
+
+// Instance is one VRRP instance, as the control socket and sync use it.
+type Instance interface {
+	Name() string
+	State() vrrp.State
+	Status() vrrp.Status
+	// CanStepDown says why StepDownWait would refuse, or nil.
+	CanStepDown() error
+	// StepDownBound is how long StepDownWait may wait for a new master.
+	StepDownBound() time.Duration
+	// StepDownWait steps a master down and waits for the handover's end.
+	StepDownWait(ctx context.Context) (vrrp.StepDownOutcome, error)
+	Resume()
+	Vanish(d time.Duration)
+}
+
+// IPVS is what the director needs of the IPVS manager (*ipvs.Manager).
+type IPVS interface {
+	Run(ctx context.Context) error
+	Configure(services []ipvs.Service, t ipvs.Timeouts, resync time.Duration) error
+	Status() ipvs.ManagerStatus
+}
+
+// Sync is what the director needs of the connection-sync manager
+// (*sync.Manager).
+type Sync interface {
+	// Apply runs the kernel's threads for a VRRP state.
+	Apply(state string) error
+	Reconfigure(d lvssync.Daemon, mode lvssync.Mode) error
+	Hold(ctx context.Context, src lvssync.Source, quiet, max time.Duration, clk lvssync.Clock, release func(reason string))
+	Status() lvssync.Status
+	Close() error
+}
+
+// kernel opens the parts that need the kernel; tests replace it.
+type kernel struct {
+	vrrp func(cfg *conf.Config, log *slog.Logger) (VRRP, error)
+	// ipvs returns the manager and what closes its kernel connection.
+	ipvs func(cfg *conf.Config, log *slog.Logger) (IPVS, func(), error)
+	sync func(cfg *conf.Config, log *slog.Logger) (Sync, error)
+	// syncListen joins the sync group, for the fail-back hold.
+	syncListen func(d lvssync.Daemon) (lvssync.Source, error)
+}
+
+// linux is the kernel the daemon runs on.
+var linux = kernel{vrrp: newVRRP, ipvs: openIPVS, sync: openSync, syncListen: listenSync}
+
+// hasIPVS reports whether cfg configures IPVS.
+func hasIPVS(cfg *conf.Config) bool {
+	return len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{})
+}

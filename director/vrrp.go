@@ -1,0 +1,37 @@
+package director
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// newVRRP opens the VRRP daemon's sockets for cfg's instances. It is the
+// one place that names the daemon's concrete type.
+func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
+	d, err := vrrp.NewDaemon(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return vrrpDaemon{d}, nil
+}
+
+type vrrpDaemon struct{ *vrrp.Daemon }
+
+func (d vrrpDaemon) Instances() []Instance {
+	var is []Instance
+	for _, i := range d.Daemon.Instances() {
+		is = append(is, vrrpInstance{i})
+	}
+	return is
+}
+
+func (d vrrpDaemon) Subscribe(ctx context.Context, fn func(vrrp.Transition)) <-chan struct{} {
+	return d.Events().Subscribe(ctx, fn)
+}
+
+type vrrpInstance struct{ *vrrp.Instance }
+
+func (i vrrpInstance) Name() string { return i.Config().Name }
