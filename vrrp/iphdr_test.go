@@ -19,11 +19,11 @@ func TestPutIPv4Header(t *testing.T) {
 		{"source", src, src},
 		{"no source", netip.Addr{}, netip.IPv4Unspecified()},
 	} {
-		var h [ipv4HeaderLen]byte
+		var h [IPv4HeaderLen]byte
 		for k := range h {
 			h[k] = 0xff // scratch from an earlier send
 		}
-		putIPv4Header(&h, tc.src, dst)
+		PutIPv4Header(&h, tc.src, dst)
 		pkt := append(h[:], 1, 2, 3, 4)
 		binary.BigEndian.PutUint16(pkt[2:4], uint16(len(pkt))) // the kernel's part
 		payload, s, d, ttl, err := SplitIPv4(pkt)

@@ -14,20 +14,20 @@ import (
 	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // reloader re-reads the configuration file on SIGHUP or `hadirector
 // reload`. The new file is validated first; an invalid one changes
 // nothing. Then VRRP instances are kept, rebuilt, added or removed
-// (vrrp.Daemon.Reload), the IPVS table and the sync threads follow the
+// (router.Daemon.Reload), the IPVS table and the sync threads follow the
 // new file, and notify commands change. What cannot change without a
 // restart is named in the result's warnings.
 type reloader struct {
 	file   string
 	log    *slog.Logger
 	logs   *logFlags
-	vrrp   *vrrp.Daemon
+	vrrp   *router.Daemon
 	ipvs   *ipvs.Manager
 	sync   *lvssync.Manager
 	notify *notify.Notifier
@@ -49,7 +49,7 @@ func compared(cfg *conf.Config) *conf.Config {
 
 // ReloadReport is what `hadirector reload` prints.
 type ReloadReport struct {
-	vrrp.ReloadResult
+	router.ReloadResult
 	Warnings []string `json:"warnings,omitempty"`
 }
 

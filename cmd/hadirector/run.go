@@ -16,7 +16,7 @@ import (
 	"github.com/hadirector/hadirector/internal/notify"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
@@ -46,7 +46,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	d, err := vrrp.NewDaemon(cfg, log)
+	d, err := router.NewDaemon(cfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
@@ -81,8 +81,8 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		defer ctlStop()
 	}
 	if a := cfg.Global.MetricsAddress; a.IsValid() {
-		reg := metrics.Registry(metrics.Source{Version: version(), Instances: func() []vrrp.Status {
-			var sts []vrrp.Status
+		reg := metrics.Registry(metrics.Source{Version: version(), Instances: func() []router.Status {
+			var sts []router.Status
 			for _, i := range d.Instances() {
 				sts = append(sts, i.Status())
 			}
@@ -120,7 +120,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	// Subscribed before Run, so that the start-up transitions are
 	// notified; ended after Run, so that the stop ones are too.
 	nctx, nstop := context.WithCancel(context.Background())
-	done := d.Events().Subscribe(nctx, func(t vrrp.Transition) { n.Handle(t); trim.Soon() })
+	done := d.Events().Subscribe(nctx, func(t router.Transition) { n.Handle(t); trim.Soon() })
 	defer func() { nstop(); <-done }()
 	reloadOnHangup(ctx, rl, log)
 	notifyDone := notifySystemd(ctx, log)

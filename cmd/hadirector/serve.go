@@ -10,12 +10,13 @@ import (
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // parts are what the control socket reports on; ipvs and sync are nil
 // when the file does not configure them.
 type parts struct {
-	vrrp *vrrp.Daemon
+	vrrp *router.Daemon
 	ipvs *ipvs.Manager
 	sync *lvssync.Manager
 	// reload re-reads the file (nil: not offered).
@@ -74,7 +75,7 @@ func controlHandler(p parts) control.Handler {
 		}
 		switch req.Cmd {
 		case "status":
-			var sts []vrrp.Status
+			var sts []router.Status
 			for _, i := range insts {
 				sts = append(sts, i.Status())
 			}
@@ -106,8 +107,8 @@ func controlHandler(p parts) control.Handler {
 			}
 			return send(map[string]int{"resumed": len(insts)})
 		case "watch":
-			ch := make(chan vrrp.Transition, 256)
-			d.Events().Subscribe(ctx, func(t vrrp.Transition) {
+			ch := make(chan router.Transition, 256)
+			d.Events().Subscribe(ctx, func(t router.Transition) {
 				if req.Instance == "" || t.Instance == req.Instance {
 					select {
 					case ch <- t:
@@ -133,13 +134,13 @@ func controlHandler(p parts) control.Handler {
 	}
 }
 
-func pick(d *vrrp.Daemon, name string) ([]*vrrp.Instance, error) {
+func pick(d *router.Daemon, name string) ([]*router.Instance, error) {
 	if name == "" {
 		return d.Instances(), nil
 	}
 	for _, i := range d.Instances() {
 		if i.Config().Name == name {
-			return []*vrrp.Instance{i}, nil
+			return []*router.Instance{i}, nil
 		}
 	}
 	return nil, fmt.Errorf("no instance named %q", name)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 func statusCmd(args []string, stdout, stderr io.Writer) int {
@@ -44,7 +44,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stdout, string(b))
 				return nil
 			}
-			var t vrrp.Transition
+			var t router.Transition
 			if err := json.Unmarshal(b, &t); err != nil {
 				return err
 			}
@@ -56,7 +56,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, string(b))
 			return nil
 		}
-		var sts []vrrp.Status
+		var sts []router.Status
 		if err := json.Unmarshal(b, &sts); err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printStatus(w io.Writer, sts []vrrp.Status) {
+func printStatus(w io.Writer, sts []router.Status) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS")
 	for _, s := range sts {

@@ -8,6 +8,7 @@ import (
 	"github.com/hadirector/hadirector/conf"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // startSync runs the kernel's connection-sync threads for the file's [sync]
@@ -16,12 +17,12 @@ import (
 // fail-back hold on, that instance does not preempt until the master's
 // connections have reached this director. The returned stop, called after
 // VRRP has stopped, waits for the hold and stops the threads.
-func startSync(ctx context.Context, cfg *conf.Config, d *vrrp.Daemon, log *slog.Logger) (*lvssync.Manager, func(), error) {
+func startSync(ctx context.Context, cfg *conf.Config, d *router.Daemon, log *slog.Logger) (*lvssync.Manager, func(), error) {
 	sc := cfg.Sync
 	if sc == nil {
 		return nil, func() {}, nil
 	}
-	var inst *vrrp.Instance
+	var inst *router.Instance
 	for _, i := range d.Instances() {
 		if i.Config().Name == sc.Instance {
 			inst = i
@@ -41,7 +42,7 @@ func startSync(ctx context.Context, cfg *conf.Config, d *vrrp.Daemon, log *slog.
 		return nil, nil, err
 	}
 	subCtx, subStop := context.WithCancel(context.Background())
-	subDone := d.Events().Subscribe(subCtx, func(t vrrp.Transition) {
+	subDone := d.Events().Subscribe(subCtx, func(t router.Transition) {
 		if t.Instance == sc.Instance {
 			m.Apply(t.To) // errors are logged and counted by the manager
 		}

@@ -6,14 +6,14 @@ import (
 
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Source gives the figures of one scrape. IPVS returns nil when the daemon
 // has no IPVS part.
 type Source struct {
-	Instances func() []vrrp.Status
+	Instances func() []router.Status
 	IPVS      func() *ipvs.ManagerStatus
 	// Sync returns nil when the daemon runs no connection sync.
 	Sync    func() *lvssync.Status
@@ -110,7 +110,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func collectInstance(ch chan<- prometheus.Metric, s vrrp.Status) {
+func collectInstance(ch chan<- prometheus.Metric, s router.Status) {
 	lv := []string{s.Name, strconv.Itoa(int(s.VRID)), s.Interface}
 	g := func(d *prometheus.Desc, v float64, extra ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append(lv[:3:3], extra...)...)

@@ -1,0 +1,65 @@
+package router
+
+import (
+	"encoding/binary"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// rxMeta is what the kernel's control messages say about a received packet.
+type rxMeta struct {
+	ovfl    uint32 // SO_RXQ_OVFL: the socket's drop count so far
+	hasOvfl bool
+	stamp   int64 // SO_TIMESTAMPNS: when it arrived, Unix ns (wall clock); 0: absent
+}
+
+// parseRx reads the control messages of one received packet. It walks the
+// headers in place: x/sys's parser allocates a slice per call, and the
+// reader calls this for every advert received.
+func parseRx(oob []byte) rxMeta {
+	var m rxMeta
+	hdr := unix.CmsgLen(0)
+	for len(oob) >= hdr {
+		var h unix.Cmsghdr
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&h)), unix.SizeofCmsghdr), oob)
+		n := int(h.Len)
+		if n < hdr || n > len(oob) {
+			return m
+		}
+		data := oob[hdr:n]
+		switch {
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SO_RXQ_OVFL && len(data) >= 4:
+			m.ovfl, m.hasOvfl = binary.NativeEndian.Uint32(data), true
+		case h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && len(data) >= int(unsafe.Sizeof(unix.Timespec{})):
+			var ts unix.Timespec
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&ts)), unsafe.Sizeof(ts)), data)
+			m.stamp = ts.Nano()
+		}
+		next := unix.CmsgSpace(n - hdr)
+		if next > len(oob) {
+			return m
+		}
+		oob = oob[next:]
+	}
+	return m
+}
+
+// maxQueued bounds how far back an advert's arrival is put (see arrival):
+// a wall clock stepped between the stamp and now must not move a timer by
+// more.
+const maxQueued = 10 * time.Millisecond
+
+// arrival is when an advert stamped by the kernel at stamp (Unix ns, wall
+// clock; 0: no stamp) arrived, seen from now: now, less the time it waited
+// for the reader (a wake-up after an idle second, a batch ahead of it), at
+// most maxQueued. Only the difference of two wall-clock readings a moment
+// apart is used, so the result keeps now's monotonic reading.
+func arrival(stamp int64, now time.Time) time.Time {
+	if stamp == 0 {
+		return now
+	}
+	age := time.Duration(now.UnixNano() - stamp)
+	return now.Add(-min(max(age, 0), maxQueued))
+}

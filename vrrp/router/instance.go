@@ -1,0 +1,627 @@
+package router
+
+import (
+	"github.com/hadirector/hadirector/vrrp"
+
+	"context"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/garp"
+)
+
+// Sender puts an encoded advert on the wire; *Conn is the real one.
+type Sender interface {
+	Send(b []byte, src, dst netip.Addr) error
+}
+
+// Deps are the kernel effects an instance drives.
+type Deps struct {
+	Tx   Sender      // adverts
+	VIPs VIPs        // addresses on the interface
+	ARP  garp.Sender // gratuitous ARP on the interface
+	Src  netip.Addr  // advert source and tie-break address
+	Log  *slog.Logger
+	// Events, if set, receives every transition (status --watch, notify).
+	Events *Events
+	// Sched, if set, fires the instance's timers (a daemon shares one among
+	// all its instances); Run otherwise runs one of its own.
+	Sched *Scheduler
+	// StaleCleared says that the VIPs a crashed run may have left are gone
+	// already (a daemon clears them per interface in one pass); otherwise
+	// Start removes them.
+	StaleCleared bool
+}
+
+// Instance runs one virtual router: it feeds the pure state machine with
+// events and performs the actions it returns. It has no goroutine of its
+// own: adverts come in on the interface's reader, timers fire on the
+// scheduler's, operator and tracking requests on their callers'; the
+// machine's lock orders them.
+type Instance struct {
+	cfg   instConfig
+	deps  *Deps      // never written: a daemon's instances on a link share one
+	sched schedEntry // guarded by the scheduler's lock
+
+	mmu     sync.Mutex // guards the machine and what drives it
+	m       vrrp.Machine
+	live    atomic.Bool   // between start-up and shutdown, and not vanished
+	state   atomic.Uint32 // State, for readers outside the loop
+	started bool          // Start ran
+	stopped bool          // shut down
+	ended   bool          // end was called
+	encPrio uint8         // the priority encBufs carry
+	rare    *instRare     // guarded by mmu; made when first needed
+	encBufs [][]byte      // the advert as last encoded, one per destination
+	// deferred are the slow actions a scheduler round left for after its
+	// batch; the machine they came from is still i.m, as any step
+	// performs them first.
+	deferred *[]vrrp.Action
+	Counters Counters
+	speakers speakers
+	drops    atomic.Pointer[dropLog] // made at the first drop logged
+
+	mu        sync.Mutex // guards the snapshot below, written under mmu
+	last      *lastTransition
+	master    [4]byte // zero: none known
+	hold      bool
+	vipsHeld  bool
+	effective uint8
+
+	announcer *garp.Announcer // guarded by mmu
+}
+
+// NewInstance prepares an instance; Run starts it.
+func NewInstance(cfg conf.Instance, d Deps) *Instance {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	var t settingsTable
+	return newInstance(t.config(cfg), &d)
+}
+
+// newInstance is NewInstance with settings and dependencies that other
+// instances may share; d.Log is set.
+func newInstance(cfg instConfig, d *Deps) *Instance {
+	i := &Instance{
+		cfg:  cfg,
+		deps: d,
+	}
+	i.sched.slot = -1
+	return i
+}
+
+// The instance keeps only what its configuration and dependencies say, and
+// derives the rest when it needs it: a director may run a thousand
+// instances, and each one's memory is most of a director's.
+
+// logger is the instance's logger, for what needs a *slog.Logger (its
+// trackers): a logger kept per instance would cost a few hundred bytes.
+func (i *Instance) logger() *slog.Logger {
+	return i.deps.Log.With(i.attrs()...)
+}
+
+func (i *Instance) attrs() []any {
+	return []any{"instance", i.cfg.Name, "vrid", i.cfg.VRID, "interface", i.cfg.Interface}
+}
+
+// log writes one line with the instance's attributes, and nothing, not
+// even garbage, when the level is off: a thousand instances starting log
+// a few thousand lines, and a logger made per line (With) formats the
+// attributes for nothing.
+func (i *Instance) log(level slog.Level, msg string, args ...any) {
+	l := i.deps.Log
+	if !l.Enabled(context.Background(), level) {
+		return
+	}
+	l.Log(context.Background(), level, msg, append(i.attrs(), args...)...)
+}
+
+// instLog is an instance's logger for what logs warnings seldom (drops,
+// GARP bursts).
+type instLog struct{ i *Instance }
+
+func (l instLog) Warn(msg string, args ...any) { l.i.log(slog.LevelWarn, msg, args...) }
+
+// expect is what the instance's adverts must match.
+func (i *Instance) expect() vrrp.Expect {
+	e := vrrp.Expect{
+		Version:        uint8(i.cfg.Version),
+		VRID:           i.cfg.VRID,
+		AdvertInterval: i.cfg.AdvertInterval,
+		VIPs:           i.cfg.VIPs,
+	}
+	if i.cfg.Password != "" {
+		e.AuthType = 1
+		copy(e.Password[:], i.cfg.Password)
+	}
+	return e
+}
+
+// multicast is the destination list of an instance without unicast peers;
+// shared and never written.
+var multicast = []netip.Addr{vrrp.Group}
+
+// dsts are where the instance's adverts go.
+func (i *Instance) dsts() []netip.Addr {
+	if len(i.cfg.UnicastPeers) > 0 {
+		return i.cfg.UnicastPeers
+	}
+	return multicast
+}
+
+// Config is the instance's configuration, without its notify commands
+// (the notifier has those).
+func (i *Instance) Config() conf.Instance { return i.cfg.whole() }
+
+// State is the instance's current state.
+func (i *Instance) State() vrrp.State { return vrrp.State(i.state.Load()) }
+
+// onAdvert runs an advert for this VRID through the instance's checks and,
+// if it passes, the state machine. The interface's reader calls it.
+func (i *Instance) onAdvert(p vrrp.Packet, info RecvInfo) {
+	if !i.live.Load() {
+		return // starting, stopped, or a drill's lost router: deaf
+	}
+	err := i.accepts(p, info)
+	i.hear(p, info, err)
+	if err != nil {
+		i.drop(err, info.Src)
+		return
+	}
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if !i.live.Load() {
+		return
+	}
+	i.Counters.AdvertsIn.Add(1)
+	if i.deps.Log.Enabled(context.Background(), slog.LevelDebug) {
+		i.log(slog.LevelDebug, "advert", "src", info.Src.String(), "priority", p.Priority, "state", i.m.State.String())
+	}
+	// The Master_Down_Timer starts when the advert arrived, not when the
+	// reader got to it.
+	i.apply(vrrp.Event{Kind: vrrp.EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, time.Now()), nil)
+}
+
+// fire delivers the scheduler's timer event. now is the round's time, not
+// the moment this instance's turn comes: a round is one instant, so the
+// masters a round makes (a thousand VIPs added one after another may take
+// a while) all schedule their next advert from it and go on in one batch.
+func (i *Instance) fire(now time.Time, out *batch) {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if i.live.Load() {
+		i.apply(vrrp.Event{Kind: vrrp.EvTimer}, now, out)
+	}
+	if i.announcer != nil && i.announcer.Done() {
+		i.announcer = nil // its schedule completed: let it go
+	}
+}
+
+// accepts applies the per-instance checks to an advert for this VRID.
+func (i *Instance) accepts(p vrrp.Packet, info RecvInfo) error {
+	if info.Src == i.deps.Src {
+		return &vrrp.DropError{Reason: vrrp.ReasonOwn, Detail: "our own advert looped back"}
+	}
+	if len(i.cfg.UnicastPeers) > 0 && !contains(i.cfg.UnicastPeers, info.Src) {
+		return &vrrp.DropError{Reason: vrrp.ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
+	}
+	return vrrp.Accept(p, info.TTL, i.expect())
+}
+
+func contains(list []netip.Addr, a netip.Addr) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (i *Instance) params() vrrp.Params {
+	return vrrp.Params{
+		Version:        uint8(i.cfg.Version),
+		Priority:       i.cfg.Priority,
+		AdvertInterval: i.cfg.AdvertInterval,
+		Preempt:        i.cfg.Preempt,
+		PreemptDelay:   i.cfg.PreemptDelay,
+		Primary:        i.deps.Src,
+		StartupDelay:   i.cfg.StartupDelay,
+		HoldAtStart:    i.cfg.HoldPreemptAtStart,
+		StartupWait:    i.cfg.StartupWait,
+		AdvertSlack:    vrrp.AdvertSlack(i.cfg.AdvertInterval),
+	}
+}
+
+// Run starts in Backup (or Master for an owner) and runs until ctx ends; then
+// it shuts down as RFC 5798 says (priority-0 advert, VIPs removed) and returns.
+func (i *Instance) Run(ctx context.Context) { <-i.Start(ctx) }
+
+// Start is Run without the wait: it starts the instance and returns a
+// channel closed once the instance has shut down after ctx ended.
+func (i *Instance) Start(ctx context.Context) <-chan struct{} { return i.StartAt(ctx, time.Now()) }
+
+// StartAt is Start with the start-up's time given: a daemon starts all its
+// instances at one instant, so that those whose timers agree run in step
+// (one scheduler round, one batch) from the first.
+func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
+	s := i.deps.Sched
+	stopSched := func() {}
+	if s == nil {
+		s = NewScheduler()
+		sctx, stop := context.WithCancel(context.Background())
+		sdone := make(chan struct{})
+		go func() { s.Run(sctx); close(sdone) }()
+		stopSched = func() { stop(); <-sdone }
+	}
+	done := i.doneChan()
+	i.removeStale()
+	i.begin(s, now)
+	context.AfterFunc(ctx, func() {
+		i.shutdown()
+		stopSched()
+		close(done)
+	})
+	return done
+}
+
+// doneChan makes the channel that closes once the instance has shut down;
+// call it before the instance starts. A daemon ends most of its instances
+// with end, and needs none.
+func (i *Instance) doneChan() chan struct{} {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	r := i.rareFields()
+	if r.done == nil {
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
+
+// instRare holds what few instances ever need, out of line: a director's
+// thousand instances each save its bytes.
+type instRare struct {
+	pending  []ctlMsg      // requests made before Start, applied after start-up
+	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
+	sched    *Scheduler    // the one StartAt made, when Deps has none
+	done     chan struct{} // see doneChan
+}
+
+// scheduler fires the instance's timers: the daemon's, or the one StartAt
+// made.
+func (i *Instance) scheduler() *Scheduler {
+	if s := i.deps.Sched; s != nil {
+		return s
+	}
+	return i.rare.sched
+}
+
+// rareFields returns i.rare, making it if need be; i.mmu is held.
+func (i *Instance) rareFields() *instRare {
+	if i.rare == nil {
+		i.rare = &instRare{}
+	}
+	return i.rare
+}
+
+// begin starts the instance on scheduler s: the start-up step, then the
+// requests made before it. Whoever calls it ends the instance with
+// shutdown and closes its done channel, if any, after it.
+func (i *Instance) begin(s *Scheduler, now time.Time) {
+	i.mmu.Lock()
+	if s != i.deps.Sched {
+		i.rareFields().sched = s
+	}
+	i.started = true
+	i.m = vrrp.NewMachine(i.params())
+	i.live.Store(true)
+	i.apply(vrrp.Event{Kind: vrrp.EvStartup}, now, nil)
+	i.m.HoldAtStart = false // a drill's restart is not a return: no new hold
+	if i.rare != nil {
+		pending := i.rare.pending
+		i.rare.pending = nil
+		for _, c := range pending {
+			i.request(c)
+		}
+	}
+	i.mmu.Unlock()
+}
+
+// startIn is StartAt for a daemon, which ends the instance with end rather
+// than through a context: a context and a callback per instance were a
+// kilobyte each, for a thousand instances that share one lifetime.
+func (i *Instance) startIn(now time.Time) {
+	i.removeStale()
+	i.begin(i.deps.Sched, now)
+}
+
+// removeStale removes the VIPs a crashed run may have left: they must go
+// before we are Backup.
+func (i *Instance) removeStale() {
+	if i.deps.StaleCleared {
+		return
+	}
+	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
+		i.log(slog.LevelError, "removing stale VIPs", "err", err)
+	}
+}
+
+// end shuts down an instance that startIn started and closes its done
+// channel, if it has one; only the first call does anything.
+func (i *Instance) end() {
+	i.mmu.Lock()
+	ended := i.ended
+	i.ended = true
+	var done chan struct{}
+	if i.rare != nil {
+		done = i.rare.done
+	}
+	i.mmu.Unlock()
+	if !ended {
+		i.shutdown()
+		if done != nil {
+			close(done)
+		}
+	}
+}
+
+// shutdown stops the instance for good: priority 0, VIPs removed.
+func (i *Instance) shutdown() {
+	i.mmu.Lock()
+	i.live.Store(false)
+	i.stopped = true
+	if i.rare != nil && i.rare.vanished != nil {
+		i.rare.vanished.Stop()
+	}
+	i.apply(vrrp.Event{Kind: vrrp.EvShutdown}, time.Now(), nil)
+	i.stopAnnounce()
+	i.mmu.Unlock()
+	i.log(slog.LevelInfo, "instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
+		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
+		"drops", i.Counters.Drops())
+}
+
+// post applies an operator's or a tracker's request. Before Start it is
+// kept for after start-up; after shutdown, and while a drill has the
+// instance lost, it is dropped.
+func (i *Instance) post(c ctlMsg) {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	switch {
+	case !i.started:
+		r := i.rareFields()
+		r.pending = append(r.pending, c)
+	case i.stopped || !i.live.Load():
+	default:
+		i.request(c)
+	}
+}
+
+// request applies c; i.mmu is held.
+func (i *Instance) request(c ctlMsg) {
+	prev := i.m.Priority
+	i.apply(vrrp.Event{Kind: c.kind, Priority: c.prio}, time.Now(), nil)
+	if i.m.Priority != prev {
+		i.log(slog.LevelInfo, "effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
+	}
+	if c.kind == vrrp.EvVanish {
+		i.live.Store(false)
+		i.rareFields().vanished = time.AfterFunc(c.dur, i.reappear)
+	}
+}
+
+// reappear starts a vanished instance again.
+func (i *Instance) reappear() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if i.stopped {
+		return
+	}
+	i.rare.vanished = nil // the instance vanished: rare is made
+	i.live.Store(true)
+	i.apply(vrrp.Event{Kind: vrrp.EvStartup}, time.Now(), nil)
+}
+
+func (i *Instance) drop(err error, src netip.Addr) {
+	r, ok := vrrp.DropReason(err)
+	if !ok {
+		return
+	}
+	i.Counters.Drop(r)
+	if r != vrrp.ReasonOwn { // our own adverts loop back all the time
+		i.dropLog().log(instLog{i}, r, src, err, time.Now())
+	}
+}
+
+// apply runs the state machine on one event, performs its actions in order
+// and schedules the next timer; i.mmu is held. In a scheduler round (out
+// set) adverts go into the round's batch, and the slow actions (VIPs, GARP
+// schedules) with all that follows them wait for the round's batch to have
+// left: a thousand instances that become master together all advertise
+// first, then add their VIPs. Whatever waits is done before the next event.
+func (i *Instance) apply(ev vrrp.Event, now time.Time, out *batch) {
+	i.finish()
+	m, acts := vrrp.Step(i.m, ev, now)
+	i.m = m
+	for k, a := range acts {
+		if out != nil && slow(a.Kind) {
+			rest := slices.Clone(acts[k:])
+			i.deferred = &rest // out of line: most instances have none
+			out.later(i)
+			break
+		}
+		i.perform(a, out)
+	}
+	i.snapshot(m)
+	i.scheduler().set(i, m.Deadline(), m.Slack())
+}
+
+// slow tells the actions that a scheduler round leaves for after its batch.
+func slow(k vrrp.ActionKind) bool {
+	switch k {
+	case vrrp.ActAddVIPs, vrrp.ActRemoveVIPs, vrrp.ActAnnounce, vrrp.ActStopAnnounce:
+		return true
+	}
+	return false
+}
+
+// finish performs the actions a scheduler round left; i.mmu is held.
+func (i *Instance) finish() {
+	if i.deferred == nil {
+		return
+	}
+	acts := *i.deferred
+	i.deferred = nil
+	for _, a := range acts {
+		i.perform(a, nil)
+	}
+}
+
+// addVIPsEarly performs the VIP add that leads the actions a scheduler round
+// left, before the round's adverts leave (see earlyVIPs).
+func (i *Instance) addVIPsEarly() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	if d := i.deferred; d != nil && len(*d) > 0 && (*d)[0].Kind == vrrp.ActAddVIPs {
+		i.perform((*d)[0], nil)
+		*d = (*d)[1:]
+	}
+}
+
+// finishLocked is finish for the scheduler, which does not hold i.mmu.
+func (i *Instance) finishLocked() {
+	i.mmu.Lock()
+	defer i.mmu.Unlock()
+	i.finish()
+}
+
+// perform carries out one action of a step on i.m; i.mmu is held.
+func (i *Instance) perform(a vrrp.Action, out *batch) {
+	switch a.Kind {
+	case vrrp.ActTransition:
+		i.state.Store(uint32(a.To))
+		i.Counters.Transitions.Add(1)
+		i.transition(a)
+	case vrrp.ActSendAdvert:
+		i.sendAdvert(a.Priority, out)
+	case vrrp.ActAddVIPs:
+		i.holdVIPs(true)
+	case vrrp.ActRemoveVIPs:
+		i.holdVIPs(false)
+	case vrrp.ActAnnounce:
+		i.announce(a.Heal)
+	case vrrp.ActStopAnnounce:
+		i.stopAnnounce()
+	}
+}
+
+// holdVIPs adds or removes the instance's VIPs and records which.
+func (i *Instance) holdVIPs(add bool) {
+	op, done, what := i.deps.VIPs.Remove, "vips removed", "removing VIPs"
+	if add {
+		op, done, what = i.deps.VIPs.Add, "vips added", "adding VIPs"
+	}
+	if err := op(i.cfg.VIPs); err != nil {
+		i.log(slog.LevelError, what, "err", err)
+	} else {
+		i.log(slog.LevelInfo, done, "vips", len(i.cfg.VIPs))
+	}
+	i.setHeld(add)
+}
+
+func (i *Instance) advert(prio uint8) vrrp.Packet {
+	e := i.expect()
+	p := vrrp.Packet{
+		Version:        e.Version,
+		Type:           1,
+		VRID:           e.VRID,
+		Priority:       prio,
+		AdvertInterval: e.AdvertInterval,
+		Addrs:          e.VIPs,
+		AuthType:       e.AuthType,
+		Password:       e.Password,
+	}
+	return p
+}
+
+// encode returns the advert's bytes for prio, one per destination; they
+// are kept until the priority changes.
+func (i *Instance) encode(prio uint8) ([][]byte, error) {
+	if i.encBufs != nil && i.encPrio == prio {
+		return i.encBufs, nil
+	}
+	p := i.advert(prio)
+	dsts := i.dsts()
+	bufs := make([][]byte, len(dsts))
+	for k, dst := range dsts {
+		b, err := p.Marshal(i.deps.Src, dst)
+		if err != nil {
+			return nil, err
+		}
+		bufs[k] = b
+	}
+	i.encBufs, i.encPrio = bufs, prio
+	return bufs, nil
+}
+
+func (i *Instance) sendAdvert(prio uint8, out *batch) {
+	bufs, err := i.encode(prio)
+	if err != nil {
+		i.log(slog.LevelError, "encoding advert", "err", err)
+		return
+	}
+	for k, dst := range i.dsts() {
+		if out != nil {
+			out.add(i.deps.Tx, i, Outgoing{B: bufs[k], Src: i.deps.Src, Dst: dst})
+			continue
+		}
+		i.sent(i.deps.Tx.Send(bufs[k], i.deps.Src, dst))
+	}
+}
+
+// sent counts an advert that left, or logs why it did not.
+func (i *Instance) sent(err error) {
+	if err != nil {
+		i.log(slog.LevelWarn, "sending advert", "err", err)
+		return
+	}
+	i.Counters.AdvertsOut.Add(1)
+}
+
+// countingSender counts the gratuitous ARPs that left.
+type countingSender struct {
+	garp.Sender
+	n *atomic.Uint64
+}
+
+func (c countingSender) Send(vip netip.Addr) error {
+	err := c.Sender.Send(vip)
+	if err == nil {
+		c.n.Add(1)
+	}
+	return err
+}
+
+// announce (re)starts the GARP schedule: the first burst now, the rest on
+// timers, so that neither their spacing nor their waits hold anything up.
+func (i *Instance) announce(heal bool) {
+	i.stopAnnounce()
+	g := i.cfg.GARP
+	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
+	if heal {
+		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
+	}
+	i.announcer = garp.StartAnnouncer(countingSender{i.deps.ARP, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
+}
+
+func (i *Instance) stopAnnounce() {
+	if i.announcer != nil {
+		i.announcer.Stop()
+		i.announcer = nil
+	}
+}

@@ -1,0 +1,279 @@
+package router
+
+import (
+	"github.com/hadirector/hadirector/vrrp"
+
+	"context"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/conf"
+)
+
+func schedInstances(n int) []*Instance {
+	out := make([]*Instance, n)
+	for k := range out {
+		out[k] = NewInstance(conf.Instance{Name: string(rune('a' + k%26)), VRID: uint8(k)}, Deps{})
+	}
+	return out
+}
+
+// The heap hands out exactly the due timers, honours each one's slack, and
+// survives moves (earlier and later) and removals.
+func TestSchedulerDue(t *testing.T) {
+	s := NewScheduler()
+	insts := schedInstances(200)
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := map[*Instance]time.Time{}
+	for round := 0; round < 5; round++ {
+		for _, i := range insts {
+			switch rng.IntN(4) {
+			case 0:
+				s.set(i, vrrp.MonoOf(time.Time{}), 0)
+				delete(want, i)
+			default:
+				at := t0.Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+				s.set(i, vrrp.MonoOf(at), 0)
+				want[i] = at
+			}
+		}
+	}
+	got := s.due(t0.Add(500*time.Millisecond), nil)
+	var n int
+	for i, at := range want {
+		if !at.After(t0.Add(500 * time.Millisecond)) {
+			n++
+			if !slices.Contains(got, i) {
+				t.Errorf("instance due at %v not handed out at +500ms", at.Sub(t0))
+			}
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("handed out %d instances, want the %d due", len(got), n)
+	}
+	for _, i := range got {
+		if i.sched.slot >= 0 {
+			t.Fatalf("an instance handed out is still in the heap")
+		}
+	}
+	rest := s.due(t0.Add(time.Hour), nil)
+	if len(rest)+len(got) != len(want) {
+		t.Fatalf("%d + %d instances handed out, %d were scheduled", len(got), len(rest), len(want))
+	}
+	// Pushed back: an entry whose deadline moved later is not due at its
+	// old time, and is at its new one.
+	c := insts[2]
+	s.set(c, vrrp.MonoOf(t0.Add(time.Second)), 0)
+	s.set(c, vrrp.MonoOf(t0.Add(3*time.Second)), 0)
+	if got := s.due(t0.Add(2*time.Second), nil); len(got) != 0 {
+		t.Fatalf("an entry pushed back to +3s was due at +2s")
+	}
+	if got := s.due(t0.Add(3*time.Second), nil); len(got) != 1 || got[0] != c {
+		t.Fatalf("an entry pushed back to +3s was not due then")
+	}
+	// Brought forward: due at its new time.
+	s.set(c, vrrp.MonoOf(t0.Add(5*time.Second)), 0)
+	s.set(c, vrrp.MonoOf(t0.Add(4*time.Second)), 0)
+	if got := s.due(t0.Add(4*time.Second), nil); len(got) != 1 || got[0] != c {
+		t.Fatalf("an entry brought forward to +4s was not due then")
+	}
+	// Slack: a timer 4 ms away with 5 ms slack is due, one 6 ms away is not.
+	a, b := insts[0], insts[1]
+	s.set(a, vrrp.MonoOf(t0.Add(4*time.Millisecond)), 5*time.Millisecond)
+	s.set(b, vrrp.MonoOf(t0.Add(6*time.Millisecond)), 5*time.Millisecond)
+	if got := s.due(t0, nil); len(got) != 1 || got[0] != a {
+		t.Fatalf("with slack, due = %d instances, want only the one within it", len(got))
+	}
+}
+
+// Masters whose adverts fall within the slack of each other are fired in
+// one round, and their adverts leave in one batch through a BatchSender.
+func TestSchedulerBatchesAdverts(t *testing.T) { eachAlarm(t, testSchedulerBatchesAdverts) }
+
+// eachAlarm runs a test of the scheduler's loop once on each alarm it may
+// sleep on: the timerfd, and the runtime timer it falls back to.
+func eachAlarm(t *testing.T, f func(t *testing.T, newSched func() *Scheduler)) {
+	for _, rt := range []bool{false, true} {
+		name := "timerfd"
+		if rt {
+			name = "runtime-timer"
+		}
+		t.Run(name, func(t *testing.T) {
+			f(t, func() *Scheduler { s := NewScheduler(); s.runtimeTimer = rt; return s })
+		})
+	}
+}
+
+func testSchedulerBatchesAdverts(t *testing.T, newSched func() *Scheduler) {
+	tx := &batchTx{calls: make(chan int, 64)}
+	s := newSched()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	var runs []chan struct{}
+	ictx, stop := context.WithCancel(context.Background())
+	for k := 0; k < 8; k++ {
+		cfg := ownerConfig()
+		cfg.VRID = uint8(10 + k)
+		cfg.AdvertInterval = 200 * time.Millisecond
+		cfg.GARP = conf.GARP{}
+		inst := NewInstance(cfg, Deps{Tx: tx, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11"), Sched: s})
+		d := make(chan struct{})
+		runs = append(runs, d)
+		go func() { inst.Run(ictx); close(d) }()
+	}
+	defer func() {
+		stop()
+		for _, d := range runs {
+			<-d
+		}
+	}()
+	// Each owner sends its first advert alone, as it becomes master; they
+	// start within a few milliseconds of each other, inside the slack (10
+	// ms at 200 ms adverts), so a later round sends all eight in one batch.
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case n := <-tx.calls:
+			if n == 8 {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the eight masters' adverts never left in one batch")
+		}
+	}
+}
+
+// batchTx records the size of each batch.
+type batchTx struct{ calls chan int }
+
+func (b *batchTx) Send([]byte, netip.Addr, netip.Addr) error { b.calls <- 1; return nil }
+func (b *batchTx) SendBatch(msgs []Outgoing) (int, error) {
+	b.calls <- len(msgs)
+	return len(msgs), nil
+}
+
+// orderLog records, in order, the adverts, VIP adds and GARPs of the
+// instances it serves as Tx, VIPs and ARP.
+type orderLog struct {
+	mu  sync.Mutex
+	ops []string
+	n   chan struct{} // a token per GARP
+}
+
+func (o *orderLog) add(op string) {
+	o.mu.Lock()
+	o.ops = append(o.ops, op)
+	o.mu.Unlock()
+}
+func (o *orderLog) Send([]byte, netip.Addr, netip.Addr) error { o.add("advert"); return nil }
+func (o *orderLog) SendBatch(msgs []Outgoing) (int, error) {
+	for range msgs {
+		o.add("advert")
+	}
+	return len(msgs), nil
+}
+func (o *orderLog) Add([]netip.Addr) error    { o.add("vips"); return nil }
+func (o *orderLog) Remove([]netip.Addr) error { return nil }
+func (o *orderLog) announce(netip.Addr) error { o.add("garp"); o.n <- struct{}{}; return nil }
+
+type garpFunc func(netip.Addr) error
+
+func (f garpFunc) Send(v netip.Addr) error { return f(v) }
+
+// A round with one takeover adds its VIPs before its advert leaves, so
+// advert and GARP leave together; a mass takeover sends every advert first.
+func TestSchedulerTakeoverOrder(t *testing.T) { eachAlarm(t, testSchedulerTakeoverOrder) }
+
+func testSchedulerTakeoverOrder(t *testing.T, newSched func() *Scheduler) {
+	for _, c := range []struct {
+		n    int
+		want string // how the log starts
+	}{
+		{1, "vips advert garp"},
+		{earlyVIPs + 1, strings.Repeat("advert ", earlyVIPs) + "advert vips"},
+	} {
+		o := &orderLog{n: make(chan struct{}, 64)}
+		s := newSched()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		ictx, stop := context.WithCancel(context.Background())
+		now := time.Now()
+		var runs []<-chan struct{}
+		for k := 0; k < c.n; k++ {
+			cfg := ownerConfig()
+			cfg.Priority = 100
+			cfg.VRID = uint8(10 + k)
+			cfg.AdvertInterval = 100 * time.Millisecond
+			cfg.GARP = conf.GARP{Count: 1}
+			inst := NewInstance(cfg, Deps{Tx: o, VIPs: o, ARP: garpFunc(o.announce), Src: netip.MustParseAddr("192.0.2.11"), Sched: s, StaleCleared: true})
+			runs = append(runs, inst.StartAt(ictx, now))
+		}
+		for k := 0; k < c.n; k++ {
+			select {
+			case <-o.n:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%d instances: %d of the GARPs left", c.n, k)
+			}
+		}
+		stop()
+		for _, r := range runs {
+			<-r
+		}
+		cancel()
+		<-done
+		o.mu.Lock()
+		ops := slices.Clone(o.ops)
+		o.mu.Unlock()
+		if len(ops) < 3*c.n || !strings.HasPrefix(strings.Join(ops, " "), c.want) {
+			t.Errorf("%d takeovers in one round: %v, want it to start %q", c.n, ops, c.want)
+		}
+	}
+}
+
+// precise names the earliest deadline to spin to: only one with no slack,
+// only within spinAhead, and never a key that adverts have pushed back.
+func TestSchedulerPrecise(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name string
+		set  func(s *Scheduler, a, b *Instance)
+		want time.Duration // from t0; -1: none
+	}{
+		{"takeover near", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(2*ms)), 0) }, 2 * ms},
+		{"takeover far", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(10*ms)), 0) }, -1},
+		{"advert with slack", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(ms)), 5*ms) }, -1},
+		{"pushed back", func(s *Scheduler, a, b *Instance) {
+			s.set(a, vrrp.MonoOf(t0.Add(ms)), 0)
+			s.set(a, vrrp.MonoOf(t0.Add(time.Second)), 0)
+		}, -1},
+		{"pushed back, another near", func(s *Scheduler, a, b *Instance) {
+			s.set(a, vrrp.MonoOf(t0.Add(ms)), 0)
+			s.set(a, vrrp.MonoOf(t0.Add(time.Second)), 0)
+			s.set(b, vrrp.MonoOf(t0.Add(2*ms)), 0)
+		}, 2 * ms},
+		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(-ms)), 0) }, -ms},
+	}
+	for _, c := range cases {
+		s := NewScheduler()
+		insts := schedInstances(2)
+		c.set(s, insts[0], insts[1])
+		at, ok := s.precise(t0)
+		switch {
+		case c.want == -1 && ok:
+			t.Errorf("%s: precise = %v, want none", c.name, at.Sub(t0))
+		case c.want != -1 && (!ok || !at.Equal(t0.Add(c.want))):
+			t.Errorf("%s: precise = %v, %v; want %v", c.name, at.Sub(t0), ok, c.want)
+		}
+		if c.name == "pushed back" && s.heap[0].key != vrrp.MonoOf(t0.Add(time.Second)) {
+			t.Errorf("%s: the entry is keyed at %v, want re-keyed to 1s", c.name, s.heap[0].key.Time().Sub(t0))
+		}
+	}
+}
