@@ -46,7 +46,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	d, err := router.NewDaemon(cfg, log)
+	d, err := router.NewDaemon(routerConfig(cfg), network{}, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

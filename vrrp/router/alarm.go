@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -10,27 +8,18 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// An alarm is what the scheduler's loop sleeps on: arm makes wait return
-// once a duration has passed. The scheduler arms it with its mu held, from
-// its loop and from the instances that move the earliest deadline, so an
-// alarm needs no lock of its own.
-type alarm interface {
-	arm(d time.Duration) // wait returns after d, at once if d <= 0
-	disarm()             // wait returns only when armed again
-	wait()
-	close()
-}
-
-// fdAlarm is a timerfd waited on in the runtime's poller, armed and read
+// Timer is an Alarm: a timerfd waited on in the runtime's poller, armed and read
 // with raw syscalls: an idle director then has no runtime timer and makes
 // no Syscall, and a wake-up is one thread's. A runtime timer wakes two: the
 // runtime's monitor (sysmon) sleeps until the next timer, not knowing that
 // the poller will wake for it, and then sleeps 10 ms more before it
 // settles (bench/wake: 4 context switches per wake-up where the timerfd
 // takes one, and about a third less CPU).
-type fdAlarm struct {
+type Timer struct {
 	f    *os.File
 	rc   syscall.RawConn
 	spec unix.ItimerSpec
@@ -51,12 +40,13 @@ type fdAlarm struct {
 // never is due for a disarmed alarm.
 const never = int64(^uint64(0) >> 1)
 
-func newFDAlarm() (*fdAlarm, error) {
+// NewTimer opens a timerfd.
+func NewTimer() (*Timer, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("timerfd_create", err)
 	}
-	a := &fdAlarm{f: os.NewFile(uintptr(fd), "scheduler timerfd")}
+	a := &Timer{f: os.NewFile(uintptr(fd), "scheduler timerfd")}
 	if a.rc, err = a.f.SyscallConn(); err != nil {
 		a.f.Close()
 		return nil, err
@@ -80,7 +70,7 @@ func newFDAlarm() (*fdAlarm, error) {
 // expiry that a re-arm has since dropped; only then is the timer read, and
 // EAGAIN says the edge was stale. An expiry left unread is reset by the
 // next arm, which the loop makes before it waits again.
-func (a *fdAlarm) gone(fd uintptr) bool {
+func (a *Timer) gone(fd uintptr) bool {
 	first := a.first
 	a.first = false
 	if int64(vrrp.MonoOf(time.Now())) >= a.due.Load() {
@@ -94,7 +84,8 @@ func (a *fdAlarm) gone(fd uintptr) bool {
 	return e != unix.EAGAIN && e != unix.EINTR // else wait in the poller
 }
 
-func (a *fdAlarm) arm(d time.Duration) {
+// Arm makes Wait return after d, at once if d <= 0.
+func (a *Timer) Arm(d time.Duration) {
 	// A zero value disarms a timerfd: "at once" is a nanosecond.
 	d = max(d, time.Nanosecond)
 	a.due.Store(int64(vrrp.MonoOf(time.Now())) + d.Nanoseconds())
@@ -102,32 +93,19 @@ func (a *fdAlarm) arm(d time.Duration) {
 	a.rc.Control(a.set)
 }
 
-func (a *fdAlarm) disarm() {
+// Disarm makes Wait return only when armed again.
+func (a *Timer) Disarm() {
 	a.due.Store(never)
 	a.spec.Value = unix.Timespec{}
 	a.rc.Control(a.set)
 }
 
-// wait returns once the alarm has gone off since it was last armed, or
+// Wait returns once the alarm has gone off since it was last armed, or
 // when the file is closed.
-func (a *fdAlarm) wait() {
+func (a *Timer) Wait() {
 	a.first = true
 	a.rc.Read(a.ready)
 }
 
-func (a *fdAlarm) close() { a.f.Close() }
-
-// timerAlarm is a runtime timer: the scheduler's alarm where no timerfd can
-// be had.
-type timerAlarm struct{ t *time.Timer }
-
-func newTimerAlarm() *timerAlarm {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &timerAlarm{t: t}
-}
-
-func (a *timerAlarm) arm(d time.Duration) { a.t.Reset(max(d, 0)) }
-func (a *timerAlarm) disarm()             { a.t.Stop() }
-func (a *timerAlarm) wait()               { <-a.t.C }
-func (a *timerAlarm) close()              { a.t.Stop() }
+// Close closes the timerfd.
+func (a *Timer) Close() error { return a.f.Close() }

@@ -2,38 +2,24 @@ package router
 
 import (
 	"errors"
-	"net/netip"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// Outgoing is one encoded advert and its addresses.
-type Outgoing struct {
-	B        []byte
-	Src, Dst netip.Addr
-}
-
-// BatchSender is a Sender that puts many adverts on the wire in one call
-// (sendmmsg). SendBatch returns how many left, in order, before the first
-// that failed, and that one's error.
-type BatchSender interface {
-	Sender
-	SendBatch(msgs []Outgoing) (int, error)
-}
-
-// batch collects the adverts a scheduler round sends, per sender, and sends
-// each sender's in one go; it counts and logs per instance.
+// batch collects the adverts a scheduler round sends, per link, and sends
+// each link's in one go (sendmmsg); it counts and logs per instance.
 type batch struct {
-	// queues holds one queue per sender, in the order the round first
+	// queues holds one queue per link, in the order the round first
 	// queued to each; those after n are emptied and kept for their
-	// memory. A round has a sender per link, a handful: a slice searched
-	// in order costs less per advert than a map hashing an interface.
+	// memory.
 	queues []senderQueue
 	n      int
-	msgs   []Outgoing  // scratch
-	slow   []*Instance // instances with deferred actions, in order
+	msgs   []vrrp.Outgoing // scratch
+	slow   []*Instance     // instances with deferred actions, in order
 }
 
 type senderQueue struct {
-	tx Sender
+	tx Link
 	q  []queued
 }
 
@@ -47,10 +33,10 @@ const maxBatch = 64
 
 type queued struct {
 	inst *Instance
-	out  Outgoing
+	out  vrrp.Outgoing
 }
 
-func (b *batch) add(tx Sender, inst *Instance, o Outgoing) {
+func (b *batch) add(tx Link, inst *Instance, o vrrp.Outgoing) {
 	k := b.queue(tx)
 	sq := &b.queues[k]
 	sq.q = append(sq.q, queued{inst, o})
@@ -61,7 +47,7 @@ func (b *batch) add(tx Sender, inst *Instance, o Outgoing) {
 
 // queue returns the index of tx's queue, making it the round's next if
 // tx has none yet.
-func (b *batch) queue(tx Sender) int {
+func (b *batch) queue(tx Link) int {
 	for k := range b.n {
 		if b.queues[k].tx == tx {
 			return k
@@ -91,18 +77,12 @@ func (b *batch) flush() {
 // follow in this round.
 func (b *batch) send(sq *senderQueue) {
 	tx, q := sq.tx, sq.q
-	bs, ok := tx.(BatchSender)
 	for len(q) > 0 {
-		if !ok {
-			q[0].inst.sent(tx.Send(q[0].out.B, q[0].out.Src, q[0].out.Dst))
-			q = q[1:]
-			continue
-		}
 		b.msgs = b.msgs[:0]
 		for _, x := range q[:min(len(q), maxBatch)] {
 			b.msgs = append(b.msgs, x.out)
 		}
-		n, err := bs.SendBatch(b.msgs)
+		n, err := tx.SendBatch(b.msgs)
 		if n == 0 && err == nil {
 			err = errNoProgress
 		}

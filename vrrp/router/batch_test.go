@@ -1,12 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"errors"
 	"net/netip"
 	"strconv"
 	"testing"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // sizesTx records the size of each SendBatch call, and fails the call at
@@ -18,7 +18,7 @@ type sizesTx struct {
 }
 
 func (s *sizesTx) Send([]byte, netip.Addr, netip.Addr) error { return errors.New("unbatched send") }
-func (s *sizesTx) SendBatch(msgs []Outgoing) (int, error) {
+func (s *sizesTx) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	s.sizes = append(s.sizes, len(msgs))
 	if s.failAt >= s.total && s.failAt < s.total+len(msgs) {
 		n := s.failAt - s.total
@@ -31,26 +31,27 @@ func (s *sizesTx) SendBatch(msgs []Outgoing) (int, error) {
 }
 
 func TestBatchBoundsEachSend(t *testing.T) {
-	a, b := &sizesTx{failAt: -1}, &sizesTx{failAt: 100}
+	sa, sb := &sizesTx{failAt: -1}, &sizesTx{failAt: 100}
+	a, b := &testLink{testDeps{Tx: sa}}, &testLink{testDeps{Tx: sb}}
 	insts := make([]*Instance, 300)
 	for k := range insts {
-		insts[k] = NewInstance(ownerConfig(), Deps{})
+		insts[k] = newTestInstance(ownerConfig(), testDeps{})
 	}
 	var out batch
 	for round := 0; round < 2; round++ {
 		for k, inst := range insts {
-			tx := Sender(a)
+			tx := Link(a)
 			if k%2 == 1 {
 				tx = b
 			}
-			out.add(tx, inst, Outgoing{B: []byte{1}, Dst: vrrp.Group})
+			out.add(tx, inst, vrrp.Outgoing{B: []byte{1}, Dst: vrrp.Group})
 		}
-		if out.n != 2 || out.queues[0].tx != Sender(a) || out.queues[1].tx != Sender(b) {
+		if out.n != 2 || out.queues[0].tx != Link(a) || out.queues[1].tx != Link(b) {
 			t.Fatalf("round %d: %d senders in the round, want a then b, each once", round, out.n)
 		}
 		out.flush()
 	}
-	for _, s := range []*sizesTx{a, b} {
+	for _, s := range []*sizesTx{sa, sb} {
 		sum := 0
 		for _, n := range s.sizes {
 			if n > maxBatch || n == 0 {
@@ -76,7 +77,7 @@ func TestBatchBoundsEachSend(t *testing.T) {
 type countTx struct{ n int }
 
 func (c *countTx) Send([]byte, netip.Addr, netip.Addr) error { c.n++; return nil }
-func (c *countTx) SendBatch(msgs []Outgoing) (int, error) {
+func (c *countTx) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	c.n += len(msgs)
 	return len(msgs), nil
 }
@@ -86,13 +87,16 @@ func (c *countTx) SendBatch(msgs []Outgoing) (int, error) {
 func BenchmarkBatchRound(b *testing.B) {
 	for _, n := range []int{1, 1000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			txs := []*countTx{{}, {}, {}, {}}
+			var txs []Link
+			for range 4 {
+				txs = append(txs, &testLink{testDeps{Tx: &countTx{}}})
+			}
 			insts := make([]*Instance, n)
 			for k := range insts {
-				insts[k] = NewInstance(ownerConfig(), Deps{})
+				insts[k] = newTestInstance(ownerConfig(), testDeps{})
 			}
 			var out batch
-			msg := Outgoing{B: []byte{1}, Dst: vrrp.Group}
+			msg := vrrp.Outgoing{B: []byte{1}, Dst: vrrp.Group}
 			b.ReportAllocs()
 			for b.Loop() {
 				for k, inst := range insts {

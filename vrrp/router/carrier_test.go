@@ -1,16 +1,16 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"log/slog"
 	"testing"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // A link's instances hear EvLinkUp when its carrier comes back, once per
 // return, and not for another interface's events or after the link left.
 func TestCarriersTellTheLinkWhenCarrierReturns(t *testing.T) {
-	inst := NewInstance(ownerConfig(), Deps{})
+	inst := newTestInstance(ownerConfig(), testDeps{})
 	l := &link{name: "hd-test-absent0", log: slog.New(slog.DiscardHandler), byVRID: []*Instance{inst}}
 	c := newCarriers(slog.New(slog.DiscardHandler))
 	c.add(l) // no such interface: its carrier reads as down

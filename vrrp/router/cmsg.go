@@ -2,7 +2,6 @@ package router
 
 import (
 	"encoding/binary"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -44,22 +43,4 @@ func parseRx(oob []byte) rxMeta {
 		oob = oob[next:]
 	}
 	return m
-}
-
-// maxQueued bounds how far back an advert's arrival is put (see arrival):
-// a wall clock stepped between the stamp and now must not move a timer by
-// more.
-const maxQueued = 10 * time.Millisecond
-
-// arrival is when an advert stamped by the kernel at stamp (Unix ns, wall
-// clock; 0: no stamp) arrived, seen from now: now, less the time it waited
-// for the reader (a wake-up after an idle second, a batch ahead of it), at
-// most maxQueued. Only the difference of two wall-clock readings a moment
-// apart is used, so the result keeps now's monotonic reading.
-func arrival(stamp int64, now time.Time) time.Time {
-	if stamp == 0 {
-		return now
-	}
-	age := time.Duration(now.UnixNano() - stamp)
-	return now.Add(-min(max(age, 0), maxQueued))
 }

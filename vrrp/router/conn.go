@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"fmt"
 	"net"
@@ -14,14 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
-
-// RecvInfo is what the IP layer tells about a received advert.
-type RecvInfo struct {
-	Src, Dst netip.Addr
-	TTL      int
-	Stamp    int64 // when the kernel received it (SO_TIMESTAMPNS), Unix ns; 0: unknown
-}
 
 // Conn is a raw IP protocol-112 socket bound to one interface: it receives only
 // that interface's VRRP traffic, is joined to 224.0.0.18 there, and sends with
@@ -32,6 +24,7 @@ type Conn struct {
 	pc  *ipv4.PacketConn
 
 	rc syscall.RawConn
+	in *Inbox // Receive's
 
 	// sfd is the socket adverts leave by (openSender), outside the
 	// runtime's poller; -1: none, send on the polled one.
@@ -111,7 +104,7 @@ func (c *Conn) Interface() *net.Interface { return c.ifi }
 
 // Send writes one VRRP message to dst with source address src.
 func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
-	_, err := c.SendBatch([]Outgoing{{B: b, Src: src, Dst: dst}})
+	_, err := c.SendBatch([]vrrp.Outgoing{{B: b, Src: src, Dst: dst}})
 	return err
 }
 

@@ -1,10 +1,10 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"sync"
 	"testing"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 func TestCountersDrops(t *testing.T) {

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,18 +12,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/garp"
-	"github.com/hadirector/hadirector/internal/track"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// link is one interface's shared machinery: the VRRP socket, the ARP socket,
-// the address handle, and the instances on it by VRID.
+// link is one interface's shared machinery: the Link, and the instances on
+// it by VRID.
 type link struct {
 	name     string
-	conn     *Conn
-	arp      *garp.Conn
-	vips     *LinkVIPs
+	link     Link
 	Counters Counters // drops that no instance can be charged with
 	drops    dropLog
 	log      *slog.Logger
@@ -46,6 +40,7 @@ type link struct {
 // Daemon runs every instance of a configuration, and on Reload changes the
 // set: instances whose settings did not change run on untouched.
 type Daemon struct {
+	net    Network
 	log    *slog.Logger
 	events *Events
 	sched  *Scheduler // every instance's timers
@@ -67,10 +62,10 @@ type instRun struct {
 	done   <-chan struct{}
 }
 
-// NewDaemon opens the sockets for every interface the configuration names and
-// prepares the instances. It needs CAP_NET_RAW and CAP_NET_ADMIN.
-func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{log: log, events: &Events{}, sched: NewScheduler(), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+// NewDaemon opens a link on nw for every interface cfg names and prepares
+// the instances; Run runs them.
+func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
+	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
@@ -90,7 +85,7 @@ func NewDaemon(cfg *conf.Config, log *slog.Logger) (*Daemon, error) {
 
 // prepare makes instances for cfgs, opening the links that are not open
 // yet; it changes nothing of the daemon (opened lists the new links).
-func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*link, err error) {
+func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*link, err error) {
 	byName := map[string]*link{}
 	// Instances on one interface with one source share their
 	// dependencies: one copy per interface, not a hundred bytes each.
@@ -99,17 +94,15 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		src netip.Addr
 	}
 	shared := map[depsKey]*Deps{}
-	var settings settingsTable
-	// One address dump per interface, not one per instance: a thousand
-	// instances were a thousand dumps at start-up, megabytes of garbage.
-	addrs := map[string][]netip.Addr{}
-	for _, ic := range packOwn(cfgs) {
+	// One address dump per interface, not one per instance.
+	addrs := map[string][]netip.Prefix{}
+	for _, ic := range cfgs {
 		l := d.links[ic.Interface]
 		if l == nil {
 			l = byName[ic.Interface]
 		}
 		if l == nil {
-			if l, err = openLink(ic.Interface, d.log); err != nil {
+			if l, err = d.openLink(ic.Interface); err != nil {
 				return nil, opened, err
 			}
 			byName[ic.Interface] = l
@@ -119,7 +112,7 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		if !src.IsValid() {
 			list, ok := addrs[ic.Interface]
 			if !ok {
-				if list, err = ipv4Addrs(ic.Interface); err != nil {
+				if list, err = l.link.Addrs(); err != nil {
 					return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 				}
 				addrs[ic.Interface] = list
@@ -130,10 +123,10 @@ func (d *Daemon) prepare(cfgs []conf.Instance) (insts []*Instance, opened []*lin
 		}
 		deps := shared[depsKey{l, src}]
 		if deps == nil {
-			deps = &Deps{Tx: l.conn, VIPs: l.vips, ARP: l.arp, Src: src, Log: d.log, Events: d.events, Sched: d.sched, StaleCleared: true}
+			deps = &Deps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched}
 			shared[depsKey{l, src}] = deps
 		}
-		insts = append(insts, newInstance(settings.config(ic), deps))
+		insts = append(insts, newInstance(ic, deps))
 	}
 	return insts, opened, nil
 }
@@ -187,30 +180,20 @@ func (l *link) forVRID(vrid, version uint8) *Instance {
 	return inst
 }
 
-func openLink(name string, log *slog.Logger) (*link, error) {
-	l := &link{name: name, log: log.With("interface", name), stop: make(chan struct{})}
-	var err error
-	if l.vips, err = NewLinkVIPs(name); err != nil {
-		return nil, err
+func (d *Daemon) openLink(name string) (*link, error) {
+	ll, err := d.net.Open(name)
+	if err != nil {
+		return nil, err // the network names the interface and the cause
 	}
-	if l.conn, err = Listen(name); err != nil {
-		l.vips.Close()
-		return nil, err
-	}
-	if l.arp, err = garp.Dial(name); err != nil {
-		l.conn.Close()
-		l.vips.Close()
-		return nil, err // garp.Dial names the interface and the cause
-	}
-	return l, nil
+	return &link{name: name, link: ll, log: d.log.With("interface", name), stop: make(chan struct{})}, nil
 }
 
 func closeLinks(ls []*link) {
 	for _, l := range ls {
 		l.once.Do(func() {
-			l.conn.Close()
-			l.arp.Close()
-			l.vips.Close()
+			if err := l.link.Close(); err != nil {
+				l.log.Warn("closing the interface", "err", err)
+			}
 			close(l.stop)
 		})
 	}
@@ -236,8 +219,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sdone := make(chan struct{})
 	go func() { d.sched.Run(sctx); close(sdone) }()
 	defer func() { sstop(); <-sdone }() // after every instance has stopped
-	go d.carry.run()
-	defer d.carry.close()
+	cctx, cstop := context.WithCancel(context.Background())
+	cdone := make(chan struct{})
+	go func() {
+		defer close(cdone)
+		if err := d.net.WatchCarrier(cctx, d.log, d.carry.event); err != nil {
+			d.log.Warn("cannot follow the interfaces' carrier; no re-announce when it returns", "err", err)
+		}
+	}()
+	defer func() { cstop(); <-cdone }()
 	d.mu.Lock()
 	d.ctx = ctx
 	for _, l := range d.links {
@@ -263,16 +253,37 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // clearStale removes the VIPs of insts that a crashed run left behind, one
-// pass per interface, before any of them starts; d.mu is held.
+// address dump per interface, before any of them starts; d.mu is held.
 func (d *Daemon) clearStale(insts []*Instance) {
-	byLink := map[*link][]netip.Addr{}
+	byLink := map[*link]map[netip.Addr]bool{}
 	for _, i := range insts {
 		l := d.links[i.cfg.Interface]
-		byLink[l] = append(byLink[l], i.cfg.VIPs...)
+		if byLink[l] == nil {
+			byLink[l] = map[netip.Addr]bool{}
+		}
+		for _, v := range i.cfg.VIPs {
+			byLink[l][v] = true
+		}
 	}
 	for l, vips := range byLink {
-		if err := l.vips.RemoveStale(vips); err != nil {
+		held, err := l.link.Addrs()
+		if err != nil {
 			l.log.Error("removing stale VIPs", "err", err)
+			continue
+		}
+		var stale []netip.Addr
+		for _, p := range held {
+			if p.Bits() == 32 && vips[p.Addr()] {
+				stale = append(stale, p.Addr())
+			}
+		}
+		if len(stale) == 0 {
+			continue
+		}
+		if err := l.link.RemoveVIPs(stale); err != nil {
+			l.log.Error("removing stale VIPs", "err", err)
+		} else {
+			l.log.Info("stale vips removed", "vips", len(stale))
 		}
 	}
 }
@@ -287,14 +298,14 @@ func (d *Daemon) startLink(l *link) {
 // start runs the instance, and its tracking if it tracks anything, until
 // its run is cancelled (a reload) or Run's context ends.
 func (d *Daemon) start(inst *Instance, now time.Time) {
-	if inst.cfg.StartupWait <= 0 && len(inst.cfg.Track) == 0 {
+	if inst.cfg.StartupWait <= 0 && inst.cfg.Track == nil {
 		// No goroutine, context, callback, channel or record per
 		// instance: a thousand cost nothing idle. stopAll ends it.
-		inst.startIn(now)
+		inst.start(now)
 		return
 	}
 	stopped := inst.doneChan()
-	inst.startIn(now)
+	inst.start(now)
 	r := &instRun{}
 	d.runs[inst] = r
 	ctx, cancel := context.WithCancel(d.ctx)
@@ -309,16 +320,16 @@ func (d *Daemon) start(inst *Instance, now time.Time) {
 			defer wg.Done()
 			wctx, cancel := context.WithTimeout(ctx, inst.cfg.StartupWait)
 			defer cancel()
-			if track.WaitTraffic(wctx, inst.cfg.Interface, inst.logger()) {
+			if d.net.WaitTraffic(wctx, inst.cfg.Interface, inst.logger()) {
 				inst.Ready()
 			}
 		}()
 	}
-	if len(inst.cfg.Track) > 0 {
+	if inst.cfg.Track != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			track.Run(ctx, inst.cfg.Track, inst.cfg.Priority, inst.logger(), func(fault bool, prio uint8) {
+			inst.cfg.Track.Run(ctx, inst.cfg.Priority, inst.logger(), func(fault bool, prio uint8) {
 				d.tracked(inst, fault, prio)
 			})
 		}()
@@ -352,16 +363,10 @@ type ReloadResult struct {
 }
 
 // sameConfig reports whether an instance may run on: its settings are
-// equal, notify commands and start-up-only ones aside (the start-up delay
-// and the fail-back hold apply to the daemon's start, not to a reload).
-func sameConfig(a, b conf.Instance) bool {
-	// Notify commands are the notifier's, which a reload updates: changing
-	// a script must not stop the instance (and fail it over).
-	a.Notify, b.Notify = nil, nil
-	a.StartupDelay, b.StartupDelay = 0, 0
-	a.StartupWait, b.StartupWait = 0, 0
-	a.HoldPreemptAtStart, b.HoldPreemptAtStart = false, false
-	return reflect.DeepEqual(a, b)
+// equal, start-up-only ones aside (the start-up delay and the fail-back
+// hold apply to the daemon's start, not to a reload).
+func sameConfig(a, b InstanceConfig) bool {
+	return reflect.DeepEqual(a.startOnly(), b.startOnly())
 }
 
 // Reload makes the running set match cfg, whose validity the caller has
@@ -370,22 +375,22 @@ func sameConfig(a, b conf.Instance) bool {
 // again with the new settings; removed ones stop cleanly; new ones start.
 // It opens the new interfaces first: if one cannot be opened, nothing
 // changes.
-func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
+func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var res ReloadResult
 	if d.ctx == nil || d.ctx.Err() != nil {
-		return res, errors.New("vrrp: reload: the daemon is not running")
+		return res, errors.New("router: reload: the daemon is not running")
 	}
 	old := map[string]*Instance{}
 	for _, i := range d.instances {
 		old[i.cfg.Name] = i
 	}
-	var fresh []conf.Instance
+	var fresh []InstanceConfig
 	seen := map[string]bool{}
 	for _, ic := range cfg.Instances {
 		seen[ic.Name] = true
-		ic.StartupDelay, ic.StartupWait, ic.HoldPreemptAtStart = 0, 0, false
+		ic = ic.startOnly()
 		switch o := old[ic.Name]; {
 		case o == nil:
 			res.Added = append(res.Added, ic.Name)
@@ -405,7 +410,7 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	made, opened, err := d.prepare(fresh)
 	if err != nil {
 		closeLinks(opened)
-		return ReloadResult{}, fmt.Errorf("vrrp: reload: %w; nothing changed", err)
+		return ReloadResult{}, fmt.Errorf("router: reload: %w; nothing changed", err)
 	}
 	// Stop the removed and the changed, all at once, and wait for their
 	// clean shutdowns.
@@ -462,58 +467,52 @@ func (d *Daemon) Reload(cfg *conf.Config) (ReloadResult, error) {
 	return res, nil
 }
 
-func cfgByName(cfg *conf.Config, name string) conf.Instance {
+func cfgByName(cfg Config, name string) InstanceConfig {
 	for _, ic := range cfg.Instances {
 		if ic.Name == name {
-			ic.StartupDelay, ic.StartupWait, ic.HoldPreemptAtStart = 0, 0, false
-			return ic
+			return ic.startOnly()
 		}
 	}
-	return conf.Instance{}
+	return InstanceConfig{}
 }
 
-// inboxDepth is how many adverts one wake-up of a link's reader takes at
-// most. A thousand instances at 100 ms on one interface are 10,000 adverts
-// a second; the socket's queue holds what a read leaves for the next, and
-// the read costs a microsecond or two. Deeper, the inbox's 17 KiB per
-// interface would grow for nothing.
-const inboxDepth = 16
-
-// read receives adverts on the link until its socket closes, a batch per
-// wake-up, decodes them and runs each through the instance that owns its
-// VRID.
+// read receives adverts on the link until it closes, a batch per wake-up,
+// decodes them and runs each through the instance that owns its VRID.
 func (l *link) read() {
-	in := NewInbox(inboxDepth)
-	handle := func(n int, dropped uint32) { l.batch(in, n, dropped) }
 	for {
-		err := l.conn.Receive(in, handle)
+		err := l.link.Receive(l.batch)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
 		l.log.Warn("vrrp receive", "err", err)
+		select {
+		case <-l.stop:
+			return
+		default:
+		}
 	}
 }
 
-// batch runs the n packets of one read through their instances.
-func (l *link) batch(in *Inbox, n int, dropped uint32) {
+// batch runs the packets of one read through their instances.
+func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 	if dropped > 0 {
 		l.Counters.DropN(vrrp.ReasonOverload, uint64(dropped))
 		l.drops.log(l.log, vrrp.ReasonOverload, netip.Addr{}, &vrrp.DropError{Reason: vrrp.ReasonOverload, Detail: fmt.Sprintf("the kernel dropped %d packets: the socket's queue was full", dropped)}, time.Now())
 	}
-	for k := 0; k < n; k++ {
-		b, info, err := in.Packet(k)
-		if err != nil {
-			if r, ok := vrrp.DropReason(err); ok {
+	for k := range pkts {
+		p := &pkts[k]
+		if p.Err != nil {
+			if r, ok := vrrp.DropReason(p.Err); ok {
 				l.Counters.Drop(r)
-				l.drops.log(l.log, r, info.Src, err, time.Now())
+				l.drops.log(l.log, r, p.Info.Src, p.Err, time.Now())
 			}
 			continue
 		}
-		l.dispatch(b, info)
+		l.dispatch(p.Msg, p.Info)
 	}
 }
 
-func (l *link) dispatch(b []byte, info RecvInfo) {
+func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
 	p := &l.pkt
 	err := p.Unmarshal(b, info.Src, info.Dst)
 	if err != nil {
@@ -530,4 +529,15 @@ func (l *link) dispatch(b []byte, info RecvInfo) {
 		return
 	}
 	inst.onAdvert(*p, info)
+}
+
+// primaryOf is the first of the interface's addresses that is not one of
+// skip: the source of our adverts and the tie-break address.
+func primaryOf(ifname string, addrs []netip.Prefix, skip []netip.Addr) (netip.Addr, error) {
+	for _, p := range addrs {
+		if !slices.Contains(skip, p.Addr()) {
+			return p.Addr(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address to send adverts from", ifname)
 }

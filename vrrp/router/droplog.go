@@ -1,13 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // dropLogEvery is how often one drop reason may be logged; a flood of bad

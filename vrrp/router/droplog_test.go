@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"bytes"
 	"errors"
 	"log/slog"
@@ -10,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 func TestDropLogRateLimit(t *testing.T) {

@@ -1,14 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"slices"
 	"strings"
 	"sync"
 
-	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // groups makes the members of each sync group change state together: one
@@ -31,7 +29,7 @@ type ownTrack struct {
 
 func newGroups() *groups { return &groups{own: map[string]ownTrack{}} }
 
-func (g *groups) set(gs []conf.SyncGroup) {
+func (g *groups) set(gs []SyncGroup) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.group, g.members = map[string]string{}, map[string][]string{}

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"log/slog"
 	"net/netip"
@@ -11,31 +9,19 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
-// Sender puts an encoded advert on the wire; *Conn is the real one.
-type Sender interface {
-	Send(b []byte, src, dst netip.Addr) error
-}
-
-// Deps are the kernel effects an instance drives.
+// Deps are what an instance runs on; the instances of a link with one
+// source address share them.
 type Deps struct {
-	Tx   Sender      // adverts
-	VIPs VIPs        // addresses on the interface
-	ARP  garp.Sender // gratuitous ARP on the interface
-	Src  netip.Addr  // advert source and tie-break address
-	Log  *slog.Logger
+	Link  Link       // adverts, VIPs and gratuitous ARP on the interface
+	Src   netip.Addr // advert source and tie-break address
+	Log   *slog.Logger
+	Sched *Scheduler // fires the instance's timers
 	// Events, if set, receives every transition (status --watch, notify).
 	Events *Events
-	// Sched, if set, fires the instance's timers (a daemon shares one among
-	// all its instances); Run otherwise runs one of its own.
-	Sched *Scheduler
-	// StaleCleared says that the VIPs a crashed run may have left are gone
-	// already (a daemon clears them per interface in one pass); otherwise
-	// Start removes them.
-	StaleCleared bool
 }
 
 // Instance runs one virtual router: it feeds the pure state machine with
@@ -44,7 +30,7 @@ type Deps struct {
 // scheduler's, operator and tracking requests on their callers'; the
 // machine's lock orders them.
 type Instance struct {
-	cfg   instConfig
+	cfg   InstanceConfig
 	deps  *Deps      // never written: a daemon's instances on a link share one
 	sched schedEntry // guarded by the scheduler's lock
 
@@ -76,18 +62,9 @@ type Instance struct {
 	announcer *garp.Announcer // guarded by mmu
 }
 
-// NewInstance prepares an instance; Run starts it.
-func NewInstance(cfg conf.Instance, d Deps) *Instance {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	var t settingsTable
-	return newInstance(t.config(cfg), &d)
-}
-
-// newInstance is NewInstance with settings and dependencies that other
-// instances may share; d.Log is set.
-func newInstance(cfg instConfig, d *Deps) *Instance {
+// newInstance prepares an instance on d, which other instances may
+// share; d.Log is set.
+func newInstance(cfg InstanceConfig, d *Deps) *Instance {
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
@@ -155,16 +132,15 @@ func (i *Instance) dsts() []netip.Addr {
 	return multicast
 }
 
-// Config is the instance's configuration, without its notify commands
-// (the notifier has those).
-func (i *Instance) Config() conf.Instance { return i.cfg.whole() }
+// Config is the instance's configuration.
+func (i *Instance) Config() InstanceConfig { return i.cfg }
 
 // State is the instance's current state.
 func (i *Instance) State() vrrp.State { return vrrp.State(i.state.Load()) }
 
 // onAdvert runs an advert for this VRID through the instance's checks and,
 // if it passes, the state machine. The interface's reader calls it.
-func (i *Instance) onAdvert(p vrrp.Packet, info RecvInfo) {
+func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo) {
 	if !i.live.Load() {
 		return // starting, stopped, or a drill's lost router: deaf
 	}
@@ -204,7 +180,7 @@ func (i *Instance) fire(now time.Time, out *batch) {
 }
 
 // accepts applies the per-instance checks to an advert for this VRID.
-func (i *Instance) accepts(p vrrp.Packet, info RecvInfo) error {
+func (i *Instance) accepts(p vrrp.Packet, info vrrp.RecvInfo) error {
 	if info.Src == i.deps.Src {
 		return &vrrp.DropError{Reason: vrrp.ReasonOwn, Detail: "our own advert looped back"}
 	}
@@ -238,38 +214,6 @@ func (i *Instance) params() vrrp.Params {
 	}
 }
 
-// Run starts in Backup (or Master for an owner) and runs until ctx ends; then
-// it shuts down as RFC 5798 says (priority-0 advert, VIPs removed) and returns.
-func (i *Instance) Run(ctx context.Context) { <-i.Start(ctx) }
-
-// Start is Run without the wait: it starts the instance and returns a
-// channel closed once the instance has shut down after ctx ended.
-func (i *Instance) Start(ctx context.Context) <-chan struct{} { return i.StartAt(ctx, time.Now()) }
-
-// StartAt is Start with the start-up's time given: a daemon starts all its
-// instances at one instant, so that those whose timers agree run in step
-// (one scheduler round, one batch) from the first.
-func (i *Instance) StartAt(ctx context.Context, now time.Time) <-chan struct{} {
-	s := i.deps.Sched
-	stopSched := func() {}
-	if s == nil {
-		s = NewScheduler()
-		sctx, stop := context.WithCancel(context.Background())
-		sdone := make(chan struct{})
-		go func() { s.Run(sctx); close(sdone) }()
-		stopSched = func() { stop(); <-sdone }
-	}
-	done := i.doneChan()
-	i.removeStale()
-	i.begin(s, now)
-	context.AfterFunc(ctx, func() {
-		i.shutdown()
-		stopSched()
-		close(done)
-	})
-	return done
-}
-
 // doneChan makes the channel that closes once the instance has shut down;
 // call it before the instance starts. A daemon ends most of its instances
 // with end, and needs none.
@@ -288,17 +232,7 @@ func (i *Instance) doneChan() chan struct{} {
 type instRare struct {
 	pending  []ctlMsg      // requests made before Start, applied after start-up
 	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
-	sched    *Scheduler    // the one StartAt made, when Deps has none
 	done     chan struct{} // see doneChan
-}
-
-// scheduler fires the instance's timers: the daemon's, or the one StartAt
-// made.
-func (i *Instance) scheduler() *Scheduler {
-	if s := i.deps.Sched; s != nil {
-		return s
-	}
-	return i.rare.sched
 }
 
 // rareFields returns i.rare, making it if need be; i.mmu is held.
@@ -309,14 +243,11 @@ func (i *Instance) rareFields() *instRare {
 	return i.rare
 }
 
-// begin starts the instance on scheduler s: the start-up step, then the
-// requests made before it. Whoever calls it ends the instance with
-// shutdown and closes its done channel, if any, after it.
-func (i *Instance) begin(s *Scheduler, now time.Time) {
+// start starts the instance at now (a daemon starts its instances at one
+// instant, so that those whose timers agree run in step from the first):
+// the start-up step, then the requests made before it. end stops it.
+func (i *Instance) start(now time.Time) {
 	i.mmu.Lock()
-	if s != i.deps.Sched {
-		i.rareFields().sched = s
-	}
 	i.started = true
 	i.m = vrrp.NewMachine(i.params())
 	i.live.Store(true)
@@ -332,26 +263,7 @@ func (i *Instance) begin(s *Scheduler, now time.Time) {
 	i.mmu.Unlock()
 }
 
-// startIn is StartAt for a daemon, which ends the instance with end rather
-// than through a context: a context and a callback per instance were a
-// kilobyte each, for a thousand instances that share one lifetime.
-func (i *Instance) startIn(now time.Time) {
-	i.removeStale()
-	i.begin(i.deps.Sched, now)
-}
-
-// removeStale removes the VIPs a crashed run may have left: they must go
-// before we are Backup.
-func (i *Instance) removeStale() {
-	if i.deps.StaleCleared {
-		return
-	}
-	if err := i.deps.VIPs.Remove(i.cfg.VIPs); err != nil {
-		i.log(slog.LevelError, "removing stale VIPs", "err", err)
-	}
-}
-
-// end shuts down an instance that startIn started and closes its done
+// end shuts down an instance that start started and closes its done
 // channel, if it has one; only the first call does anything.
 func (i *Instance) end() {
 	i.mmu.Lock()
@@ -458,7 +370,7 @@ func (i *Instance) apply(ev vrrp.Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
-	i.scheduler().set(i, m.Deadline(), m.Slack())
+	i.deps.Sched.set(i, m.Deadline(), m.Slack())
 }
 
 // slow tells the actions that a scheduler round leaves for after its batch.
@@ -522,9 +434,9 @@ func (i *Instance) perform(a vrrp.Action, out *batch) {
 
 // holdVIPs adds or removes the instance's VIPs and records which.
 func (i *Instance) holdVIPs(add bool) {
-	op, done, what := i.deps.VIPs.Remove, "vips removed", "removing VIPs"
+	op, done, what := i.deps.Link.RemoveVIPs, "vips removed", "removing VIPs"
 	if add {
-		op, done, what = i.deps.VIPs.Add, "vips added", "adding VIPs"
+		op, done, what = i.deps.Link.AddVIPs, "vips added", "adding VIPs"
 	}
 	if err := op(i.cfg.VIPs); err != nil {
 		i.log(slog.LevelError, what, "err", err)
@@ -577,10 +489,10 @@ func (i *Instance) sendAdvert(prio uint8, out *batch) {
 	}
 	for k, dst := range i.dsts() {
 		if out != nil {
-			out.add(i.deps.Tx, i, Outgoing{B: bufs[k], Src: i.deps.Src, Dst: dst})
+			out.add(i.deps.Link, i, vrrp.Outgoing{B: bufs[k], Src: i.deps.Src, Dst: dst})
 			continue
 		}
-		i.sent(i.deps.Tx.Send(bufs[k], i.deps.Src, dst))
+		i.sent(i.deps.Link.Send(bufs[k], i.deps.Src, dst))
 	}
 }
 
@@ -593,14 +505,15 @@ func (i *Instance) sent(err error) {
 	i.Counters.AdvertsOut.Add(1)
 }
 
-// countingSender counts the gratuitous ARPs that left.
+// countingSender sends gratuitous ARPs on a link and counts those that
+// left.
 type countingSender struct {
-	garp.Sender
+	l Link
 	n *atomic.Uint64
 }
 
 func (c countingSender) Send(vip netip.Addr) error {
-	err := c.Sender.Send(vip)
+	err := c.l.Announce(vip)
 	if err == nil {
 		c.n.Add(1)
 	}
@@ -611,12 +524,11 @@ func (c countingSender) Send(vip netip.Addr) error {
 // timers, so that neither their spacing nor their waits hold anything up.
 func (i *Instance) announce(heal bool) {
 	i.stopAnnounce()
-	g := i.cfg.GARP
-	sch := garp.Schedule{Count: g.Count, Spacing: g.Spacing, RepeatDelay: g.RepeatDelay, Refresh: g.Refresh}
+	sch := i.cfg.GARP
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
-	i.announcer = garp.StartAnnouncer(countingSender{i.deps.ARP, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
+	i.announcer = garp.StartAnnouncer(countingSender{i.deps.Link, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
 }
 
 func (i *Instance) stopAnnounce() {
@@ -624,4 +536,22 @@ func (i *Instance) stopAnnounce() {
 		i.announcer.Stop()
 		i.announcer = nil
 	}
+}
+
+// maxQueued bounds how far back an advert's arrival is put (see arrival):
+// a wall clock stepped between the stamp and now must not move a timer by
+// more.
+const maxQueued = 10 * time.Millisecond
+
+// arrival is when an advert stamped by the kernel at stamp (Unix ns, wall
+// clock; 0: no stamp) arrived, seen from now: now, less the time it waited
+// for the reader (a wake-up after an idle second, a batch ahead of it), at
+// most maxQueued. Only the difference of two wall-clock readings a moment
+// apart is used, so the result keeps now's monotonic reading.
+func arrival(stamp int64, now time.Time) time.Time {
+	if stamp == 0 {
+		return now
+	}
+	age := time.Duration(now.UnixNano() - stamp)
+	return now.Add(-min(max(age, 0), maxQueued))
 }

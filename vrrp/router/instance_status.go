@@ -1,11 +1,11 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"log/slog"
 	"net/netip"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // ctlMsg is an operator's, a tracker's or a peer instance's request.
@@ -104,7 +104,7 @@ func (i *Instance) setHeld(held bool) {
 }
 
 // hear remembers the sender of an advert for this VRID, accepted or not.
-func (i *Instance) hear(p vrrp.Packet, info RecvInfo, err error) {
+func (i *Instance) hear(p vrrp.Packet, info vrrp.RecvInfo, err error) {
 	sp := Speaker{Src: info.Src, Priority: p.Priority, Addrs: p.Addrs, LastHeard: time.Now(), Accepted: err == nil}
 	if err != nil {
 		if sp.Src == i.deps.Src {

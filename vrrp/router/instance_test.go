@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"log/slog"
 	"net/netip"
@@ -11,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // fakeTx records the adverts an instance sends.
@@ -42,12 +41,12 @@ type fakeARP struct{ sent chan netip.Addr }
 
 func (f *fakeARP) Send(vip netip.Addr) error { f.sent <- vip; return nil }
 
-func ownerConfig() conf.Instance {
-	return conf.Instance{
+func ownerConfig() InstanceConfig {
+	return InstanceConfig{
 		Name: "t", Interface: "eth0", VRID: 7, Priority: 255, Version: 3,
 		AdvertInterval: time.Second, Preempt: true,
 		VIPs: []netip.Addr{netip.MustParseAddr("192.0.2.100")},
-		GARP: conf.GARP{Count: 2},
+		GARP: garp.Schedule{Count: 2},
 	}
 }
 
@@ -72,10 +71,10 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 	tx := &fakeTx{sent: make(chan []byte, 16)}
 	vips := &fakeVIPs{}
 	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
-	inst := NewInstance(ownerConfig(), Deps{Tx: tx, VIPs: vips, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
+	inst := newTestInstance(ownerConfig(), testDeps{Tx: tx, VIPs: vips, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { inst.Run(ctx); close(done) }()
+	go func() { <-startTest(ctx, inst, time.Now()); close(done) }()
 
 	if p := recvAdvert(t, tx.sent); p.Priority != 255 || p.VRID != 7 {
 		t.Fatalf("first advert %+v, want priority 255 VRID 7", p)
@@ -107,7 +106,7 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 	if last.Priority != 0 {
 		t.Fatalf("last advert priority %d, want 0 on shutdown", last.Priority)
 	}
-	want := []string{"remove 192.0.2.100", "add 192.0.2.100", "remove 192.0.2.100"}
+	want := []string{"add 192.0.2.100", "remove 192.0.2.100"}
 	vips.mu.Lock()
 	defer vips.mu.Unlock()
 	if len(vips.ops) != len(want) {
@@ -130,10 +129,10 @@ func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
 	cfg.AdvertInterval = 10 * time.Millisecond
 	tx := &fakeTx{sent: make(chan []byte, 16)}
 	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
-	inst := NewInstance(cfg, Deps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
+	inst := newTestInstance(cfg, testDeps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { inst.Run(ctx); close(done) }()
+	go func() { <-startTest(ctx, inst, time.Now()); close(done) }()
 	defer func() { cancel(); <-done }()
 	recvAdvert(t, tx.sent) // the takeover's
 	for range 2 {          // the burst, sent under the lock that guards the announcer
@@ -166,17 +165,17 @@ func TestInstanceDropsForeignAdverts(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.Priority = 100
 	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("192.0.2.12")}
-	inst := NewInstance(cfg, Deps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
+	inst := newTestInstance(cfg, testDeps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
 	good := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	cases := []struct {
 		name string
-		info RecvInfo
+		info vrrp.RecvInfo
 		p    vrrp.Packet
 		want vrrp.Reason
 	}{
-		{"own", RecvInfo{Src: netip.MustParseAddr("192.0.2.11"), TTL: 255}, good, vrrp.ReasonOwn},
-		{"not a peer", RecvInfo{Src: netip.MustParseAddr("192.0.2.13"), TTL: 255}, good, vrrp.ReasonNotPeer},
-		{"ttl", RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 64}, good, vrrp.ReasonTTL},
+		{"own", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.11"), TTL: 255}, good, vrrp.ReasonOwn},
+		{"not a peer", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.13"), TTL: 255}, good, vrrp.ReasonNotPeer},
+		{"ttl", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 64}, good, vrrp.ReasonTTL},
 	}
 	for _, c := range cases {
 		err := inst.accepts(c.p, c.info)
@@ -185,7 +184,7 @@ func TestInstanceDropsForeignAdverts(t *testing.T) {
 			t.Errorf("%s: accepts = %v, want drop %v", c.name, err, c.want)
 		}
 	}
-	if err := inst.accepts(good, RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 255}); err != nil {
+	if err := inst.accepts(good, vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 255}); err != nil {
 		t.Errorf("a good advert from the peer was refused: %v", err)
 	}
 }
@@ -195,14 +194,14 @@ func TestInstanceDropsForeignAdverts(t *testing.T) {
 func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.Priority = 100
-	inst := NewInstance(cfg, Deps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
+	inst := newTestInstance(cfg, testDeps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := inst.StartAt(ctx, time.Now())
+	done := startTest(ctx, inst, time.Now())
 	defer func() { cancel(); <-done }()
 	p := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	called := time.Now()
 	stamp := called.Add(-5 * time.Millisecond)
-	inst.onAdvert(p, RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255, Stamp: stamp.UnixNano()})
+	inst.onAdvert(p, vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255, Stamp: stamp.UnixNano()})
 	inst.mmu.Lock()
 	down := inst.m.MasterDownAt.Time()
 	inst.mmu.Unlock()
@@ -211,18 +210,16 @@ func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 	}
 }
 
-// A reload keeps an instance whose settings are the same but for notify
-// commands and start-up settings, and rebuilds one whose protocol
-// settings changed.
+// A reload keeps an instance whose settings are the same but for start-up
+// settings, and rebuilds one whose protocol settings changed.
 func TestSameConfig(t *testing.T) {
 	a := ownerConfig()
 	b := ownerConfig()
-	b.Notify = &conf.Notify{Master: []string{"/bin/true"}, Timeout: time.Second}
 	b.StartupDelay, b.StartupWait, b.HoldPreemptAtStart = time.Second, time.Second, true
 	if !sameConfig(a, b) {
-		t.Error("a notify or start-up change rebuilds the instance")
+		t.Error("a start-up change rebuilds the instance")
 	}
-	if !sameConfig(NewInstance(b, Deps{}).Config(), a) {
+	if !sameConfig(newTestInstance(b, testDeps{}).Config(), a) {
 		t.Error("the instance's kept configuration differs from the file's")
 	}
 	b.Priority = 100
@@ -240,24 +237,24 @@ func TestSameConfig(t *testing.T) {
 type nopTx struct{}
 
 func (nopTx) Send([]byte, netip.Addr, netip.Addr) error { return nil }
-func (nopTx) SendBatch(m []Outgoing) (int, error)       { return len(m), nil }
+func (nopTx) SendBatch(m []vrrp.Outgoing) (int, error)  { return len(m), nil }
 
 // A steady pair allocates nothing per advert, on either side: a thousand
 // instances at 100 ms would otherwise make the collector run all the time.
 func TestInstanceSteadyStateAllocs(t *testing.T) {
-	deps := func() Deps {
-		return Deps{Tx: nopTx{}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 64)}, Src: netip.MustParseAddr("192.0.2.11"), Log: slog.New(slog.DiscardHandler)}
+	deps := func() testDeps {
+		return testDeps{Tx: nopTx{}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 64)}, Src: netip.MustParseAddr("192.0.2.11"), Log: slog.New(slog.DiscardHandler)}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
 	cfg := ownerConfig()
 	cfg.Priority = 100
-	backup := NewInstance(cfg, deps())
-	backupDone := backup.StartAt(ctx, time.Now())
+	backup := newTestInstance(cfg, deps())
+	backupDone := startTest(ctx, backup, time.Now())
 	defer func() { cancel(); <-backupDone }()
 	p := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
-	info := RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255}
+	info := vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255}
 	backup.onAdvert(p, info) // the first advert from a speaker is noted
 	if n := testing.AllocsPerRun(100, func() { backup.onAdvert(p, info) }); n != 0 {
 		t.Errorf("a backup allocates %.1f times per advert", n)
@@ -266,9 +263,9 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 		t.Fatalf("backup is %v", backup.State())
 	}
 
-	master := NewInstance(ownerConfig(), deps())
+	master := newTestInstance(ownerConfig(), deps())
 	now := time.Now()
-	masterDone := master.StartAt(ctx, now)
+	masterDone := startTest(ctx, master, now)
 	defer func() { cancel(); <-masterDone }()
 	var out batch
 	master.fire(now, &out) // the first round sizes the batch
@@ -289,7 +286,7 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 // logger's level they cost nothing at all.
 func TestInstanceLog(t *testing.T) {
 	var out strings.Builder
-	inst := NewInstance(ownerConfig(), Deps{Log: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	inst := newTestInstance(ownerConfig(), testDeps{Log: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	inst.log(slog.LevelWarn, "sending advert", "err", "boom")
 	if got := out.String(); !strings.Contains(got, `msg="sending advert" instance=t vrid=7 interface=eth0 err=boom`) {
 		t.Errorf("logged %q", got)

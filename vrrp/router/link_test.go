@@ -3,15 +3,13 @@ package router
 import (
 	"net/netip"
 	"testing"
-
-	"github.com/hadirector/hadirector/conf"
 )
 
 // A link finds the instance for an advert by VRID and version, in any
 // attach order, and forgets a detached one.
 func TestLinkForVRID(t *testing.T) {
 	mk := func(vrid uint8, version int) *Instance {
-		return NewInstance(conf.Instance{Name: "i", VRID: vrid, Version: version}, Deps{})
+		return newTestInstance(InstanceConfig{Name: "i", VRID: vrid, Version: version}, testDeps{})
 	}
 	v3at7, v2at7, at1, at255, at9 := mk(7, 3), mk(7, 2), mk(1, 3), mk(255, 3), mk(9, 3)
 	l := &link{}
@@ -57,7 +55,7 @@ func TestDaemonInstanceByName(t *testing.T) {
 	d := &Daemon{}
 	var insts []*Instance
 	for _, n := range []string{"web", "db", "a", "zz", "mail"} {
-		insts = append(insts, NewInstance(conf.Instance{Name: n}, Deps{}))
+		insts = append(insts, newTestInstance(InstanceConfig{Name: n}, testDeps{}))
 	}
 	d.setNames(insts)
 	for _, i := range insts {
@@ -87,7 +85,11 @@ func TestPrimaryOf(t *testing.T) {
 		{ifaddrs, netip.Addr{}},
 	}
 	for _, c := range cases {
-		got, err := primaryOf("eth0", ifaddrs, c.skip)
+		var prefixes []netip.Prefix
+		for _, a := range ifaddrs {
+			prefixes = append(prefixes, netip.PrefixFrom(a, 24))
+		}
+		got, err := primaryOf("eth0", prefixes, c.skip)
 		if got != c.want || (err != nil) != !c.want.IsValid() {
 			t.Errorf("skip %v: %v, %v; want %v", c.skip, got, err, c.want)
 		}

@@ -1,14 +1,14 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"fmt"
 	"net/netip"
 	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Batched socket I/O: recvmmsg on the non-blocking VRRP socket, made with
@@ -25,14 +25,15 @@ type Inbox struct {
 	iovs   []unix.Iovec
 	bufs   [][]byte
 	oobs   [][]byte
-	stamps []int64 // each packet's arrival (SO_TIMESTAMPNS), Unix ns
-	ovfl   uint32  // the socket's drop count at the last read (SO_RXQ_OVFL)
+	pkts   []vrrp.Received // the batch handed on
+	stamps []int64         // each packet's arrival (SO_TIMESTAMPNS), Unix ns
+	ovfl   uint32          // the socket's drop count at the last read (SO_RXQ_OVFL)
 
 	// The poller's callback, made once (a closure made per read would be
 	// the receive path's one allocation), what it hands batches to, and
 	// the error that ended it.
 	recv   func(fd uintptr) bool
-	handle func(n int, dropped uint32)
+	handle func(pkts []vrrp.Received, dropped uint32)
 	serr   error
 	reads  int // recvmmsg calls, for tests: one per batch, and one on entry
 }
@@ -48,7 +49,7 @@ const (
 
 // NewInbox makes room for n packets per read.
 func NewInbox(n int) *Inbox {
-	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n)}
+	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n), pkts: make([]vrrp.Received, n)}
 	// One block for the packets and one for the control messages: an
 	// inbox per interface, and a director may watch many.
 	bufs, oobs := make([]byte, n*inboxBuf), make([]byte, n*inboxOOB)
@@ -65,11 +66,16 @@ func NewInbox(n int) *Inbox {
 	return in
 }
 
+// inboxDepth is how many adverts one wake-up of a link's reader takes at
+// most. The socket's queue holds what a read leaves for the next; deeper,
+// the inbox's 17 KiB per interface would grow for nothing.
+const inboxDepth = 16
+
 // Receive reads the socket until it is closed or a read fails, and hands
-// each batch to handle: n packets, Packet(k) for each, and dropped, how
-// many the kernel discarded since the last batch because the socket's
-// queue was full. A batch is as many packets as are queued, up to the
-// inbox's size, in one recvmmsg.
+// each batch to handle: its packets, and dropped, how many the kernel
+// discarded since the last batch because the socket's queue was full. A
+// batch is as many packets as are queued, up to 16, in one recvmmsg.
+// Receive is not safe for concurrent use.
 //
 // handle runs inside the runtime poller's Read, which Receive leaves only
 // when the socket closes: the poller forgets a readiness edge that came
@@ -78,7 +84,14 @@ func NewInbox(n int) *Inbox {
 // a batch shorter than the inbox has drained the queue, and the next
 // packet's edge, which the poller keeps, ends the wait: a packet costs a
 // read. handle must not close the socket.
-func (c *Conn) Receive(in *Inbox, handle func(n int, dropped uint32)) error {
+func (c *Conn) Receive(handle func(pkts []vrrp.Received, dropped uint32)) error {
+	if c.in == nil {
+		c.in = NewInbox(inboxDepth)
+	}
+	return c.receive(c.in, handle)
+}
+
+func (c *Conn) receive(in *Inbox, handle func(pkts []vrrp.Received, dropped uint32)) error {
 	in.handle, in.serr = handle, nil
 	err := c.rc.Read(in.recv)
 	in.handle = nil
@@ -111,7 +124,13 @@ func (in *Inbox) recvmmsg(fd uintptr) bool {
 			return true
 		}
 		n := int(r)
-		in.handle(n, in.stamp(n))
+		dropped := in.stamp(n)
+		for k := range n {
+			b, info, err := in.Packet(k)
+			in.pkts[k] = vrrp.Received{Msg: b, Info: info, Err: err}
+		}
+		in.handle(in.pkts[:n], dropped)
+		clear(in.pkts[:n])
 		if n < len(in.hdrs) {
 			return false
 		}
@@ -134,9 +153,9 @@ func (in *Inbox) stamp(n int) (dropped uint32) {
 
 // Packet returns the k-th packet of the batch being handled: the VRRP message
 // and what the IP header says.
-func (in *Inbox) Packet(k int) ([]byte, RecvInfo, error) {
+func (in *Inbox) Packet(k int) ([]byte, vrrp.RecvInfo, error) {
 	b, src, dst, ttl, err := vrrp.SplitIPv4(in.bufs[k][:in.hdrs[k].Len])
-	return b, RecvInfo{Src: src, Dst: dst, TTL: ttl, Stamp: in.stamps[k]}, err
+	return b, vrrp.RecvInfo{Src: src, Dst: dst, TTL: ttl, Stamp: in.stamps[k]}, err
 }
 
 // outbox is SendBatch's scratch, kept between calls.
@@ -194,7 +213,7 @@ func (o *outbox) sendmmsg(fd uintptr) bool {
 // SendBatch writes many VRRP messages in one sendmmsg (more if the kernel
 // takes them in parts); it returns how many left before the first failure,
 // and that failure.
-func (c *Conn) SendBatch(msgs []Outgoing) (int, error) {
+func (c *Conn) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}

@@ -1,13 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/nsenter"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // A batch of adverts sent on a real VRRP socket allocates nothing: a
@@ -26,14 +25,14 @@ func TestSendBatchAllocatesNothing(t *testing.T) {
 	}
 	defer c.Close()
 	src := netip.MustParseAddr("192.0.2.1")
-	var msgs []Outgoing
+	var msgs []vrrp.Outgoing
 	for vrid := uint8(1); vrid <= 3; vrid++ {
 		b, err := vrrp.Packet{Version: 3, Type: 1, VRID: vrid, Priority: 100, AdvertInterval: time.Second,
 			Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}}.Marshal(src, vrrp.Group)
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs = append(msgs, Outgoing{B: b, Src: src, Dst: vrrp.Group})
+		msgs = append(msgs, vrrp.Outgoing{B: b, Src: src, Dst: vrrp.Group})
 	}
 	send := func() {
 		if n, err := c.SendBatch(msgs); n != len(msgs) || err != nil {

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"encoding/binary"
 	"errors"
 	"net"
@@ -13,6 +11,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // cmsg builds one control message as the kernel lays it out.
@@ -168,17 +168,17 @@ func TestInboxHoldsTheLargestAdvert(t *testing.T) {
 	}
 	in := NewInbox(2)
 	batches := 0
-	in.handle = func(n int, _ uint32) {
+	in.handle = func(pkts []vrrp.Received, _ uint32) {
 		batches++
-		if n != 2 {
-			t.Fatalf("a batch of %d packets, want 2", n)
+		if len(pkts) != 2 {
+			t.Fatalf("a batch of %d packets, want 2", len(pkts))
 		}
-		b, info, err := in.Packet(0)
+		b, info, err := pkts[0].Msg, pkts[0].Info, pkts[0].Err
 		if err != nil || len(b) != inboxBuf-60 || info.Src != netip.MustParseAddr("192.0.2.1") {
 			t.Errorf("largest packet: %d bytes from %s, err %v; want %d bytes from 192.0.2.1", len(b), info.Src, err, inboxBuf-60)
 		}
 		var de *vrrp.DropError
-		if _, _, err := in.Packet(1); !errors.As(err, &de) || de.Reason != vrrp.ReasonTruncated {
+		if err := pkts[1].Err; !errors.As(err, &de) || de.Reason != vrrp.ReasonTruncated {
 			t.Errorf("a packet one byte longer: err %v, want a truncated drop", err)
 		}
 	}
@@ -211,7 +211,7 @@ func TestReceiveWakesForEachPacket(t *testing.T) {
 	got := make(chan int)
 	in := NewInbox(4)
 	done := make(chan error, 1)
-	go func() { done <- c.Receive(in, func(n int, _ uint32) { got <- n }) }()
+	go func() { done <- c.receive(in, func(pkts []vrrp.Received, _ uint32) { got <- len(pkts) }) }()
 	pkt := []byte{0x45, 0, 0, 20, 0, 0, 0, 0, 255, 112, 0, 0, 192, 0, 2, 1, 224, 0, 0, 18}
 	for k := range 50 {
 		if _, err := unix.Write(fds[0], pkt); err != nil {

@@ -1,12 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Scheduler delivers the timer events of many instances from one goroutine
@@ -24,15 +24,15 @@ import (
 type Scheduler struct {
 	mu   sync.Mutex
 	heap []schedItem // a min-heap by key
-	al   alarm       // what Run sleeps on; nil while it does not run
+	al   Alarm       // what Run sleeps on; nil while it does not run
 	// armed is the key al is set for since the loop last woke; zero: none.
 	// The loop's re-arm is then no syscall when a fired instance has set
 	// it already.
 	armed vrrp.Mono
 	out   batch // used by the Run goroutine only
-	// runtimeTimer makes Run sleep on a runtime timer, as it does where no
-	// timerfd can be had (tests of that fallback).
-	runtimeTimer bool
+	// newAlarm opens what Run sleeps on; nil, or an error, and it sleeps
+	// on a runtime timer.
+	newAlarm func() (Alarm, error)
 }
 
 type schedItem struct {
@@ -48,9 +48,10 @@ type schedEntry struct {
 	slot  int           // index in the heap, -1 when absent
 }
 
-// NewScheduler returns a scheduler; Run drives it.
-func NewScheduler() *Scheduler {
-	return &Scheduler{}
+// NewScheduler returns a scheduler that sleeps on the alarms newAlarm
+// opens (nil: a runtime timer); Run drives it.
+func NewScheduler(newAlarm func() (Alarm, error)) *Scheduler {
+	return &Scheduler{newAlarm: newAlarm}
 }
 
 // set (re)schedules i's timer for at, fired up to slack early; a zero at
@@ -97,7 +98,7 @@ func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
 func (s *Scheduler) rearm(now vrrp.Mono) {
 	if len(s.heap) == 0 {
 		if s.armed != 0 {
-			s.al.disarm()
+			s.al.Disarm()
 			s.armed = 0
 		}
 		return
@@ -107,21 +108,36 @@ func (s *Scheduler) rearm(now vrrp.Mono) {
 		first = first.Add(-spinAhead) // see spinAhead
 	}
 	if first != s.armed {
-		s.al.arm(first.Sub(now))
+		s.al.Arm(first.Sub(now))
 		s.armed = first
 	}
 }
 
-// openAlarm is the alarm Run sleeps on: a timerfd, or a runtime timer
-// where none can be had.
-func (s *Scheduler) openAlarm() alarm {
-	if !s.runtimeTimer {
-		if a, err := newFDAlarm(); err == nil {
+// openAlarm is the alarm Run sleeps on: newAlarm's, or a runtime timer
+// where it has none.
+func (s *Scheduler) openAlarm() Alarm {
+	if s.newAlarm != nil {
+		if a, err := s.newAlarm(); err == nil {
 			return a
 		}
 	}
 	return newTimerAlarm()
 }
+
+// timerAlarm is a runtime timer: the scheduler's alarm where the network
+// has none.
+type timerAlarm struct{ t *time.Timer }
+
+func newTimerAlarm() *timerAlarm {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &timerAlarm{t: t}
+}
+
+func (a *timerAlarm) Arm(d time.Duration) { a.t.Reset(max(d, 0)) }
+func (a *timerAlarm) Disarm()             { a.t.Stop() }
+func (a *timerAlarm) Wait()               { <-a.t.C }
+func (a *timerAlarm) Close() error        { a.t.Stop(); return nil }
 
 // Run fires due timers until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) {
@@ -134,7 +150,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.al != nil {
-			s.al.arm(0)
+			s.al.Arm(0)
 		}
 	})
 	defer func() {
@@ -142,7 +158,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		s.mu.Lock()
 		s.al = nil
 		s.mu.Unlock()
-		al.close()
+		al.Close()
 	}()
 	var due []*Instance
 	for {
@@ -153,7 +169,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			s.mu.Lock()
 			s.rearm(vrrp.MonoOf(time.Now()))
 			s.mu.Unlock()
-			al.wait()
+			al.Wait()
 			s.mu.Lock()
 			s.armed = 0 // gone off: whatever comes next must set it anew
 			s.mu.Unlock()

@@ -1,9 +1,8 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -12,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 func schedInstances(n int) []*Instance {
 	out := make([]*Instance, n)
 	for k := range out {
-		out[k] = NewInstance(conf.Instance{Name: string(rune('a' + k%26)), VRID: uint8(k)}, Deps{})
+		out[k] = newTestInstance(InstanceConfig{Name: string(rune('a' + k%26)), VRID: uint8(k)}, testDeps{})
 	}
 	return out
 }
@@ -26,7 +26,7 @@ func schedInstances(n int) []*Instance {
 // The heap hands out exactly the due timers, honours each one's slack, and
 // survives moves (earlier and later) and removals.
 func TestSchedulerDue(t *testing.T) {
-	s := NewScheduler()
+	s := NewScheduler(nil)
 	insts := schedInstances(200)
 	rng := rand.New(rand.NewPCG(1, 2))
 	want := map[*Instance]time.Time{}
@@ -104,7 +104,12 @@ func eachAlarm(t *testing.T, f func(t *testing.T, newSched func() *Scheduler)) {
 			name = "runtime-timer"
 		}
 		t.Run(name, func(t *testing.T) {
-			f(t, func() *Scheduler { s := NewScheduler(); s.runtimeTimer = rt; return s })
+			f(t, func() *Scheduler {
+				if rt {
+					return NewScheduler(nil)
+				}
+				return NewScheduler(timerfdAlarm)
+			})
 		})
 	}
 }
@@ -122,11 +127,11 @@ func testSchedulerBatchesAdverts(t *testing.T, newSched func() *Scheduler) {
 		cfg := ownerConfig()
 		cfg.VRID = uint8(10 + k)
 		cfg.AdvertInterval = 200 * time.Millisecond
-		cfg.GARP = conf.GARP{}
-		inst := NewInstance(cfg, Deps{Tx: tx, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11"), Sched: s})
+		cfg.GARP = garp.Schedule{}
+		inst := newTestInstance(cfg, testDeps{Tx: tx, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11"), Sched: s})
 		d := make(chan struct{})
 		runs = append(runs, d)
-		go func() { inst.Run(ictx); close(d) }()
+		go func() { <-startTest(ictx, inst, time.Now(), true); close(d) }()
 	}
 	defer func() {
 		stop()
@@ -154,7 +159,7 @@ func testSchedulerBatchesAdverts(t *testing.T, newSched func() *Scheduler) {
 type batchTx struct{ calls chan int }
 
 func (b *batchTx) Send([]byte, netip.Addr, netip.Addr) error { b.calls <- 1; return nil }
-func (b *batchTx) SendBatch(msgs []Outgoing) (int, error) {
+func (b *batchTx) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	b.calls <- len(msgs)
 	return len(msgs), nil
 }
@@ -173,7 +178,7 @@ func (o *orderLog) add(op string) {
 	o.mu.Unlock()
 }
 func (o *orderLog) Send([]byte, netip.Addr, netip.Addr) error { o.add("advert"); return nil }
-func (o *orderLog) SendBatch(msgs []Outgoing) (int, error) {
+func (o *orderLog) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	for range msgs {
 		o.add("advert")
 	}
@@ -212,9 +217,9 @@ func testSchedulerTakeoverOrder(t *testing.T, newSched func() *Scheduler) {
 			cfg.Priority = 100
 			cfg.VRID = uint8(10 + k)
 			cfg.AdvertInterval = 100 * time.Millisecond
-			cfg.GARP = conf.GARP{Count: 1}
-			inst := NewInstance(cfg, Deps{Tx: o, VIPs: o, ARP: garpFunc(o.announce), Src: netip.MustParseAddr("192.0.2.11"), Sched: s, StaleCleared: true})
-			runs = append(runs, inst.StartAt(ictx, now))
+			cfg.GARP = garp.Schedule{Count: 1}
+			inst := newTestInstance(cfg, testDeps{Tx: o, VIPs: o, ARP: garpFunc(o.announce), Src: netip.MustParseAddr("192.0.2.11"), Sched: s})
+			runs = append(runs, startTest(ictx, inst, now, true))
 		}
 		for k := 0; k < c.n; k++ {
 			select {
@@ -262,7 +267,7 @@ func TestSchedulerPrecise(t *testing.T) {
 		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(-ms)), 0) }, -ms},
 	}
 	for _, c := range cases {
-		s := NewScheduler()
+		s := NewScheduler(nil)
 		insts := schedInstances(2)
 		c.set(s, insts[0], insts[1])
 		at, ok := s.precise(t0)
@@ -275,5 +280,82 @@ func TestSchedulerPrecise(t *testing.T) {
 		if c.name == "pushed back" && s.heap[0].key != vrrp.MonoOf(t0.Add(time.Second)) {
 			t.Errorf("%s: the entry is keyed at %v, want re-keyed to 1s", c.name, s.heap[0].key.Time().Sub(t0))
 		}
+	}
+}
+
+// A scheduler sleeps on the alarm it is given; a runtime timer is the
+// fallback only.
+func TestSchedulerSleepsOnItsAlarm(t *testing.T) {
+	f := &fakeAlarm{}
+	s := NewScheduler(func() (Alarm, error) { return f, nil })
+	if a := s.openAlarm(); a != f {
+		t.Fatalf("the scheduler's alarm is %T, not the one given", a)
+	}
+	for _, s := range []*Scheduler{NewScheduler(nil), NewScheduler(func() (Alarm, error) { return nil, errors.New("none") })} {
+		b := s.openAlarm()
+		defer b.Close()
+		if _, ok := b.(*timerAlarm); !ok {
+			t.Fatalf("without an alarm it is %T, not a runtime timer", b)
+		}
+	}
+}
+
+// The runtime-timer alarm behaves as the timerfd does.
+func TestRuntimeTimerAlarm(t *testing.T) { testAlarm(t, newTimerAlarm()) }
+
+// fakeAlarm records how it is armed.
+type fakeAlarm struct{ arms []time.Duration } // -1: disarmed
+
+func (f *fakeAlarm) Arm(d time.Duration) { f.arms = append(f.arms, d) }
+func (f *fakeAlarm) Disarm()             { f.arms = append(f.arms, -1) }
+func (f *fakeAlarm) Wait()               {}
+func (f *fakeAlarm) Close() error        { return nil }
+
+// A deadline that becomes the earliest re-arms the running scheduler's
+// alarm at once, to it (less spinAhead without slack), and so does the
+// earliest pushed back; a later one, or one pushed back that is not the
+// earliest, leaves the alarm as it is.
+func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
+	s := NewScheduler(nil)
+	f := &fakeAlarm{}
+	s.al = f
+	insts := schedInstances(3)
+	a, b, c := insts[0], insts[1], insts[2]
+	now := time.Now()
+	near := func(got, want time.Duration) bool { return got <= want && got > want-time.Second }
+	s.set(a, vrrp.MonoOf(now.Add(time.Hour)), time.Second)
+	s.set(b, vrrp.MonoOf(now.Add(2*time.Hour)), time.Second) // later: no arm
+	s.set(b, vrrp.MonoOf(now.Add(3*time.Hour)), time.Second) // pushed back, not the earliest: no arm
+	s.set(a, vrrp.MonoOf(now.Add(90*time.Minute)), time.Second)
+	s.set(c, vrrp.MonoOf(now.Add(time.Minute)), 0) // earliest, no slack
+	want := []time.Duration{time.Hour, 90 * time.Minute, time.Minute - spinAhead}
+	if len(f.arms) != len(want) {
+		t.Fatalf("armed %d times (%v), want %d: %v", len(f.arms), f.arms, len(want), want)
+	}
+	for k, w := range want {
+		if !near(f.arms[k], w) {
+			t.Errorf("arm %d: %v, want %v", k, f.arms[k], w)
+		}
+	}
+	// Removed: the loop re-arms for the root, the earliest pushed back at
+	// its new key; b keeps its old 2h key until that comes up.
+	s.set(c, 0, 0)
+	s.mu.Lock()
+	s.rearm(vrrp.MonoOf(now))
+	s.mu.Unlock()
+	if d := f.arms[len(f.arms)-1]; d != 90*time.Minute {
+		t.Errorf("re-armed to %v after the removal, want 90m", d)
+	}
+	if s.heap[len(s.heap)-1].key != vrrp.MonoOf(now.Add(2*time.Hour)) {
+		t.Errorf("the entry pushed back while not the earliest was re-keyed at once")
+	}
+	for _, i := range insts {
+		s.set(i, 0, 0)
+	}
+	s.mu.Lock()
+	s.rearm(vrrp.MonoOf(now))
+	s.mu.Unlock()
+	if d := f.arms[len(f.arms)-1]; d != -1 {
+		t.Errorf("with no timer the alarm was armed for %v, want it disarmed", d)
 	}
 }

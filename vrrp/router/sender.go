@@ -1,11 +1,11 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // A Conn sends its adverts on a second raw socket that the runtime's

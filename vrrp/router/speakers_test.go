@@ -1,12 +1,12 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"net/netip"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // A speaker heard again is updated in place; the list is bounded, makes

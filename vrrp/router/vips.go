@@ -4,22 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
 
-// VIPs installs and removes virtual IPs on one interface. The real one speaks
-// netlink; tests use a double.
-type VIPs interface {
-	// Add installs each address as ADDR/32 brd ADDR; present ones are fine.
-	Add(addrs []netip.Addr) error
-	// Remove deletes each address; absent ones are fine.
-	Remove(addrs []netip.Addr) error
-}
-
-// LinkVIPs is the real VIPs over rtnetlink, exactly what
+// LinkVIPs adds and removes VIPs over rtnetlink, exactly what
 // `ip addr add VIP/32 brd VIP dev IF` and `ip addr del VIP/32 dev IF` do.
 // It keeps its netlink sockets open (a mass failover of a thousand
 // instances must not open a thousand): a vishvananda Handle for looking
@@ -55,25 +45,22 @@ func (v *LinkVIPs) Close() {
 	v.as.close()
 }
 
-// RemoveStale removes those of addrs that the interface holds, as a crashed
-// run may have left them: one address dump for any number of instances.
-func (v *LinkVIPs) RemoveStale(addrs []netip.Addr) error {
+// Addrs lists the interface's IPv4 addresses in the kernel's order.
+func (v *LinkVIPs) Addrs() ([]netip.Prefix, error) {
 	list, err := v.h.AddrList(v.Link, netlink.FAMILY_V4)
 	if err != nil {
-		return fmt.Errorf("addresses of %s: %w", v.Link.Attrs().Name, err)
+		return nil, fmt.Errorf("addresses of %s: %w", v.Link.Attrs().Name, err)
 	}
-	want := map[netip.Addr]bool{}
-	for _, a := range addrs {
-		want[a] = true
-	}
-	var stale []netip.Addr
+	var out []netip.Prefix
 	for _, a := range list {
 		ip, ok := netip.AddrFromSlice(a.IP.To4())
-		if ones, _ := a.Mask.Size(); ok && ones == 32 && want[ip] {
-			stale = append(stale, ip)
+		if !ok {
+			continue
 		}
+		ones, _ := a.Mask.Size()
+		out = append(out, netip.PrefixFrom(ip, ones))
 	}
-	return v.Remove(stale)
+	return out, nil
 }
 
 // Add installs the addresses; it tries all and returns every failure.
@@ -97,44 +84,4 @@ func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// PrimaryIPv4 is the interface's first IPv4 address that is not one of skip:
-// the source of our adverts and the tie-break address.
-func PrimaryIPv4(ifname string, skip []netip.Addr) (netip.Addr, error) {
-	addrs, err := ipv4Addrs(ifname)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	return primaryOf(ifname, addrs, skip)
-}
-
-// ipv4Addrs lists the interface's IPv4 addresses in the kernel's order.
-func ipv4Addrs(ifname string) ([]netip.Addr, error) {
-	l, err := netlink.LinkByName(ifname)
-	if err != nil {
-		return nil, fmt.Errorf("interface %s: %w", ifname, err)
-	}
-	list, err := netlink.AddrList(l, netlink.FAMILY_V4)
-	if err != nil {
-		return nil, fmt.Errorf("addresses of %s: %w", ifname, err)
-	}
-	var out []netip.Addr
-	for _, a := range list {
-		if ip, ok := netip.AddrFromSlice(a.IP.To4()); ok {
-			out = append(out, ip)
-		}
-	}
-	return out, nil
-}
-
-// primaryOf is the first of the interface's addresses that is not one of
-// skip.
-func primaryOf(ifname string, addrs, skip []netip.Addr) (netip.Addr, error) {
-	for _, ip := range addrs {
-		if !slices.Contains(skip, ip) {
-			return ip, nil
-		}
-	}
-	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address to send adverts from", ifname)
 }

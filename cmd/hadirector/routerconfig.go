@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/internal/netio"
+	"github.com/hadirector/hadirector/internal/track"
+	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
+)
+
+// routerConfig is the VRRP part of the configuration as the router takes it.
+func routerConfig(cfg *conf.Config) router.Config {
+	var rc router.Config
+	for _, ic := range cfg.Instances {
+		ri := router.InstanceConfig{
+			Name: ic.Name, Interface: ic.Interface, VRID: ic.VRID, Priority: ic.Priority,
+			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs,
+			Preempt: ic.Preempt, PreemptDelay: ic.PreemptDelay,
+			UnicastPeers: ic.UnicastPeers, UnicastSrc: ic.UnicastSrc, Password: ic.Password,
+			GARP:         garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
+			StartupDelay: ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
+		}
+		if len(ic.Track) > 0 {
+			ri.Track = tracker(ic.Track)
+		}
+		rc.Instances = append(rc.Instances, ri)
+	}
+	for _, sg := range cfg.SyncGroups {
+		rc.SyncGroups = append(rc.SyncGroups, router.SyncGroup{Name: sg.Name, Instances: sg.Instances})
+	}
+	return rc
+}
+
+// tracker runs an instance's track_interface, track_script and track_file.
+type tracker []conf.Track
+
+func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
+	track.Run(ctx, t, base, log, report)
+}
+
+// network is the router's Network on this host's kernel.
+type network struct{}
+
+func (network) Open(ifname string) (router.Link, error) { return openLink(ifname) }
+
+func (network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
+	return netio.WatchCarrier(ctx, log, fn)
+}
+
+func (network) WaitTraffic(ctx context.Context, ifname string, log *slog.Logger) bool {
+	return track.WaitTraffic(ctx, ifname, log)
+}
+
+func (network) NewAlarm() (router.Alarm, error) {
+	t, err := router.NewTimer()
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// osLink is a router.Link on one interface: the VRRP socket, rtnetlink
+// for the VIPs and an ARP socket.
+type osLink struct {
+	*router.Conn
+	vips *router.LinkVIPs
+	arp  *garp.Conn
+}
+
+func openLink(name string) (*osLink, error) {
+	vips, err := router.NewLinkVIPs(name)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := router.Listen(name)
+	if err != nil {
+		vips.Close()
+		return nil, err
+	}
+	arp, err := garp.Dial(name)
+	if err != nil {
+		conn.Close()
+		vips.Close()
+		return nil, err // garp.Dial names the interface and the cause
+	}
+	return &osLink{Conn: conn, vips: vips, arp: arp}, nil
+}
+
+func (l *osLink) Addrs() ([]netip.Prefix, error)           { return l.vips.Addrs() }
+func (l *osLink) AddVIPs(v []netip.Addr) error             { return l.vips.Add(v) }
+func (l *osLink) RemoveVIPs(v []netip.Addr) error          { return l.vips.Remove(v) }
+func (l *osLink) Announce(vip netip.Addr) error            { return l.arp.Send(vip) }
+func (l *osLink) SendBatch(m []vrrp.Outgoing) (int, error) { return l.Conn.SendBatch(m) }
+
+func (l *osLink) Close() error {
+	err := l.Conn.Close()
+	l.vips.Close()
+	return errors.Join(err, l.arp.Close())
+}
