@@ -54,11 +54,11 @@ func (network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(strin
 }
 
 func (network) WaitTraffic(ctx context.Context, ifname string, log *slog.Logger) bool {
-	return track.WaitTraffic(ctx, ifname, log)
+	return netio.WaitTraffic(ctx, ifname, log)
 }
 
 func (network) NewAlarm() (router.Alarm, error) {
-	t, err := router.NewTimer()
+	t, err := netio.NewTimer()
 	if err != nil {
 		return nil, err
 	}
@@ -68,17 +68,17 @@ func (network) NewAlarm() (router.Alarm, error) {
 // osLink is a router.Link on one interface: the VRRP socket, rtnetlink
 // for the VIPs and an ARP socket.
 type osLink struct {
-	*router.Conn
-	vips *router.LinkVIPs
+	*netio.Conn
+	vips *netio.LinkVIPs
 	arp  *garp.Conn
 }
 
 func openLink(name string) (*osLink, error) {
-	vips, err := router.NewLinkVIPs(name)
+	vips, err := netio.NewLinkVIPs(name)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := router.Listen(name)
+	conn, err := netio.Listen(name)
 	if err != nil {
 		vips.Close()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -137,7 +138,7 @@ func startTest(ctx context.Context, inst *Instance, now time.Time, shared ...boo
 
 // timerfdAlarm opens the real timerfd alarm for the scheduler's tests.
 func timerfdAlarm() (Alarm, error) {
-	t, err := NewTimer()
+	t, err := netio.NewTimer()
 	if err != nil {
 		return nil, err
 	}

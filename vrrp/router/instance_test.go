@@ -295,3 +295,33 @@ func TestInstanceLog(t *testing.T) {
 		t.Errorf("a line below the level allocates %.0f times", n)
 	}
 }
+
+// An advert's arrival is its kernel stamp, seen from now: moved back by
+// the wait, at most maxQueued, never forward, and keeping now's monotonic
+// clock.
+func TestArrival(t *testing.T) {
+	now := time.Now()
+	ns := now.UnixNano()
+	ms := time.Millisecond
+	cases := []struct {
+		name  string
+		stamp int64
+		want  time.Duration // before now
+	}{
+		{"no stamp", 0, 0},
+		{"waited 2 ms", ns - int64(2*ms), 2 * ms},
+		{"waited 1 s (the clock stepped)", ns - int64(time.Second), maxQueued},
+		{"in the future (the clock stepped)", ns + int64(time.Second), 0},
+	}
+	for _, c := range cases {
+		got := arrival(c.stamp, now)
+		if d := now.Sub(got); d != c.want {
+			t.Errorf("%s: arrival is %v before now, want %v", c.name, d, c.want)
+		}
+		if got == got.Round(0) { // Round(0) strips the monotonic reading
+			t.Errorf("%s: arrival lost the monotonic clock reading", c.name)
+		}
+	}
+}
+
+// An inbox's buffer holds the largest advert there is, IP options and all,

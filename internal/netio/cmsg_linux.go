@@ -1,4 +1,4 @@
-package router
+package netio
 
 import (
 	"encoding/binary"

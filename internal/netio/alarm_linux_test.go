@@ -1,4 +1,4 @@
-package router
+package netio
 
 import (
 	"testing"
@@ -18,8 +18,7 @@ func TestTimer(t *testing.T) {
 	testAlarm(t, a)
 }
 
-// testAlarm is TestTimer's body; the router's runtime-timer alarm passes
-// it too.
+// testAlarm is TestTimer's body.
 func testAlarm(t *testing.T, a interface {
 	Arm(time.Duration)
 	Disarm()
