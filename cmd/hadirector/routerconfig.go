@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net/netip"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/track"
-	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
@@ -47,7 +44,13 @@ func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report f
 // network is the router's Network on this host's kernel.
 type network struct{}
 
-func (network) Open(ifname string) (router.Link, error) { return openLink(ifname) }
+func (network) Open(ifname string) (router.Link, error) {
+	l, err := netio.Open(ifname)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
 
 func (network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
 	return netio.WatchCarrier(ctx, log, fn)
@@ -63,43 +66,4 @@ func (network) NewAlarm() (router.Alarm, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// osLink is a router.Link on one interface: the VRRP socket, rtnetlink
-// for the VIPs and an ARP socket.
-type osLink struct {
-	*netio.Conn
-	vips *netio.LinkVIPs
-	arp  *garp.Conn
-}
-
-func openLink(name string) (*osLink, error) {
-	vips, err := netio.NewLinkVIPs(name)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := netio.Listen(name)
-	if err != nil {
-		vips.Close()
-		return nil, err
-	}
-	arp, err := garp.Dial(name)
-	if err != nil {
-		conn.Close()
-		vips.Close()
-		return nil, err // garp.Dial names the interface and the cause
-	}
-	return &osLink{Conn: conn, vips: vips, arp: arp}, nil
-}
-
-func (l *osLink) Addrs() ([]netip.Prefix, error)           { return l.vips.Addrs() }
-func (l *osLink) AddVIPs(v []netip.Addr) error             { return l.vips.Add(v) }
-func (l *osLink) RemoveVIPs(v []netip.Addr) error          { return l.vips.Remove(v) }
-func (l *osLink) Announce(vip netip.Addr) error            { return l.arp.Send(vip) }
-func (l *osLink) SendBatch(m []vrrp.Outgoing) (int, error) { return l.Conn.SendBatch(m) }
-
-func (l *osLink) Close() error {
-	err := l.Conn.Close()
-	l.vips.Close()
-	return errors.Join(err, l.arp.Close())
 }

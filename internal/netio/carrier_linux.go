@@ -50,3 +50,12 @@ func WatchCarrier(ctx context.Context, log *slog.Logger, fn func(ifname string, 
 func carrier(a *netlink.LinkAttrs) bool {
 	return a.Flags&net.FlagUp != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0
 }
+
+// LinkCarrier reads the named interface's carrier now.
+func LinkCarrier(name string) (bool, error) {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return false, fmt.Errorf("interface %s: %w", name, err)
+	}
+	return carrier(l.Attrs()), nil
+}

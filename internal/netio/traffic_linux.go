@@ -3,11 +3,9 @@ package netio
 import (
 	"context"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // TrafficPoll is how often WaitTraffic reads the interface's state.
@@ -28,7 +26,7 @@ func WaitTraffic(ctx context.Context, name string, log *slog.Logger) bool {
 	for {
 		if l, err := netlink.LinkByName(name); err == nil {
 			a := l.Attrs()
-			up := a.Flags&net.FlagUp != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0
+			up := carrier(a)
 			var rx uint64
 			if a.Statistics != nil {
 				rx = a.Statistics.RxPackets
