@@ -50,7 +50,7 @@ func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(strin
 }
 
 func (n *fakeNet) WaitTraffic(context.Context, string, *slog.Logger) bool { return true }
-func (n *fakeNet) NewAlarm() (Alarm, error)                             { return nil, errors.New("no timerfd") }
+func (n *fakeNet) NewAlarm() (Alarm, error)                               { return nil, errors.New("no timerfd") }
 
 func (n *fakeNet) log(op string) {
 	n.mu.Lock()
@@ -128,7 +128,10 @@ func (l *fakeLink) vipOp(op string, vips []netip.Addr) {
 
 func (l *fakeLink) AddVIPs(v []netip.Addr) error    { l.vipOp("add", v); return nil }
 func (l *fakeLink) RemoveVIPs(v []netip.Addr) error { l.vipOp("remove", v); return nil }
-func (l *fakeLink) Announce(vip netip.Addr) error   { l.n.log(fmt.Sprintf("%s garp %s", l.name, vip)); return nil }
+func (l *fakeLink) Announce(vip netip.Addr) error {
+	l.n.log(fmt.Sprintf("%s garp %s", l.name, vip))
+	return nil
+}
 func (l *fakeLink) Close() error {
 	l.once.Do(func() { close(l.closed) })
 	return nil
