@@ -58,7 +58,9 @@ func (l *link) carrierBack() {
 	l.log.Info("carrier back")
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	for _, i := range l.byVRID {
-		i.post(ctlMsg{kind: vrrp.EvLinkUp})
+	for _, insts := range l.byVRID {
+		for _, i := range insts {
+			i.post(ctlMsg{kind: vrrp.EvLinkUp})
+		}
 	}
 }

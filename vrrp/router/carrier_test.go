@@ -11,7 +11,7 @@ import (
 // return, and not for another interface's events or after the link left.
 func TestCarriersTellTheLinkWhenCarrierReturns(t *testing.T) {
 	inst := newTestInstance(ownerConfig(), testDeps{})
-	l := &link{name: "hd-test-absent0", log: slog.New(slog.DiscardHandler), byVRID: []*Instance{inst}}
+	l := &link{name: "hd-test-absent0", log: slog.New(slog.DiscardHandler), byVRID: map[uint8][]*Instance{inst.cfg.VRID: {inst}}}
 	c := newCarriers(slog.New(slog.DiscardHandler))
 	c.add(l) // no such interface: its carrier reads as down
 	steps := []struct {

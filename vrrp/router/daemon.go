@@ -28,10 +28,9 @@ type link struct {
 	pkt vrrp.Packet
 
 	mu sync.RWMutex // guards byVRID; a reload changes it while read() runs
-	// byVRID are the link's instances by VRID, and in attach order within
-	// one: a sorted slice costs 8 bytes an instance where a map of slices
-	// took 80, and a lookup is eight comparisons at 250 VRIDs.
-	byVRID []*Instance
+	// byVRID are the link's instances by VRID, in attach order: the
+	// configuration allows one per VRID and version.
+	byVRID map[uint8][]*Instance
 	reader sync.WaitGroup // read
 	stop   chan struct{}  // closed when the link closes
 	once   sync.Once
@@ -53,8 +52,8 @@ type Daemon struct {
 	ctx       context.Context        // Run's, once it runs
 	groups    *groups
 
-	nmu    sync.Mutex  // guards byName, apart from mu (see instance)
-	byName []*Instance // sorted by name: 8 bytes an instance, where a map took 50
+	nmu    sync.Mutex           // guards byName, apart from mu (see instance)
+	byName map[string]*Instance // the running instances
 }
 
 type instRun struct {
@@ -139,45 +138,37 @@ func (d *Daemon) detach(inst *Instance) { d.links[inst.cfg.Interface].detach(ins
 func (l *link) attach(inst *Instance) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	end := l.vridStart(inst.cfg.VRID + 1)
-	if inst.cfg.VRID == 255 {
-		end = len(l.byVRID)
+	if l.byVRID == nil {
+		l.byVRID = map[uint8][]*Instance{}
 	}
-	l.byVRID = slices.Insert(l.byVRID, end, inst)
+	l.byVRID[inst.cfg.VRID] = append(l.byVRID[inst.cfg.VRID], inst)
 }
 
 func (l *link) detach(inst *Instance) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.byVRID = slices.DeleteFunc(l.byVRID, func(x *Instance) bool { return x == inst })
-}
-
-// vridStart is the index of the link's first instance with a VRID of at
-// least vrid; l.mu is held.
-func (l *link) vridStart(vrid uint8) int {
-	k, _ := slices.BinarySearchFunc(l.byVRID, vrid, func(i *Instance, v uint8) int { return int(i.cfg.VRID) - int(v) })
-	return k
+	v := inst.cfg.VRID
+	if l.byVRID[v] = slices.DeleteFunc(l.byVRID[v], func(x *Instance) bool { return x == inst }); len(l.byVRID[v]) == 0 {
+		delete(l.byVRID, v)
+	}
 }
 
 // forVRID returns the instance that takes adverts of that VRID and version:
-// the one of the VRID with the version (the configuration allows one),
-// else the first of the VRID, whose checks then drop the advert.
+// the one of the VRID with the version, else the first of the VRID, whose
+// checks then drop the advert.
 func (l *link) forVRID(vrid, version uint8) *Instance {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	var inst *Instance
-	for _, c := range l.byVRID[l.vridStart(vrid):] {
-		if c.cfg.VRID != vrid {
-			break
-		}
+	insts := l.byVRID[vrid]
+	for _, c := range insts {
 		if uint8(c.cfg.Version) == version {
 			return c
 		}
-		if inst == nil {
-			inst = c
-		}
 	}
-	return inst
+	if len(insts) > 0 {
+		return insts[0]
+	}
+	return nil
 }
 
 func (d *Daemon) openLink(name string) (*link, error) {

@@ -2,8 +2,6 @@ package router
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/hadirector/hadirector/vrrp"
@@ -89,18 +87,16 @@ func (d *Daemon) follow(ctx context.Context, t Transition) {
 func (d *Daemon) instance(name string) *Instance {
 	d.nmu.Lock()
 	defer d.nmu.Unlock()
-	k, ok := slices.BinarySearchFunc(d.byName, name, func(i *Instance, n string) int { return strings.Compare(i.cfg.Name, n) })
-	if !ok {
-		return nil
-	}
-	return d.byName[k]
+	return d.byName[name]
 }
 
 func (d *Daemon) setNames(insts []*Instance) {
-	sorted := slices.Clone(insts)
-	slices.SortFunc(sorted, func(a, b *Instance) int { return strings.Compare(a.cfg.Name, b.cfg.Name) })
+	m := make(map[string]*Instance, len(insts))
+	for _, i := range insts {
+		m[i.cfg.Name] = i
+	}
 	d.nmu.Lock()
-	d.byName = sorted
+	d.byName = m
 	d.nmu.Unlock()
 }
 
