@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -93,8 +92,8 @@ func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
 	}
 }
 
-// rearm sets the alarm for the earliest key (less spinAhead for a deadline
-// without slack); s.mu is held and the alarm set.
+// rearm sets the alarm for the earliest key; s.mu is held and the alarm
+// set.
 func (s *Scheduler) rearm(now vrrp.Mono) {
 	if len(s.heap) == 0 {
 		if s.armed != 0 {
@@ -104,9 +103,6 @@ func (s *Scheduler) rearm(now vrrp.Mono) {
 		return
 	}
 	first := s.heap[0].key
-	if s.heap[0].inst.sched.slack == 0 {
-		first = first.Add(-spinAhead) // see spinAhead
-	}
 	if first != s.armed {
 		s.al.Arm(first.Sub(now))
 		s.armed = first
@@ -177,11 +173,6 @@ func (s *Scheduler) Run(ctx context.Context) {
 				return
 			}
 		}
-		if at, ok := s.precise(time.Now()); ok {
-			for time.Now().Before(at) {
-				runtime.Gosched()
-			}
-		}
 		now := time.Now()
 		due = s.due(now, due[:0])
 		for _, i := range due {
@@ -202,40 +193,6 @@ func (s *Scheduler) Run(ctx context.Context) {
 			i.finishLocked()
 		}
 	}
-}
-
-// spinAhead is how long before a deadline that has no slack (a backup's
-// Master_Down_Timer or Skew_Time: a takeover) the loop wakes, to spin to it.
-// A sleeping director wakes late: a vCPU idle for seconds takes its time to
-// run again (and the runtime timer, the fallback alarm, rounds epoll's
-// timeout to milliseconds). Measured in bench/failover's takeovers on the
-// runtime timer, 0.4-0.8 ms and up to 3.1 ms late.
-// The cost is a spin of this much per takeover; masters' advert timers have
-// slack and never spin, and a backup's timer pushed back by adverts is
-// re-keyed when it comes up instead (see precise).
-const spinAhead = 3 * time.Millisecond
-
-// precise returns the earliest deadline when it has no slack and falls
-// within spinAhead of now. A backup's entry still keyed at a deadline that
-// adverts have pushed back is re-keyed on the way, as due would.
-func (s *Scheduler) precise(at time.Time) (time.Time, bool) {
-	now := vrrp.MonoOf(at)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.heap) > 0 {
-		it := &s.heap[0]
-		e := &it.inst.sched
-		if e.slack != 0 || it.key.Sub(now) > spinAhead {
-			return time.Time{}, false
-		}
-		if e.at.After(it.key) {
-			it.key = e.at
-			s.down(0)
-			continue
-		}
-		return e.at.Time(), true
-	}
-	return time.Time{}, false
 }
 
 // earlyVIPs is the most takeovers a round may have for their VIPs to be

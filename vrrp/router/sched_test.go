@@ -243,46 +243,6 @@ func testSchedulerTakeoverOrder(t *testing.T, newSched func() *Scheduler) {
 	}
 }
 
-// precise names the earliest deadline to spin to: only one with no slack,
-// only within spinAhead, and never a key that adverts have pushed back.
-func TestSchedulerPrecise(t *testing.T) {
-	ms := time.Millisecond
-	cases := []struct {
-		name string
-		set  func(s *Scheduler, a, b *Instance)
-		want time.Duration // from t0; -1: none
-	}{
-		{"takeover near", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(2*ms)), 0) }, 2 * ms},
-		{"takeover far", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(10*ms)), 0) }, -1},
-		{"advert with slack", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(ms)), 5*ms) }, -1},
-		{"pushed back", func(s *Scheduler, a, b *Instance) {
-			s.set(a, vrrp.MonoOf(t0.Add(ms)), 0)
-			s.set(a, vrrp.MonoOf(t0.Add(time.Second)), 0)
-		}, -1},
-		{"pushed back, another near", func(s *Scheduler, a, b *Instance) {
-			s.set(a, vrrp.MonoOf(t0.Add(ms)), 0)
-			s.set(a, vrrp.MonoOf(t0.Add(time.Second)), 0)
-			s.set(b, vrrp.MonoOf(t0.Add(2*ms)), 0)
-		}, 2 * ms},
-		{"late", func(s *Scheduler, a, b *Instance) { s.set(a, vrrp.MonoOf(t0.Add(-ms)), 0) }, -ms},
-	}
-	for _, c := range cases {
-		s := NewScheduler(nil)
-		insts := schedInstances(2)
-		c.set(s, insts[0], insts[1])
-		at, ok := s.precise(t0)
-		switch {
-		case c.want == -1 && ok:
-			t.Errorf("%s: precise = %v, want none", c.name, at.Sub(t0))
-		case c.want != -1 && (!ok || !at.Equal(t0.Add(c.want))):
-			t.Errorf("%s: precise = %v, %v; want %v", c.name, at.Sub(t0), ok, c.want)
-		}
-		if c.name == "pushed back" && s.heap[0].key != vrrp.MonoOf(t0.Add(time.Second)) {
-			t.Errorf("%s: the entry is keyed at %v, want re-keyed to 1s", c.name, s.heap[0].key.Time().Sub(t0))
-		}
-	}
-}
-
 // A scheduler sleeps on the alarm it is given; a runtime timer is the
 // fallback only.
 func TestSchedulerSleepsOnItsAlarm(t *testing.T) {
@@ -312,7 +272,7 @@ func (f *fakeAlarm) Wait()               {}
 func (f *fakeAlarm) Close() error        { return nil }
 
 // A deadline that becomes the earliest re-arms the running scheduler's
-// alarm at once, to it (less spinAhead without slack), and so does the
+// alarm at once, to it, and so does the
 // earliest pushed back; a later one, or one pushed back that is not the
 // earliest, leaves the alarm as it is.
 func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
@@ -328,7 +288,7 @@ func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	s.set(b, vrrp.MonoOf(now.Add(3*time.Hour)), time.Second) // pushed back, not the earliest: no arm
 	s.set(a, vrrp.MonoOf(now.Add(90*time.Minute)), time.Second)
 	s.set(c, vrrp.MonoOf(now.Add(time.Minute)), 0) // earliest, no slack
-	want := []time.Duration{time.Hour, 90 * time.Minute, time.Minute - spinAhead}
+	want := []time.Duration{time.Hour, 90 * time.Minute, time.Minute}
 	if len(f.arms) != len(want) {
 		t.Fatalf("armed %d times (%v), want %d: %v", len(f.arms), f.arms, len(want), want)
 	}
