@@ -162,7 +162,7 @@ metrics_address = "192.0.2.11:9650"
 	drops := map[string]map[string]uint64{}
 	for _, s := range sts {
 		drops[s.Name] = s.Drops
-		if s.State != "MASTER" {
+		if s.State != vrrp.Master {
 			t.Errorf("%s is %s after the bad packets, want MASTER", s.Name, s.State)
 		}
 	}

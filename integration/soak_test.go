@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
-	"github.com/hadirector/hadirector/vrrp"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // The chaos soak: directors (a trio by default) under random crashes,

@@ -104,7 +104,7 @@ func printStatus(w io.Writer, sts []router.Status) {
 		if t := s.LastTransition; t != nil {
 			last = fmt.Sprintf("%s %s->%s %s", t.At.Format("15:04:05.000"), t.From, t.To, t.Reason)
 		}
-		state := s.State
+		state := s.State.String()
 		if s.Hold {
 			state += " (hold)"
 		}

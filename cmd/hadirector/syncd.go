@@ -37,14 +37,14 @@ func startSync(ctx context.Context, cfg *conf.Config, d *router.Daemon, log *slo
 	}
 	log = log.With("part", "sync", "instance", sc.Instance)
 	m := lvssync.NewManager(k, sc.Daemon, sc.Mode, log)
-	if err := m.Apply(vrrp.Backup.String()); err != nil {
+	if err := m.Apply(lvssync.VRRPBackup); err != nil {
 		m.Close()
 		return nil, nil, err
 	}
 	subCtx, subStop := context.WithCancel(context.Background())
 	subDone := d.Events().Subscribe(subCtx, func(t router.Transition) {
 		if t.Instance == sc.Instance {
-			m.Apply(t.To) // errors are logged and counted by the manager
+			m.Apply(syncState(t.To)) // errors are logged and counted by the manager
 		}
 	})
 	holdDone := make(chan struct{})
@@ -69,4 +69,15 @@ func startSync(ctx context.Context, cfg *conf.Config, d *router.Daemon, log *slo
 		<-subDone
 		m.Close()
 	}, nil
+}
+
+// syncState is what the sync threads follow of the instance's state.
+func syncState(s vrrp.State) lvssync.VRRP {
+	switch s {
+	case vrrp.Master:
+		return lvssync.VRRPMaster
+	case vrrp.Backup:
+		return lvssync.VRRPBackup
+	}
+	return lvssync.VRRPStopped
 }

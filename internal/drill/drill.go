@@ -152,7 +152,7 @@ func masterStatus(ctx context.Context, o Options) (router.Status, error) {
 		return router.Status{}, err
 	}
 	for _, s := range sts {
-		if s.State == "MASTER" && len(s.VIPs) > 0 {
+		if s.State == vrrp.Master && len(s.VIPs) > 0 {
 			return s, nil
 		}
 	}

@@ -13,16 +13,17 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // State is the word keepalived uses for a transition's new state: MASTER,
 // BACKUP, FAULT, or STOP when the instance stops (our INIT).
 func State(t router.Transition) string {
-	if t.To == "INIT" {
+	if t.To == vrrp.Initialize {
 		return "STOP"
 	}
-	return t.To
+	return t.To.String()
 }
 
 // FIFOLine is the notify_fifo line of t, as keepalived writes it:
@@ -215,7 +216,7 @@ func (n *Notifier) run(t router.Transition, timeout time.Duration, argv []string
 		"HADIRECTOR_SEQ="+strconv.FormatUint(t.Seq, 10),
 		"HADIRECTOR_INSTANCE="+t.Instance,
 		"HADIRECTOR_VRID="+strconv.Itoa(int(t.VRID)),
-		"HADIRECTOR_FROM="+t.From,
+		"HADIRECTOR_FROM="+t.From.String(),
 		"HADIRECTOR_STATE="+State(t),
 		"HADIRECTOR_REASON="+t.Reason,
 		"HADIRECTOR_MASTER="+t.Master)

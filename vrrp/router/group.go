@@ -64,9 +64,9 @@ func (d *Daemon) follow(ctx context.Context, t Transition) {
 	}
 	var kind vrrp.EventKind
 	switch {
-	case t.To == vrrp.Master.String():
+	case t.To == vrrp.Master:
 		kind = vrrp.EvResume
-	case t.From == vrrp.Master.String() && t.To == vrrp.Backup.String():
+	case t.From == vrrp.Master && t.To == vrrp.Backup:
 		kind = vrrp.EvGroupBackup
 	default:
 		return

@@ -51,11 +51,11 @@ func (i *Instance) transition(a vrrp.Action) {
 		master = m.Master.String()
 	}
 	t := Transition{At: time.Now(), Instance: i.cfg.Name, VRID: i.cfg.VRID,
-		From: a.From.String(), To: a.To.String(), Reason: a.Reason, Master: master}
+		From: a.From, To: a.To, Reason: a.Reason, Master: master}
 	if i.deps.Events != nil {
 		t = i.deps.Events.Publish(t)
 	}
-	i.log(slog.LevelInfo, "transition", "from", t.From, "to", t.To, "reason", t.Reason, "master", master, "seq", t.Seq)
+	i.log(slog.LevelInfo, "transition", "from", t.From.String(), "to", t.To.String(), "reason", t.Reason, "master", master, "seq", t.Seq)
 	last := &lastTransition{seq: t.Seq, at: t.At.UnixNano(), reason: t.Reason, from: uint8(a.From), to: uint8(a.To)}
 	if m.Master.Is4() {
 		last.master = m.Master.As4()
@@ -78,7 +78,7 @@ type lastTransition struct {
 
 func (l *lastTransition) transition(name string, vrid uint8) Transition {
 	t := Transition{Seq: l.seq, At: time.Unix(0, l.at), Instance: name, VRID: vrid,
-		From: vrrp.State(l.from).String(), To: vrrp.State(l.to).String(), Reason: l.reason}
+		From: vrrp.State(l.from), To: vrrp.State(l.to), Reason: l.reason}
 	if l.master != [4]byte{} {
 		t.Master = netip.AddrFrom4(l.master).String()
 	}
@@ -123,7 +123,7 @@ func (i *Instance) Status() Status {
 	defer i.mu.Unlock()
 	st := Status{
 		Name: i.cfg.Name, Interface: i.cfg.Interface, VRID: i.cfg.VRID, Version: i.cfg.Version,
-		State: i.State().String(), Priority: i.cfg.Priority, Effective: i.effective,
+		State: i.State(), Priority: i.cfg.Priority, Effective: i.effective,
 		AdvertInterval: i.cfg.AdvertInterval, Hold: i.hold, VIPs: i.cfg.VIPs, VIPsHeld: i.vipsHeld,
 		GARPs: i.Counters.GARPs.Load(), AdvertsIn: i.Counters.AdvertsIn.Load(),
 		AdvertsOut: i.Counters.AdvertsOut.Load(), Transitions: i.Counters.Transitions.Load(),

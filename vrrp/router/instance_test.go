@@ -90,13 +90,13 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 		}
 	}
 	lt := inst.Status().LastTransition
-	if lt == nil || lt.Instance != "t" || lt.VRID != 7 || lt.From != "INIT" || lt.To != "MASTER" ||
+	if lt == nil || lt.Instance != "t" || lt.VRID != 7 || lt.From != vrrp.Initialize || lt.To != vrrp.Master ||
 		lt.Reason != vrrp.ReasonOwnerStartup || lt.Master != "192.0.2.11" || lt.At.IsZero() {
 		t.Fatalf("last transition %+v, want t/7 INIT to MASTER (%s), master 192.0.2.11", lt, vrrp.ReasonOwnerStartup)
 	}
 	cancel()
 	<-done
-	if lt := inst.Status().LastTransition; lt == nil || lt.From != "MASTER" || lt.To != "INIT" || lt.Reason != vrrp.ReasonShutdown {
+	if lt := inst.Status().LastTransition; lt == nil || lt.From != vrrp.Master || lt.To != vrrp.Initialize || lt.Reason != vrrp.ReasonShutdown {
 		t.Fatalf("last transition after shutdown %+v, want MASTER to INIT (%s)", lt, vrrp.ReasonShutdown)
 	}
 	var last vrrp.Packet

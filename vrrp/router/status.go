@@ -1,6 +1,8 @@
 package router
 
 import (
+	"github.com/hadirector/hadirector/vrrp"
+
 	"net/netip"
 	"time"
 )
@@ -11,7 +13,7 @@ type Status struct {
 	Interface      string            `json:"interface"`
 	VRID           uint8             `json:"vrid"`
 	Version        int               `json:"version"`
-	State          string            `json:"state"`
+	State          vrrp.State        `json:"state"`
 	Priority       uint8             `json:"priority"`
 	Effective      uint8             `json:"effective_priority"`
 	AdvertInterval time.Duration     `json:"advert_interval_ns"`
@@ -30,14 +32,14 @@ type Status struct {
 
 // Transition is one state change, numbered in the order the daemon made them.
 type Transition struct {
-	Seq      uint64    `json:"seq"`
-	At       time.Time `json:"at"`
-	Instance string    `json:"instance"`
-	VRID     uint8     `json:"vrid"`
-	From     string    `json:"from"`
-	To       string    `json:"to"`
-	Reason   string    `json:"reason"`
-	Master   string    `json:"master,omitempty"`
+	Seq      uint64     `json:"seq"`
+	At       time.Time  `json:"at"`
+	Instance string     `json:"instance"`
+	VRID     uint8      `json:"vrid"`
+	From     vrrp.State `json:"from"`
+	To       vrrp.State `json:"to"`
+	Reason   string     `json:"reason"`
+	Master   string     `json:"master,omitempty"`
 }
 
 // Speaker is another router heard on the instance's VRID.
