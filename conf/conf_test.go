@@ -75,7 +75,7 @@ func TestParseErrors(t *testing.T) {
 		{"vip twice", strings.Replace(base, `"192.0.2.100"`, `"192.0.2.100", "192.0.2.100"`, 1), "t.toml:9: instance[0].vips: 192.0.2.100 is listed twice"},
 		{"password v3", base + "password = \"x\"\n", "t.toml:10: instance[0].password: authentication exists only in VRRPv2"},
 		{"password long", base + "version = 2\npassword = \"123456789\"\n", "t.toml:11: instance[0].password: must be 1 to 8 bytes"},
-		{"unicast src alone", base + "unicast_src = \"192.0.2.11\"\n", "t.toml:10: instance[0].unicast_src: only meaningful with unicast_peers"},
+		{"unicast src alone", base + "unicast_src = \"192.0.2.11\"\n", "t.toml:10: instance[0].unicast_src: only meaningful with unicast_peers or [[instance.unicast_peer]]"},
 		{"peer is a vip", base + "unicast_peers = [\"192.0.2.100\"]\n", "t.toml:10: instance[0].unicast_peers: 192.0.2.100 is one of the instance's VIPs"},
 		{"peer bad", base + "unicast_peers = [\"x\"]\n", "t.toml:10: instance[0].unicast_peers: entry 1: \"x\" is not an IPv4"},
 		{"log level", strings.Replace(base, `"info"`, `"loud"`, 1), "t.toml:2: global.log_level: \"loud\" is not one of"},

@@ -70,9 +70,16 @@ type Instance struct {
 	// UnicastPeers, when set, replaces multicast: adverts go to each peer and
 	// only adverts from these peers are accepted.
 	UnicastPeers []netip.Addr
+	// PeerTTLs, parallel to UnicastPeers, are the IP TTLs accepted from
+	// each peer; nil when every peer must send TTL 255, as RFC 5798 says.
+	PeerTTLs []PeerTTL
 	// UnicastSrc is the source address for adverts; zero means the interface's
 	// primary IPv4 address.
 	UnicastSrc netip.Addr
+	// V3ChecksumAsV2 computes the VRRPv3 checksum over the message alone,
+	// as VRRPv2 does, without RFC 5798's IPv4 pseudo-header: adverts go out
+	// so and only so are accepted (keepalived's v3_checksum_as_v2).
+	V3ChecksumAsV2 bool
 	// Password enables VRRPv2 simple-password authentication (auth type 1), at most 8 bytes.
 	Password string
 	GARP     GARP
@@ -90,6 +97,10 @@ type Instance struct {
 	// track_interface, track_script, track_file).
 	Track []Track
 }
+
+// PeerTTL is the inclusive range of IP TTLs accepted from a unicast peer:
+// one behind routers arrives with less than 255.
+type PeerTTL struct{ Min, Max uint8 }
 
 // Notify lists the commands run on the instance's transitions: each is a
 // program's absolute path and its arguments, run without a shell.

@@ -57,6 +57,8 @@ type rawInstance struct {
 	Preempt        *bool      `toml:"preempt"`
 	PreemptDelay   *string    `toml:"preempt_delay"`
 	UnicastPeers   []string   `toml:"unicast_peers"`
+	UnicastPeer    []rawPeer  `toml:"unicast_peer"`
+	V3ChecksumAsV2 *bool      `toml:"v3_checksum_as_v2"`
 	UnicastSrc     *string    `toml:"unicast_src"`
 	Password       *string    `toml:"password"`
 	GARP           rawGARP    `toml:"garp"`
@@ -69,6 +71,13 @@ type rawInstance struct {
 	TrackInterface []rawTrack `toml:"track_interface"`
 	TrackScript    []rawTrack `toml:"track_script"`
 	TrackFile      []rawTrack `toml:"track_file"`
+}
+
+// rawPeer is one [[instance.unicast_peer]]: a peer with its TTL range.
+type rawPeer struct {
+	Address *string `toml:"address"`
+	MinTTL  *int64  `toml:"min_ttl"`
+	MaxTTL  *int64  `toml:"max_ttl"`
 }
 
 // rawTrack is any of the three track tables; build checks which keys each

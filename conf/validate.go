@@ -167,25 +167,17 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if in.PreemptDelay > time.Hour {
 		e.add(p+".preempt_delay", "%v is more than 1h", in.PreemptDelay)
 	}
-	peers := map[netip.Addr]bool{}
-	for i, s := range ri.UnicastPeers {
-		a, ok := unicast4(e, p, "unicast_peers", i, s)
-		if !ok {
-			continue
-		}
-		switch {
-		case peers[a]:
-			e.add(p+".unicast_peers", "%s is listed twice", a)
-		case seen[a]:
-			e.add(p+".unicast_peers", "%s is one of the instance's VIPs", a)
-		default:
-			peers[a] = true
-			in.UnicastPeers = append(in.UnicastPeers, a)
+	buildPeers(p, ri, seen, &in, e)
+	if ri.V3ChecksumAsV2 != nil {
+		if *ri.V3ChecksumAsV2 && in.Version != 3 {
+			e.add(p+".v3_checksum_as_v2", "only for VRRPv3 (version = 3): a VRRPv2 checksum covers the message alone already")
+		} else {
+			in.V3ChecksumAsV2 = *ri.V3ChecksumAsV2
 		}
 	}
 	if ri.UnicastSrc != nil {
-		if len(ri.UnicastPeers) == 0 {
-			e.add(p+".unicast_src", "only meaningful with unicast_peers")
+		if len(ri.UnicastPeers) == 0 && len(ri.UnicastPeer) == 0 {
+			e.add(p+".unicast_src", "only meaningful with unicast_peers or [[instance.unicast_peer]]")
 		} else if a, ok := unicast4(e, p, "unicast_src", -1, *ri.UnicastSrc); ok {
 			in.UnicastSrc = a
 		}

@@ -72,15 +72,38 @@ func (c *Conn) Send(vip netip.Addr) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	putFrame(&c.frame, c.ifi.HardwareAddr, vip.As4())
+	if err := c.write(); err != nil {
+		return fmt.Errorf("gratuitous ARP for %s on %s: %w", vip, c.ifi.Name, err)
+	}
+	return nil
+}
+
+// Request broadcasts an ARP request for target from src, our address on
+// the interface: the target's reply completes our kernel's neighbour entry
+// for it (an entry waiting on a request that was lost resolves at once,
+// not at the kernel's next retry), and the target's kernel learns our
+// address from the request.
+func (c *Conn) Request(target, src netip.Addr) error {
+	if !target.Is4() || !src.Is4() {
+		return fmt.Errorf("ARP request for %s from %s: not IPv4 addresses", target, src)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	putRequestFrame(&c.frame, c.ifi.HardwareAddr, src.As4(), target.As4())
+	if err := c.write(); err != nil {
+		return fmt.Errorf("ARP request for %s on %s: %w", target, c.ifi.Name, err)
+	}
+	return nil
+}
+
+// write sends c.frame; c.mu is held.
+func (c *Conn) write() error {
 	c.serr = nil
 	err := c.rc.Write(c.send)
 	if err == nil {
 		err = c.serr
 	}
-	if err != nil {
-		return fmt.Errorf("gratuitous ARP for %s on %s: %w", vip, c.ifi.Name, err)
-	}
-	return nil
+	return err
 }
 
 // sendto is one non-blocking sendto of the frame, for the poller's Write:

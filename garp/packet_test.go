@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hadirector/hadirector/internal/pcapfile"
+	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
 )
 
@@ -87,5 +88,32 @@ func TestPutFrameMatchesTheLibrary(t *testing.T) {
 		if !bytes.Equal(f[:], want) {
 			t.Errorf("%s from %s:\n got %x\nwant %x", c.vip, c.mac, f, want)
 		}
+	}
+}
+
+// putRequestFrame writes the plain ARP request arp.Client would send to
+// ask for a neighbour: who has target, tell sender, target MAC zero, to
+// the broadcast address.
+func TestPutRequestFrameMatchesTheLibrary(t *testing.T) {
+	mac := net.HardwareAddr{2, 0, 0, 0, 0, 0x11}
+	src, target := netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("192.0.2.12")
+	p, err := arp.NewPacket(arp.OperationRequest, mac, src, ethernet.Broadcast[:6:6], target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.TargetHardwareAddr = net.HardwareAddr{0, 0, 0, 0, 0, 0}
+	payload, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := (&ethernet.Frame{Destination: ethernet.Broadcast, Source: mac, EtherType: ethernet.EtherTypeARP, Payload: payload}).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f [frameLen]byte
+	f[59] = 0xaa
+	putRequestFrame(&f, mac, src.As4(), target.As4())
+	if !bytes.Equal(f[:], want) {
+		t.Errorf("who-has %s tell %s:\n got %x\nwant %x", target, src, f, want)
 	}
 }

@@ -15,14 +15,14 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/net/ipv4"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // rawSender opens a raw IP protocol 112 socket inside a lab namespace, so a
 // test can put any VRRP packet, with any TTL, on the wire.
-func rawSender(t *testing.T, l *lab.Lab, host string) *ipv4.RawConn {
+func rawSender(t *testing.T, l *netlab.Lab, host string) *ipv4.RawConn {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -92,7 +92,7 @@ metrics_address = "192.0.2.11:9650"
 	next := 0
 	for range 2 {
 		var err error
-		_, next, err = a.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == "vips added" })
+		_, next, err = a.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "vips added" })
 		must(t, err)
 	}
 
@@ -149,7 +149,7 @@ metrics_address = "192.0.2.11:9650"
 	low := good
 	low.Priority = 100
 	sendRaw(t, rc, src, group, 255, enc(low))
-	_, _, err = a.WaitFor(0, waitFor, func(e lab.Event) bool {
+	_, _, err = a.WaitFor(0, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "advert" && e.Str("src") == "192.0.2.12" && e["priority"] == float64(100)
 	})
 	must(t, err)

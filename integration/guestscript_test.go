@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 // staticBinaries builds each package statically (CGO off) and returns

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 // keepalivedErrors are keepalived log phrases for adverts it refused or a
@@ -91,16 +92,16 @@ func runInterop(t *testing.T, c interopCase) {
 	}
 	hdConf := instanceConf{Priority: hdPrio, Version: c.version, Interval: c.interval, Preempt: true, Extra: strings.Join(extra, "\n")}
 	hdConf.VIPs = c.vips
-	ka := lab.KeepalivedInstance{
+	ka := testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: kaPrio, Version: c.version,
 		AdvertInt: kaInterval(c.interval), VIPs: c.vips, Password: c.password,
 	}
 	if c.unicast {
 		ka.UnicastSrc, ka.UnicastPeers = "192.0.2.12", []string{"192.0.2.11"}
 	}
-	startKA := func() *lab.Proc {
+	startKA := func() *netlab.Proc {
 		p.keepalived["dB"] = true
-		k, err := p.lab.StartKeepalived("dB", p.dir, ka)
+		k, err := testlab.StartKeepalived(p.lab, "dB", p.dir, ka)
 		must(t, err)
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -109,8 +110,19 @@ func runInterop(t *testing.T, c interopCase) {
 		})
 		return k
 	}
-	hd := p.start("dA", hdConf)
-	k := startKA()
+	// The intended master starts first, so that the other joins a running
+	// master: started together, a loaded machine can delay keepalived's
+	// first advert past hadirector's Master_Down_Interval, and the
+	// election under test becomes a race of start-ups.
+	var hd, k *netlab.Proc
+	if c.hdMaster {
+		hd = p.start("dA", hdConf)
+		k = startKA()
+	} else {
+		k = startKA()
+		waitKA(t, k, 0, "Entering MASTER STATE")
+		hd = p.start("dA", hdConf)
+	}
 	n := len(c.vips)
 
 	// Election by priority, each side accepting the other's adverts.
@@ -198,7 +210,7 @@ func kaInterval(d string) string {
 	return fmt.Sprintf("%g", dur.Seconds())
 }
 
-func waitKA(t *testing.T, k *lab.Proc, from int, phrase string) int {
+func waitKA(t *testing.T, k *netlab.Proc, from int, phrase string) int {
 	t.Helper()
 	n, err := k.WaitLine(from, waitFor, func(l string) bool { return strings.Contains(l, phrase) })
 	if err != nil {
@@ -207,7 +219,7 @@ func waitKA(t *testing.T, k *lab.Proc, from int, phrase string) int {
 	return n
 }
 
-func waitExit(t *testing.T, p *lab.Proc) {
+func waitExit(t *testing.T, p *netlab.Proc) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()

@@ -3,7 +3,7 @@ package integration
 import (
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 // TestDaemonIPVSInGuest runs the hadirector binary as a director in the

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 // TestIPVSInGuest runs the ipvs package's InGuest tests against the real

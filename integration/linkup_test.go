@@ -3,7 +3,7 @@ package integration
 import (
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // TestLinkUpReannounce: while a master's link was down, the gateway's
@@ -21,7 +21,7 @@ func TestLinkUpReannounce(t *testing.T) {
 	must(t, p.lab.Cut("sw", "dA"))
 	p.seedGatewayNeigh(macB) // what a backup's GARPs did meanwhile
 	must(t, p.lab.Heal("sw", "dA"))
-	if _, _, err := a.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == "carrier back" }); err != nil {
+	if _, _, err := a.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "carrier back" }); err != nil {
 		t.Fatal(err)
 	}
 	p.waitGatewayMAC(macA)

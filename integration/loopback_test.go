@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // An instance on lo cannot send gratuitous ARP (lo has no Ethernet
@@ -14,7 +14,7 @@ import (
 func TestRunOnLoopbackSaysGarpFaultOnce(t *testing.T) {
 	t.Parallel()
 	needLab(t)
-	l, err := lab.New()
+	l, err := netlab.New()
 	must(t, err)
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
@@ -34,7 +34,7 @@ vips = ["192.0.2.100"]
 	if code != 1 || len(lines) != 1 {
 		t.Fatalf("exit status %d with stderr %q; want 1 and one line", code, lines)
 	}
-	var e lab.Event
+	var e netlab.Event
 	const want = "gratuitous ARP on lo: no Ethernet hardware address"
 	if err := json.Unmarshal([]byte(lines[0]), &e); err != nil || e.Str("msg") != "cannot start" || e.Str("err") != want {
 		t.Errorf("stderr %q, want the event \"cannot start\" with err %q", lines[0], want)

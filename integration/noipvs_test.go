@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // These tests run the binary on the host's kernel, which has no IPVS (the
@@ -22,13 +22,13 @@ const noIPVSFix = "; load the ip_vs module or use a kernel built with CONFIG_IP_
 
 // noIPVSLab is a lab with one host, dA (192.0.2.11 on eth0), on a kernel
 // without IPVS.
-func noIPVSLab(t *testing.T) *lab.Lab {
+func noIPVSLab(t *testing.T) *netlab.Lab {
 	t.Helper()
 	needLab(t)
 	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
 		t.Skip("this kernel has IPVS: the test is of one without")
 	}
-	l, err := lab.New()
+	l, err := netlab.New()
 	must(t, err)
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
@@ -36,13 +36,13 @@ func noIPVSLab(t *testing.T) *lab.Lab {
 		}
 	})
 	must(t, l.Switch("sw"))
-	must(t, l.AddHost(lab.Host{Name: "dA", Switch: "sw", Addrs: []string{"192.0.2.11/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "sw", Addrs: []string{"192.0.2.11/24"}}))
 	return l
 }
 
 // runToExit runs the binary in dA until it exits and returns its exit
 // status and its stderr lines (stdout is dropped).
-func runToExit(t *testing.T, l *lab.Lab, args ...string) (int, []string) {
+func runToExit(t *testing.T, l *netlab.Lab, args ...string) (int, []string) {
 	t.Helper()
 	var stdout strings.Builder
 	proc, err := l.Start("dA", &stdout, append([]string{binary}, args...)...)
@@ -111,7 +111,7 @@ address = "192.0.2.100:80"
 `), 0o644))
 	code, lines := runToExit(t, l, "run", "-c", path, "-s", "", "--log-format", "json")
 	wantOneCleanLine(t, code, lines, path+" configures IPVS, but "+noIPVSCause)
-	var e lab.Event
+	var e netlab.Event
 	if err := json.Unmarshal([]byte(lines[0]), &e); err != nil || e.Str("msg") != "cannot start" {
 		t.Errorf("stderr %q is not the JSON line \"cannot start\" (%v)", lines[0], err)
 	}
@@ -125,7 +125,7 @@ func TestNoIPVSRunWithoutServicesStarts(t *testing.T) {
 	must(t, os.WriteFile(path, []byte(noIPVSInstance), 0o644))
 	proc, err := l.Start("dA", nil, binary, "run", "-c", path, "-s", "", "--log-format", "json")
 	must(t, err)
-	if _, _, err := proc.WaitFor(0, waitFor, func(e lab.Event) bool { return e.Str("msg") == "started" }); err != nil {
+	if _, _, err := proc.WaitFor(0, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "started" }); err != nil {
 		t.Fatalf("%v; log:\n%s", err, strings.Join(proc.Lines(), "\n"))
 	}
 	must(t, proc.Signal(syscall.SIGTERM))

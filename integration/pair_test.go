@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // Cold start: the higher priority wins, holds both VIPs as /32 brd VIP, and
@@ -102,7 +102,7 @@ func TestGracefulFailoverSIGTERM(t *testing.T) {
 		t.Fatalf("dA exited %d after SIGTERM, want 0", code)
 	}
 	p.wantVIPs("dA", 0)
-	_, _, err = b.WaitFor(mb, waitFor, func(e lab.Event) bool { return e["msg"] == "advert" && e["priority"] == float64(0) })
+	_, _, err = b.WaitFor(mb, waitFor, func(e netlab.Event) bool { return e["msg"] == "advert" && e["priority"] == float64(0) })
 	if err != nil {
 		t.Fatalf("dB never heard the priority-0 advert: %v", err)
 	}

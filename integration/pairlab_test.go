@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 const (
@@ -25,17 +25,19 @@ const (
 // (gw 192.0.2.1) on one switch.
 type pairLab struct {
 	t   *testing.T
-	lab *lab.Lab
+	lab *netlab.Lab
 	dir string
 	// keepalived marks hosts running keepalived, which adds VIP/32 with no
 	// broadcast address; hadirector must add VIP/32 brd VIP.
 	keepalived map[string]bool
+	// env is more environment for the directors start runs (VAR=value).
+	env []string
 }
 
 func newPairLab(t *testing.T) *pairLab {
 	t.Helper()
 	needLab(t)
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +47,9 @@ func newPairLab(t *testing.T) *pairLab {
 		}
 	})
 	must(t, l.Switch("sw"))
-	must(t, l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
-	must(t, l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}))
-	must(t, l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}))
 	return &pairLab{t: t, lab: l, dir: t.TempDir(), keepalived: map[string]bool{}}
 }
 
@@ -89,11 +91,15 @@ func (c instanceConf) extra() string {
 }
 
 // start runs hadirector in the host's namespace with JSON debug logs.
-func (p *pairLab) start(host string, c instanceConf) *lab.Proc {
+func (p *pairLab) start(host string, c instanceConf) *netlab.Proc {
 	p.t.Helper()
 	path := filepath.Join(p.dir, host+".toml")
 	must(p.t, os.WriteFile(path, []byte(c.toml()), 0o644))
-	proc, err := p.lab.Start(host, nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json", "--log-level", "debug")
+	args := []string{binary, "run", "-c", path, "-s", path + ".sock", "--log-format", "json", "--log-level", "debug"}
+	if len(p.env) > 0 {
+		args = append(append([]string{"env"}, p.env...), args...) // env execs: the PID stays the director's
+	}
+	proc, err := p.lab.Start(host, nil, args...)
 	must(p.t, err)
 	p.t.Cleanup(func() {
 		for _, l := range proc.Lines() {
@@ -111,9 +117,9 @@ func (p *pairLab) start(host string, c instanceConf) *lab.Proc {
 
 // waitState waits for a transition into state logged at or after from and
 // returns the line index after it.
-func (p *pairLab) waitState(proc *lab.Proc, from int, state string) (lab.Event, int) {
+func (p *pairLab) waitState(proc *netlab.Proc, from int, state string) (netlab.Event, int) {
 	p.t.Helper()
-	e, next, err := proc.WaitFor(from, waitFor, func(e lab.Event) bool {
+	e, next, err := proc.WaitFor(from, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "transition" && e.Str("to") == state
 	})
 	if err != nil {
@@ -129,7 +135,7 @@ func (p *pairLab) waitState(proc *lab.Proc, from int, state string) (lab.Event, 
 		want = "vips removed"
 	}
 	if want != "" {
-		if _, next, err = proc.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == want }); err != nil {
+		if _, next, err = proc.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("msg") == want }); err != nil {
 			p.t.Fatalf("waiting for %s to log %q: %v", proc.Name, want, err)
 		}
 	}
@@ -138,9 +144,9 @@ func (p *pairLab) waitState(proc *lab.Proc, from int, state string) (lab.Event, 
 
 // waitAdvertFrom waits for proc to accept an advert from src, logged at or
 // after from.
-func (p *pairLab) waitAdvertFrom(proc *lab.Proc, from int, src string) int {
+func (p *pairLab) waitAdvertFrom(proc *netlab.Proc, from int, src string) int {
 	p.t.Helper()
-	_, next, err := proc.WaitFor(from, waitFor, func(e lab.Event) bool {
+	_, next, err := proc.WaitFor(from, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "advert" && e.Str("src") == src
 	})
 	if err != nil {
@@ -150,7 +156,7 @@ func (p *pairLab) waitAdvertFrom(proc *lab.Proc, from int, src string) int {
 }
 
 // transitions lists the states proc entered, in order.
-func transitions(proc *lab.Proc) []string {
+func transitions(proc *netlab.Proc) []string {
 	var s []string
 	for _, e := range proc.Events(0) {
 		if e.Str("msg") == "transition" {

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // reloadConf is one director's file with instances by name; each holds one
@@ -55,7 +55,7 @@ func TestReload(t *testing.T) {
 	waitMasters := func(from int, names ...string) {
 		t.Helper()
 		for _, n := range names {
-			if _, _, err := a.WaitFor(from, waitFor, func(e lab.Event) bool {
+			if _, _, err := a.WaitFor(from, waitFor, func(e netlab.Event) bool {
 				return e.Str("msg") == "vips added" && e.Str("instance") == n
 			}); err != nil {
 				t.Fatalf("%s: %v", n, err)
@@ -74,7 +74,9 @@ func TestReload(t *testing.T) {
 	if err == nil || !strings.Contains(out, "instance[0].priority: 300 is out of range") || !strings.Contains(out, "nothing changed") {
 		t.Fatalf("reload of an invalid file: err %v, output %q", err, out)
 	}
-	if _, _, err := a.WaitFor(mark, waitFor, func(e lab.Event) bool { return e.Str("msg") == "reload refused: the file is invalid; nothing changed" }); err != nil {
+	if _, _, err := a.WaitFor(mark, waitFor, func(e netlab.Event) bool {
+		return e.Str("msg") == "reload refused: the file is invalid; nothing changed"
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -85,7 +87,7 @@ func TestReload(t *testing.T) {
 		reloadInst("change", 52, 120, "192.0.2.103"),
 		reloadInst("added", 54, 150, "192.0.2.104")))
 	must(t, a.Signal(syscall.SIGHUP))
-	ev, _, err := a.WaitFor(mark, waitFor, func(e lab.Event) bool { return e.Str("msg") == "reloaded" })
+	ev, _, err := a.WaitFor(mark, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "reloaded" })
 	must(t, err)
 	for k, want := range map[string]string{"kept": "[keep]", "rebuilt": "[change]", "added": "[added]", "removed": "[gone]"} {
 		if got := fmt.Sprint(ev[k]); got != want {

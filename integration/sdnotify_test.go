@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // TestSystemdNotify runs the daemon as systemd's Type=notify would: with
@@ -37,7 +37,7 @@ func TestSystemdNotify(t *testing.T) {
 		t.Fatalf("first notice %q, want READY=1", got)
 	}
 	// READY comes after the start-up log line: the sockets are open.
-	if _, _, err := a.WaitFor(0, waitFor, func(e lab.Event) bool { return e.Str("msg") == "started" }); err != nil {
+	if _, _, err := a.WaitFor(0, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "started" }); err != nil {
 		t.Fatal(err)
 	}
 	must(t, a.Signal(syscall.SIGTERM))

@@ -12,11 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/vrrp"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-
-	"github.com/hadirector/hadirector/integration/lab"
-	"github.com/hadirector/hadirector/vrrp"
 )
 
 // The chaos soak: directors (a trio by default) under random crashes,
@@ -30,7 +29,7 @@ const soakInterval = 100 * time.Millisecond
 type soakHost struct {
 	name, addr, mac string
 	prio            int
-	proc            *lab.Proc
+	proc            *netlab.Proc
 	next            int    // log line index read so far
 	state           string // from its log: INIT, BACKUP, MASTER, FAULT; "" when not running
 	masterSince     time.Time
@@ -63,7 +62,7 @@ func TestChaosSoak(t *testing.T) {
 	t.Logf("soak: %v, %d directors, seed %d (HADIRECTOR_SOAK_SEED to replay)", dur, n, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	l, err := lab.New()
+	l, err := netlab.New()
 	must(t, err)
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
@@ -71,7 +70,7 @@ func TestChaosSoak(t *testing.T) {
 		}
 	})
 	must(t, l.Switch("sw"))
-	must(t, l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
+	must(t, l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
 	hosts := []*soakHost{
 		{name: "dA", addr: "192.0.2.11", mac: macA, prio: 200},
 		{name: "dB", addr: "192.0.2.12", mac: macB, prio: 150},
@@ -79,7 +78,7 @@ func TestChaosSoak(t *testing.T) {
 	}[:n]
 	dir := t.TempDir()
 	for _, h := range hosts {
-		must(t, l.AddHost(lab.Host{Name: h.name, Switch: "sw", MAC: h.mac, Addrs: []string{h.addr + "/24"}}))
+		must(t, l.AddHost(netlab.Host{Name: h.name, Switch: "sw", MAC: h.mac, Addrs: []string{h.addr + "/24"}}))
 		ns, err := netns.GetFromName(l.NS(h.name))
 		must(t, err)
 		h.h, err = netlink.NewHandleAt(ns)
@@ -187,7 +186,7 @@ func TestChaosSoak(t *testing.T) {
 					note("restart %s after its crash", h.name)
 				}})
 			case k == 1 && h.proc != nil: // graceful stop, restart later
-				if _, _, err := h.proc.WaitFor(0, waitFor, func(e lab.Event) bool { return e.Str("msg") == "started" }); err != nil {
+				if _, _, err := h.proc.WaitFor(0, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "started" }); err != nil {
 					t.Fatal(err)
 				}
 				must(t, h.proc.Signal(syscall.SIGTERM))
@@ -303,7 +302,7 @@ func TestChaosSoak(t *testing.T) {
 		if h.proc != nil {
 			// A process signalled before it handles signals would die of
 			// it: wait for its start-up line first.
-			if _, _, err := h.proc.WaitFor(0, waitFor, func(e lab.Event) bool { return e.Str("msg") == "started" }); err != nil {
+			if _, _, err := h.proc.WaitFor(0, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "started" }); err != nil {
 				t.Fatal(err)
 			}
 			h.proc.Signal(syscall.SIGTERM)
@@ -322,7 +321,7 @@ func randDur(r *rand.Rand, loMs, hiMs int) time.Duration {
 	return time.Duration(loMs+r.IntN(hiMs-loMs+1)) * time.Millisecond
 }
 
-func setIsolated(l *lab.Lab, hosts []*soakHost, on bool) error {
+func setIsolated(l *netlab.Lab, hosts []*soakHost, on bool) error {
 	v := "off"
 	if on {
 		v = "on"

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // TestStartupWaitTraffic: with startup_wait_traffic, a director whose link
@@ -21,7 +21,7 @@ func TestStartupWaitTraffic(t *testing.T) {
 	next := 0
 	for range 2 {
 		var err error
-		if _, next, err = a.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == "start-up: still waiting for traffic" }); err != nil {
+		if _, next, err = a.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "start-up: still waiting for traffic" }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -32,10 +32,10 @@ func TestStartupWaitTraffic(t *testing.T) {
 	if _, err := p.lab.Exec("gw", "ping", "-c", "1", "-W", "5", "192.0.2.11"); err != nil {
 		t.Fatal(err)
 	}
-	_, ready, err := a.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("msg") == "start-up: the interface is up and carries traffic" })
+	_, ready, err := a.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "start-up: the interface is up and carries traffic" })
 	must(t, err)
 	e, _ := p.waitState(a, 0, "MASTER")
-	if _, after, _ := a.WaitFor(0, waitFor, func(ev lab.Event) bool { return ev.Str("msg") == "transition" && ev.Str("to") == "MASTER" }); after < ready {
+	if _, after, _ := a.WaitFor(0, waitFor, func(ev netlab.Event) bool { return ev.Str("msg") == "transition" && ev.Str("to") == "MASTER" }); after < ready {
 		t.Errorf("dA became master (%v) before its interface was ready", e)
 	}
 	p.wantVIPs("dA", 2)

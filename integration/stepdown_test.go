@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // A planned step-down is make-before-break: the backup takes over on the
@@ -59,7 +59,7 @@ func TestPlannedStepDownMakeBeforeBreak(t *testing.T) {
 }
 
 // logTime returns the time of proc's first log event msg at or after from.
-func logTime(t *testing.T, proc *lab.Proc, from int, msg string) time.Time {
+func logTime(t *testing.T, proc *netlab.Proc, from int, msg string) time.Time {
 	t.Helper()
 	for _, e := range proc.Events(from) {
 		if e.Str("msg") == msg {

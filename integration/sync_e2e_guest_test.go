@@ -9,6 +9,6 @@ import "testing"
 // in testdata/sync-e2e.sh.
 func TestSyncFailoverInGuest(t *testing.T) {
 	needLab(t)
-	files := staticBinaries(t, map[string]string{"hadirector": "../cmd/hadirector", "connprobe": "./connprobe"})
+	files := staticBinaries(t, map[string]string{"hadirector": "../cmd/hadirector", "connprobe": "../internal/testlab/connprobe"})
 	runGuestScript(t, "sync-e2e.sh", "SYNC-E2E-OK", []string{"bridge"}, files)
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 // TestSyncInGuest runs the sync package's InGuest tests in a qemu guest:

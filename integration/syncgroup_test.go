@@ -7,7 +7,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // groupConf is a director with vi51 (VIP .100) and vi52 (VIP .101) in one
@@ -30,7 +30,7 @@ func TestSyncGroup(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
 	p.trackedLink("dA")
-	start := func(host, text string) *lab.Proc {
+	start := func(host, text string) *netlab.Proc {
 		path := filepath.Join(p.dir, host+".toml")
 		must(t, os.WriteFile(path, []byte(text), 0o644))
 		proc, err := p.lab.Start(host, nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json", "--log-level", "debug")
@@ -96,9 +96,9 @@ func TestSyncGroup(t *testing.T) {
 
 // waitInst waits for instance inst of proc to enter state, logged at or
 // after from.
-func waitInst(t *testing.T, proc *lab.Proc, from int, inst, state string) lab.Event {
+func waitInst(t *testing.T, proc *netlab.Proc, from int, inst, state string) netlab.Event {
 	t.Helper()
-	e, _, err := proc.WaitFor(from, waitFor, func(e lab.Event) bool {
+	e, _, err := proc.WaitFor(from, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "transition" && e.Str("instance") == inst && e.Str("to") == state
 	})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // TestTracking drives track_interface, track_script and track_file on the
@@ -51,7 +51,7 @@ weight = -1
 	}
 	waitPrio := func(from int, prio float64) {
 		t.Helper()
-		if _, _, err := a.WaitFor(from, waitFor, func(e lab.Event) bool {
+		if _, _, err := a.WaitFor(from, waitFor, func(e netlab.Event) bool {
 			return e.Str("msg") == "tracking: effective priority" && e["priority"] == prio
 		}); err != nil {
 			t.Fatalf("waiting for effective priority %v: %v", prio, err)
@@ -84,7 +84,7 @@ weight = -1
 		must(t, os.WriteFile(flag, nil, 0o644))
 	})
 	waitPrio(m, 80)
-	if _, _, err := a.WaitFor(m, waitFor, func(e lab.Event) bool {
+	if _, _, err := a.WaitFor(m, waitFor, func(e netlab.Event) bool {
 		return e.Str("msg") == "effective priority" && e["priority"] == 80.0
 	}); err != nil {
 		t.Fatal(err)

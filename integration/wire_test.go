@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // Everything we put on the wire decodes in tshark with good checksums and no
@@ -54,7 +54,7 @@ vips = ["192.0.2.102"]
 	must(t, err)
 	next := 0
 	for range 2 {
-		_, next, err = d.WaitFor(next, waitFor, func(e lab.Event) bool { return e.Str("to") == "MASTER" })
+		_, next, err = d.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("to") == "MASTER" })
 		must(t, err)
 	}
 	must(t, d.Signal(syscall.SIGTERM))

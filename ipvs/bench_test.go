@@ -29,7 +29,7 @@ func BenchmarkReconcile(b *testing.B) {
 	b.Run("FromEmpty", func(b *testing.B) {
 		var writes, reads int
 		for b.Loop() {
-			m := NewMemKernel()
+			m := newMemKernel()
 			if _, err := NewReconciler(m, nil).Reconcile(table); err != nil {
 				b.Fatal(err)
 			}
@@ -45,7 +45,7 @@ func BenchmarkReconcile(b *testing.B) {
 	})
 
 	b.Run("OneRealChanged", func(b *testing.B) {
-		m := NewMemKernel()
+		m := newMemKernel()
 		r := NewReconciler(m, nil)
 		if _, err := r.Reconcile(table); err != nil {
 			b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadirector/hadirector/ipvs/ipvstest"
 	"github.com/moby/ipvs"
 )
 
@@ -149,7 +150,7 @@ func FuzzFromMoby(f *testing.F) {
 			return
 		}
 		back := toMoby(s)
-		if idOf(back) != idOf(&ipvs.Service{AddressFamily: af, Protocol: proto, Address: s.Key.Addr.Addr().AsSlice(), Port: port, FWMark: mark}) {
+		if !ipvstest.SameService(back, &ipvs.Service{AddressFamily: af, Protocol: proto, Address: s.Key.Addr.Addr().AsSlice(), Port: port, FWMark: mark}) {
 			t.Errorf("%+v -> %+v -> %+v", m, s, back)
 		}
 	})

@@ -229,7 +229,7 @@ func netipAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
 // in-memory kernel and lists it: the golden file is what ipvsadm -Ln prints
 // for that table, which the guest test checks against the real ipvsadm.
 func TestListFormat(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	if _, err := Reconcile(m, append(testTable(), Service{Key: foreignKey, Scheduler: RR,
 		Reals: []Real{{Addr: ap(realIP(50), 443), Weight: 1}}}), nil); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 
 // Kernel is the seam where the kernel starts: exactly the github.com/moby/ipvs
 // Handle operations this package uses. *ipvs.Handle satisfies it; Netlink
-// wraps one for real use, MemKernel is the in-memory double for tests.
+// wraps one for real use, ipvstest.Kernel is the in-memory double for tests.
 //
 // Flush is deliberately absent: the director never clears the table, since
 // services it does not own must survive.

@@ -18,7 +18,7 @@ func TestManager(t *testing.T) {
 		{Addr: checked, Weight: 3, Check: &HealthCheck{Checker: HTTPCheck{Addr: srv.addr}, Policy: pol}},
 		{Addr: plain, Weight: 1},
 	}}}
-	k := NewMemKernel()
+	k := newMemKernel()
 	clk := &fakeClock{waits: make(chan fakeWait)}
 	m := NewManager(k, nil, clk)
 	passes := make(chan ManagerStatus, 10)

@@ -213,7 +213,7 @@ func reconcileScenario(t *testing.T, k Kernel, resync bool) {
 }
 
 func TestReconcileScenario(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	foreign := &ipvs.Service{AddressFamily: syscall.AF_INET, Protocol: syscall.IPPROTO_TCP,
 		Address: foreignKey.Addr.Addr().AsSlice(), Port: 443, SchedName: "rr", Netmask: 0xffffffff}
 	if err := m.NewService(foreign); err != nil {
@@ -230,7 +230,7 @@ func TestReconcileScenario(t *testing.T) {
 }
 
 func TestReconcileInvalidAppliesNothing(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	r := NewReconciler(m, nil)
 	if _, err := r.Reconcile(testTable()); err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestReconcileInvalidAppliesNothing(t *testing.T) {
 }
 
 func TestReconcileFailures(t *testing.T) {
-	m := NewMemKernel(WLC, RR) // sh is not loaded: the fwmark service cannot be added
+	m := newMemKernel(WLC, RR) // sh is not loaded: the fwmark service cannot be added
 	r := NewReconciler(m, nil)
 	res, err := r.Reconcile(testTable())
 	if !errors.Is(err, syscall.ENOENT) || !strings.Contains(err.Error(), "add service FWM 7") {
@@ -301,7 +301,7 @@ func TestReconcileFailures(t *testing.T) {
 }
 
 func TestReconcileFunctionOwnership(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	if _, err := Reconcile(m, testTable(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestReconcileFunctionOwnership(t *testing.T) {
 // change made behind its back (ipvsadm) is repaired at the next Resync, and
 // a failed operation makes the next reconciliation read the table again.
 func TestReconcilerMemoryAndResync(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	ck := &countingKernel{Kernel: m}
 	r := NewReconciler(ck, nil)
 	table := testTable()

@@ -34,7 +34,7 @@ func schedTable() []Service {
 // kernel and lists it as ipvsadm -Ln would (sched.golden, which the guest
 // test checks against ipvsadm), and reads each service's flags back.
 func TestSchedListFormat(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	table := schedTable()
 	if _, err := Reconcile(m, table, nil); err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestSchedListFormat(t *testing.T) {
 
 // A change of a scheduler flag alone is one UpdateService.
 func TestSchedFlagChangeIsOneUpdate(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	table := schedTable()
 	if _, err := Reconcile(m, table, nil); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestSchedFlagsOnlyForHashing(t *testing.T) {
 // A kernel without a scheduler's module answers ENOENT (Linux 6.1 has no
 // twos): the error names the scheduler and its module.
 func TestMissingSchedulerIsNamed(t *testing.T) {
-	m := NewMemKernel(WLC)
+	m := newMemKernel(WLC)
 	_, err := Reconcile(m, []Service{{Key: schedKey(88), Scheduler: TWOS, Reals: []Real{{Addr: ap(realIP(41), 88), Weight: 1}}}}, nil)
 	const want = "ipvs: add service TCP 192.0.2.20:88 twos: this kernel has no scheduler twos (module ip_vs_twos): no such file or directory"
 	if err == nil || err.Error() != want {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSetTimeouts(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	steps := []struct {
 		set    Timeouts
 		want   Timeouts
@@ -37,7 +37,7 @@ func TestSetTimeouts(t *testing.T) {
 }
 
 func TestSetTimeoutsInvalid(t *testing.T) {
-	m := NewMemKernel()
+	m := newMemKernel()
 	for _, bad := range []Timeouts{
 		{TCP: -time.Second},
 		{TCPFin: 1500 * time.Millisecond},

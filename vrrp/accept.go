@@ -21,8 +21,8 @@ const (
 	ReasonTruncated                   // fewer bytes than the header or the address count needs
 	ReasonChecksum                    // bad checksum
 	ReasonVRID                        // no instance for this VRID
-	ReasonAddrCount                   // address count differs from the configured VIPs
-	ReasonAddrList                    // addresses differ from the configured VIPs
+	ReasonAddrCount                   // v2: address count differs from the configured VIPs
+	ReasonAddrList                    // v2: addresses differ from the configured VIPs
 	ReasonAuthType                    // v2 auth type unsupported or not the instance's
 	ReasonAuth                        // v2 password wrong
 	ReasonInterval                    // advert interval 0, or (v2) not the instance's
@@ -106,63 +106,143 @@ type Expect struct {
 	AuthType       uint8         // v2 only
 	Password       [8]byte       // v2 with AuthPassword only
 	VIPs           []netip.Addr  // the configured VIPs
-	// IgnoreTTL skips the TTL check. RFC 5798 has none, but keepalived skips it for
-	// unicast peers, which may sit behind a router.
-	IgnoreTTL bool
+	// TTL is the range of IP TTLs accepted. The zero TTLRange accepts 255
+	// only, as RFC 3768 and RFC 5798 require; a unicast peer behind a
+	// router arrives with less (keepalived's per-peer min_ttl/max_ttl).
+	TTL TTLRange
+}
+
+// TTLRange is an inclusive range of IP TTLs; the zero TTLRange is 255 only.
+type TTLRange struct{ Min, Max uint8 }
+
+// Contains reports whether ttl is in r.
+func (r TTLRange) Contains(ttl int) bool {
+	if r == (TTLRange{}) {
+		return ttl == 255
+	}
+	return ttl >= int(r.Min) && ttl <= int(r.Max)
+}
+
+func (r TTLRange) String() string {
+	if r == (TTLRange{}) {
+		r = TTLRange{255, 255}
+	}
+	if r.Min == r.Max {
+		return fmt.Sprint(r.Min)
+	}
+	return fmt.Sprintf("%d..%d", r.Min, r.Max)
+}
+
+// Mismatch says how an accepted VRRPv3 advert's addresses differ from the
+// configured VIPs. RFC 5798 section 7.1 makes the check a MAY whose failure
+// SHOULD be logged, not a drop: the advert is processed all the same.
+type Mismatch uint8
+
+// Mismatches; the zero Mismatch is none.
+const (
+	MismatchNone  Mismatch = iota
+	MismatchCount          // the address count differs
+	MismatchList           // the count agrees, the addresses do not
+)
+
+func (m Mismatch) String() string {
+	switch m {
+	case MismatchNone:
+		return "none"
+	case MismatchCount:
+		return "count"
+	case MismatchList:
+		return "list"
+	}
+	return "unknown"
 }
 
 // Accept applies the per-instance receive checks of RFC 5798 section 7.1 and RFC 3768
 // section 7.1 to a packet Unmarshal accepted; ttl is the received IP TTL. In order:
 //
-//   - ReasonTTL: ttl is not 255 (unless e.IgnoreTTL);
+//   - ReasonTTL: ttl is not in e.TTL (255 unless set);
 //   - ReasonVersion, ReasonVRID: not e's;
 //   - v2 only: ReasonAuthType, ReasonAuth: auth type, or for AuthPassword the password,
 //     not e's; ReasonInterval: advert interval not e's;
-//   - ReasonAddrCount, ReasonAddrList: the addresses are not e.VIPs as a set (order and
-//     duplicates aside), unless the sender is the address owner (priority 255), whose
-//     adverts RFC 5798 says to process anyway. keepalived drops those too.
+//   - v2 only: ReasonAddrCount, ReasonAddrList: the addresses are not e.VIPs as a set
+//     (order and duplicates aside), unless the sender is the address owner (priority
+//     255), whose adverts RFC 3768 says to process anyway.
 //
-// It returns nil or a *DropError.
-func Accept(p Packet, ttl int, e Expect) error {
-	if ttl != 255 && !e.IgnoreTTL {
-		return dropf(ReasonTTL, "TTL %d, want 255", ttl)
+// It returns nil or a *DropError. For an accepted v3 advert whose addresses are not
+// e.VIPs as a set it also returns which way they differ (whatever the priority), for
+// the caller to count and log; v3 adverts are never dropped for their addresses.
+func Accept(p Packet, ttl int, e Expect) (Mismatch, error) {
+	if !e.TTL.Contains(ttl) {
+		return 0, dropf(ReasonTTL, "TTL %d, want %v", ttl, e.TTL)
 	}
 	if p.Version != e.Version {
-		return dropf(ReasonVersion, "version %d, want %d", p.Version, e.Version)
+		return 0, dropf(ReasonVersion, "version %d, want %d", p.Version, e.Version)
 	}
 	if p.VRID != e.VRID {
-		return dropf(ReasonVRID, "VRID %d, want %d", p.VRID, e.VRID)
+		return 0, dropf(ReasonVRID, "VRID %d, want %d", p.VRID, e.VRID)
 	}
-	if p.Version == 2 {
-		if p.AuthType != e.AuthType {
-			return dropf(ReasonAuthType, "auth type %d, want %d", p.AuthType, e.AuthType)
-		}
-		if p.AuthType == AuthPassword && subtle.ConstantTimeCompare(p.Password[:], e.Password[:]) != 1 {
-			return &DropError{Reason: ReasonAuth, Detail: "wrong password"}
-		}
-		if p.AdvertInterval != e.AdvertInterval {
-			return dropf(ReasonInterval, "advert interval %v, want %v", p.AdvertInterval, e.AdvertInterval)
-		}
+	if p.Version == 3 {
+		return CompareAddrs(p.Addrs, e.VIPs), nil
+	}
+	if p.AuthType != e.AuthType {
+		return 0, dropf(ReasonAuthType, "auth type %d, want %d", p.AuthType, e.AuthType)
+	}
+	if p.AuthType == AuthPassword && subtle.ConstantTimeCompare(p.Password[:], e.Password[:]) != 1 {
+		return 0, &DropError{Reason: ReasonAuth, Detail: "wrong password"}
+	}
+	if p.AdvertInterval != e.AdvertInterval {
+		return 0, dropf(ReasonInterval, "advert interval %v, want %v", p.AdvertInterval, e.AdvertInterval)
 	}
 	if p.Priority == 255 {
-		return nil
+		return 0, nil
 	}
-	if len(p.Addrs) != len(e.VIPs) {
-		return dropf(ReasonAddrCount, "%d addresses, want %d", len(p.Addrs), len(e.VIPs))
+	switch CompareAddrs(p.Addrs, e.VIPs) {
+	case MismatchCount:
+		return 0, dropf(ReasonAddrCount, "%d addresses, want %d", len(p.Addrs), len(e.VIPs))
+	case MismatchList:
+		return 0, dropf(ReasonAddrList, "%s", AddrDiff(p.Addrs, e.VIPs))
 	}
-	// Both directions, so that duplicates on either side cannot hide a missing address.
-	// At most 255 addresses: quadratic is fine and allocates nothing.
-	for _, a := range p.Addrs {
-		if !containsAddr(e.VIPs, a) {
-			return dropf(ReasonAddrList, "address %v is not a configured VIP", a)
+	return 0, nil
+}
+
+// CompareAddrs tells whether an advert's addresses are the configured VIPs
+// as a set. Both directions are checked, so that duplicates on either side
+// cannot hide a missing address. At most 255 addresses: quadratic is fine
+// and allocates nothing.
+func CompareAddrs(addrs, vips []netip.Addr) Mismatch {
+	if len(addrs) != len(vips) {
+		return MismatchCount
+	}
+	for _, a := range addrs {
+		if !containsAddr(vips, a) {
+			return MismatchList
 		}
 	}
-	for _, v := range e.VIPs {
-		if !containsAddr(p.Addrs, v) {
-			return dropf(ReasonAddrList, "VIP %v missing from the advert", v)
+	for _, v := range vips {
+		if !containsAddr(addrs, v) {
+			return MismatchList
 		}
 	}
-	return nil
+	return MismatchNone
+}
+
+// AddrDiff describes how addrs differ from vips, for a log line: the
+// count, the first address that is not a VIP and the first VIP missing.
+func AddrDiff(addrs, vips []netip.Addr) string {
+	s := fmt.Sprintf("%d addresses, want %d", len(addrs), len(vips))
+	for _, a := range addrs {
+		if !containsAddr(vips, a) {
+			s += fmt.Sprintf("; address %v is not a configured VIP", a)
+			break
+		}
+	}
+	for _, v := range vips {
+		if !containsAddr(addrs, v) {
+			s += fmt.Sprintf("; VIP %v missing from the advert", v)
+			break
+		}
+	}
+	return s
 }
 
 func containsAddr(list []netip.Addr, a netip.Addr) bool {

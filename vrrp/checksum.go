@@ -33,3 +33,28 @@ func pseudoHeaderSum(src, dst [4]byte, length int) uint32 {
 	acc = sum(acc, dst[:])
 	return acc + ProtocolNumber + uint32(length)
 }
+
+// ChecksumForm is what a VRRPv3 IPv4 advert's checksum covers. VRRPv2's
+// covers the message alone, in either form.
+type ChecksumForm uint8
+
+// Checksum forms.
+const (
+	// ChecksumRFC5798 covers an IPv4 pseudo-header (source, destination,
+	// zero, protocol 112, VRRP length) and the message, as RFC 5798
+	// section 5.2.8 says; the default, and keepalived's.
+	ChecksumRFC5798 ChecksumForm = iota
+	// ChecksumMessageOnly covers the message alone, as VRRPv2's does:
+	// RFC 9568's form for IPv4, and keepalived's with v3_checksum_as_v2.
+	ChecksumMessageOnly
+)
+
+func (f ChecksumForm) String() string {
+	switch f {
+	case ChecksumRFC5798:
+		return "rfc5798"
+	case ChecksumMessageOnly:
+		return "message-only"
+	}
+	return "unknown"
+}

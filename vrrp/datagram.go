@@ -23,3 +23,6 @@ type Outgoing struct {
 	B        []byte
 	Src, Dst netip.Addr
 }
+
+// HeaderLen is the length of a VRRP message before its addresses.
+const HeaderLen = headerLen

@@ -162,6 +162,7 @@ const (
 	ActRemoveVIPs                     // remove the VIPs
 	ActAnnounce                       // (re)start the gratuitous ARP schedule
 	ActStopAnnounce                   // stop it
+	ActResolvePeers                   // ask the unicast peers for their MACs, telling ours (carrier back)
 )
 
 func (k ActionKind) String() string {
@@ -178,6 +179,8 @@ func (k ActionKind) String() string {
 		return "announce"
 	case ActStopAnnounce:
 		return "stop-announce"
+	case ActResolvePeers:
+		return "resolve-peers"
 	}
 	return "unknown"
 }
@@ -308,10 +311,17 @@ func Step(m Machine, ev Event, at time.Time) (Machine, []Action) {
 		// Our link was down: a backup may have taken over meanwhile and
 		// moved the gateway to its MAC, and may be gone again before we
 		// hear it. A master asserts itself at once and re-announces.
-		if m.State == Master && m.ReleaseBy.IsZero() {
+		// Master or backup, the neighbour entries that unicast adverts
+		// need (ours for the peers, theirs for us) may wait on an ARP
+		// request lost while the link was down, which the kernel retries
+		// only a second later: the peers are asked at once.
+		switch {
+		case m.State == Master && m.ReleaseBy.IsZero():
 			m.AdverAt = now.Add(m.AdvertInterval)
 			m.HealAt = now
-			return m, []Action{{Kind: ActSendAdvert, Priority: m.Priority}, {Kind: ActAnnounce, Heal: true}}
+			return m, []Action{{Kind: ActResolvePeers}, {Kind: ActSendAdvert, Priority: m.Priority}, {Kind: ActAnnounce, Heal: true}}
+		case m.State == Master || m.State == Backup:
+			return m, []Action{{Kind: ActResolvePeers}}
 		}
 		return m, nil
 	case EvGroupBackup:

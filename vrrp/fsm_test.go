@@ -270,9 +270,15 @@ func TestStepTable(t *testing.T) {
 		// Link up.
 		{name: "master/link up: advert and heal announce", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvLinkUp}, now: at(5 * time.Second), state: Master, master: addrA,
-			acts: "advert(100) announce(heal)", deadline: at(6 * time.Second)},
-		{name: "backup/link up: nothing", setup: func() Machine { return started(p100) },
-			ev: Event{Kind: EvLinkUp}, now: at(time.Second), state: Backup, acts: "", deadline: at(down100)},
+			acts: "resolve-peers advert(100) announce(heal)", deadline: at(6 * time.Second)},
+		{name: "backup/link up: peers resolved, timers kept", setup: func() Machine { return started(p100) },
+			ev: Event{Kind: EvLinkUp}, now: at(time.Second), state: Backup, acts: "resolve-peers", deadline: at(down100)},
+		{name: "init/link up: nothing", setup: func() Machine { return NewMachine(p100) },
+			ev: Event{Kind: EvLinkUp}, now: at(time.Second), state: Initialize, acts: ""},
+		{name: "fault/link up: nothing", setup: func() Machine {
+			m, _ := Step(started(p100), Event{Kind: EvFault}, at(time.Second))
+			return m
+		}, ev: Event{Kind: EvLinkUp}, now: at(2 * time.Second), state: Fault, acts: ""},
 
 		// Sync groups.
 		{name: "master/group backup: hands over as a step-down", setup: func() Machine { return masterAt(p100) },

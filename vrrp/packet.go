@@ -90,6 +90,21 @@ func (p Packet) Marshal(src, dst netip.Addr) ([]byte, error) {
 // AppendMarshal is Marshal appending to b; with enough capacity in b it does not allocate.
 // On error b is returned unchanged.
 func (p Packet) AppendMarshal(b []byte, src, dst netip.Addr) ([]byte, error) {
+	return p.AppendMarshalForm(b, src, dst, ChecksumRFC5798)
+}
+
+// MarshalForm is Marshal with the VRRPv3 checksum in the given form; with
+// ChecksumMessageOnly src and dst are not used. VRRPv2 has one form only.
+func (p Packet) MarshalForm(src, dst netip.Addr, form ChecksumForm) ([]byte, error) {
+	b, err := p.AppendMarshalForm(make([]byte, 0, p.Len()), src, dst, form)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// AppendMarshalForm is MarshalForm appending to b, as AppendMarshal is.
+func (p Packet) AppendMarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm) ([]byte, error) {
 	field, err := p.wireInterval()
 	if err != nil {
 		return b, err
@@ -97,8 +112,11 @@ func (p Packet) AppendMarshal(b []byte, src, dst netip.Addr) ([]byte, error) {
 	if err := p.validate(); err != nil {
 		return b, err
 	}
+	if form > ChecksumMessageOnly {
+		return b, fmt.Errorf("vrrp: marshal: checksum form %d, want %d or %d", form, ChecksumRFC5798, ChecksumMessageOnly)
+	}
 	var pseudo uint32
-	if p.Version == 3 {
+	if p.Version == 3 && form == ChecksumRFC5798 {
 		src, dst = src.Unmap(), dst.Unmap()
 		if !src.Is4() || !dst.Is4() {
 			return b, fmt.Errorf("vrrp: marshal v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)
@@ -201,6 +219,12 @@ func Unmarshal(b []byte, src, dst netip.Addr) (Packet, error) {
 // so a caller that keeps one Packet per receive loop decodes without allocating. On error
 // p is left unchanged.
 func (p *Packet) Unmarshal(b []byte, src, dst netip.Addr) error {
+	return p.UnmarshalForm(b, src, dst, ChecksumRFC5798)
+}
+
+// UnmarshalForm is Unmarshal accepting a VRRPv3 checksum in the given form only; with
+// ChecksumMessageOnly src and dst are not used. A v2 message is checked as Unmarshal does.
+func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm) error {
 	if len(b) < headerLen {
 		return dropf(ReasonTruncated, "%d bytes, the header needs %d", len(b), headerLen)
 	}
@@ -221,7 +245,7 @@ func (p *Packet) Unmarshal(b []byte, src, dst netip.Addr) error {
 	}
 
 	var acc uint32
-	if version == 3 {
+	if version == 3 && form != ChecksumMessageOnly {
 		src, dst = src.Unmap(), dst.Unmap()
 		if !src.Is4() || !dst.Is4() {
 			return dropf(ReasonChecksum, "cannot verify v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)

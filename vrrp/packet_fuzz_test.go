@@ -76,8 +76,8 @@ func FuzzUnmarshal(f *testing.F) {
 		// An instance configured exactly as the advert describes accepts it.
 		e := Expect{Version: p.Version, VRID: p.VRID, AdvertInterval: p.AdvertInterval,
 			AuthType: p.AuthType, Password: p.Password, VIPs: p.Addrs}
-		if err := Accept(p, 255, e); err != nil {
-			t.Fatalf("Accept of a matching instance: %v", err)
+		if mis, err := Accept(p, 255, e); err != nil || mis != MismatchNone {
+			t.Fatalf("Accept of a matching instance: %v, mismatch %v", err, mis)
 		}
 	})
 }

@@ -28,7 +28,8 @@ type captured struct {
 	name     string // file:frame
 	src, dst netip.Addr
 	ttl, tos uint8
-	msg      []byte // the IP payload
+	msg      []byte       // the IP payload
+	form     ChecksumForm // the VRRPv3 checksum form the sender used
 }
 
 // loadCapture returns the VRRP messages in testdata/file.
@@ -50,7 +51,7 @@ func loadCapture(tb testing.TB, file string) []captured {
 		out = append(out, captured{
 			name: fmt.Sprintf("%s frame %d", file, i+1),
 			src:  ip.Src, dst: ip.Dst, ttl: ip.TTL, tos: ip.TOS,
-			msg: ip.Payload,
+			msg: ip.Payload, form: captureForm(file),
 		})
 	}
 	return out
@@ -75,23 +76,36 @@ func password(s string) (pw [8]byte) {
 }
 
 // goldenFiles describes every capture in testdata: director A 192.0.2.11, VRID 51,
-// priority 150 (0 on shutdown), as recorded by integration/capture/capture-keepalived.sh.
+// priority 150 (0 on shutdown), as recorded by scripts/capture-keepalived.sh.
 var goldenFiles = []struct {
 	file   string
 	frames int
 	dst    netip.Addr
-	want   Packet // Checksum not compared here: Marshal must reproduce it
+	want   Packet       // Checksum not compared here: Marshal must reproduce it
+	form   ChecksumForm // the VRRPv3 checksum form: RFC 5798's unless set
 }{
-	{"vrrp_v2_basic.pcap", 5, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v2_prio0.pcap", 1, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v3_basic.pcap", 5, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v3_prio0.pcap", 1, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v2_auth_pass.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AuthType: AuthPassword, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}, Password: password("s3cret")}},
-	{"vrrp_v2_3vips.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}},
-	{"vrrp_v3_3vips.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}},
-	{"vrrp_v3_100ms.pcap", 10, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: 100 * time.Millisecond, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v2_unicast.pcap", 3, directorB, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
-	{"vrrp_v3_unicast.pcap", 3, directorB, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}},
+	{"vrrp_v2_basic.pcap", 5, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v2_prio0.pcap", 1, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v3_basic.pcap", 5, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v3_prio0.pcap", 1, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v2_auth_pass.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AuthType: AuthPassword, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}, Password: password("s3cret")}, 0},
+	{"vrrp_v2_3vips.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0},
+	{"vrrp_v3_3vips.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0},
+	{"vrrp_v3_100ms.pcap", 10, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: 100 * time.Millisecond, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v2_unicast.pcap", 3, directorB, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v3_unicast.pcap", 3, directorB, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	// keepalived 2.2.8 with v3_checksum_as_v2 (2.2.7 has no such option).
+	{"vrrp_v3_checksum_as_v2.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101}}, ChecksumMessageOnly},
+}
+
+// captureForm is the checksum form of a capture in goldenFiles.
+func captureForm(file string) ChecksumForm {
+	for _, g := range goldenFiles {
+		if g.file == file {
+			return g.form
+		}
+	}
+	return ChecksumRFC5798
 }
 
 func TestGoldenKeepalived(t *testing.T) {
@@ -110,9 +124,14 @@ func TestGoldenKeepalived(t *testing.T) {
 				if c.src != directorA || c.dst != g.dst || c.ttl != 255 || c.tos != 0xc0 {
 					t.Errorf("%s: IP %v -> %v TTL %d TOS %#x, want %v -> %v TTL 255 TOS 0xc0", c.name, c.src, c.dst, c.ttl, c.tos, directorA, g.dst)
 				}
-				p, err := Unmarshal(c.msg, c.src, c.dst)
-				if err != nil {
-					t.Fatalf("%s: Unmarshal: %v", c.name, err)
+				var p Packet
+				if err := p.UnmarshalForm(c.msg, c.src, c.dst, g.form); err != nil {
+					t.Fatalf("%s: Unmarshal (%v checksum): %v", c.name, g.form, err)
+				}
+				// A v3 advert passes in its own checksum form only.
+				other := ChecksumRFC5798 + ChecksumMessageOnly - g.form
+				if err := new(Packet).UnmarshalForm(c.msg, c.src, c.dst, other); p.Version == 3 && err == nil {
+					t.Errorf("%s: decoded with the %v checksum too", c.name, other)
 				}
 				if p.Checksum != binary.BigEndian.Uint16(c.msg[6:8]) {
 					t.Errorf("%s: Checksum %#04x, wire has %x", c.name, p.Checksum, c.msg[6:8])
@@ -125,7 +144,7 @@ func TestGoldenKeepalived(t *testing.T) {
 				if p.Len() != len(c.msg) {
 					t.Errorf("%s: Len %d, message is %d bytes", c.name, p.Len(), len(c.msg))
 				}
-				out, err := p.Marshal(c.src, c.dst)
+				out, err := p.MarshalForm(c.src, c.dst, g.form)
 				if err != nil {
 					t.Fatalf("%s: Marshal: %v", c.name, err)
 				}
@@ -135,7 +154,7 @@ func TestGoldenKeepalived(t *testing.T) {
 				// The instance keepalived's peer would run accepts it.
 				e := Expect{Version: want.Version, VRID: 51, AdvertInterval: want.AdvertInterval,
 					AuthType: want.AuthType, Password: want.Password, VIPs: want.Addrs}
-				if err := Accept(p, int(c.ttl), e); err != nil {
+				if _, err := Accept(p, int(c.ttl), e); err != nil {
 					t.Errorf("%s: Accept: %v", c.name, err)
 				}
 			}
@@ -190,7 +209,7 @@ func fixChecksum(msg []byte, src, dst netip.Addr) []byte {
 
 func TestRefChecksumMatchesCaptures(t *testing.T) {
 	for _, c := range allCaptures(t) {
-		if got, want := refChecksum(c.msg, c.src, c.dst), binary.BigEndian.Uint16(c.msg[6:8]); got != want {
+		if got, want := refChecksumForm(c.msg, c.src, c.dst, c.form), binary.BigEndian.Uint16(c.msg[6:8]); got != want {
 			t.Errorf("%s: reference checksum %#04x, keepalived sent %#04x", c.name, got, want)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -34,7 +34,7 @@ import (
 const floorImpl = "go-floor"
 
 // startFloor starts the floor loop of host (dA sends, dB listens) on eth0.
-func startFloor(l *lab.Lab, host, iv string, n int) error {
+func startFloor(l *netlab.Lab, host, iv string, n int) error {
 	if n != 1 {
 		return fmt.Errorf("%s runs one instance, not %d", floorImpl, n)
 	}

@@ -16,7 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 const ifaces = 4
@@ -87,7 +88,7 @@ type usage struct{ cpu, rssMiB float64 }
 // measure runs a pair with n instances and returns the master's and the
 // backup's usage over the window.
 func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, err error) {
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		return res, err
 	}
@@ -108,7 +109,7 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 			return res, err
 		}
 		for h, host := range hosts {
-			err := l.AddHost(lab.Host{Name: host, Switch: sw, If: fmt.Sprintf("eth%d", i),
+			err := l.AddHost(netlab.Host{Name: host, Switch: sw, If: fmt.Sprintf("eth%d", i),
 				Addrs: []string{fmt.Sprintf("192.0.2.%d/28", i*16+1+h)}})
 			if err != nil {
 				return res, err
@@ -168,7 +169,7 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 // then processes in the sender's own softirq: the bridge, the other
 // director's IP stack and its raw sockets all run on the sending process's
 // CPU time.
-func threadedNAPI(l *lab.Lab, ns, ifname string) error {
+func threadedNAPI(l *netlab.Lab, ns, ifname string) error {
 	// A veth passes a frame to its peer's NAPI only if the peer requested
 	// GRO and the frame is "eligible for GRO", which a sender with TSO on
 	// never is for a raw socket's frames.
@@ -179,20 +180,20 @@ func threadedNAPI(l *lab.Lab, ns, ifname string) error {
 	return err
 }
 
-func start(l *lab.Lab, impl, bin, dir, host, iv string, n, prio int) error {
+func start(l *netlab.Lab, impl, bin, dir, host, iv string, n, prio int) error {
 	if impl == floorImpl {
 		return startFloor(l, host, iv, n)
 	}
 	if impl == "keepalived" {
-		var insts []lab.KeepalivedInstance
+		var insts []testlab.KeepalivedInstance
 		for k := 0; k < n; k++ {
 			d, _ := time.ParseDuration(iv)
-			insts = append(insts, lab.KeepalivedInstance{
+			insts = append(insts, testlab.KeepalivedInstance{
 				Interface: fmt.Sprintf("eth%d", k%ifaces), VRID: 1 + k/ifaces, Priority: prio, Version: 3,
 				AdvertInt: fmt.Sprintf("%g", d.Seconds()), VIPs: []string{vipFor(k)},
 			})
 		}
-		_, err := l.StartKeepalived(host, dir, insts...)
+		_, err := testlab.StartKeepalived(l, host, dir, insts...)
 		return err
 	}
 	var b strings.Builder
@@ -261,7 +262,7 @@ func threadsCPU(pid string) float64 {
 }
 
 // record runs perf on every process of each director for the window.
-func record(l *lab.Lab, impl, iv string, n int, hosts []string, window time.Duration) error {
+func record(l *netlab.Lab, impl, iv string, n int, hosts []string, window time.Duration) error {
 	errs := make(chan error, len(hosts))
 	for _, host := range hosts {
 		out, err := exec.Command("ip", "netns", "pids", l.NS(host)).Output()

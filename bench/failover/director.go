@@ -7,16 +7,19 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 // impl starts one director of the pair under test.
 type impl interface {
 	name() string
-	start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error)
-	// stepDown asks host's director for a planned handover; ok is false
-	// when the implementation has none (keepalived).
-	stepDown(l *lab.Lab, dir, host string) (ok bool, err error)
+	start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error)
+	// canStepDown is whether the implementation has a planned handover
+	// (keepalived has none).
+	canStepDown() bool
+	// stepDown asks host's director for a planned handover.
+	stepDown(l *netlab.Lab, dir, host string) error
 }
 
 type hadirector struct {
@@ -27,7 +30,7 @@ type hadirector struct {
 
 func (h hadirector) name() string { return "hadirector" }
 
-func (h hadirector) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
+func (h hadirector) start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error) {
 	conf := fmt.Sprintf(`[[instance]]
 name = "vi51"
 interface = "eth0"
@@ -44,10 +47,12 @@ vips = ["%s"]
 	return l.Start(host, nil, h.bin, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
 }
 
-func (h hadirector) stepDown(l *lab.Lab, dir, host string) (bool, error) {
+func (h hadirector) canStepDown() bool { return true }
+
+func (h hadirector) stepDown(l *netlab.Lab, dir, host string) error {
 	sock := filepath.Join(dir, host+".toml.sock")
 	_, err := l.Exec(host, h.bin, "step-down", "-s", sock)
-	return true, err
+	return err
 }
 
 type keepalived struct {
@@ -57,14 +62,18 @@ type keepalived struct {
 
 func (k keepalived) name() string { return "keepalived" }
 
-func (k keepalived) start(l *lab.Lab, dir, host string, priority int) (*lab.Proc, error) {
-	return l.StartKeepalived(host, dir, lab.KeepalivedInstance{
+func (k keepalived) start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error) {
+	return testlab.StartKeepalived(l, host, dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: priority, Version: k.version,
 		AdvertInt: k.interval, VIPs: []string{vip},
 	})
 }
 
-func (k keepalived) stepDown(*lab.Lab, string, string) (bool, error) { return false, nil }
+func (k keepalived) canStepDown() bool { return false }
+
+func (k keepalived) stepDown(*netlab.Lab, string, string) error {
+	return fmt.Errorf("keepalived has no planned step-down")
+}
 
 // seconds renders a Go duration string as keepalived's advert_int.
 func seconds(d string) string {

@@ -8,44 +8,37 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
-// event is one address or neighbour change seen in a namespace, stamped on
-// arrival.
-type event struct {
-	at    time.Time
-	ns    string
-	kind  string // "addr+", "addr-", "neigh"
-	ip    string
-	mac   string
-	state int
-}
-
-// watcher records rtnetlink address and neighbour events from namespaces:
-// the exact moment a VIP appears or the gateway's ARP entry moves, with no
-// polling.
+// watcher records, from rtnetlink events with no polling, the changes of
+// the lab's state: the VIP added to or removed from a director, the
+// gateway's neighbour entry for the VIP moved. Each change is stamped when
+// its event arrives; the changes of one key come from one goroutine, so
+// they are in order.
 type watcher struct {
+	vip     string
 	mu      sync.Mutex
-	events  []event
+	changes []change
 	changed chan struct{}
 	done    chan struct{}
 }
 
-func newWatcher() *watcher {
-	return &watcher{changed: make(chan struct{}), done: make(chan struct{})}
+func newWatcher(vip string) *watcher {
+	return &watcher{vip: vip, changed: make(chan struct{}), done: make(chan struct{})}
 }
 
-func (w *watcher) add(e event) {
+func (w *watcher) add(c change) {
 	w.mu.Lock()
-	w.events = append(w.events, e)
+	w.changes = append(w.changes, c)
 	close(w.changed)
 	w.changed = make(chan struct{})
 	w.mu.Unlock()
 }
 
-// watchNS subscribes to the address and neighbour events of namespace ns,
-// naming them label.
-func (w *watcher) watchNS(nsName, label string) error {
+// watchAddrs records whether the director in namespace nsName holds the
+// VIP, as key.
+func (w *watcher) watchAddrs(nsName, key string) error {
 	h, err := netns.GetFromName(nsName)
 	if err != nil {
 		return fmt.Errorf("namespace %s: %w", nsName, err)
@@ -55,25 +48,43 @@ func (w *watcher) watchNS(nsName, label string) error {
 	if err := netlink.AddrSubscribeWithOptions(addrs, w.done, netlink.AddrSubscribeOptions{Namespace: &h}); err != nil {
 		return fmt.Errorf("address events in %s: %w", nsName, err)
 	}
+	go func() {
+		for u := range addrs {
+			if u.LinkAddress.IP.String() != w.vip {
+				continue
+			}
+			v := ""
+			if u.NewAddr {
+				v = held
+			}
+			w.add(change{at: time.Now(), key: key, val: v})
+		}
+	}()
+	return nil
+}
+
+// watchNeigh records the MAC of the VIP's neighbour entry in namespace
+// nsName, as key.
+func (w *watcher) watchNeigh(nsName, key string) error {
+	h, err := netns.GetFromName(nsName)
+	if err != nil {
+		return fmt.Errorf("namespace %s: %w", nsName, err)
+	}
+	defer h.Close()
 	neighs := make(chan netlink.NeighUpdate, 64)
 	if err := netlink.NeighSubscribeWithOptions(neighs, w.done, netlink.NeighSubscribeOptions{Namespace: &h}); err != nil {
 		return fmt.Errorf("neighbour events in %s: %w", nsName, err)
 	}
 	go func() {
-		for u := range addrs {
-			kind := "addr-"
-			if u.NewAddr {
-				kind = "addr+"
-			}
-			w.add(event{at: time.Now(), ns: label, kind: kind, ip: u.LinkAddress.IP.String()})
-		}
-	}()
-	go func() {
 		for u := range neighs {
-			if u.Type != 28 { // RTM_NEWNEIGH
+			if u.IP.String() != w.vip {
 				continue
 			}
-			w.add(event{at: time.Now(), ns: label, kind: "neigh", ip: u.IP.String(), mac: net.HardwareAddr(u.HardwareAddr).String(), state: u.State})
+			v := net.HardwareAddr(u.HardwareAddr).String()
+			if u.Type == unix.RTM_DELNEIGH {
+				v = ""
+			}
+			w.add(change{at: time.Now(), key: key, val: v})
 		}
 	}()
 	return nil
@@ -81,39 +92,37 @@ func (w *watcher) watchNS(nsName, label string) error {
 
 func (w *watcher) close() { close(w.done) }
 
-// mark is the index of the next event.
+// mark is the index of the next change.
 func (w *watcher) mark() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.events)
+	return len(w.changes)
 }
 
-// wait returns the first event at index >= from that match accepts.
-func (w *watcher) wait(from int, timeout time.Duration, what string, match func(event) bool) (event, error) {
-	t := time.NewTimer(timeout)
+// between is a copy of the changes at indexes [from, to).
+func (w *watcher) between(from, to int) []change {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]change(nil), w.changes[from:to]...)
+}
+
+// waitState returns base replayed with the changes from index from on, as
+// soon as it matches want, and the index it holds at.
+func (w *watcher) waitState(base state, from int, want state, deadline time.Time) (state, int, error) {
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	for {
 		w.mu.Lock()
-		evs, ch := w.events, w.changed
+		cs, ch := w.changes, w.changed
 		w.mu.Unlock()
-		for _, e := range evs[from:] {
-			if match(e) {
-				return e, nil
-			}
+		s := replay(base, cs[from:])
+		if matches(s, want) {
+			return s, len(cs), nil
 		}
-		from = len(evs)
 		select {
 		case <-ch:
 		case <-t.C:
-			return event{}, fmt.Errorf("no %s within %v", what, timeout)
+			return nil, 0, fmt.Errorf("not in state %s: still %s", want, s)
 		}
 	}
-}
-
-func vipAdded(ns, ip string) func(event) bool {
-	return func(e event) bool { return e.ns == ns && e.kind == "addr+" && e.ip == ip }
-}
-
-func neighIs(ns, ip, mac string) func(event) bool {
-	return func(e event) bool { return e.ns == ns && e.kind == "neigh" && e.ip == ip && e.mac == mac }
 }

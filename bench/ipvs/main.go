@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/pcapfile"
 )
 
@@ -37,7 +37,7 @@ type result struct {
 }
 
 func run(bin string, sc scenario, window time.Duration) (res result, err error) {
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		return res, err
 	}
@@ -62,7 +62,7 @@ func run(bin string, sc scenario, window time.Duration) (res result, err error) 
 			return res, err
 		}
 		for h, host := range hosts {
-			if err := l.AddHost(lab.Host{Name: host, Switch: sw, If: fmt.Sprintf("eth%d", i),
+			if err := l.AddHost(netlab.Host{Name: host, Switch: sw, If: fmt.Sprintf("eth%d", i),
 				Addrs: []string{fmt.Sprintf("192.0.2.%d/28", i*16+1+h)}}); err != nil {
 				return res, err
 			}
@@ -178,7 +178,7 @@ func intervals(path string) ([]float64, error) {
 	return out, nil
 }
 
-func start(l *lab.Lab, bin, dir, host string, n, nIf, prio int, env []string) (*lab.Proc, error) {
+func start(l *netlab.Lab, bin, dir, host string, n, nIf, prio int, env []string) (*netlab.Proc, error) {
 	var b strings.Builder
 	for k := 0; k < n; k++ {
 		fmt.Fprintf(&b, "[[instance]]\nname = \"vi%d\"\ninterface = \"eth%d\"\nvrid = %d\npriority = %d\nadvert_interval = \"100ms\"\nvips = [\"203.0.113.%d\"]\n\n",

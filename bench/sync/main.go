@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/guest"
+	"github.com/hadirector/hadirector/internal/testlab/guest"
 )
 
 func main() {
@@ -41,7 +41,7 @@ func run(n, runs, stalls int) error {
 	}
 	defer os.RemoveAll(dir)
 	var files []guest.File
-	for _, b := range []struct{ name, pkg string }{{"hadirector", "./cmd/hadirector"}, {"connprobe", "./integration/connprobe"}} {
+	for _, b := range []struct{ name, pkg string }{{"hadirector", "./cmd/hadirector"}, {"connprobe", "./internal/testlab/connprobe"}} {
 		out := filepath.Join(dir, b.name)
 		build := exec.Command("go", "build", "-o", out, b.pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hadirector/hadirector/integration/demo"
+	"github.com/hadirector/hadirector/internal/demo"
 )
 
 func demoCmd(args []string, stdout, stderr io.Writer) int {

@@ -8,6 +8,7 @@ import (
 	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/track"
+	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
@@ -20,8 +21,12 @@ func routerConfig(cfg *conf.Config) router.Config {
 			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs,
 			Preempt: ic.Preempt, PreemptDelay: ic.PreemptDelay,
 			UnicastPeers: ic.UnicastPeers, UnicastSrc: ic.UnicastSrc, Password: ic.Password,
-			GARP:         garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
-			StartupDelay: ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
+			V3ChecksumAsV2: ic.V3ChecksumAsV2,
+			GARP:           garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
+			StartupDelay:   ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
+		}
+		for _, t := range ic.PeerTTLs {
+			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
 		}
 		if len(ic.Track) > 0 {
 			ri.Track = tracker(ic.Track)

@@ -90,7 +90,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 
 func printStatus(w io.Writer, sts []router.Status) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS")
+	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS\tADDR MISMATCH")
 	for _, s := range sts {
 		vips := make([]string, len(s.VIPs))
 		for i, v := range s.VIPs {
@@ -112,8 +112,9 @@ func printStatus(w io.Writer, sts []router.Status) {
 		if s.Effective != s.Priority {
 			prio += fmt.Sprintf("/%d", s.Effective) // configured/effective (tracking, or 0 while stepping down)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Interface, s.VRID, state,
-			prio, dash(s.Master), strings.Join(vips, ","), held, last, s.GARPs, s.AdvertsIn, s.AdvertsOut, drops(s.Drops))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s%s\t%s\t%d\t%d\t%d\t%s\t%d\n", s.Name, s.Interface, s.VRID, state,
+			prio, dash(s.Master), strings.Join(vips, ","), held, last, s.GARPs, s.AdvertsIn, s.AdvertsOut, drops(s.Drops),
+			s.AddrListMismatch)
 	}
 	tw.Flush()
 	for _, s := range sts {

@@ -44,6 +44,7 @@ var (
 	dAdvertsOut   = desc("vrrp_adverts_sent_total", "Adverts sent.", inst...)
 	dGARPs        = desc("vrrp_garps_sent_total", "Gratuitous ARP packets sent.", inst...)
 	dDrops        = desc("vrrp_drops_total", "Packets dropped for the instance, by reason.", append(inst, "reason")...)
+	dMismatch     = desc("vrrp_addr_list_mismatch_total", "VRRPv3 adverts processed although their addresses differ from the instance's VIPs.", inst...)
 	dSpeakers     = desc("vrrp_speakers", "Other routers heard on the VRID in the last minute.", inst...)
 	dIPVSServices = desc("ipvs_services", "Virtual services configured.")
 	dIPVSReals    = desc("ipvs_real_servers", "Real servers configured.")
@@ -68,7 +69,7 @@ func New(src Source) *Collector { return &Collector{src} }
 // Describe sends every metric's description.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
-		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dSpeakers, dIPVSServices, dIPVSReals,
+		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dMismatch, dSpeakers, dIPVSServices, dIPVSReals,
 		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast,
 		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn} {
 		ch <- d
@@ -137,6 +138,7 @@ func collectInstance(ch chan<- prometheus.Metric, s router.Status) {
 	for reason, v := range s.Drops {
 		n(dDrops, v, reason)
 	}
+	n(dMismatch, s.AddrListMismatch)
 	g(dSpeakers, float64(len(s.Speakers)))
 }
 

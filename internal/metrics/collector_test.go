@@ -25,7 +25,7 @@ func source(withIPVS bool) Source {
 		return []router.Status{{
 			Name: "web", Interface: "eth0", VRID: 51, State: vrrp.Master, Priority: 150, Effective: 150,
 			AdvertInterval: 100 * time.Millisecond, VIPs: []netip.Addr{netip.MustParseAddr("203.0.113.10")},
-			VIPsHeld: true, GARPs: 10, AdvertsIn: 3, AdvertsOut: 42, Transitions: 2,
+			VIPsHeld: true, GARPs: 10, AdvertsIn: 3, AdvertsOut: 42, Transitions: 2, AddrListMismatch: 7,
 			LastTransition: &router.Transition{At: t0},
 			Drops:          map[string]uint64{"bad-checksum": 4, "ttl": 1},
 			Speakers:       []router.Speaker{{Src: netip.MustParseAddr("192.0.2.2")}},
@@ -69,6 +69,9 @@ hadirector_sync_failback_hold_connections 12
 # TYPE hadirector_vrrp_drops_total counter
 hadirector_vrrp_drops_total{instance="web",interface="eth0",reason="bad-checksum",vrid="51"} 4
 hadirector_vrrp_drops_total{instance="web",interface="eth0",reason="ttl",vrid="51"} 1
+# HELP hadirector_vrrp_addr_list_mismatch_total VRRPv3 adverts processed although their addresses differ from the instance's VIPs.
+# TYPE hadirector_vrrp_addr_list_mismatch_total counter
+hadirector_vrrp_addr_list_mismatch_total{instance="web",interface="eth0",vrid="51"} 7
 # HELP hadirector_vrrp_state 1 for the instance's current state, 0 for the others.
 # TYPE hadirector_vrrp_state gauge
 hadirector_vrrp_state{instance="web",interface="eth0",state="BACKUP",vrid="51"} 0
@@ -86,16 +89,16 @@ hadirector_vrrp_last_transition_timestamp_seconds{instance="web",interface="eth0
 `
 	names := []string{"hadirector_build_info", "hadirector_ipvs_real_servers_up", "hadirector_ipvs_operations_total",
 		"hadirector_sync_daemon_running", "hadirector_sync_failback_hold", "hadirector_sync_failback_hold_connections",
-		"hadirector_vrrp_drops_total", "hadirector_vrrp_state", "hadirector_vrrp_adverts_sent_total",
+		"hadirector_vrrp_drops_total", "hadirector_vrrp_addr_list_mismatch_total", "hadirector_vrrp_state", "hadirector_vrrp_adverts_sent_total",
 		"hadirector_vrrp_advert_interval_seconds", "hadirector_vrrp_last_transition_timestamp_seconds"}
 	if err := testutil.CollectAndCompare(New(source(true)), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(New(source(true))); n != 30 {
-		t.Errorf("%d series with IPVS and sync, want 30", n)
+	if n := testutil.CollectAndCount(New(source(true))); n != 31 {
+		t.Errorf("%d series with IPVS and sync, want 31", n)
 	}
-	if n := testutil.CollectAndCount(New(source(false))); n != 17 {
-		t.Errorf("%d series without IPVS, want 17", n)
+	if n := testutil.CollectAndCount(New(source(false))); n != 18 {
+		t.Errorf("%d series without IPVS, want 18", n)
 	}
 	// Names follow Prometheus' conventions (units, _total on counters).
 	problems, err := testutil.CollectAndLint(New(source(true)))

@@ -48,6 +48,10 @@ func (l *Link) RemoveVIPs(v []netip.Addr) error { return l.vips.Remove(v) }
 // Announce broadcasts one gratuitous ARP for vip.
 func (l *Link) Announce(vip netip.Addr) error { return l.arp.Send(vip) }
 
+// Request asks a neighbour for its hardware address with an ARP request
+// from src.
+func (l *Link) Request(target, src netip.Addr) error { return l.arp.Request(target, src) }
+
 // Close closes the sockets.
 func (l *Link) Close() error {
 	err := l.Conn.Close()

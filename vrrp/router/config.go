@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Config is what a Daemon runs: its instances, in order, and their sync
@@ -28,8 +29,14 @@ type InstanceConfig struct {
 	Preempt        bool
 	PreemptDelay   time.Duration
 	UnicastPeers   []netip.Addr // adverts go to these instead of 224.0.0.18
-	UnicastSrc     netip.Addr   // advert source; unset: the interface's first address that is no VIP
-	Password       string       // VRRPv2 simple password
+	// PeerTTLs, parallel to UnicastPeers, are the IP TTLs accepted from
+	// each peer; a peer without one: 255 only.
+	PeerTTLs   []vrrp.TTLRange
+	UnicastSrc netip.Addr // advert source; unset: the interface's first address that is no VIP
+	Password   string     // VRRPv2 simple password
+	// V3ChecksumAsV2 sends and accepts the VRRPv3 checksum over the
+	// message alone, as VRRPv2's (keepalived's v3_checksum_as_v2).
+	V3ChecksumAsV2 bool
 	GARP           garp.Schedule
 	// StartupDelay holds mastership off after the daemon's start.
 	StartupDelay time.Duration

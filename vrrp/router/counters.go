@@ -12,6 +12,9 @@ type Counters struct {
 	AdvertsOut  atomic.Uint64
 	GARPs       atomic.Uint64
 	Transitions atomic.Uint64
+	// AddrListMismatch counts VRRPv3 adverts processed although their
+	// addresses are not the configured VIPs.
+	AddrListMismatch atomic.Uint64
 	// drops are indexed by Reason, 0 holding unknown ones; made at the
 	// first drop, as most instances never drop a packet.
 	drops atomic.Pointer[dropCounts]

@@ -503,9 +503,17 @@ func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 	}
 }
 
+// dispatch decodes one packet and hands it to the instance of its VRID.
+// The instance is found first, from the header's VRID and version, since
+// the checksum form it accepts is its own (v3_checksum_as_v2); a packet
+// too short for that is Unmarshal's to drop.
 func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
+	var inst *Instance
+	if len(b) >= vrrp.HeaderLen {
+		inst = l.forVRID(b[1], b[0]>>4)
+	}
 	p := &l.pkt
-	err := p.Unmarshal(b, info.Src, info.Dst)
+	err := p.UnmarshalForm(b, info.Src, info.Dst, inst.checksumForm())
 	if err != nil {
 		if r, ok := vrrp.DropReason(err); ok {
 			l.Counters.Drop(r)
@@ -513,7 +521,6 @@ func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
 		}
 		return
 	}
-	inst := l.forVRID(p.VRID, p.Version)
 	if inst == nil {
 		l.Counters.Drop(vrrp.ReasonVRID)
 		l.drops.log(l.log, vrrp.ReasonVRID, info.Src, &vrrp.DropError{Reason: vrrp.ReasonVRID, Detail: fmt.Sprintf("VRID %d is not configured on %s", p.VRID, l.name)}, time.Now())

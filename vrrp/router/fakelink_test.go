@@ -23,7 +23,10 @@ type testDeps struct {
 		Add([]netip.Addr) error
 		Remove([]netip.Addr) error
 	}
-	ARP    interface{ Send(vip netip.Addr) error }
+	ARP   interface{ Send(vip netip.Addr) error }
+	Peers interface {
+		Request(target, src netip.Addr) error
+	}
 	Src    netip.Addr
 	Log    *slog.Logger
 	Events *Events
@@ -74,6 +77,12 @@ func (l *testLink) Announce(vip netip.Addr) error {
 		return nil
 	}
 	return l.d.ARP.Send(vip)
+}
+func (l *testLink) Request(target, src netip.Addr) error {
+	if l.d.Peers == nil {
+		return nil
+	}
+	return l.d.Peers.Request(target, src)
 }
 func (l *testLink) Close() error { return nil }
 

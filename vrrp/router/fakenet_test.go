@@ -132,6 +132,11 @@ func (l *fakeLink) Announce(vip netip.Addr) error {
 	l.n.log(fmt.Sprintf("%s garp %s", l.name, vip))
 	return nil
 }
+func (l *fakeLink) Request(target, src netip.Addr) error {
+	l.n.log(fmt.Sprintf("%s arp request %s from %s", l.name, target, src))
+	return nil
+}
+
 func (l *fakeLink) Close() error {
 	l.once.Do(func() { close(l.closed) })
 	return nil

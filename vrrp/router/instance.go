@@ -120,6 +120,15 @@ func (i *Instance) expect() vrrp.Expect {
 	return e
 }
 
+// checksumForm is the VRRPv3 checksum form the instance sends and accepts;
+// a nil instance (no instance for the VRID) has the default.
+func (i *Instance) checksumForm() vrrp.ChecksumForm {
+	if i != nil && i.cfg.V3ChecksumAsV2 && i.cfg.Version == 3 {
+		return vrrp.ChecksumMessageOnly
+	}
+	return vrrp.ChecksumRFC5798
+}
+
 // multicast is the destination list of an instance without unicast peers;
 // shared and never written.
 var multicast = []netip.Addr{vrrp.Group}
@@ -144,11 +153,14 @@ func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo) {
 	if !i.live.Load() {
 		return // starting, stopped, or a drill's lost router: deaf
 	}
-	err := i.accepts(p, info)
+	mis, err := i.accepts(p, info)
 	i.hear(p, info, err)
 	if err != nil {
 		i.drop(err, info.Src)
 		return
+	}
+	if mis != vrrp.MismatchNone {
+		i.mismatch(p, info.Src)
 	}
 	i.mmu.Lock()
 	defer i.mmu.Unlock()
@@ -179,24 +191,24 @@ func (i *Instance) fire(now time.Time, out *batch) {
 	}
 }
 
-// accepts applies the per-instance checks to an advert for this VRID.
-func (i *Instance) accepts(p vrrp.Packet, info vrrp.RecvInfo) error {
+// accepts applies the per-instance checks to an advert for this VRID. A
+// unicast advert must come from a configured peer, with a TTL in that
+// peer's range.
+func (i *Instance) accepts(p vrrp.Packet, info vrrp.RecvInfo) (vrrp.Mismatch, error) {
 	if info.Src == i.deps.Src {
-		return &vrrp.DropError{Reason: vrrp.ReasonOwn, Detail: "our own advert looped back"}
+		return 0, &vrrp.DropError{Reason: vrrp.ReasonOwn, Detail: "our own advert looped back"}
 	}
-	if len(i.cfg.UnicastPeers) > 0 && !contains(i.cfg.UnicastPeers, info.Src) {
-		return &vrrp.DropError{Reason: vrrp.ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
-	}
-	return vrrp.Accept(p, info.TTL, i.expect())
-}
-
-func contains(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
+	e := i.expect()
+	if peers := i.cfg.UnicastPeers; len(peers) > 0 {
+		k := slices.Index(peers, info.Src)
+		if k < 0 {
+			return 0, &vrrp.DropError{Reason: vrrp.ReasonNotPeer, Detail: info.Src.String() + " is not a configured unicast peer"}
+		}
+		if k < len(i.cfg.PeerTTLs) {
+			e.TTL = i.cfg.PeerTTLs[k]
 		}
 	}
-	return false
+	return vrrp.Accept(p, info.TTL, e)
 }
 
 func (i *Instance) params() vrrp.Params {
@@ -233,6 +245,9 @@ type instRare struct {
 	pending  []ctlMsg      // requests made before Start, applied after start-up
 	vanished *time.Timer   // a drill's loss: restarts the instance when it fires
 	done     chan struct{} // see doneChan
+	// resolving asks the unicast peers for their MACs after the carrier
+	// returned (resolvePeers); guarded by mmu.
+	resolving *garp.Announcer
 }
 
 // rareFields returns i.rare, making it if need be; i.mmu is held.
@@ -292,6 +307,10 @@ func (i *Instance) shutdown() {
 	}
 	i.apply(vrrp.Event{Kind: vrrp.EvShutdown}, time.Now(), nil)
 	i.stopAnnounce()
+	if i.rare != nil && i.rare.resolving != nil {
+		i.rare.resolving.Stop()
+		i.rare.resolving = nil
+	}
 	i.mmu.Unlock()
 	i.log(slog.LevelInfo, "instance stopped", "adverts_in", i.Counters.AdvertsIn.Load(),
 		"adverts_out", i.Counters.AdvertsOut.Load(), "garps", i.Counters.GARPs.Load(),
@@ -337,6 +356,13 @@ func (i *Instance) reappear() {
 	i.rare.vanished = nil // the instance vanished: rare is made
 	i.live.Store(true)
 	i.apply(vrrp.Event{Kind: vrrp.EvStartup}, time.Now(), nil)
+}
+
+// mismatch counts and logs a VRRPv3 advert, processed all the same, whose
+// addresses are not the configured VIPs (RFC 5798 section 7.1).
+func (i *Instance) mismatch(p vrrp.Packet, src netip.Addr) {
+	i.Counters.AddrListMismatch.Add(1)
+	i.dropLog().mismatch(instLog{i}, src, p.Addrs, i.cfg.VIPs, time.Now())
 }
 
 func (i *Instance) drop(err error, src netip.Addr) {
@@ -429,6 +455,8 @@ func (i *Instance) perform(a vrrp.Action, out *batch) {
 		i.announce(a.Heal)
 	case vrrp.ActStopAnnounce:
 		i.stopAnnounce()
+	case vrrp.ActResolvePeers:
+		i.resolvePeers()
 	}
 }
 
@@ -471,7 +499,7 @@ func (i *Instance) encode(prio uint8) ([][]byte, error) {
 	dsts := i.dsts()
 	bufs := make([][]byte, len(dsts))
 	for k, dst := range dsts {
-		b, err := p.Marshal(i.deps.Src, dst)
+		b, err := p.MarshalForm(i.deps.Src, dst, i.checksumForm())
 		if err != nil {
 			return nil, err
 		}
@@ -555,3 +583,37 @@ func arrival(stamp int64, now time.Time) time.Time {
 	age := time.Duration(now.UnixNano() - stamp)
 	return now.Add(-min(max(age, 0), maxQueued))
 }
+
+// resolveSchedule is how the unicast peers are asked for their MACs once
+// the carrier returns: four requests each, a quarter advert interval
+// apart, and four more from four intervals on. Requests are lost while
+// the link comes up (a switch port that is not forwarding yet); the next
+// follows well before the kernel's own retry, a second later.
+func resolveSchedule(interval time.Duration) garp.Schedule {
+	return garp.Schedule{Count: 4, Spacing: interval / 4, RepeatDelay: 4 * interval}
+}
+
+// resolvePeers asks each unicast peer for its MAC, telling it ours. An
+// entry that waits on a request lost while the link was down resolves on
+// the reply, and the adverts queued on it leave then, where the kernel
+// would retry only a second later; the peer's kernel learns our MAC from
+// the request, so its adverts to us do not wait either. i.mmu is held.
+func (i *Instance) resolvePeers() {
+	if len(i.cfg.UnicastPeers) == 0 {
+		return
+	}
+	r := i.rareFields()
+	if r.resolving != nil {
+		r.resolving.Stop()
+	}
+	r.resolving = garp.StartAnnouncer(peerAsker{i.deps.Link, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval), instLog{i})
+}
+
+// peerAsker is a garp.Sender whose "announcement" of an address is an ARP
+// request for it, from src.
+type peerAsker struct {
+	l   Link
+	src netip.Addr
+}
+
+func (p peerAsker) Send(peer netip.Addr) error { return p.l.Request(peer, p.src) }

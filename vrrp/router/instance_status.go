@@ -127,7 +127,8 @@ func (i *Instance) Status() Status {
 		AdvertInterval: i.cfg.AdvertInterval, Hold: i.hold, VIPs: i.cfg.VIPs, VIPsHeld: i.vipsHeld,
 		GARPs: i.Counters.GARPs.Load(), AdvertsIn: i.Counters.AdvertsIn.Load(),
 		AdvertsOut: i.Counters.AdvertsOut.Load(), Transitions: i.Counters.Transitions.Load(),
-		Drops: i.Counters.Drops(), Speakers: i.speakers.list(time.Now()),
+		Drops: i.Counters.Drops(), AddrListMismatch: i.Counters.AddrListMismatch.Load(),
+		Speakers: i.speakers.list(time.Now()),
 	}
 	if i.master != [4]byte{} {
 		st.Master = netip.AddrFrom4(i.master).String()

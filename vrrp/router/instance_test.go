@@ -164,7 +164,9 @@ func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
 func TestInstanceDropsForeignAdverts(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.Priority = 100
-	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("192.0.2.12")}
+	// 192.0.2.12 on the link (TTL 255 only), 198.51.100.12 two routers away.
+	cfg.UnicastPeers = []netip.Addr{netip.MustParseAddr("192.0.2.12"), netip.MustParseAddr("198.51.100.12")}
+	cfg.PeerTTLs = []vrrp.TTLRange{{Min: 255, Max: 255}, {Min: 253, Max: 254}}
 	inst := newTestInstance(cfg, testDeps{Tx: &fakeTx{sent: make(chan []byte, 16)}, VIPs: &fakeVIPs{}, ARP: &fakeARP{sent: make(chan netip.Addr, 16)}, Src: netip.MustParseAddr("192.0.2.11")})
 	good := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	cases := []struct {
@@ -176,16 +178,25 @@ func TestInstanceDropsForeignAdverts(t *testing.T) {
 		{"own", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.11"), TTL: 255}, good, vrrp.ReasonOwn},
 		{"not a peer", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.13"), TTL: 255}, good, vrrp.ReasonNotPeer},
 		{"ttl", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 64}, good, vrrp.ReasonTTL},
+		{"ttl 254 from the peer on the link", vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 254}, good, vrrp.ReasonTTL},
+		{"ttl 255 above the routed peer's range", vrrp.RecvInfo{Src: netip.MustParseAddr("198.51.100.12"), TTL: 255}, good, vrrp.ReasonTTL},
+		{"ttl 252 below the routed peer's range", vrrp.RecvInfo{Src: netip.MustParseAddr("198.51.100.12"), TTL: 252}, good, vrrp.ReasonTTL},
 	}
 	for _, c := range cases {
-		err := inst.accepts(c.p, c.info)
+		_, err := inst.accepts(c.p, c.info)
 		de, ok := err.(*vrrp.DropError)
 		if !ok || de.Reason != c.want {
 			t.Errorf("%s: accepts = %v, want drop %v", c.name, err, c.want)
 		}
 	}
-	if err := inst.accepts(good, vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), TTL: 255}); err != nil {
-		t.Errorf("a good advert from the peer was refused: %v", err)
+	for _, ok := range []vrrp.RecvInfo{
+		{Src: netip.MustParseAddr("192.0.2.12"), TTL: 255},
+		{Src: netip.MustParseAddr("198.51.100.12"), TTL: 254},
+		{Src: netip.MustParseAddr("198.51.100.12"), TTL: 253},
+	} {
+		if _, err := inst.accepts(good, ok); err != nil {
+			t.Errorf("a good advert from %v with TTL %d was refused: %v", ok.Src, ok.TTL, err)
+		}
 	}
 }
 

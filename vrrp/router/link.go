@@ -31,6 +31,9 @@ type Link interface {
 	RemoveVIPs(vips []netip.Addr) error
 	// Announce broadcasts one gratuitous ARP for vip.
 	Announce(vip netip.Addr) error
+	// Request asks a neighbour for its hardware address with an ARP
+	// request from src.
+	Request(target, src netip.Addr) error
 	Close() error
 }
 

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hadirector/hadirector/vrrp"
@@ -32,6 +33,7 @@ type Scheduler struct {
 	// newAlarm opens what Run sleeps on; nil, or an error, and it sleeps
 	// on a runtime timer.
 	newAlarm func() (Alarm, error)
+	rounds   atomic.Uint64 // the loop's rounds, for tests
 }
 
 type schedItem struct {
@@ -96,10 +98,11 @@ func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
 // set.
 func (s *Scheduler) rearm(now vrrp.Mono) {
 	if len(s.heap) == 0 {
-		if s.armed != 0 {
-			s.al.Disarm()
-			s.armed = 0
-		}
+		// Disarmed even when armed reads zero: after a wake-up the alarm
+		// has gone off, and a timerfd that went off makes every wait
+		// return at once until it is set anew (the loop would spin).
+		s.al.Disarm()
+		s.armed = 0
 		return
 	}
 	first := s.heap[0].key
@@ -158,6 +161,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}()
 	var due []*Instance
 	for {
+		s.rounds.Add(1)
 		if ctx.Err() != nil {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -356,5 +357,40 @@ func testAlarm(t *testing.T, a interface {
 			a.Arm(0)
 			<-woke
 		}
+	}
+}
+
+func TestSchedulerSleepsWhenEmpty(t *testing.T) { eachAlarm(t, testSchedulerSleepsWhenEmpty) }
+
+// Once its last timer has fired and none is left (every instance stopped,
+// or all in FAULT), the loop sleeps until a timer is set again: it must
+// not go round and round on an alarm that went off long ago. A director
+// on one processor that spun there starved its shutdown for seconds.
+func testSchedulerSleepsWhenEmpty(t *testing.T, newSched func() *Scheduler) {
+	s := newSched()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	i := schedInstances(1)[0] // never started: its timer fires once, and is not set again
+	s.set(i, vrrp.MonoOf(time.Now().Add(time.Millisecond)), 0)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s.mu.Lock()
+		empty := len(s.heap) == 0
+		s.mu.Unlock()
+		if empty && s.rounds.Load() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the timer never fired")
+		}
+		runtime.Gosched()
+	}
+	// The round that fired the timer may still be on its way to sleep;
+	// after it, none may come while nothing is due.
+	before := s.rounds.Load()
+	time.Sleep(50 * time.Millisecond) // a window for rounds that must not come
+	if n := s.rounds.Load() - before; n > 1 {
+		t.Fatalf("the loop went round %d times in 50 ms with no timer set, want at most 1", n)
 	}
 }

@@ -1,10 +1,10 @@
 package router
 
 import (
-	"github.com/hadirector/hadirector/vrrp"
-
 	"net/netip"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Status is a snapshot of one instance for operators (hadirector status).
@@ -27,7 +27,10 @@ type Status struct {
 	AdvertsOut     uint64            `json:"adverts_out"`
 	Transitions    uint64            `json:"transitions"`
 	Drops          map[string]uint64 `json:"drops"`
-	Speakers       []Speaker         `json:"speakers"`
+	// AddrListMismatch counts VRRPv3 adverts processed although their
+	// addresses were not the instance's VIPs (RFC 5798 section 7.1).
+	AddrListMismatch uint64    `json:"addr_list_mismatch"`
+	Speakers         []Speaker `json:"speakers"`
 }
 
 // Transition is one state change, numbered in the order the daemon made them.

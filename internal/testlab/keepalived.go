@@ -1,10 +1,15 @@
-package lab
+// Package testlab holds the lab helpers that only tests and benchmarks use:
+// keepalived started as the reference peer in a netlab namespace. The
+// product never imports it (cmd/hadirector's TestNoTestCodeLinked checks).
+package testlab
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // KeepalivedInstance is one vrrp_instance of a keepalived configuration, the
@@ -50,8 +55,9 @@ func (k KeepalivedInstance) Config(name string) string {
 
 // StartKeepalived writes a configuration with the given instances into dir
 // and runs keepalived (VRRP only, in the foreground, logging to stderr, with
-// its own pid files) in the namespace. Its VRRP child is ended by PID at Close.
-func (l *Lab) StartKeepalived(ns, dir string, insts ...KeepalivedInstance) (*Proc, error) {
+// its own pid files) in the namespace ns of l. Its VRRP child is ended by PID
+// at l.Close.
+func StartKeepalived(l *netlab.Lab, ns, dir string, insts ...KeepalivedInstance) (*netlab.Proc, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n}\n", ns)
 	for i, k := range insts {

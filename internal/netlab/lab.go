@@ -1,7 +1,11 @@
-// Package lab builds throw-away networks of Linux network namespaces (hosts
-// on a bridge) for hadirector's tests, demo and benchmarks, and tears them
-// down again: namespaces deleted, processes ended by PID.
-package lab
+// Package netlab builds throw-away networks of Linux network namespaces
+// (hosts on a bridge) and tears them down again: namespaces deleted,
+// processes ended by PID.
+//
+// It is a product package: hadirector demo runs in one. The tests and
+// benchmarks use it too; what only they need (keepalived as the reference
+// peer) is in internal/testlab.
+package netlab
 
 import (
 	"crypto/rand"

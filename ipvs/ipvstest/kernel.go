@@ -1,4 +1,12 @@
-package ipvs
+// Package ipvstest provides an in-memory double of the kernel's IPVS table
+// for the tests and benchmarks of package ipvs.
+//
+// Kernel satisfies ipvs.Kernel, the seam where the kernel starts, and
+// behaves as the Linux IPVS netlink interface does; package ipvs's guest
+// tests replay its scenarios on the real kernel to keep the two in step.
+// It depends only on github.com/moby/ipvs, so that package ipvs's own tests
+// can import it. Only tests and benchmarks import it, never the product.
+package ipvstest
 
 import (
 	"net"
@@ -11,8 +19,8 @@ import (
 	"github.com/moby/ipvs"
 )
 
-// MemKernel is an in-memory Kernel that behaves as the Linux IPVS netlink
-// interface does for the operations of Kernel, with the kernel's errors
+// Kernel is an in-memory ipvs.Kernel that behaves as the Linux IPVS netlink
+// interface does for its operations, with the kernel's errors
 // (syscall.Errno: EEXIST for a duplicate, ESRCH for a missing service, ENOENT
 // for a missing real server or an unknown scheduler, ERANGE for a bad weight,
 // EINVAL for a bad address), and counts every operation.
@@ -20,7 +28,7 @@ import (
 // Like the kernel, it lists services with the hashed flag set, real servers
 // newest first, and firewall-mark services without protocol or address. It
 // does not check that real servers are reachable. It is safe for concurrent use.
-type MemKernel struct {
+type Kernel struct {
 	mu       sync.Mutex
 	services []*memService // in creation order
 	index    map[svcID]*memService
@@ -39,7 +47,7 @@ type memService struct {
 	dests []ipvs.Destination // newest first, as the kernel lists them
 }
 
-// OpCounts counts MemKernel operations by kind.
+// OpCounts counts Kernel operations by kind.
 type OpCounts struct {
 	GetServices, NewService, UpdateService, DelService                 int
 	GetDestinations, NewDestination, UpdateDestination, DelDestination int
@@ -55,44 +63,45 @@ func (c OpCounts) Writes() int {
 // Reads is the number of listing operations.
 func (c OpCounts) Reads() int { return c.GetServices + c.GetDestinations + c.GetConfig }
 
-// NewMemKernel returns an empty table with the kernel's default timeouts
-// (900 120 300) and the given schedulers loaded; none given means every
-// one of Schedulers.
-func NewMemKernel(schedulers ...Scheduler) *MemKernel {
-	if len(schedulers) == 0 {
-		schedulers = Schedulers
-	}
-	m := &MemKernel{
+// NewKernel returns an empty table with the kernel's default timeouts
+// (900 120 300) and the schedulers named (as ipvsadm names them: "rr",
+// "wlc", ...) loaded; a service with any other scheduler fails with ENOENT.
+func NewKernel(schedulers ...string) *Kernel {
+	m := &Kernel{
 		sched: make(map[string]bool),
 		index: make(map[svcID]*memService),
 		cfg:   ipvs.Config{TimeoutTCP: 900 * time.Second, TimeoutTCPFin: 120 * time.Second, TimeoutUDP: 300 * time.Second},
 	}
 	for _, s := range schedulers {
-		m.sched[string(s)] = true
+		m.sched[s] = true
 	}
 	return m
 }
 
 // Counts returns the operations counted so far.
-func (m *MemKernel) Counts() OpCounts {
+func (m *Kernel) Counts() OpCounts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.counts
 }
 
 // ResetCounts sets every count to zero.
-func (m *MemKernel) ResetCounts() {
+func (m *Kernel) ResetCounts() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts = OpCounts{}
 }
 
-func (m *MemKernel) fail(op string, s *ipvs.Service, d *ipvs.Destination) error {
+func (m *Kernel) fail(op string, s *ipvs.Service, d *ipvs.Destination) error {
 	if m.Fail == nil {
 		return nil
 	}
 	return m.Fail(op, s, d)
 }
+
+// flagHashed is IP_VS_SVC_F_HASHED, set by the kernel on every listed
+// service.
+const flagHashed = 0x0002
 
 // svcID is how the kernel identifies a service.
 type svcID struct {
@@ -100,6 +109,11 @@ type svcID struct {
 	fwmark          uint32
 	addr            [16]byte
 }
+
+// SameService reports whether the kernel takes a and b for the same service:
+// the same family and firewall mark, or the same family, protocol, address
+// and port.
+func SameService(a, b *ipvs.Service) bool { return idOf(a) == idOf(b) }
 
 func idOf(s *ipvs.Service) svcID {
 	id := svcID{af: s.AddressFamily, fwmark: s.FWMark}
@@ -111,7 +125,7 @@ func idOf(s *ipvs.Service) svcID {
 }
 
 // find returns the service s identifies, or nil.
-func (m *MemKernel) find(s *ipvs.Service) *memService { return m.index[idOf(s)] }
+func (m *Kernel) find(s *ipvs.Service) *memService { return m.index[idOf(s)] }
 
 func (ms *memService) findDest(d *ipvs.Destination) int {
 	for i := range ms.dests {
@@ -123,14 +137,14 @@ func (ms *memService) findDest(d *ipvs.Destination) int {
 }
 
 // checkService applies the kernel's checks of a full service entry.
-func (m *MemKernel) checkService(s *ipvs.Service) error {
+func (m *Kernel) checkService(s *ipvs.Service) error {
 	v6 := s.AddressFamily == syscall.AF_INET6
 	if !v6 && s.AddressFamily != syscall.AF_INET {
 		return syscall.EAFNOSUPPORT
 	}
 	if s.FWMark == 0 {
 		switch s.Protocol {
-		case uint16(TCP), uint16(UDP), uint16(SCTP):
+		case syscall.IPPROTO_TCP, syscall.IPPROTO_UDP, syscall.IPPROTO_SCTP:
 		default:
 			return syscall.EPROTONOSUPPORT
 		}
@@ -200,7 +214,7 @@ func storedDest(d *ipvs.Destination, af uint16) ipvs.Destination {
 }
 
 // GetServices lists every service, in creation order.
-func (m *MemKernel) GetServices() ([]*ipvs.Service, error) {
+func (m *Kernel) GetServices() ([]*ipvs.Service, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.GetServices++
@@ -217,7 +231,7 @@ func (m *MemKernel) GetServices() ([]*ipvs.Service, error) {
 }
 
 // NewService adds s, without real servers.
-func (m *MemKernel) NewService(s *ipvs.Service) error {
+func (m *Kernel) NewService(s *ipvs.Service) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.NewService++
@@ -237,7 +251,7 @@ func (m *MemKernel) NewService(s *ipvs.Service) error {
 }
 
 // UpdateService changes the scheduler, flags, timeout and netmask of s.
-func (m *MemKernel) UpdateService(s *ipvs.Service) error {
+func (m *Kernel) UpdateService(s *ipvs.Service) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.UpdateService++
@@ -256,7 +270,7 @@ func (m *MemKernel) UpdateService(s *ipvs.Service) error {
 }
 
 // DelService removes s and its real servers.
-func (m *MemKernel) DelService(s *ipvs.Service) error {
+func (m *Kernel) DelService(s *ipvs.Service) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.DelService++
@@ -274,7 +288,7 @@ func (m *MemKernel) DelService(s *ipvs.Service) error {
 
 // GetDestinations lists the real servers of s, newest first. Like the
 // kernel, it lists none, without error, for a service that does not exist.
-func (m *MemKernel) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
+func (m *Kernel) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.GetDestinations++
@@ -295,7 +309,7 @@ func (m *MemKernel) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error
 }
 
 // NewDestination adds real server d to service s.
-func (m *MemKernel) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (m *Kernel) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.NewDestination++
@@ -318,7 +332,7 @@ func (m *MemKernel) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
 
 // UpdateDestination changes the weight, forwarding method and thresholds of
 // real server d of service s.
-func (m *MemKernel) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (m *Kernel) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.UpdateDestination++
@@ -341,7 +355,7 @@ func (m *MemKernel) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) erro
 }
 
 // DelDestination removes real server d from service s.
-func (m *MemKernel) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
+func (m *Kernel) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.DelDestination++
@@ -361,7 +375,7 @@ func (m *MemKernel) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
 }
 
 // GetConfig returns the connection timeouts.
-func (m *MemKernel) GetConfig() (*ipvs.Config, error) {
+func (m *Kernel) GetConfig() (*ipvs.Config, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.GetConfig++
@@ -374,7 +388,7 @@ func (m *MemKernel) GetConfig() (*ipvs.Config, error) {
 
 // SetConfig sets the connection timeouts; a zero timeout is left unchanged,
 // and the kernel keeps whole seconds.
-func (m *MemKernel) SetConfig(c *ipvs.Config) error {
+func (m *Kernel) SetConfig(c *ipvs.Config) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counts.SetConfig++

@@ -2,8 +2,10 @@
 # capture-keepalived.sh: record VRRP advertisements sent by the real keepalived, as
 # golden wire vectors for the vrrp package tests (vrrp/testdata/*.pcap).
 #
-# Usage (as root): integration/capture/capture-keepalived.sh [OUTDIR]
-#   OUTDIR defaults to vrrp/testdata (relative to the repository root).
+# Usage (as root): scripts/capture-keepalived.sh [OUTDIR [NAME...]]
+#   OUTDIR defaults to vrrp/testdata (relative to the repository root); NAMEs, if given,
+#   pick the scenarios to capture (default all). KEEPALIVED names the binary: the
+#   v3_checksum_as_v2 scenario needs keepalived 2.2.8 or later (Debian 12 has 2.2.7).
 #
 # Lab: two network namespaces joined by a veth pair, addresses from 192.0.2.0/24 only.
 #   ns A: "va", 192.0.2.11/24, MAC 02:00:00:00:00:11 (keepalived runs here, priority 150, VRID 51)
@@ -15,6 +17,8 @@
 set -euo pipefail
 
 OUT=${1:-vrrp/testdata}
+shift || true
+ONLY=" $* "
 KEEPALIVED=${KEEPALIVED:-/usr/sbin/keepalived}
 NS_A=hdcap-a-$$
 NS_B=hdcap-b-$$
@@ -48,9 +52,9 @@ ip -n "$NS_B" link set lo up
 ip -n "$NS_A" link set va up
 ip -n "$NS_B" link set vb up
 
-# write_conf FILE VERSION ADVERT_INT AUTH(none|pass) VIPS UNICAST(yes|no)
+# write_conf FILE VERSION ADVERT_INT AUTH(none|pass) VIPS UNICAST(yes|no) [CHECKSUM(pseudo|v2)]
 write_conf() {
-	local file=$1 version=$2 advert=$3 auth=$4 vips=$5 unicast=$6 vip
+	local file=$1 version=$2 advert=$3 auth=$4 vips=$5 unicast=$6 checksum=${7:-pseudo} vip
 	{
 		echo "global_defs {"
 		echo "    router_id hdcap_a"
@@ -62,6 +66,9 @@ write_conf() {
 		echo "    priority 150"
 		echo "    advert_int $advert"
 		echo "    version $version"
+		if [ "$checksum" = v2 ]; then
+			echo "    v3_checksum_as_v2"
+		fi
 		if [ "$auth" = pass ]; then
 			echo "    authentication {"
 			echo "        auth_type PASS"
@@ -87,6 +94,9 @@ write_conf() {
 capture() {
 	local name=$1 frames=$2 conf="$WORK/$1.conf" tcpdump_pid ka_pid i
 	shift 2
+	if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $name "* ]]; then
+		return 0
+	fi
 	write_conf "$conf" "$@"
 	echo "== $name" >&2
 
@@ -124,12 +134,13 @@ capture() {
 	install -m 0644 "$WORK/$name.pcap" "$OUT/$name.pcap"
 }
 
-#        name                    frames version advert auth  vips                                  unicast
+#        name                    frames version advert auth  vips                                  unicast checksum
 capture vrrp_v2_auth_pass        3      2       1      pass  "192.0.2.100"                         no
 capture vrrp_v2_3vips            3      2       1      none  "192.0.2.100 192.0.2.101 192.0.2.102" no
 capture vrrp_v3_3vips            3      3       1      none  "192.0.2.100 192.0.2.101 192.0.2.102" no
 capture vrrp_v3_100ms            10     3       0.1    none  "192.0.2.100"                         no
 capture vrrp_v2_unicast          3      2       1      none  "192.0.2.100"                         yes
 capture vrrp_v3_unicast          3      3       1      none  "192.0.2.100"                         yes
+capture vrrp_v3_checksum_as_v2   3      3       1      none  "192.0.2.100 192.0.2.101"             no      v2
 
 echo "captures written to $OUT" >&2

@@ -1,4 +1,4 @@
-package ipvs
+package ipvstest
 
 import (
 	"errors"
@@ -20,58 +20,61 @@ func mobyDest(last byte, port uint16, weight int) *ipvs.Destination {
 		ConnectionFlags: ipvs.ConnectionFlagDirectRoute}
 }
 
-func TestMemKernelErrors(t *testing.T) {
+// testSchedulers are the schedulers the tests' services use.
+var testSchedulers = []string{"rr", "wlc", "sh"}
+
+func TestKernelErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		run  func(m *MemKernel) error
+		run  func(m *Kernel) error
 		want error
 	}{
-		{"duplicate service", func(m *MemKernel) error { return m.NewService(mobyTCP(10, 80)) }, syscall.EEXIST},
-		{"update missing service", func(m *MemKernel) error { return m.UpdateService(mobyTCP(11, 80)) }, syscall.ESRCH},
-		{"delete missing service", func(m *MemKernel) error { return m.DelService(mobyTCP(10, 81)) }, syscall.ESRCH},
-		{"unknown scheduler", func(m *MemKernel) error {
+		{"duplicate service", func(m *Kernel) error { return m.NewService(mobyTCP(10, 80)) }, syscall.EEXIST},
+		{"update missing service", func(m *Kernel) error { return m.UpdateService(mobyTCP(11, 80)) }, syscall.ESRCH},
+		{"delete missing service", func(m *Kernel) error { return m.DelService(mobyTCP(10, 81)) }, syscall.ESRCH},
+		{"unknown scheduler", func(m *Kernel) error {
 			s := mobyTCP(12, 80)
 			s.SchedName = "fifo"
 			return m.NewService(s)
 		}, syscall.ENOENT},
-		{"no address family", func(m *MemKernel) error {
+		{"no address family", func(m *Kernel) error {
 			s := mobyTCP(12, 80)
 			s.AddressFamily = 0
 			return m.NewService(s)
 		}, syscall.EAFNOSUPPORT},
-		{"unsupported protocol", func(m *MemKernel) error {
+		{"unsupported protocol", func(m *Kernel) error {
 			s := mobyTCP(12, 80)
 			s.Protocol = 1
 			return m.NewService(s)
 		}, syscall.EPROTONOSUPPORT},
-		{"IPv6 netmask 0", func(m *MemKernel) error {
+		{"IPv6 netmask 0", func(m *Kernel) error {
 			return m.NewService(&ipvs.Service{AddressFamily: syscall.AF_INET6, FWMark: 3, SchedName: "rr"})
 		}, syscall.EINVAL},
-		{"duplicate real", func(m *MemKernel) error { return m.NewDestination(mobyTCP(10, 80), mobyDest(1, 80, 1)) }, syscall.EEXIST},
-		{"real of missing service", func(m *MemKernel) error { return m.NewDestination(mobyTCP(11, 80), mobyDest(1, 80, 1)) }, syscall.ESRCH},
-		{"update missing real", func(m *MemKernel) error { return m.UpdateDestination(mobyTCP(10, 80), mobyDest(2, 80, 1)) }, syscall.ENOENT},
-		{"delete missing real", func(m *MemKernel) error { return m.DelDestination(mobyTCP(10, 80), mobyDest(2, 80, 1)) }, syscall.ENOENT},
-		{"negative weight", func(m *MemKernel) error { return m.NewDestination(mobyTCP(10, 80), mobyDest(2, 80, -1)) }, syscall.ERANGE},
-		{"thresholds crossed", func(m *MemKernel) error {
+		{"duplicate real", func(m *Kernel) error { return m.NewDestination(mobyTCP(10, 80), mobyDest(1, 80, 1)) }, syscall.EEXIST},
+		{"real of missing service", func(m *Kernel) error { return m.NewDestination(mobyTCP(11, 80), mobyDest(1, 80, 1)) }, syscall.ESRCH},
+		{"update missing real", func(m *Kernel) error { return m.UpdateDestination(mobyTCP(10, 80), mobyDest(2, 80, 1)) }, syscall.ENOENT},
+		{"delete missing real", func(m *Kernel) error { return m.DelDestination(mobyTCP(10, 80), mobyDest(2, 80, 1)) }, syscall.ENOENT},
+		{"negative weight", func(m *Kernel) error { return m.NewDestination(mobyTCP(10, 80), mobyDest(2, 80, -1)) }, syscall.ERANGE},
+		{"thresholds crossed", func(m *Kernel) error {
 			d := mobyDest(2, 80, 1)
 			d.LowerThreshold = 5
 			return m.NewDestination(mobyTCP(10, 80), d)
 		}, syscall.ERANGE},
-		{"multicast real", func(m *MemKernel) error {
+		{"multicast real", func(m *Kernel) error {
 			d := mobyDest(2, 80, 1)
 			d.Address = net.IP{224, 0, 0, 1}
 			return m.NewDestination(mobyTCP(10, 80), d)
 		}, syscall.EINVAL},
-		{"IPv6 real in IPv4 service", func(m *MemKernel) error {
+		{"IPv6 real in IPv4 service", func(m *Kernel) error {
 			d := mobyDest(2, 80, 1)
 			d.Address = net.ParseIP("2001:db8::1")
 			return m.NewDestination(mobyTCP(10, 80), d)
 		}, syscall.EINVAL},
-		{"negative timeout", func(m *MemKernel) error { return m.SetConfig(&ipvs.Config{TimeoutTCP: -time.Second}) }, syscall.EINVAL},
+		{"negative timeout", func(m *Kernel) error { return m.SetConfig(&ipvs.Config{TimeoutTCP: -time.Second}) }, syscall.EINVAL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := NewMemKernel()
+			m := NewKernel(testSchedulers...)
 			if err := m.NewService(mobyTCP(10, 80)); err != nil {
 				t.Fatal(err)
 			}
@@ -85,8 +88,8 @@ func TestMemKernelErrors(t *testing.T) {
 	}
 }
 
-func TestMemKernelListsAsKernel(t *testing.T) {
-	m := NewMemKernel()
+func TestKernelListsAsKernel(t *testing.T) {
+	m := NewKernel(testSchedulers...)
 	fw := &ipvs.Service{AddressFamily: syscall.AF_INET, FWMark: 7, Protocol: syscall.IPPROTO_TCP, SchedName: "sh", Netmask: 0xffffffff}
 	for _, s := range []*ipvs.Service{mobyTCP(10, 80), fw} {
 		if err := m.NewService(s); err != nil {
@@ -150,8 +153,8 @@ func TestMemKernelListsAsKernel(t *testing.T) {
 	}
 }
 
-func TestMemKernelCountsAndFail(t *testing.T) {
-	m := NewMemKernel()
+func TestKernelCountsAndFail(t *testing.T) {
+	m := NewKernel(testSchedulers...)
 	boom := errors.New("boom")
 	m.Fail = func(op string, s *ipvs.Service, d *ipvs.Destination) error {
 		if op == "NewDestination" && d.Address[3] == 2 {
@@ -179,8 +182,8 @@ func TestMemKernelCountsAndFail(t *testing.T) {
 	}
 }
 
-func TestMemKernelConfig(t *testing.T) {
-	m := NewMemKernel()
+func TestKernelConfig(t *testing.T) {
+	m := NewKernel(testSchedulers...)
 	if err := m.SetConfig(&ipvs.Config{TimeoutTCP: 60 * time.Second, TimeoutUDP: 1500 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,9 @@
 // one connection through the VIP, exchanges a line at a fixed period and
 // reports each answer, the real server that gave it, and the longest stall
 // since the last mark (SIGUSR1). It exists because the guest has no tool
-// that does this and says when a connection broke.
+// that does this and says when a connection broke. The sync end-to-end
+// test (integration/sync_e2e_guest_test.go) and bench/sync build it
+// statically for the guest.
 package main
 
 import (

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hadirector/hadirector/integration/lab"
+	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 //go:embed a.toml
@@ -35,7 +35,7 @@ const (
 // Run builds the lab, runs the binary self (hadirector) as both directors,
 // and writes a report to w. It removes the lab whatever happens.
 func Run(ctx context.Context, self string, w io.Writer) (err error) {
-	l, err := lab.New()
+	l, err := netlab.New()
 	if err != nil {
 		return err
 	}
@@ -49,15 +49,15 @@ func Run(ctx context.Context, self string, w io.Writer) (err error) {
 	fmt.Fprintln(w, "hadirector demo: two directors and a gateway in network namespaces")
 	steps := []error{
 		l.Switch("sw"),
-		l.AddHost(lab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
-		l.AddHost(lab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
-		l.AddHost(lab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
-		l.AddHost(lab.Host{Name: "client", Switch: "sw", MAC: "02:00:00:00:00:50", Addrs: []string{"192.0.2.50/24"}}),
+		l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
+		l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
+		l.AddHost(netlab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
+		l.AddHost(netlab.Host{Name: "client", Switch: "sw", MAC: "02:00:00:00:00:50", Addrs: []string{"192.0.2.50/24"}}),
 	}
 	if err := errors.Join(steps...); err != nil {
 		return err
 	}
-	start := func(host string, conf []byte) (*lab.Proc, error) {
+	start := func(host string, conf []byte) (*netlab.Proc, error) {
 		path := filepath.Join(dir, host+".toml")
 		if err := os.WriteFile(path, conf, 0o644); err != nil {
 			return nil, err
@@ -132,7 +132,7 @@ func Run(ctx context.Context, self string, w io.Writer) (err error) {
 	}
 	fmt.Fprintln(w)
 
-	for _, p := range []*lab.Proc{a, b} {
+	for _, p := range []*netlab.Proc{a, b} {
 		p.Signal(syscall.SIGTERM)
 		if code, err := p.Wait(ctx); err != nil || code != 0 {
 			return report(fmt.Errorf("%s exited %d after SIGTERM: %v", p.Name, code, err), a, b)
@@ -142,13 +142,13 @@ func Run(ctx context.Context, self string, w io.Writer) (err error) {
 	return nil
 }
 
-func isState(s string) func(lab.Event) bool {
-	return func(e lab.Event) bool { return e.Str("msg") == "transition" && e.Str("to") == s }
+func isState(s string) func(netlab.Event) bool {
+	return func(e netlab.Event) bool { return e.Str("msg") == "transition" && e.Str("to") == s }
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
-func waitNeigh(ctx context.Context, l *lab.Lab, mac string) error {
+func waitNeigh(ctx context.Context, l *netlab.Lab, mac string) error {
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	for {
@@ -164,7 +164,7 @@ func waitNeigh(ctx context.Context, l *lab.Lab, mac string) error {
 	}
 }
 
-func report(err error, procs ...*lab.Proc) error {
+func report(err error, procs ...*netlab.Proc) error {
 	var b strings.Builder
 	for _, p := range procs {
 		fmt.Fprintf(&b, "\n--- %s log:\n%s", p.Name, strings.Join(p.Lines(), "\n"))
