@@ -13,6 +13,11 @@ type Schedule struct {
 	Spacing     time.Duration // between the rounds of a burst; a round sends one packet per VIP
 	RepeatDelay time.Duration // a second burst this long after the first starts; 0 = none
 	Refresh     time.Duration // then a burst every Refresh while running; 0 = none
+	// Follow is one more round this long after the first burst starts
+	// (after the repeat, when that comes earlier): a new master's GARP
+	// that follows whatever the old master answered while it still held
+	// the VIPs. 0 = none.
+	Follow time.Duration
 }
 
 // Clock is injected so that tests control time.

@@ -35,15 +35,20 @@ type Announcer struct {
 }
 
 // position is where a schedule stands: the burst (0 the first, 1 the
-// repeat when there is one, then refreshes) and the round within it.
+// repeat when there is one, then refreshes) and the round within it. The
+// follow round is the round after the last of the burst it follows.
 type position struct{ burst, round int }
 
 // next is what follows the round at p: the position of the next round and
 // how long after this one it is due (elapsed is the time since the first
 // burst began), or false when the schedule is complete.
 func (sch Schedule) next(p position, elapsed time.Duration) (position, time.Duration, bool) {
-	if p.round+1 < max(sch.Count, 1) {
+	n := max(sch.Count, 1)
+	if p.round+1 < n {
 		return position{p.burst, p.round + 1}, sch.Spacing, true
+	}
+	if sch.Follow > 0 && p.round+1 == n && p.burst == sch.followAfter() {
+		return position{p.burst, n}, max(sch.Follow-elapsed, 0), true
 	}
 	if p.burst == 0 && sch.RepeatDelay > 0 {
 		return position{1, 0}, max(sch.RepeatDelay-elapsed, 0), true
@@ -52,6 +57,15 @@ func (sch Schedule) next(p position, elapsed time.Duration) (position, time.Dura
 		return position{p.burst + 1, 0}, sch.Refresh, true
 	}
 	return p, 0, false
+}
+
+// followAfter is the burst the follow round comes after: the first, or
+// the repeat when that is due before it.
+func (sch Schedule) followAfter() int {
+	if sch.RepeatDelay > 0 && sch.RepeatDelay < sch.Follow {
+		return 1
+	}
+	return 0
 }
 
 // StartAnnouncer sends the schedule's first round at once, before it

@@ -10,6 +10,8 @@ import (
 // first burst's start, refreshes, the end.
 func TestScheduleNext(t *testing.T) {
 	sch := Schedule{Count: 3, Spacing: 10 * time.Millisecond, RepeatDelay: 5 * time.Second, Refresh: time.Minute}
+	follow := sch
+	follow.Follow = 200 * time.Millisecond
 	cases := []struct {
 		name    string
 		sch     Schedule
@@ -28,6 +30,16 @@ func TestScheduleNext(t *testing.T) {
 		{"count 0 is one round", Schedule{}, position{0, 0}, 0, position{0, 0}, 0, false},
 		{"no repeat: refresh after the first", Schedule{Count: 1, Refresh: time.Second}, position{0, 0}, 0, position{1, 0}, time.Second, true},
 		{"repeat without refresh: done after it", Schedule{Count: 1, RepeatDelay: time.Second}, position{1, 0}, time.Second, position{1, 0}, 0, false},
+		{"follow round after the first burst", follow, position{0, 2}, 20 * time.Millisecond, position{0, 3}, 180 * time.Millisecond, true},
+		{"follow round overdue goes at once", follow, position{0, 2}, 300 * time.Millisecond, position{0, 3}, 0, true},
+		{"repeat after the follow round", follow, position{0, 3}, 200 * time.Millisecond, position{1, 0}, 4800 * time.Millisecond, true},
+		{"no second follow round after the repeat", follow, position{1, 2}, 5 * time.Second, position{2, 0}, time.Minute, true},
+		{"follow round after a repeat due before it", Schedule{Count: 1, RepeatDelay: 20 * time.Millisecond, Follow: 200 * time.Millisecond},
+			position{1, 0}, 20 * time.Millisecond, position{1, 1}, 180 * time.Millisecond, true},
+		{"done after a follow round that came after the repeat", Schedule{Count: 1, RepeatDelay: 20 * time.Millisecond, Follow: 200 * time.Millisecond},
+			position{1, 1}, 200 * time.Millisecond, position{1, 1}, 0, false},
+		{"follow round alone", Schedule{Count: 1, Follow: 200 * time.Millisecond}, position{0, 0}, 0, position{0, 1}, 200 * time.Millisecond, true},
+		{"done after a follow round alone", Schedule{Count: 1, Follow: 200 * time.Millisecond}, position{0, 1}, 200 * time.Millisecond, position{0, 1}, 0, false},
 	}
 	for _, c := range cases {
 		p, d, ok := c.sch.next(c.at, c.elapsed)

@@ -110,11 +110,30 @@ type Machine struct {
 }
 
 // ReleaseGrace is how long a master that hands over keeps its VIPs after
-// hearing the new master: one advert interval, at most 100 ms. The new
-// master's GARPs leave with its first advert, so the gateway has moved by
-// then; a shorter overlap loses the echoes already in flight to us.
+// hearing the new master: one advert interval, at most MaxReleaseGrace.
+// The new master's GARPs leave with its first advert, so the gateway has
+// moved by then; a shorter overlap loses the echoes already in flight to us.
 func ReleaseGrace(interval time.Duration) time.Duration {
-	return min(interval, 100*time.Millisecond)
+	return min(interval, MaxReleaseGrace)
+}
+
+// MaxReleaseGrace is the longest ReleaseGrace, whatever the interval.
+const MaxReleaseGrace = 100 * time.Millisecond
+
+// GARPAfterGrace is when a new master sends one more GARP round after its
+// takeover: after the longest grace an old master may keep the VIPs (and
+// answer the gateway's ARP requests for them), plus as much again for our
+// advert to reach it and its removal to take effect. That round is then
+// the last word the gateway hears, whatever it asked the old master in
+// its grace.
+const GARPAfterGrace = 2 * MaxReleaseGrace
+
+// ReleaseBound is how long a master that steps down waits to hear a new
+// master: the Master_Down_Interval of the lowest priority, 1. A backup
+// takes over a Skew_Time after our priority-0 advert; by this bound even
+// one that missed it has taken over on its Master_Down_Timer.
+func ReleaseBound(version int, interval time.Duration) time.Duration {
+	return MasterDownInterval(version, 1, interval)
 }
 
 // AdvertSlack is how early a master's advert may leave to join a batch:
@@ -163,6 +182,7 @@ const (
 	ActAnnounce                       // (re)start the gratuitous ARP schedule
 	ActStopAnnounce                   // stop it
 	ActResolvePeers                   // ask the unicast peers for their MACs, telling ours (carrier back)
+	ActStayMaster                     // a step-down found no new master: stay master, say why (Reason)
 )
 
 func (k ActionKind) String() string {
@@ -181,6 +201,8 @@ func (k ActionKind) String() string {
 		return "stop-announce"
 	case ActResolvePeers:
 		return "resolve-peers"
+	case ActStayMaster:
+		return "stay-master"
 	}
 	return "unknown"
 }
@@ -190,7 +212,7 @@ type Action struct {
 	Kind     ActionKind
 	Priority uint8  // ActSendAdvert
 	From, To State  // ActTransition
-	Reason   string // ActTransition
+	Reason   string // ActTransition, ActStayMaster
 	// Heal marks an ActAnnounce that answers another master (a healed
 	// split brain): its second burst comes two advert intervals later,
 	// not after the repeat delay, so that it lands after any GARP a
@@ -200,19 +222,19 @@ type Action struct {
 
 // Transition reasons, as logged.
 const (
-	ReasonOwnerStartup  = "owner-startup"          // priority 255 starts as master
-	ReasonStartup       = "startup"                // start as backup
-	ReasonMasterDown    = "master-down"            // Master_Down_Timer expired
-	ReasonReleased      = "master-released"        // master sent priority 0; we waited Skew_Time
-	ReasonHigherPrio    = "higher-priority-advert" // a better master appeared
-	ReasonTieBreak      = "tie-break"              // equal priority, higher primary address
-	ReasonShutdown      = "shutdown"               // the instance stops
-	ReasonStepDown      = "step-down"              // handed over on request; the new master was heard
-	ReasonStepDownBound = "step-down-timeout"      // handed over on request; nobody was heard in time
-	ReasonVanish        = "drill-loss"             // a drill simulated our loss
-	ReasonFault         = "fault"                  // a tracked interface, script or file failed
-	ReasonRecovered     = "fault-cleared"          // every tracked object is good again
-	ReasonSyncGroup     = "sync-group"             // another instance of the sync group changed state
+	ReasonOwnerStartup = "owner-startup"          // priority 255 starts as master
+	ReasonStartup      = "startup"                // start as backup
+	ReasonMasterDown   = "master-down"            // Master_Down_Timer expired
+	ReasonReleased     = "master-released"        // master sent priority 0; we waited Skew_Time
+	ReasonHigherPrio   = "higher-priority-advert" // a better master appeared
+	ReasonTieBreak     = "tie-break"              // equal priority, higher primary address
+	ReasonShutdown     = "shutdown"               // the instance stops
+	ReasonStepDown     = "step-down"              // handed over on request; the new master was heard
+	ReasonNoBackup     = "step-down-no-backup"    // asked to hand over, heard no new master by the bound: stays master
+	ReasonVanish       = "drill-loss"             // a drill simulated our loss
+	ReasonFault        = "fault"                  // a tracked interface, script or file failed
+	ReasonRecovered    = "fault-cleared"          // every tracked object is good again
+	ReasonSyncGroup    = "sync-group"             // another instance of the sync group changed state
 )
 
 // NewMachine returns a machine in Initialize.
@@ -234,6 +256,15 @@ func SkewTime(version int, prio uint8, masterInterval time.Duration) time.Durati
 func MasterDownInterval(version int, prio uint8, masterInterval time.Duration) time.Duration {
 	return 3*masterInterval + SkewTime(version, prio, masterInterval)
 }
+
+// owner reports an address owner (priority 255; tracking never changes it).
+func (m Machine) owner() bool { return m.Priority == 255 }
+
+// preempts reports whether a backup takes over from a lower-priority
+// master. The address owner always does, whatever preempt and any hold
+// say (RFC 5798 6.1: it must not leave its own addresses to another
+// router), and with no preempt delay.
+func (m Machine) preempts() bool { return m.owner() || m.Preempt && !m.Hold }
 
 // skew and downInterval are the machine's current values.
 func (m Machine) skew() time.Duration {
@@ -327,8 +358,9 @@ func Step(m Machine, ev Event, at time.Time) (Machine, []Action) {
 	case EvGroupBackup:
 		// A sync-group peer left master: hand over as a step-down does
 		// (priority 0, VIPs kept until the new master is heard), then hold
-		// preemption until the group goes master again (EvResume).
-		if m.State == Master && m.ReleaseBy.IsZero() {
+		// preemption until the group goes master again (EvResume). The
+		// address owner stays: it would preempt straight back.
+		if m.State == Master && m.ReleaseBy.IsZero() && !m.owner() {
 			m, acts := stepMaster(m, Event{Kind: EvStepDown}, now)
 			m.GroupRelease = true
 			return m, acts
@@ -499,11 +531,11 @@ func stepBackup(m Machine, ev Event, now Mono) (Machine, []Action) {
 			m.Released = true
 			return m, nil
 		}
-		if ev.Priority < m.Priority && m.Preempt && !m.Hold {
+		if ev.Priority < m.Priority && m.preempts() {
 			// A lower-priority master and we preempt: ignore it, so that
 			// the Master_Down_Timer runs out and we take over; unless a
 			// preempt delay, counted from the first such advert, still runs.
-			if m.PreemptDelay <= 0 {
+			if m.PreemptDelay <= 0 || m.owner() {
 				return m, nil
 			}
 			if m.PreemptSince.IsZero() {
@@ -534,8 +566,12 @@ func stepMaster(m Machine, ev Event, now Mono) (Machine, []Action) {
 	case EvStepDown:
 		// Make-before-break: priority 0 lets a backup in after its skew
 		// time; we keep the VIPs until we hear it (or the bound passes), so
-		// the VIP is always answered.
-		m.ReleaseBy = now.Add(MasterDownInterval(int(m.Version), 1, m.AdvertInterval))
+		// the VIP is always answered. The address owner does not hand
+		// over: it would preempt straight back (see preempts).
+		if m.owner() {
+			return m, nil
+		}
+		m.ReleaseBy = now.Add(ReleaseBound(int(m.Version), m.AdvertInterval))
 		m.AdverAt = 0
 		m.Hold = true
 		return m, []Action{{Kind: ActSendAdvert, Priority: 0}}
@@ -641,7 +677,18 @@ func stepReleasing(m Machine, ev Event, now Mono) (Machine, []Action) {
 		if now.Before(m.ReleaseBy) {
 			return m, nil
 		}
-		return becomeBackup(m, now, ReasonStepDownBound, netip.Addr{}, m.AdvertInterval)
+		// Nobody took over: leaving now would leave the VIPs unanswered
+		// until our own Master_Down_Timer. Stay master with the VIPs we
+		// kept, advertise at our priority again at once, and lift the
+		// step-down's hold, for there is no new master to hold back from.
+		m.ReleaseBy = 0
+		m.Hold = false
+		m.GroupRelease = false
+		m.AdverAt = now.Add(m.AdvertInterval)
+		return m, []Action{
+			{Kind: ActStayMaster, Reason: ReasonNoBackup},
+			{Kind: ActSendAdvert, Priority: m.Priority},
+		}
 	}
 	return m, nil
 }

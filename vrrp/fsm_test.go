@@ -31,6 +31,8 @@ func acts(as []Action) string {
 			b = append(b, fmt.Sprintf("%s->%s(%s)", a.From, a.To, a.Reason))
 		case ActSendAdvert:
 			b = append(b, fmt.Sprintf("advert(%d)", a.Priority))
+		case ActStayMaster:
+			b = append(b, fmt.Sprintf("stay-master(%s)", a.Reason))
 		case ActAnnounce:
 			if a.Heal {
 				b = append(b, "announce(heal)")
@@ -133,6 +135,23 @@ func TestStepTable(t *testing.T) {
 	heldOwner.StartupDelay = 30 * time.Second
 	syncHeld := params(100)
 	syncHeld.HoldAtStart = true
+	// The address owner with every setting that holds others back: it
+	// preempts all the same (RFC 5798 6.1).
+	stubbornOwner := params(255)
+	stubbornOwner.Preempt = false
+	stubbornOwner.PreemptDelay = 10 * time.Second
+	delayedOwner := stubbornOwner
+	delayedOwner.StartupDelay = 30 * time.Second
+	delayedOwner.HoldAtStart = true
+	down255 := MasterDownInterval(3, 255, time.Second)
+	// recoveredOwner is an owner that was faulted and recovered at 2 s: it
+	// is Backup with a fresh Master_Down_Timer.
+	recoveredOwner := func() Machine {
+		m := started(stubbornOwner)
+		m, _ = Step(m, Event{Kind: EvFault}, at(time.Second))
+		m, _ = Step(m, Event{Kind: EvRecover}, at(2*time.Second))
+		return m
+	}
 	waiting := params(100)
 	waiting.StartupWait = time.Minute
 	waitingDelayed := waiting
@@ -186,6 +205,51 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: advert(addrB, 50, time.Second), now: at(3 * time.Second), state: Backup, acts: "",
 			master: addrB, deadline: at(time.Second + down100)},
+		// The address owner preempts whatever preempt, preempt_delay and a
+		// hold say. As any preempting backup (RFC 5798 6.4.2) it discards
+		// a lower master's adverts and takes over when its
+		// Master_Down_Timer fires: about three advert intervals, during
+		// which the lower master still answers the VIPs.
+		{name: "owner/start-up delay: a lower master heard in it is not followed", setup: func() Machine { return started(delayedOwner) },
+			ev: advert(addrB, 100, time.Second), now: at(29 * time.Second), state: Backup, acts: "",
+			deadline: at(30 * time.Second)},
+		{name: "owner/start-up delay over: takes over from the lower master", setup: func() Machine {
+			m := started(delayedOwner)
+			m, _ = Step(m, advert(addrB, 100, time.Second), at(29*time.Second))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(30 * time.Second), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-down) advert(255) add-vips announce",
+			deadline: at(31 * time.Second)},
+		{name: "owner/fail-back hold: a lower master is not followed", setup: func() Machine {
+			p := delayedOwner
+			p.StartupDelay = 0
+			p.StartupWait = time.Minute
+			m := started(p)
+			m, _ = Step(m, Event{Kind: EvReady}, at(time.Second))
+			return m
+		}, ev: advert(addrB, 100, time.Second), now: at(2 * time.Second), state: Backup, acts: "",
+			deadline: at(time.Second + down255)},
+		{name: "owner/after fault recovery: a lower master is not followed, no preempt delay", setup: recoveredOwner,
+			ev: advert(addrB, 100, time.Second), now: at(3 * time.Second), state: Backup, acts: "",
+			deadline: at(2*time.Second + down255)},
+		{name: "owner/after fault recovery: takes over at its Master_Down_Timer", setup: func() Machine {
+			m := recoveredOwner()
+			m, _ = Step(m, advert(addrB, 100, time.Second), at(3*time.Second))
+			m, _ = Step(m, advert(addrB, 100, time.Second), at(4*time.Second))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: at(2*time.Second + down255), state: Master, master: addrA,
+			acts:     "BACKUP->MASTER(master-down) advert(255) add-vips announce",
+			deadline: at(3*time.Second + down255)},
+		{name: "owner/after fault recovery: follows another owner with a higher address", setup: recoveredOwner,
+			ev: advert(addrB, 255, time.Second), now: at(3 * time.Second), state: Backup, acts: "",
+			master: addrB, deadline: at(3*time.Second + down255)},
+		{name: "owner/step-down refused: it would preempt straight back", setup: func() Machine { return started(stubbornOwner) },
+			ev: Event{Kind: EvStepDown}, now: at(500 * time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: at(time.Second)},
+		{name: "owner/sync-group release ignored: it would preempt straight back", setup: func() Machine { return started(stubbornOwner) },
+			ev: Event{Kind: EvGroupBackup}, now: at(500 * time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: at(time.Second)},
+
 		// Tracking: Fault and the effective priority.
 		{name: "master/fault: priority 0, VIPs removed, deaf", setup: func() Machine { return masterAt(p100) },
 			ev: Event{Kind: EvFault}, now: at(5 * time.Second), state: Fault,
@@ -452,12 +516,29 @@ func TestStepTable(t *testing.T) {
 			return m
 		}, ev: advert(addrB, 0, time.Second), now: mdAt.Add(300 * time.Millisecond), state: Master, master: addrA,
 			acts: "", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second))},
-		{name: "releasing/bound passes: drop VIPs anyway", setup: func() Machine {
+		{name: "releasing/bound passes with no new master: stay master with the VIPs, advertise again", setup: func() Machine {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			return m
-		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(MasterDownInterval(3, 1, time.Second)), state: Backup,
-			acts:     "MASTER->BACKUP(step-down-timeout) stop-announce remove-vips",
-			deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second) + down100)},
+		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(MasterDownInterval(3, 1, time.Second)), state: Master, master: addrA,
+			acts:     "stay-master(step-down-no-backup) advert(100)",
+			deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second) + time.Second)},
+		{name: "releasing/before the bound: still waiting", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			return m
+		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(MasterDownInterval(3, 1, time.Second) - time.Millisecond), state: Master, master: addrA,
+			acts: "", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second))},
+		{name: "kept after a step-down with no backup: not held, preempts a lower master", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
+			m, _ = Step(m, Event{Kind: EvTimer}, mdAt.Add(MasterDownInterval(3, 1, time.Second)))
+			return m
+		}, ev: advert(addrB, 50, time.Second), now: mdAt.Add(MasterDownInterval(3, 1, time.Second) + down100), state: Master, master: addrA,
+			acts: "advert(100) announce(heal)", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second) + down100 + time.Second)},
+		{name: "kept after a group release with no backup: next adverts at our priority", setup: func() Machine {
+			m, _ := Step(masterAt(p100), Event{Kind: EvGroupBackup}, mdAt)
+			m, _ = Step(m, Event{Kind: EvTimer}, mdAt.Add(MasterDownInterval(3, 1, time.Second)))
+			return m
+		}, ev: Event{Kind: EvTimer}, now: mdAt.Add(MasterDownInterval(3, 1, time.Second) + time.Second), state: Master, master: addrA,
+			acts: "advert(100)", deadline: mdAt.Add(MasterDownInterval(3, 1, time.Second) + 2*time.Second)},
 		{name: "releasing/shutdown", setup: func() Machine {
 			m, _ := Step(masterAt(p100), Event{Kind: EvStepDown}, mdAt)
 			return m
@@ -554,5 +635,18 @@ func TestAdvertSlackConvergesToTheGrid(t *testing.T) {
 		if off := m.AdverAt.UnixNano() % int64(p.AdvertInterval); off != 0 {
 			t.Errorf("phase %v: after 25 adverts still %v off the grid", phase, time.Duration(off))
 		}
+	}
+}
+
+// A step-down that finds no new master lifts its hold: the director stays
+// master, and should it later lose to a peer, it preempts as configured.
+func TestStepDownWithNoBackupLiftsTheHold(t *testing.T) {
+	m, _ := Step(masterAt(params(100)), Event{Kind: EvStepDown}, t0)
+	if !m.Hold {
+		t.Fatal("a step-down did not set the hold")
+	}
+	m, _ = Step(m, Event{Kind: EvTimer}, m.ReleaseBy.Time())
+	if m.State != Master || m.Hold || !m.ReleaseBy.IsZero() {
+		t.Fatalf("after the bound: state %s, hold %v, releasing until %v; want MASTER, no hold, not releasing", m.State, m.Hold, m.ReleaseBy)
 	}
 }

@@ -44,6 +44,9 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hadirector:", err)
 		return 2
 	}
+	for _, w := range conf.Warnings(cfg) {
+		log.Warn("configuration", "warning", w.Error())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	d, err := router.NewDaemon(routerConfig(cfg), network{}, log)

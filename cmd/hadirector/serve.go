@@ -9,7 +9,6 @@ import (
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
@@ -81,17 +80,7 @@ func controlHandler(p parts) control.Handler {
 			}
 			return send(sts)
 		case "step-down":
-			n := 0
-			for _, i := range insts {
-				if i.State() == vrrp.Master {
-					i.StepDown()
-					n++
-				}
-			}
-			if n == 0 {
-				return fmt.Errorf("no instance to step down: none of %d is master", len(insts))
-			}
-			return send(map[string]int{"stepping_down": n})
+			return stepDown(ctx, insts, req.Instance != "", send)
 		case "vanish":
 			d, err := time.ParseDuration(req.Duration)
 			if err != nil || d <= 0 || d > time.Hour {

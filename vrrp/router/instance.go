@@ -248,6 +248,8 @@ type instRare struct {
 	// resolving asks the unicast peers for their MACs after the carrier
 	// returned (resolvePeers); guarded by mmu.
 	resolving *garp.Announcer
+	// stepDowns wait for the outcome of a step-down (StepDownWait).
+	stepDowns []chan StepDownOutcome
 }
 
 // rareFields returns i.rare, making it if need be; i.mmu is held.
@@ -396,6 +398,7 @@ func (i *Instance) apply(ev vrrp.Event, now time.Time, out *batch) {
 		i.perform(a, out)
 	}
 	i.snapshot(m)
+	i.settleStepDowns(m)
 	i.deps.Sched.set(i, m.Deadline(), m.Slack())
 }
 
@@ -457,6 +460,9 @@ func (i *Instance) perform(a vrrp.Action, out *batch) {
 		i.stopAnnounce()
 	case vrrp.ActResolvePeers:
 		i.resolvePeers()
+	case vrrp.ActStayMaster:
+		i.log(slog.LevelWarn, "step-down found no new master: staying master with the VIPs",
+			"reason", a.Reason, "waited", vrrp.ReleaseBound(i.cfg.Version, i.cfg.AdvertInterval).String())
 	}
 }
 
@@ -550,9 +556,13 @@ func (c countingSender) Send(vip netip.Addr) error {
 
 // announce (re)starts the GARP schedule: the first burst now, the rest on
 // timers, so that neither their spacing nor their waits hold anything up.
+// Every schedule has a round after GARPAfterGrace: whoever was master
+// before us may keep the VIPs for its release grace after hearing us, and
+// answer the gateway's ARP requests for them; our round comes after that.
 func (i *Instance) announce(heal bool) {
 	i.stopAnnounce()
 	sch := i.cfg.GARP
+	sch.Follow = vrrp.GARPAfterGrace
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}

@@ -127,7 +127,7 @@ func TestInstanceOwnerLifecycle(t *testing.T) {
 func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
 	cfg := ownerConfig()
 	cfg.AdvertInterval = 10 * time.Millisecond
-	tx := &fakeTx{sent: make(chan []byte, 16)}
+	tx := &fakeTx{sent: make(chan []byte, 1024)} // room for the adverts of the schedule
 	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
 	inst := newTestInstance(cfg, testDeps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -148,6 +148,14 @@ func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
 	if !held {
 		t.Fatal("no announcer after the takeover")
 	}
+	select { // the round after the release grace ends the schedule
+	case <-arp.sent:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no GARP after the release grace")
+	}
+	for len(tx.sent) > 0 { // the adverts of the wait
+		<-tx.sent
+	}
 	// The first timer's advert leaves after the step that checked the
 	// announcer.
 	recvAdvert(t, tx.sent)
@@ -156,6 +164,30 @@ func TestInstanceDropsFinishedAnnouncer(t *testing.T) {
 	defer inst.mmu.Unlock()
 	if inst.announcer != nil {
 		t.Fatal("the master still holds an announcer whose schedule completed")
+	}
+}
+
+// A new master's GARP schedule has one more round after the longest
+// release grace an old master may keep the VIPs for, so that its GARP
+// follows any ARP answer the old master gave meanwhile.
+func TestInstanceGARPFollowsTheReleaseGrace(t *testing.T) {
+	tx := &fakeTx{sent: make(chan []byte, 16)}
+	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
+	inst := newTestInstance(ownerConfig(), testDeps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: netip.MustParseAddr("192.0.2.11")})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { <-startTest(ctx, inst, time.Now()); close(done) }()
+	defer func() { cancel(); <-done }()
+	for k := range 3 { // the burst of two, then the round after the grace
+		select {
+		case <-arp.sent:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("GARP %d of 3 never came (the burst is 2, no repeat)", k+1)
+		}
+	}
+	if d := time.Since(start); d < vrrp.GARPAfterGrace {
+		t.Fatalf("the third GARP came %v after the start, before the release grace of an old master had ended (%v)", d, vrrp.GARPAfterGrace)
 	}
 }
 
