@@ -19,7 +19,8 @@ type Deps struct {
 	Link  Link       // adverts, VIPs and gratuitous ARP on the interface
 	Src   netip.Addr // advert source and tie-break address
 	Log   *slog.Logger
-	Sched *Scheduler // fires the instance's timers
+	Sched *Scheduler   // fires the instance's timers
+	GARP  *garp.Rounds // fires the later rounds of its GARP schedules
 	// Events, if set, receives every transition (status --watch, notify).
 	Events *Events
 }
@@ -566,7 +567,7 @@ func (i *Instance) announce(heal bool) {
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
-	i.announcer = garp.StartAnnouncer(countingSender{i.deps.Link, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
+	i.announcer = garp.StartAnnouncer(i.deps.GARP, countingSender{i.deps.Link, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
 }
 
 func (i *Instance) stopAnnounce() {
@@ -616,7 +617,7 @@ func (i *Instance) resolvePeers() {
 	if r.resolving != nil {
 		r.resolving.Stop()
 	}
-	r.resolving = garp.StartAnnouncer(peerAsker{i.deps.Link, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval), instLog{i})
+	r.resolving = garp.StartAnnouncer(i.deps.GARP, peerAsker{i.deps.Link, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval), instLog{i})
 }
 
 // peerAsker is a garp.Sender whose "announcement" of an address is an ARP
