@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	gosync "sync"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // Manager keeps the kernel's sync threads as a Mode wants them for the
@@ -174,20 +176,10 @@ type Source interface {
 	Close() error
 }
 
-// Clock is the time source of Hold: the real one is time.Now and
-// time.After.
-type Clock struct {
-	Now   func() time.Time
-	After func(time.Duration) <-chan time.Time
-}
-
-// RealClock is the wall clock.
-var RealClock = Clock{Now: time.Now, After: time.After}
-
 // Hold runs the fail-back catch-up: it reads src until the Catchup is done
 // (or ctx ends), then calls release once, with the reason (not when ctx
 // ended first). It returns when done.
-func (m *Manager) Hold(ctx context.Context, src Source, quiet, max time.Duration, clk Clock, release func(reason string)) {
+func (m *Manager) Hold(ctx context.Context, src Source, quiet, max time.Duration, clk clock.Clock, release func(reason string)) {
 	now := clk.Now
 	start := now()
 	c := NewCatchup(quiet, max, start)

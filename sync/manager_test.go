@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // fakeKernel keeps threads in a map and records calls.
@@ -125,9 +127,9 @@ func TestManagerHold(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	var now time.Time // read and written only while the hold waits on us
 	wakes := make(chan chan time.Time)
-	clk := Clock{
-		Now: func() time.Time { return now },
-		After: func(time.Duration) <-chan time.Time {
+	clk := clock.Func{
+		NowFunc: func() time.Time { return now },
+		AfterFunc: func(time.Duration) <-chan time.Time {
 			c := make(chan time.Time, 1)
 			wakes <- c
 			return c

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/clock"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
@@ -57,7 +58,7 @@ func startSync(ctx context.Context, cfg *conf.Config, d *router.Daemon, log *slo
 		} else {
 			go func() {
 				defer close(holdDone)
-				m.Hold(ctx, l, sc.FailbackQuiet, sc.FailbackMax, lvssync.RealClock, func(string) { inst.Resume() })
+				m.Hold(ctx, l, sc.FailbackQuiet, sc.FailbackMax, clock.System{}, func(string) { inst.Resume() })
 			}()
 		}
 	} else {
