@@ -12,13 +12,11 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 )
 
-// Timer is an Alarm: a timerfd waited on in the runtime's poller, armed and read
-// with raw syscalls: an idle director then has no runtime timer and makes
-// no Syscall, and a wake-up is one thread's. A runtime timer wakes two: the
-// runtime's monitor (sysmon) sleeps until the next timer, not knowing that
-// the poller will wake for it, and then sleeps 10 ms more before it
-// settles (bench/wake: 4 context switches per wake-up where the timerfd
-// takes one, and about a third less CPU).
+// Timer is a router.Alarm: a timerfd waited on in the runtime's poller,
+// armed and read with raw syscalls, so that an idle director has no
+// runtime timer and makes no Syscall, and a wake-up is one thread's. A
+// runtime timer wakes two: the runtime's monitor (sysmon) sleeps until the
+// next timer, not knowing that the poller will wake for it.
 type Timer struct {
 	f    *os.File
 	rc   syscall.RawConn

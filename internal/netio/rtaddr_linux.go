@@ -12,10 +12,10 @@ import (
 // addrSocket adds and deletes IPv4 /32 addresses over one rtnetlink socket
 // with a receive buffer kept for its lifetime. It is what a takeover waits
 // on between its advert and its first GARP. vishvananda's Handle receives
-// every reply into a fresh 64 KiB buffer, and after a few idle seconds the
-// Go runtime has handed those pages back to the kernel. The next add then
-// takes a page fault per page: 0.8 ms instead of 0.1 ms in this VM. The
-// requests are still built with vishvananda's nl package.
+// every reply into a fresh 64 KiB buffer, whose pages the Go runtime hands
+// back to the kernel after a few idle seconds, so that the next add takes
+// a page fault per page. The requests are still built with vishvananda's
+// nl package.
 type addrSocket struct {
 	mu  sync.Mutex
 	fd  int

@@ -65,9 +65,9 @@ func (i *Instance) transition(a vrrp.Action) {
 	i.mu.Unlock()
 }
 
-// lastTransition is an instance's last Transition as kept for status: 48
-// bytes where the Transition and its master's address string take 144.
-// Its instance and VRID are the instance's own.
+// lastTransition is an instance's last Transition as kept for status, in
+// a third of a Transition's size; its instance and VRID are the
+// instance's own.
 type lastTransition struct {
 	seq      uint64
 	at       int64 // Unix ns

@@ -10,9 +10,9 @@ import (
 )
 
 // Scheduler delivers the timer events of many instances from one goroutine
-// and one timer, a timerfd (see fdAlarm). A director with a thousand
-// instances then wakes once per batch of due timers, not once per instance,
-// and the adverts due together leave in one sendmmsg per interface. Masters' advert timers may
+// and one Alarm (netio's timerfd). A director with a thousand instances
+// then wakes once per batch of due timers, not once per instance, and the
+// adverts due together leave in one sendmmsg per interface. Masters' advert timers may
 // fire up to their slack early (Params.AdvertSlack), so instances whose
 // adverts fall close together are batched and then stay in step.
 //

@@ -20,8 +20,7 @@ type speakers struct {
 }
 
 // heardFrom is a Speaker as kept: IPv4 addresses as 4 bytes, the time as Unix
-// nanoseconds. Every instance of a large director keeps one or two, at 72
-// bytes with one address where a Speaker and its address take 136.
+// nanoseconds. Every instance of a large director keeps one or two.
 type heardFrom struct {
 	at       int64 // LastHeard
 	addrs    [][4]byte
