@@ -1,7 +1,10 @@
-// Package netio is hadirector's Linux I/O: the VRRP sockets (recvmmsg,
-// sendmmsg, control messages), VIPs over rtnetlink, the carrier watch and
-// the timerfd the router's scheduler sleeps on. It implements the kernel
-// side of vrrp/router's Link and Alarm; kernel-only code lives here and
-// nowhere else, in files named _linux.go, and its tests that touch the
-// kernel need root (HADIRECTOR_LAB=1) and say so.
+// Package netio is hadirector's Linux I/O for VRRP: the raw sockets
+// (recvmmsg, sendmmsg, control messages, a send socket the poller does not
+// hold), VIPs and addresses over rtnetlink, the carrier watch that the
+// router and track_interface share, and the timerfd the router's scheduler
+// sleeps on. Link is a vrrp/router.Link and Timer a router.Alarm, by
+// their methods: netio imports vrrp for the codec's types, never the
+// router. Kernel code lives in _linux.go files here and nowhere else in
+// the VRRP path; its tests that touch the kernel need root and
+// HADIRECTOR_LAB=1, and skip saying so otherwise.
 package netio
