@@ -94,7 +94,7 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 		l   *link
 		src netip.Addr
 	}
-	shared := map[depsKey]*Deps{}
+	shared := map[depsKey]*instDeps{}
 	// One address dump per interface, not one per instance.
 	addrs := map[string][]netip.Prefix{}
 	for _, ic := range cfgs {
@@ -124,7 +124,7 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 		}
 		deps := shared[depsKey{l, src}]
 		if deps == nil {
-			deps = &Deps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched, GARP: d.garp}
+			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched, GARP: d.garp}
 			shared[depsKey{l, src}] = deps
 		}
 		insts = append(insts, newInstance(ic, deps))

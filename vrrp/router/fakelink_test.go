@@ -120,7 +120,7 @@ func newTestInstance(cfg InstanceConfig, d testDeps) *Instance {
 		}
 		testLinks.Unlock()
 	}
-	return newInstance(cfg, &Deps{Link: l, Src: d.Src, Log: d.Log, Events: d.Events, Sched: d.Sched, GARP: testRounds()})
+	return newInstance(cfg, &instDeps{Link: l, Src: d.Src, Log: d.Log, Events: d.Events, Sched: d.Sched, GARP: testRounds()})
 }
 
 // startTest starts inst at now and, unless its scheduler runs already

@@ -13,9 +13,9 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 )
 
-// Deps are what an instance runs on; the instances of a link with one
+// instDeps are what an instance runs on; the instances of a link with one
 // source address share them.
-type Deps struct {
+type instDeps struct {
 	Link  Link       // adverts, VIPs and gratuitous ARP on the interface
 	Src   netip.Addr // advert source and tie-break address
 	Log   *slog.Logger
@@ -32,7 +32,7 @@ type Deps struct {
 // machine's lock orders them.
 type Instance struct {
 	cfg   InstanceConfig
-	deps  *Deps      // never written: a daemon's instances on a link share one
+	deps  *instDeps  // never written: a daemon's instances on a link share one
 	sched schedEntry // guarded by the scheduler's lock
 
 	mmu     sync.Mutex // guards the machine and what drives it
@@ -65,7 +65,7 @@ type Instance struct {
 
 // newInstance prepares an instance on d, which other instances may
 // share; d.Log is set.
-func newInstance(cfg InstanceConfig, d *Deps) *Instance {
+func newInstance(cfg InstanceConfig, d *instDeps) *Instance {
 	i := &Instance{
 		cfg:  cfg,
 		deps: d,
