@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // before reports whether every event of order happened, each after the one
@@ -150,9 +151,9 @@ func TestSyncFollows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.vrrp.publish(vrrp.Transition{Instance: "dns", From: "BACKUP", To: "MASTER"})
-	l.vrrp.publish(vrrp.Transition{Instance: "web", From: "BACKUP", To: "MASTER"})
-	l.vrrp.publish(vrrp.Transition{Instance: "web", From: "MASTER", To: "FAULT"})
+	l.vrrp.publish(router.Transition{Instance: "dns", From: vrrp.Backup, To: vrrp.Master})
+	l.vrrp.publish(router.Transition{Instance: "web", From: vrrp.Backup, To: vrrp.Master})
+	l.vrrp.publish(router.Transition{Instance: "web", From: vrrp.Master, To: vrrp.Fault})
 	cancel()
 	d.Run(ctx)
 	var applied []string
@@ -161,7 +162,7 @@ func TestSyncFollows(t *testing.T) {
 			applied = append(applied, s)
 		}
 	}
-	if want := []string{"BACKUP", "MASTER", "FAULT"}; !slices.Equal(applied, want) {
+	if want := []string{"BACKUP", "MASTER", "INIT"}; !slices.Equal(applied, want) {
 		t.Errorf("sync applied %q, want %q (web's transitions, not dns's)", applied, want)
 	}
 }

@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/clock"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // events records what the fakes were asked, in order.
@@ -43,10 +45,10 @@ func (e *events) index(ev string) int { return slices.Index(e.list(), ev) }
 type fakeVRRP struct {
 	ev     *events
 	insts  []*fakeInst
-	reload vrrp.ReloadResult
+	reload router.ReloadResult
 
 	mu   sync.Mutex
-	subs map[int]func(vrrp.Transition)
+	subs map[int]func(router.Transition)
 	next int
 }
 
@@ -57,7 +59,7 @@ func (f *fakeVRRP) Run(ctx context.Context) error {
 	return nil
 }
 
-func (f *fakeVRRP) Reload(cfg *conf.Config) (vrrp.ReloadResult, error) {
+func (f *fakeVRRP) Reload(cfg router.Config) (router.ReloadResult, error) {
 	f.ev.add("vrrp reload %d", len(cfg.Instances))
 	return f.reload, nil
 }
@@ -70,10 +72,10 @@ func (f *fakeVRRP) Instances() []Instance {
 	return is
 }
 
-func (f *fakeVRRP) Subscribe(ctx context.Context, fn func(vrrp.Transition)) <-chan struct{} {
+func (f *fakeVRRP) Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{} {
 	f.mu.Lock()
 	if f.subs == nil {
-		f.subs = map[int]func(vrrp.Transition){}
+		f.subs = map[int]func(router.Transition){}
 	}
 	id := f.next
 	f.next++
@@ -98,7 +100,7 @@ func (f *fakeVRRP) subscribers() int {
 }
 
 // publish hands t to every subscriber, in order of subscription.
-func (f *fakeVRRP) publish(t vrrp.Transition) {
+func (f *fakeVRRP) publish(t router.Transition) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for id := range f.next {
@@ -114,9 +116,11 @@ type fakeInst struct {
 	state vrrp.State
 }
 
-func (i *fakeInst) Name() string        { return i.name }
-func (i *fakeInst) State() vrrp.State   { return i.state }
-func (i *fakeInst) Status() vrrp.Status { return vrrp.Status{Name: i.name, State: i.state.String()} }
+func (i *fakeInst) Name() string      { return i.name }
+func (i *fakeInst) State() vrrp.State { return i.state }
+func (i *fakeInst) Status() router.Status {
+	return router.Status{Name: i.name, State: i.state}
+}
 func (i *fakeInst) CanStepDown() error {
 	if i.state != vrrp.Master {
 		return fmt.Errorf("instance %s is not master", i.name)
@@ -124,9 +128,9 @@ func (i *fakeInst) CanStepDown() error {
 	return nil
 }
 func (i *fakeInst) StepDownBound() time.Duration { return time.Second }
-func (i *fakeInst) StepDownWait(context.Context) (vrrp.StepDownOutcome, error) {
+func (i *fakeInst) StepDownWait(context.Context) (router.StepDownOutcome, error) {
 	i.ev.add("%s step-down", i.name)
-	return vrrp.StepDownOutcome{Instance: i.name, Outcome: vrrp.OutcomeHandedOver, State: "BACKUP"}, nil
+	return router.StepDownOutcome{Instance: i.name, Outcome: router.OutcomeHandedOver, State: vrrp.Backup}, nil
 }
 func (i *fakeInst) Resume() { i.ev.add("%s resume", i.name) }
 func (i *fakeInst) Vanish(d time.Duration) {
@@ -156,12 +160,12 @@ type fakeSync struct {
 	release bool // Hold releases at once
 }
 
-func (f *fakeSync) Apply(state string) error { f.ev.add("sync apply %s", state); return nil }
+func (f *fakeSync) Apply(state lvssync.VRRP) error { f.ev.add("sync apply %s", state); return nil }
 func (f *fakeSync) Reconfigure(d lvssync.Daemon, _ lvssync.Mode) error {
 	f.ev.add("sync reconfigure %d", d.SyncID)
 	return nil
 }
-func (f *fakeSync) Hold(ctx context.Context, _ lvssync.Source, _, _ time.Duration, _ lvssync.Clock, release func(string)) {
+func (f *fakeSync) Hold(ctx context.Context, _ lvssync.Source, _, _ time.Duration, _ clock.Clock, release func(string)) {
 	f.ev.add("sync hold")
 	if f.release {
 		release("quiet")

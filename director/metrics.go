@@ -6,7 +6,7 @@ import (
 	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // serveMetrics serves the Prometheus metrics, if the file gives an address.
@@ -15,8 +15,8 @@ func (d *Director) serveMetrics() error {
 	if !a.IsValid() {
 		return nil
 	}
-	reg := metrics.Registry(metrics.Source{Version: d.opts.Version, Instances: func() []vrrp.Status {
-		var sts []vrrp.Status
+	reg := metrics.Registry(metrics.Source{Version: d.opts.Version, Instances: func() []router.Status {
+		var sts []router.Status
 		for _, i := range d.vrrp.Instances() {
 			sts = append(sts, i.Status())
 		}

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/clock"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // VRRP is what the director needs of the VRRP daemon.
@@ -16,24 +18,24 @@ type VRRP interface {
 	// Run runs the instances until ctx ends, then stops them cleanly.
 	Run(ctx context.Context) error
 	// Reload makes the running instances match cfg, which is valid.
-	Reload(cfg *conf.Config) (vrrp.ReloadResult, error)
+	Reload(cfg router.Config) (router.ReloadResult, error)
 	Instances() []Instance
 	// Subscribe calls fn with every transition, in order, until ctx
 	// ends; the channel closes once fn will not be called again.
-	Subscribe(ctx context.Context, fn func(vrrp.Transition)) <-chan struct{}
+	Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{}
 }
 
 // Instance is one VRRP instance, as the control socket and sync use it.
 type Instance interface {
 	Name() string
 	State() vrrp.State
-	Status() vrrp.Status
+	Status() router.Status
 	// CanStepDown says why StepDownWait would refuse, or nil.
 	CanStepDown() error
 	// StepDownBound is how long StepDownWait may wait for a new master.
 	StepDownBound() time.Duration
 	// StepDownWait steps a master down and waits for the handover's end.
-	StepDownWait(ctx context.Context) (vrrp.StepDownOutcome, error)
+	StepDownWait(ctx context.Context) (router.StepDownOutcome, error)
 	Resume()
 	Vanish(d time.Duration)
 }
@@ -49,9 +51,9 @@ type IPVS interface {
 // (*sync.Manager).
 type Sync interface {
 	// Apply runs the kernel's threads for a VRRP state.
-	Apply(state string) error
+	Apply(state lvssync.VRRP) error
 	Reconfigure(d lvssync.Daemon, mode lvssync.Mode) error
-	Hold(ctx context.Context, src lvssync.Source, quiet, max time.Duration, clk lvssync.Clock, release func(reason string))
+	Hold(ctx context.Context, src lvssync.Source, quiet, max time.Duration, clk clock.Clock, release func(reason string))
 	Status() lvssync.Status
 	Close() error
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 type fakeNotifier struct{ ev *events }
@@ -48,7 +48,7 @@ func TestReloadRefused(t *testing.T) {
 // rebuilt, added and removed, and no warning when nothing needs a restart.
 func TestReload(t *testing.T) {
 	l := newLab()
-	l.vrrp.reload = vrrp.ReloadResult{Kept: []string{"web"}, Rebuilt: []string{"dns"}, Added: []string{"ntp"}, Removed: []string{"old"}}
+	l.vrrp.reload = router.ReloadResult{Kept: []string{"web"}, Rebuilt: []string{"dns"}, Added: []string{"ntp"}, Removed: []string{"old"}}
 	path := tempFile(t)
 	cfg := file(t, path, withIPVS+withSync)
 	r, level := newReloader(t, l, path, cfg, true)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // parts are what the control socket reports on and acts on; ipvs and sync
@@ -72,7 +72,7 @@ func instanceCommand(ctx context.Context, d VRRP, req control.Request, send func
 	}
 	switch req.Cmd {
 	case control.CmdStatus:
-		var sts []vrrp.Status
+		var sts []router.Status
 		for _, i := range insts {
 			sts = append(sts, i.Status())
 		}
@@ -100,8 +100,8 @@ func instanceCommand(ctx context.Context, d VRRP, req control.Request, send func
 // watch streams the transitions of the named instance (empty: all) until
 // the client leaves.
 func watch(ctx context.Context, d VRRP, instance string, send func(any) error) error {
-	ch := make(chan vrrp.Transition, 256)
-	d.Subscribe(ctx, func(t vrrp.Transition) {
+	ch := make(chan router.Transition, 256)
+	d.Subscribe(ctx, func(t router.Transition) {
 		if instance == "" || t.Instance == instance {
 			select {
 			case ch <- t:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // serve answers the control socket with p until the test ends.
@@ -34,7 +35,7 @@ func TestControlHandler(t *testing.T) {
 	}})
 	ctx := context.Background()
 	st, err := c.Status(ctx, "")
-	if err != nil || len(st.Value) != 2 || st.Value[0].Name != "web" || st.Value[1].State != "MASTER" {
+	if err != nil || len(st.Value) != 2 || st.Value[0].Name != "web" || st.Value[1].State != vrrp.Master {
 		t.Errorf("Status = %+v, %v", st.Value, err)
 	}
 	st, err = c.Status(ctx, "dns")
@@ -49,7 +50,7 @@ func TestControlHandler(t *testing.T) {
 	var lines []string
 	err = c.StepDown(ctx, "",
 		func(a control.Answer[control.StepDownReply]) error { lines = append(lines, string(a.JSON)); return nil },
-		func(a control.Answer[vrrp.StepDownOutcome]) error {
+		func(a control.Answer[router.StepDownOutcome]) error {
 			lines = append(lines, a.Value.Instance+" "+a.Value.Outcome)
 			return nil
 		})
@@ -110,11 +111,11 @@ func TestControlWatch(t *testing.T) {
 	c := serveParts(t, parts{vrrp: l.vrrp})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	got := make(chan vrrp.Transition, 4)
-	go c.Watch(ctx, "web", func(a control.Answer[vrrp.Transition]) error { got <- a.Value; return nil })
+	got := make(chan router.Transition, 4)
+	go c.Watch(ctx, "web", func(a control.Answer[router.Transition]) error { got <- a.Value; return nil })
 	waitFor(t, "the watch's subscription", func() bool { return l.vrrp.subscribers() == 1 })
-	l.vrrp.publish(vrrp.Transition{Seq: 1, Instance: "dns", To: "MASTER"})
-	l.vrrp.publish(vrrp.Transition{Seq: 2, Instance: "web", To: "MASTER"})
+	l.vrrp.publish(router.Transition{Seq: 1, Instance: "dns", To: vrrp.Master})
+	l.vrrp.publish(router.Transition{Seq: 2, Instance: "web", To: vrrp.Master})
 	select {
 	case tr := <-got:
 		if tr.Seq != 2 || tr.Instance != "web" {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // stepDown answers a step-down request: it steps down every master of
@@ -37,7 +37,7 @@ func stepDown(ctx context.Context, insts []Instance, named bool, send func(any) 
 	if err := send(control.StepDownReply{Bound: bound.String(), SteppingDown: len(masters)}); err != nil {
 		return err
 	}
-	outs := make([]vrrp.StepDownOutcome, len(masters))
+	outs := make([]router.StepDownOutcome, len(masters))
 	errs := make([]error, len(masters))
 	var wg sync.WaitGroup
 	for k, i := range masters {
@@ -53,7 +53,7 @@ func stepDown(ctx context.Context, insts []Instance, named bool, send func(any) 
 		if err := send(outs[k]); err != nil {
 			return err
 		}
-		if outs[k].Outcome != vrrp.OutcomeHandedOver {
+		if outs[k].Outcome != router.OutcomeHandedOver {
 			failed = append(failed, fmt.Sprintf("instance %s did not hand over: %s", outs[k].Instance, outs[k].Detail))
 		}
 	}

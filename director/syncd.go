@@ -6,8 +6,10 @@ import (
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/clock"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // openSync opens the kernel's sync threads over netlink and a Manager for
@@ -51,14 +53,14 @@ func (d *Director) startSync(ctx context.Context) (Sync, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.Apply(vrrp.Backup.String()); err != nil {
+	if err := m.Apply(lvssync.VRRPBackup); err != nil {
 		m.Close()
 		return nil, nil, err
 	}
 	subCtx, subStop := context.WithCancel(context.Background())
-	subDone := d.vrrp.Subscribe(subCtx, func(t vrrp.Transition) {
+	subDone := d.vrrp.Subscribe(subCtx, func(t router.Transition) {
 		if t.Instance == sc.Instance {
-			m.Apply(t.To) // errors are logged and counted by the manager
+			m.Apply(syncState(t.To)) // errors are logged and counted by the manager
 		}
 	})
 	holdDone := make(chan struct{})
@@ -71,7 +73,7 @@ func (d *Director) startSync(ctx context.Context) (Sync, func(), error) {
 		} else {
 			go func() {
 				defer close(holdDone)
-				m.Hold(ctx, l, sc.FailbackQuiet, sc.FailbackMax, lvssync.RealClock, func(string) { inst.Resume() })
+				m.Hold(ctx, l, sc.FailbackQuiet, sc.FailbackMax, clock.System{}, func(string) { inst.Resume() })
 			}()
 		}
 	} else {
@@ -83,4 +85,15 @@ func (d *Director) startSync(ctx context.Context) (Sync, func(), error) {
 		<-subDone
 		m.Close()
 	}, nil
+}
+
+// syncState is what the sync threads follow of the instance's state.
+func syncState(s vrrp.State) lvssync.VRRP {
+	switch s {
+	case vrrp.Master:
+		return lvssync.VRRPMaster
+	case vrrp.Backup:
+		return lvssync.VRRPBackup
+	}
+	return lvssync.VRRPStopped
 }

@@ -5,20 +5,20 @@ import (
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // newVRRP opens the VRRP daemon's sockets for cfg's instances. It is the
 // one place that names the daemon's concrete type.
 func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
-	d, err := vrrp.NewDaemon(cfg, log)
+	d, err := router.NewDaemon(routerConfig(cfg), network{}, log)
 	if err != nil {
 		return nil, err
 	}
 	return vrrpDaemon{d}, nil
 }
 
-type vrrpDaemon struct{ *vrrp.Daemon }
+type vrrpDaemon struct{ *router.Daemon }
 
 func (d vrrpDaemon) Instances() []Instance {
 	var is []Instance
@@ -28,10 +28,10 @@ func (d vrrpDaemon) Instances() []Instance {
 	return is
 }
 
-func (d vrrpDaemon) Subscribe(ctx context.Context, fn func(vrrp.Transition)) <-chan struct{} {
+func (d vrrpDaemon) Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{} {
 	return d.Events().Subscribe(ctx, fn)
 }
 
-type vrrpInstance struct{ *vrrp.Instance }
+type vrrpInstance struct{ *router.Instance }
 
 func (i vrrpInstance) Name() string { return i.Config().Name }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // Schedule is how announcements are repeated.
@@ -20,26 +22,11 @@ type Schedule struct {
 	Follow time.Duration
 }
 
-// Clock is injected so that tests control time.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-// WallClock is the real Clock.
-type WallClock struct{}
-
-// Now is time.Now.
-func (WallClock) Now() time.Time { return time.Now() }
-
-// After is time.After.
-func (WallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Announce sends the schedule for vips through s until it is complete or ctx
 // is done, and returns the packets sent and the first send error. The first
 // packet leaves at once. It keeps going after errors (a flaky NIC must not
 // stop the announcements) and logs at most one error per burst.
-func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, clk Clock, log *slog.Logger) (sent int, err error) {
+func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, clk clock.Clock, log *slog.Logger) (sent int, err error) {
 	start := clk.Now()
 	logged := false
 	for at := (position{}); ; {
@@ -71,7 +58,7 @@ func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, cl
 }
 
 // wait waits d on clk; false if ctx ended first.
-func wait(ctx context.Context, clk Clock, d time.Duration) bool {
+func wait(ctx context.Context, clk clock.Clock, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}

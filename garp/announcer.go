@@ -14,19 +14,20 @@ type Logger interface {
 }
 
 // Announcer runs a Schedule and holds no goroutine of its own: its first
-// round leaves at once, the others from the process's one round runner
-// (rounds), so that a director that takes over a thousand VIPs at once
+// round leaves at once, the others from the Rounds it was started on, so
+// that a director that takes over a thousand VIPs at once
 // neither parks nor starts a thousand goroutines. What Announce does in a
 // loop, it does one round at a time.
 type Announcer struct {
+	r    *Rounds
 	s    Sender
 	vips []netip.Addr
 	sch  Schedule
 	log  Logger
 
 	mu      sync.Mutex // held while a round sends, so Stop waits for it
-	due     time.Time  // of the next round, while queued; guarded by shared.mu
-	idx     int        // in shared's queue, -1 when not queued; guarded by shared.mu
+	due     time.Time  // of the next round, while queued; guarded by r.mu
+	idx     int        // in r's queue, -1 when not queued; guarded by r.mu
 	at      position
 	start   time.Time // of the first burst
 	logged  bool      // an error of this burst was logged
@@ -69,9 +70,9 @@ func (sch Schedule) followAfter() int {
 }
 
 // StartAnnouncer sends the schedule's first round at once, before it
-// returns, and the rest on timers until the schedule completes or Stop.
-func StartAnnouncer(s Sender, vips []netip.Addr, sch Schedule, log Logger) *Announcer {
-	a := &Announcer{s: s, vips: vips, sch: sch, log: log, start: time.Now(), idx: -1}
+// returns, and the rest from r until the schedule completes or Stop.
+func StartAnnouncer(r *Rounds, s Sender, vips []netip.Addr, sch Schedule, log Logger) *Announcer {
+	a := &Announcer{r: r, s: s, vips: vips, sch: sch, log: log, start: time.Now(), idx: -1}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.run()
@@ -83,7 +84,7 @@ func (a *Announcer) Stop() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.stopped = true
-	shared.cancel(a)
+	a.r.cancel(a)
 }
 
 // Done reports that the schedule completed: the announcer sends nothing
@@ -118,7 +119,7 @@ func (a *Announcer) run() {
 		}
 		a.at = p
 		if d > 0 {
-			shared.schedule(a, time.Now().Add(d))
+			a.r.schedule(a, time.Now().Add(d))
 			return
 		}
 	}

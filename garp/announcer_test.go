@@ -1,7 +1,9 @@
 package garp
 
 import (
+	"context"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 )
@@ -58,7 +60,7 @@ func (c chanSender) Send(v netip.Addr) error { c.got <- v; return nil }
 // on a timer; after Stop nothing more leaves.
 func TestAnnouncerRunsTheScheduleAndStops(t *testing.T) {
 	s := chanSender{got: make(chan netip.Addr, 100)}
-	a := StartAnnouncer(s, twoVIPs, Schedule{Count: 2, RepeatDelay: 20 * time.Millisecond, Refresh: 10 * time.Millisecond}, nil)
+	a := StartAnnouncer(testRounds(t), s, twoVIPs, Schedule{Count: 2, RepeatDelay: 20 * time.Millisecond, Refresh: 10 * time.Millisecond}, nil)
 	if n := len(s.got); n != 4 {
 		t.Fatalf("the first burst sent %d packets before StartAnnouncer returned, want 4", n)
 	}
@@ -93,7 +95,7 @@ func TestAnnouncersShareTheRoundRunner(t *testing.T) {
 	for k := range n {
 		// Count 2 with no spacing: both rounds of the first burst at once.
 		vip := netip.AddrFrom4([4]byte{203, 0, 113, byte(k)})
-		as = append(as, StartAnnouncer(s, []netip.Addr{vip}, Schedule{Count: 2, RepeatDelay: 5 * time.Millisecond, Refresh: time.Hour}, nil))
+		as = append(as, StartAnnouncer(testRounds(t), s, []netip.Addr{vip}, Schedule{Count: 2, RepeatDelay: 5 * time.Millisecond, Refresh: time.Hour}, nil))
 	}
 	got := map[netip.Addr]int{}
 	for k := 0; k < 4*n; k++ { // each: a burst of two at once, its repeat
@@ -115,13 +117,13 @@ func TestAnnouncersShareTheRoundRunner(t *testing.T) {
 		a.mu.Lock()
 		a.mu.Unlock()
 	}
-	if q := shared.queued(); q != n {
+	if q := testRounds(t).queued(); q != n {
 		t.Errorf("%d announcers queued for their refresh, want %d", q, n)
 	}
 	for _, a := range as {
 		a.Stop()
 	}
-	if q := shared.queued(); q != 0 {
+	if q := testRounds(t).queued(); q != 0 {
 		t.Fatalf("%d announcers still queued after Stop", q)
 	}
 	if len(s.got) != 0 {
@@ -133,10 +135,10 @@ func TestAnnouncersShareTheRoundRunner(t *testing.T) {
 // drop it; one with a refresh never completes.
 func TestAnnouncerDone(t *testing.T) {
 	s := chanSender{got: make(chan netip.Addr, 100)}
-	if a := StartAnnouncer(s, twoVIPs, Schedule{Count: 2}, nil); !a.Done() {
+	if a := StartAnnouncer(testRounds(t), s, twoVIPs, Schedule{Count: 2}, nil); !a.Done() {
 		t.Error("a one-burst schedule is not done after its burst")
 	}
-	a := StartAnnouncer(s, twoVIPs, Schedule{Count: 1, RepeatDelay: 5 * time.Millisecond}, nil)
+	a := StartAnnouncer(testRounds(t), s, twoVIPs, Schedule{Count: 1, RepeatDelay: 5 * time.Millisecond}, nil)
 	if a.Done() {
 		t.Error("done before the repeat")
 	}
@@ -155,9 +157,26 @@ func TestAnnouncerDone(t *testing.T) {
 	if !a.Done() {
 		t.Error("not done after the repeat")
 	}
-	r := StartAnnouncer(s, twoVIPs, Schedule{Count: 1, Refresh: time.Hour}, nil)
+	r := StartAnnouncer(testRounds(t), s, twoVIPs, Schedule{Count: 1, Refresh: time.Hour}, nil)
 	defer r.Stop()
 	if r.Done() {
 		t.Error("a refreshing schedule is done")
 	}
 }
+
+// testRounds is a runner for the test, run until it ends.
+func testRounds(t *testing.T) *Rounds {
+	t.Helper()
+	if r, ok := runners.Load(t); ok {
+		return r.(*Rounds)
+	}
+	r := NewRounds()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; runners.Delete(t) })
+	runners.Store(t, r)
+	return r
+}
+
+var runners sync.Map // *testing.T -> *Rounds

@@ -24,10 +24,8 @@ type Conn struct {
 	rc  syscall.RawConn
 
 	// Send's scratch: the frame, the destination and the poller's
-	// callback, made once. arp.Client's WriteTo allocated about a
-	// kilobyte per frame (its Ethernet frame, and mdlayher/socket's
-	// deadline machinery around a blocking sendto); a mass takeover sends
-	// ten thousand.
+	// callback, made once, so that a frame allocates nothing: a mass
+	// takeover sends ten thousand.
 	mu    sync.Mutex
 	frame [frameLen]byte
 	to    unix.RawSockaddrLinklayer

@@ -10,10 +10,9 @@ import (
 
 // Interface is the named interface as net.InterfaceByName gives it, read
 // with one netlink request for that interface alone. The standard library
-// dumps and parses every link of the host for each lookup: a director that
-// opens its sockets on n interfaces parsed n² links (10.8 MB of start-up
-// garbage at 16 interfaces, most of the daemon's), and the hardware address
-// it returns points into the dump, which would stay alive with it. This
+// dumps and parses every link of the host for each lookup (n² links for a
+// director on n interfaces), and the hardware address it returns points
+// into the dump, which would stay alive with it. This
 // one's address is a copy, and, as the standard library's, absent when it
 // is all zeros (the loopback's).
 func Interface(name string) (*net.Interface, error) {

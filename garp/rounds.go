@@ -2,26 +2,27 @@ package garp
 
 import (
 	"container/heap"
+	"context"
 	"sync"
 	"time"
 )
 
-// rounds runs the timed rounds of every Announcer of the process, one after
-// another on one goroutine. A time.AfterFunc per announcer started a
-// goroutine per round: a thousand VIPs taken over together were a thousand
-// goroutines at each round of the burst, and their stacks stayed with the
-// process until the next collection.
-type rounds struct {
-	mu      sync.Mutex
-	q       dueQueue
-	kick    chan struct{} // the earliest round changed
-	started bool
+// Rounds runs the timed rounds of the Announcers started on it, one after
+// another on the goroutine that calls Run, so that a thousand VIPs taken
+// over together do not start a goroutine each at every round. Its owner
+// runs it for as long as announcers may be due; rounds that fall due while
+// Run does not run wait for it.
+type Rounds struct {
+	mu   sync.Mutex
+	q    dueQueue
+	kick chan struct{} // the earliest round changed
 }
 
-var shared = &rounds{kick: make(chan struct{}, 1)}
+// NewRounds makes an empty runner; Run runs it.
+func NewRounds() *Rounds { return &Rounds{kick: make(chan struct{}, 1)} }
 
 // schedule queues a's next round at due, or moves it there.
-func (r *rounds) schedule(a *Announcer, due time.Time) {
+func (r *Rounds) schedule(a *Announcer, due time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a.due = due
@@ -29,10 +30,6 @@ func (r *rounds) schedule(a *Announcer, due time.Time) {
 		heap.Fix(&r.q, a.idx)
 	} else {
 		heap.Push(&r.q, a)
-	}
-	if !r.started {
-		r.started = true
-		go r.run()
 	}
 	if r.q[0] == a {
 		select {
@@ -43,7 +40,7 @@ func (r *rounds) schedule(a *Announcer, due time.Time) {
 }
 
 // cancel takes a out of the queue, if it is there.
-func (r *rounds) cancel(a *Announcer) {
+func (r *Rounds) cancel(a *Announcer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if a.idx >= 0 {
@@ -52,14 +49,14 @@ func (r *rounds) cancel(a *Announcer) {
 }
 
 // queued is the number of announcers waiting for a round.
-func (r *rounds) queued() int {
+func (r *Rounds) queued() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.q)
 }
 
-// run fires the rounds as they fall due, for the life of the process.
-func (r *rounds) run() {
+// Run fires the rounds as they fall due, until ctx ends.
+func (r *Rounds) Run(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	var due []*Announcer
@@ -83,13 +80,20 @@ func (r *rounds) run() {
 		case len(due) > 0:
 			// Look again: firing took time, and rescheduled.
 		case wait < 0:
-			<-r.kick
+			select {
+			case <-r.kick:
+			case <-ctx.Done():
+				return
+			}
 		default:
 			t.Reset(wait)
 			select {
 			case <-t.C:
 			case <-r.kick:
 				t.Stop()
+			case <-ctx.Done():
+				t.Stop()
+				return
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // rawSender opens a raw IP protocol 112 socket inside a lab namespace, so a
@@ -156,12 +157,12 @@ metrics_address = "192.0.2.11:9650"
 	// Per-instance drops, from the control socket.
 	out, err := p.lab.Exec("dA", binary, "status", "--json", "-s", filepath.Join(p.dir, "dA.toml.sock"))
 	must(t, err)
-	var sts []vrrp.Status
+	var sts []router.Status
 	must(t, json.Unmarshal([]byte(out), &sts))
 	drops := map[string]map[string]uint64{}
 	for _, s := range sts {
 		drops[s.Name] = s.Drops
-		if s.State != "MASTER" {
+		if s.State != vrrp.Master {
 			t.Errorf("%s is %s after the bad packets, want MASTER", s.Name, s.State)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/testlab"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // keepalived, master, advertises fewer VIPs than hadirector has configured
@@ -52,13 +53,13 @@ func TestKeepalivedAddrListMismatchV3(t *testing.T) {
 
 	out, err := p.lab.Exec("dA", binary, "status", "--json", "-s", filepath.Join(p.dir, "dA.toml.sock"))
 	must(t, err)
-	var sts []vrrp.Status
+	var sts []router.Status
 	must(t, json.Unmarshal([]byte(out), &sts))
 	if len(sts) != 1 {
 		t.Fatalf("status of %d instances", len(sts))
 	}
 	s := sts[0]
-	if s.State != "BACKUP" || s.Master != "192.0.2.12" || s.AddrListMismatch < 20 || len(s.Drops) != 0 {
+	if s.State != vrrp.Backup || s.Master != "192.0.2.12" || s.AddrListMismatch < 20 || len(s.Drops) != 0 {
 		t.Errorf("status: state %s master %q mismatches %d drops %v; want BACKUP behind 192.0.2.12, >= 20 mismatches, no drops",
 			s.State, s.Master, s.AddrListMismatch, s.Drops)
 	}

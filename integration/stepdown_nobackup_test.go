@@ -17,6 +17,7 @@ import (
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/nsenter"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // A step-down with no backup to hand over to is make-before-break too:
@@ -66,7 +67,7 @@ func TestStepDownWithNoBackupKeepsTheVIPs(t *testing.T) {
 	}
 	// Advertising again at its own priority, without a hold.
 	st := p.status("dA")
-	if st.State != "MASTER" || st.Effective != 150 || st.Hold || !st.VIPsHeld {
+	if st.State != vrrp.Master || st.Effective != 150 || st.Hold || !st.VIPsHeld {
 		t.Errorf("dA after the step-down: %s, effective priority %d, hold %v, VIPs held %v; want MASTER, 150, no hold, held",
 			st.State, st.Effective, st.Hold, st.VIPsHeld)
 	}
@@ -153,11 +154,11 @@ func waitPingReply(ping *drill.Pinger) (int, int, error) {
 }
 
 // status is the daemon's status of the lab's one instance on host.
-func (p *pairLab) status(host string) vrrp.Status {
+func (p *pairLab) status(host string) router.Status {
 	p.t.Helper()
 	out, err := p.lab.Exec(host, binary, "status", "--json", "-s", filepath.Join(p.dir, host+".toml.sock"))
 	must(p.t, err)
-	var sts []vrrp.Status
+	var sts []router.Status
 	if err := json.Unmarshal([]byte(out), &sts); err != nil || len(sts) != 1 {
 		p.t.Fatalf("status of %s: %v: %s", host, err, out)
 	}

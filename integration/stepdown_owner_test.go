@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"github.com/hadirector/hadirector/vrrp"
+
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,7 +21,7 @@ func TestStepDownOfTheOwnerIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(out, "RFC 5798 6.1") || !strings.Contains(out, "priority below") {
 		t.Errorf("step-down of the owner: %v: %q; want exit 1 naming RFC 5798 6.1 and how to hand over", err, out)
 	}
-	if st := p.status("dA"); st.State != "MASTER" || st.Effective != 255 || !st.VIPsHeld {
+	if st := p.status("dA"); st.State != vrrp.Master || st.Effective != 255 || !st.VIPsHeld {
 		t.Errorf("the owner after a refused step-down: %s, effective priority %d, VIPs held %v; want MASTER, 255, held", st.State, st.Effective, st.VIPsHeld)
 	}
 	if got := transitions(a); !slices.Equal(got, []string{"MASTER"}) {

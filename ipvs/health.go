@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // maxParallelChecks bounds the checks one Tick runs at the same time.
@@ -15,7 +17,7 @@ const maxParallelChecks = 64
 
 // Health checks the real servers of services and says which are up. Tick
 // runs the checks that are due at a given time, so tests drive it with any
-// clock; Run drives it with a Clock. Adjust feeds the result to Reconcile.
+// clock; Run drives it with a clock.Clock. Adjust feeds the result to Reconcile.
 type Health struct {
 	log    *slog.Logger
 	tickMu sync.Mutex // one Tick at a time
@@ -187,7 +189,7 @@ func (h *Health) nextDue() (time.Time, bool) {
 // Run checks real servers as they fall due, by clk, until ctx ends, and
 // calls changed with the transitions of each Tick that has some, so the
 // caller can Adjust and Reconcile. It returns nil when ctx ends.
-func (h *Health) Run(ctx context.Context, clk Clock, changed func([]Transition)) error {
+func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transition)) error {
 	for {
 		select { // this Tick sees any configuration made so far
 		case <-h.wake:

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // Manager keeps the kernel's table as the configuration and the health
@@ -15,7 +17,7 @@ import (
 // backup, so that a takeover needs no IPVS work.
 type Manager struct {
 	log    *slog.Logger
-	clk    Clock
+	clk    clock.Clock
 	rec    *Reconciler
 	health *Health
 	k      Kernel
@@ -46,12 +48,12 @@ type ManagerStatus struct {
 
 // NewManager returns a Manager of k with nothing configured. log may be nil;
 // clk nil means the system clock.
-func NewManager(k Kernel, log *slog.Logger, clk Clock) *Manager {
+func NewManager(k Kernel, log *slog.Logger, clk clock.Clock) *Manager {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if clk == nil {
-		clk = SystemClock{}
+		clk = clock.System{}
 	}
 	return &Manager{log: log, clk: clk, k: k, rec: NewReconciler(k, log), health: NewHealth(log),
 		kick: make(chan struct{}, 1), resync: time.Minute}

@@ -117,8 +117,11 @@ func TestInGuestDaemonControl(t *testing.T) {
 
 	// The Manager applies the modes to the kernel.
 	m := NewManager(k, Daemon{Interface: "s0", SyncID: 9}, Follow, discard())
-	for _, c := range []struct{ state, want string }{
-		{"BACKUP", "backup"}, {"MASTER", "master"}, {"INIT", ""},
+	for _, c := range []struct {
+		state VRRP
+		want  string
+	}{
+		{VRRPBackup, "backup"}, {VRRPMaster, "master"}, {VRRPStopped, ""},
 	} {
 		if err := m.Apply(c.state); err != nil {
 			t.Fatal(err)

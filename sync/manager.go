@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	gosync "sync"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // Manager keeps the kernel's sync threads as a Mode wants them for the
@@ -18,7 +20,7 @@ type Manager struct {
 	log  *slog.Logger
 
 	mu      gosync.Mutex
-	state   string
+	state   VRRP // as last applied, if applied
 	applied int
 	errs    int
 	lastErr string
@@ -75,10 +77,10 @@ func same(run, want Daemon) bool {
 	return true
 }
 
-// Apply makes the running threads match what the mode wants in state (as
-// vrrp.State prints it): it starts the missing ones, restarts any that run
+// Apply makes the running threads match what the mode wants in state: it
+// starts the missing ones, restarts any that run
 // with other settings, and stops the unwanted ones.
-func (m *Manager) Apply(state string) error {
+func (m *Manager) Apply(state VRRP) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.state = state
@@ -87,12 +89,12 @@ func (m *Manager) Apply(state string) error {
 	if err != nil {
 		m.errs++
 		m.lastErr = err.Error()
-		m.log.Error("sync daemons", "state", state, "err", err)
+		m.log.Error("sync daemons", "state", state.String(), "err", err)
 	}
 	return err
 }
 
-func (m *Manager) apply(state string) error {
+func (m *Manager) apply(state VRRP) error {
 	running, err := m.k.List()
 	if err != nil {
 		return err
@@ -123,13 +125,13 @@ func (m *Manager) apply(state string) error {
 				errs = append(errs, err)
 				continue
 			}
-			m.log.Info("sync daemon started", "role", w.role.String(), "interface", want.Interface, "sync_id", want.SyncID, "state", state)
+			m.log.Info("sync daemon started", "role", w.role.String(), "interface", want.Interface, "sync_id", want.SyncID, "state", state.String())
 		case runs:
 			if err := m.k.Stop(w.role); err != nil && !errors.Is(err, ErrNotRunning) {
 				errs = append(errs, err)
 				continue
 			}
-			m.log.Info("sync daemon stopped", "role", w.role.String(), "state", state)
+			m.log.Info("sync daemon stopped", "role", w.role.String(), "state", state.String())
 		}
 	}
 	return errors.Join(errs...)
@@ -140,21 +142,24 @@ func (m *Manager) apply(state string) error {
 func (m *Manager) Reconfigure(d Daemon, mode Mode) error {
 	m.mu.Lock()
 	m.d, m.mode = d, mode
-	state := m.state
+	state, applied := m.state, m.applied > 0
 	m.mu.Unlock()
-	if state == "" {
+	if !applied {
 		return nil
 	}
 	return m.Apply(state)
 }
 
 // Close stops both threads, as the instance's stop (INIT) wants.
-func (m *Manager) Close() error { return m.Apply("INIT") }
+func (m *Manager) Close() error { return m.Apply(VRRPStopped) }
 
 // Status lists the running threads and the hold.
 func (m *Manager) Status() Status {
 	m.mu.Lock()
-	st := Status{Mode: m.mode.String(), State: m.state, Applies: m.applied, Errors: m.errs, LastErr: m.lastErr, Hold: m.hold}
+	st := Status{Mode: m.mode.String(), Applies: m.applied, Errors: m.errs, LastErr: m.lastErr, Hold: m.hold}
+	if m.applied > 0 {
+		st.State = m.state.String()
+	}
 	m.mu.Unlock()
 	ds, err := m.k.List()
 	if err != nil {
@@ -171,20 +176,10 @@ type Source interface {
 	Close() error
 }
 
-// Clock is the time source of Hold: the real one is time.Now and
-// time.After.
-type Clock struct {
-	Now   func() time.Time
-	After func(time.Duration) <-chan time.Time
-}
-
-// RealClock is the wall clock.
-var RealClock = Clock{Now: time.Now, After: time.After}
-
 // Hold runs the fail-back catch-up: it reads src until the Catchup is done
 // (or ctx ends), then calls release once, with the reason (not when ctx
 // ended first). It returns when done.
-func (m *Manager) Hold(ctx context.Context, src Source, quiet, max time.Duration, clk Clock, release func(reason string)) {
+func (m *Manager) Hold(ctx context.Context, src Source, quiet, max time.Duration, clk clock.Clock, release func(reason string)) {
 	now := clk.Now
 	start := now()
 	c := NewCatchup(quiet, max, start)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 // fakeKernel keeps threads in a map and records calls.
@@ -46,11 +48,11 @@ func (k *fakeKernel) List() ([]Daemon, error) {
 func TestWanted(t *testing.T) {
 	cases := []struct {
 		mode           Mode
-		state          string
+		state          VRRP
 		master, backup bool
 	}{
-		{Both, "MASTER", true, true}, {Both, "BACKUP", true, true}, {Both, "INIT", false, false},
-		{Follow, "MASTER", true, false}, {Follow, "BACKUP", false, true}, {Follow, "INIT", false, false},
+		{Both, VRRPMaster, true, true}, {Both, VRRPBackup, true, true}, {Both, VRRPStopped, false, false},
+		{Follow, VRRPMaster, true, false}, {Follow, VRRPBackup, false, true}, {Follow, VRRPStopped, false, false},
 	}
 	for _, c := range cases {
 		m, b := Wanted(c.mode, c.state)
@@ -66,16 +68,16 @@ func TestManagerApply(t *testing.T) {
 		name   string
 		mode   Mode
 		before map[Role]Daemon
-		states []string
+		states []VRRP
 		calls  string
 	}{
-		{"both: start both once", Both, nil, []string{"BACKUP", "MASTER", "BACKUP"}, "start master,start backup"},
-		{"follow: switch with the state", Follow, nil, []string{"BACKUP", "MASTER", "BACKUP"},
+		{"both: start both once", Both, nil, []VRRP{VRRPBackup, VRRPMaster, VRRPBackup}, "start master,start backup"},
+		{"follow: switch with the state", Follow, nil, []VRRP{VRRPBackup, VRRPMaster, VRRPBackup},
 			"start backup,start master,stop backup,stop master,start backup"},
-		{"stop both at INIT", Both, nil, []string{"MASTER", "INIT"}, "start master,start backup,stop master,stop backup"},
+		{"stop both at INIT", Both, nil, []VRRP{VRRPMaster, VRRPStopped}, "start master,start backup,stop master,stop backup"},
 		{"a thread with other settings is restarted", Both,
 			map[Role]Daemon{Master: {Role: Master, Interface: "eth1", SyncID: 7}, Backup: {Role: Backup, Interface: "eth0", SyncID: 7, Port: 8848}},
-			[]string{"MASTER"}, "stop master,start master"},
+			[]VRRP{VRRPMaster}, "stop master,start master"},
 	}
 	for _, c := range cases {
 		k := &fakeKernel{run: map[Role]Daemon{}}
@@ -125,9 +127,9 @@ func TestManagerHold(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	var now time.Time // read and written only while the hold waits on us
 	wakes := make(chan chan time.Time)
-	clk := Clock{
-		Now: func() time.Time { return now },
-		After: func(time.Duration) <-chan time.Time {
+	clk := clock.Func{
+		NowFunc: func() time.Time { return now },
+		AfterFunc: func(time.Duration) <-chan time.Time {
 			c := make(chan time.Time, 1)
 			wakes <- c
 			return c

@@ -36,14 +36,32 @@ func ParseMode(s string) (Mode, error) {
 	return Both, fmt.Errorf("sync: mode %q is not both or follow", s)
 }
 
-// Wanted says which threads should run for a VRRP state ("MASTER",
-// "BACKUP", "INIT", as vrrp.State prints them). INIT is the instance
-// stopped: nothing runs.
-func Wanted(m Mode, state string) (master, backup bool) {
+// VRRP is the state of the VRRP instance the threads follow, as the
+// composition root maps the router's state to it.
+type VRRP uint8
+
+const (
+	VRRPStopped VRRP = iota // the instance does not run (INIT, FAULT): nothing runs
+	VRRPBackup
+	VRRPMaster
+)
+
+func (v VRRP) String() string {
+	switch v {
+	case VRRPBackup:
+		return "BACKUP"
+	case VRRPMaster:
+		return "MASTER"
+	}
+	return "INIT"
+}
+
+// Wanted says which threads should run for a VRRP state.
+func Wanted(m Mode, state VRRP) (master, backup bool) {
 	switch state {
-	case "MASTER":
+	case VRRPMaster:
 		return true, m == Both
-	case "BACKUP":
+	case VRRPBackup:
 		return m == Both, true
 	}
 	return false, false

@@ -33,6 +33,9 @@ const (
 	reasonEnd
 )
 
+// NumReasons bounds the reasons: every Reason is below it.
+const NumReasons = reasonEnd
+
 var reasonNames = [...]string{
 	ReasonTTL:       "ttl",
 	ReasonVersion:   "version",

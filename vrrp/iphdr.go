@@ -21,22 +21,3 @@ func SplitIPv4(b []byte) (payload []byte, src, dst netip.Addr, ttl int, err erro
 	dst = netip.AddrFrom4([4]byte(b[16:20]))
 	return b[hl:total], src, dst, int(b[8]), nil
 }
-
-// ipv4HeaderLen is the length of an IPv4 header without options.
-const ipv4HeaderLen = 20
-
-// putIPv4Header writes the IP header of an advert from src to dst, as the
-// send socket (IP_HDRINCL) puts it on the wire: TOS, TTL and protocol as
-// for every advert, don't-fragment as the kernel sets it for the receive
-// socket's sends. The kernel fills in the total length, the checksum and,
-// left zero, the identification and the source address (no src: the
-// route's).
-func putIPv4Header(h *[ipv4HeaderLen]byte, src, dst netip.Addr) {
-	*h = [ipv4HeaderLen]byte{0: 0x45, 1: TOS, 6: 0x40, 8: TTL, 9: ProtocolNumber}
-	if src.Is4() {
-		s := src.As4()
-		copy(h[12:16], s[:])
-	}
-	d := dst.As4()
-	copy(h[16:20], d[:])
-}

@@ -4,9 +4,8 @@ import "time"
 
 // Mono is an instant as nanoseconds since an origin 100 years before the
 // process started; zero means unset and, as time.Time's zero does, comes
-// before every instant. The state machine keeps eight deadlines: at 8
-// bytes each, where a time.Time takes 24, a thousand instances save
-// 128 KB. Its methods are time.Time's, so the machine reads as it did.
+// before every instant. The state machine keeps its deadlines as Monos,
+// a third of a time.Time's size; the methods are time.Time's.
 //
 // An instant taken from time.Now keeps its monotonic reading through
 // MonoOf and Time: deadlines do not move when the wall clock is stepped.

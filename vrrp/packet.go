@@ -24,6 +24,12 @@ const (
 // MaxAddrs is the most addresses one advertisement can carry (an 8-bit count).
 const MaxAddrs = 255
 
+// TOS is the IP type-of-service byte of every advert: DSCP CS6, as keepalived sends.
+const TOS = 0xc0
+
+// TTL is the IP TTL of every advert; receivers drop adverts with any other TTL.
+const TTL = 255
+
 // Group is the IPv4 multicast group VRRP advertisements are sent to.
 var Group = netip.MustParseAddr("224.0.0.18")
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/internal/clock"
 )
 
 func garpCmd(args []string, stdout, stderr io.Writer) int {
@@ -49,7 +50,7 @@ func garpCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sent, err := garp.Announce(ctx, c, vips, garp.Schedule{Count: *count, Spacing: *spacing}, garp.WallClock{}, log)
+	sent, err := garp.Announce(ctx, c, vips, garp.Schedule{Count: *count, Spacing: *spacing}, clock.System{}, log)
 	fmt.Fprintf(stdout, "sent %d gratuitous ARP(s) on %s\n", sent, *ifname)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector garp:", err)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 func statusCmd(args []string, stdout, stderr io.Writer) int {
@@ -30,7 +30,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	c := control.Client{Path: *sock}
 	if *watch {
-		err := c.Watch(ctx, *inst, func(a control.Answer[vrrp.Transition]) error {
+		err := c.Watch(ctx, *inst, func(a control.Answer[router.Transition]) error {
 			if *asJSON {
 				fmt.Fprintln(stdout, string(a.JSON))
 				return nil
@@ -75,7 +75,7 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printStatus(w io.Writer, sts []vrrp.Status) {
+func printStatus(w io.Writer, sts []router.Status) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS\tADDR MISMATCH")
 	for _, s := range sts {
@@ -91,7 +91,7 @@ func printStatus(w io.Writer, sts []vrrp.Status) {
 		if t := s.LastTransition; t != nil {
 			last = fmt.Sprintf("%s %s->%s %s", t.At.Format("15:04:05.000"), t.From, t.To, t.Reason)
 		}
-		state := s.State
+		state := s.State.String()
 		if s.Hold {
 			state += " (hold)"
 		}

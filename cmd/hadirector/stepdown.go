@@ -8,7 +8,7 @@ import (
 	"io"
 
 	"github.com/hadirector/hadirector/internal/control"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // stepDownCmd implements step-down and resume (named by cmd): both only
@@ -36,7 +36,7 @@ func stepDownCmd(cmd string, ask func(ctx context.Context, c control.Client, ins
 func stepDown(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {
 	return c.StepDown(ctx, instance,
 		func(a control.Answer[control.StepDownReply]) error { print(a.JSON); return nil },
-		func(a control.Answer[vrrp.StepDownOutcome]) error { print(a.JSON); return nil })
+		func(a control.Answer[router.StepDownOutcome]) error { print(a.JSON); return nil })
 }
 
 func resume(ctx context.Context, c control.Client, instance string, print func(json.RawMessage)) error {

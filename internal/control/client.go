@@ -12,7 +12,7 @@ import (
 
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // Client asks a running daemon over its control socket; each call is one
@@ -30,24 +30,24 @@ type Answer[T any] struct {
 
 // Status returns the status of the named instance, or of every instance
 // when instance is empty.
-func (c Client) Status(ctx context.Context, instance string) (Answer[[]vrrp.Status], error) {
-	return one[[]vrrp.Status](ctx, c, Request{Cmd: CmdStatus, Instance: instance})
+func (c Client) Status(ctx context.Context, instance string) (Answer[[]router.Status], error) {
+	return one[[]router.Status](ctx, c, Request{Cmd: CmdStatus, Instance: instance})
 }
 
 // Watch calls fn with each transition of the named instance (empty: of
 // every instance) until ctx ends, the daemon stops, or fn fails.
-func (c Client) Watch(ctx context.Context, instance string, fn func(Answer[vrrp.Transition]) error) error {
+func (c Client) Watch(ctx context.Context, instance string, fn func(Answer[router.Transition]) error) error {
 	acked := false
 	return c.call(ctx, Request{Cmd: CmdWatch, Instance: instance}, func(b json.RawMessage) error {
 		if !acked {
 			acked = true
 			return nil
 		}
-		var t vrrp.Transition
+		var t router.Transition
 		if err := json.Unmarshal(b, &t); err != nil {
 			return err
 		}
-		return fn(Answer[vrrp.Transition]{t, b})
+		return fn(Answer[router.Transition]{t, b})
 	})
 }
 
@@ -57,7 +57,7 @@ func (c Client) Watch(ctx context.Context, instance string, fn func(Answer[vrrp.
 // It gives the daemon AnswerWait for the first line, and the bound it
 // names and AnswerWait more for the rest. An instance that did not hand
 // over makes it fail.
-func (c Client) StepDown(ctx context.Context, instance string, began func(Answer[StepDownReply]) error, ended func(Answer[vrrp.StepDownOutcome]) error) error {
+func (c Client) StepDown(ctx context.Context, instance string, began func(Answer[StepDownReply]) error, ended func(Answer[router.StepDownOutcome]) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var late atomic.Bool
@@ -79,14 +79,14 @@ func (c Client) StepDown(ctx context.Context, instance string, began func(Answer
 			}
 			return began(Answer[StepDownReply]{r, b})
 		}
-		var o vrrp.StepDownOutcome
+		var o router.StepDownOutcome
 		if err := json.Unmarshal(b, &o); err != nil {
 			return err
 		}
 		if ended == nil {
 			return nil
 		}
-		return ended(Answer[vrrp.StepDownOutcome]{o, b})
+		return ended(Answer[router.StepDownOutcome]{o, b})
 	})
 	if err == nil && late.Load() {
 		err = fmt.Errorf("the daemon at %s did not finish answering in time", c.Path)

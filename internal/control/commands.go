@@ -3,16 +3,16 @@ package control
 import (
 	"time"
 
-	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // The commands a daemon answers: Request.Cmd on the wire. Client sends
 // them and the daemon's handler switches on them; no other code spells
 // them.
 const (
-	CmdStatus     = "status"      // []vrrp.Status of the instances asked for
-	CmdWatch      = "watch"       // WatchAck, then one vrrp.Transition per line until the client leaves
-	CmdStepDown   = "step-down"   // StepDownReply, then one vrrp.StepDownOutcome per instance
+	CmdStatus     = "status"      // []router.Status of the instances asked for
+	CmdWatch      = "watch"       // WatchAck, then one router.Transition per line until the client leaves
+	CmdStepDown   = "step-down"   // StepDownReply, then one router.StepDownOutcome per instance
 	CmdResume     = "resume"      // ResumeReply
 	CmdVanish     = "vanish"      // VanishReply; Request.Duration says how long
 	CmdReload     = "reload"      // ReloadReport
@@ -51,6 +51,6 @@ type WatchAck struct {
 // ReloadReport answers CmdReload: which instances were kept, rebuilt,
 // added and removed, and what the new file changes only at a restart.
 type ReloadReport struct {
-	vrrp.ReloadResult
+	router.ReloadResult
 	Warnings []string `json:"warnings,omitempty"`
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hadirector/hadirector/ipvs"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // serve runs h on a socket in a temporary directory until the test ends.
@@ -92,32 +93,32 @@ func TestClient(t *testing.T) {
 		mu.Unlock()
 		switch req.Cmd {
 		case CmdStatus:
-			return send([]vrrp.Status{{Name: req.Instance, State: "MASTER"}})
+			return send([]router.Status{{Name: req.Instance, State: vrrp.Master}})
 		case CmdStepDown:
 			send(StepDownReply{SteppingDown: 2, Bound: "3s"})
-			send(vrrp.StepDownOutcome{Instance: "vi1", Outcome: vrrp.OutcomeHandedOver})
-			return send(vrrp.StepDownOutcome{Instance: "vi2", Outcome: vrrp.OutcomeHandedOver})
+			send(router.StepDownOutcome{Instance: "vi1", Outcome: router.OutcomeHandedOver})
+			return send(router.StepDownOutcome{Instance: "vi2", Outcome: router.OutcomeHandedOver})
 		case CmdResume:
 			return send(ResumeReply{Resumed: 3})
 		case CmdVanish:
 			return send(VanishReply{VanishedFor: req.Duration})
 		case CmdReload:
-			return send(ReloadReport{ReloadResult: vrrp.ReloadResult{Kept: []string{"a"}}, Warnings: []string{"w"}})
+			return send(ReloadReport{ReloadResult: router.ReloadResult{Kept: []string{"a"}}, Warnings: []string{"w"}})
 		case CmdIPVSStatus:
 			return send(ipvs.ManagerStatus{Services: 4})
 		case CmdSyncStatus:
 			return send(nil)
 		case CmdWatch:
 			send(WatchAck{Watching: "transitions"})
-			send(vrrp.Transition{Seq: 1, Instance: "a", To: "MASTER"})
-			return send(vrrp.Transition{Seq: 2, Instance: "a", To: "BACKUP"})
+			send(router.Transition{Seq: 1, Instance: "a", To: vrrp.Master})
+			return send(router.Transition{Seq: 2, Instance: "a", To: vrrp.Backup})
 		}
 		return errors.New("unknown")
 	})
 	ctx := context.Background()
 	c := Client{Path: path}
 	st, err := c.Status(ctx, "vi1")
-	if err != nil || len(st.Value) != 1 || st.Value[0].Name != "vi1" || st.Value[0].State != "MASTER" {
+	if err != nil || len(st.Value) != 1 || st.Value[0].Name != "vi1" || st.Value[0].State != vrrp.Master {
 		t.Errorf("Status = %+v, %v", st.Value, err)
 	}
 	var began string
@@ -128,7 +129,7 @@ func TestClient(t *testing.T) {
 		}
 		began = string(a.JSON)
 		return nil
-	}, func(a Answer[vrrp.StepDownOutcome]) error { ended = append(ended, a.Value.Instance); return nil })
+	}, func(a Answer[router.StepDownOutcome]) error { ended = append(ended, a.Value.Instance); return nil })
 	if err != nil || began != `{"bound":"3s","stepping_down":2}` || len(ended) != 2 || ended[1] != "vi2" {
 		t.Errorf("StepDown: began %s, ended %q, %v", began, ended, err)
 	}
@@ -153,7 +154,7 @@ func TestClient(t *testing.T) {
 		t.Errorf("SyncStatus = %+v %s, %v; want nil, null", ss.Value, ss.JSON, err)
 	}
 	var seqs []uint64
-	err = c.Watch(ctx, "a", func(a Answer[vrrp.Transition]) error {
+	err = c.Watch(ctx, "a", func(a Answer[router.Transition]) error {
 		seqs = append(seqs, a.Value.Seq)
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // Options say which drill to run.
@@ -115,7 +116,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 
 // restore lifts a step-down's hold (unless told to stay) and reports how the
 // pair was left.
-func restore(ctx context.Context, o Options, st vrrp.Status, w *Watcher, self netip.Addr, r Report) string {
+func restore(ctx context.Context, o Options, st router.Status, w *Watcher, self netip.Addr, r Report) string {
 	if o.Planned && o.Stay {
 		return fmt.Sprintf("%s stays backup with preemption held; run 'hadirector resume' to lift the hold", st.Master)
 	}
@@ -143,17 +144,17 @@ func restore(ctx context.Context, o Options, st vrrp.Status, w *Watcher, self ne
 	return fmt.Sprintf("%s preempted back %s after the drill ended", st.Master, ms(time.Since(from)))
 }
 
-func masterStatus(ctx context.Context, o Options) (vrrp.Status, error) {
+func masterStatus(ctx context.Context, o Options) (router.Status, error) {
 	sts, err := (control.Client{Path: o.Socket}).Status(ctx, o.Instance)
 	if err != nil {
-		return vrrp.Status{}, err
+		return router.Status{}, err
 	}
 	for _, s := range sts.Value {
-		if s.State == "MASTER" && len(s.VIPs) > 0 {
+		if s.State == vrrp.Master && len(s.VIPs) > 0 {
 			return s, nil
 		}
 	}
-	return vrrp.Status{}, errors.New("this host is master of no instance: run the drill on the master")
+	return router.Status{}, errors.New("this host is master of no instance: run the drill on the master")
 }
 
 // waitFor polls cond every few milliseconds until it holds or d passes.

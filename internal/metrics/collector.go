@@ -2,18 +2,19 @@ package metrics
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // Source gives the figures of one scrape. IPVS returns nil when the daemon
 // has no IPVS part.
 type Source struct {
-	Instances func() []vrrp.Status
+	Instances func() []router.Status
 	IPVS      func() *ipvs.ManagerStatus
 	// Sync returns nil when the daemon runs no connection sync.
 	Sync    func() *lvssync.Status
@@ -21,7 +22,7 @@ type Source struct {
 }
 
 // States are the VRRP states hadirector_vrrp_state reports, one series each.
-var States = []string{"INIT", "BACKUP", "MASTER"}
+var States = []vrrp.State{vrrp.Initialize, vrrp.Backup, vrrp.Master}
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("hadirector_"+name, help, labels, nil)
@@ -111,7 +112,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func collectInstance(ch chan<- prometheus.Metric, s vrrp.Status) {
+func collectInstance(ch chan<- prometheus.Metric, s router.Status) {
 	lv := []string{s.Name, strconv.Itoa(int(s.VRID)), s.Interface}
 	g := func(d *prometheus.Desc, v float64, extra ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append(lv[:3:3], extra...)...)
@@ -120,7 +121,7 @@ func collectInstance(ch chan<- prometheus.Metric, s vrrp.Status) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), append(lv[:3:3], extra...)...)
 	}
 	for _, st := range States {
-		g(dState, b2f(strings.EqualFold(s.State, st)), st)
+		g(dState, b2f(s.State == st), st.String())
 	}
 	g(dPriority, float64(s.Priority))
 	g(dEffective, float64(s.Effective))

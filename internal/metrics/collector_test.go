@@ -10,23 +10,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func source(withIPVS bool) Source {
-	src := Source{Version: "v1.2.3", Instances: func() []vrrp.Status {
-		return []vrrp.Status{{
-			Name: "web", Interface: "eth0", VRID: 51, State: "MASTER", Priority: 150, Effective: 150,
+	src := Source{Version: "v1.2.3", Instances: func() []router.Status {
+		return []router.Status{{
+			Name: "web", Interface: "eth0", VRID: 51, State: vrrp.Master, Priority: 150, Effective: 150,
 			AdvertInterval: 100 * time.Millisecond, VIPs: []netip.Addr{netip.MustParseAddr("203.0.113.10")},
 			VIPsHeld: true, GARPs: 10, AdvertsIn: 3, AdvertsOut: 42, Transitions: 2, AddrListMismatch: 7,
-			LastTransition: &vrrp.Transition{At: t0},
+			LastTransition: &router.Transition{At: t0},
 			Drops:          map[string]uint64{"bad-checksum": 4, "ttl": 1},
-			Speakers:       []vrrp.Speaker{{Src: netip.MustParseAddr("192.0.2.2")}},
+			Speakers:       []router.Speaker{{Src: netip.MustParseAddr("192.0.2.2")}},
 		}}
 	}}
 	if withIPVS {

@@ -14,20 +14,21 @@ import (
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // State is the word keepalived uses for a transition's new state: MASTER,
 // BACKUP, FAULT, or STOP when the instance stops (our INIT).
-func State(t vrrp.Transition) string {
-	if t.To == "INIT" {
+func State(t router.Transition) string {
+	if t.To == vrrp.Initialize {
 		return "STOP"
 	}
-	return t.To
+	return t.To.String()
 }
 
 // FIFOLine is the notify_fifo line of t, as keepalived writes it:
 // INSTANCE "name" STATE priority.
-func FIFOLine(t vrrp.Transition, priority uint8) string {
+func FIFOLine(t router.Transition, priority uint8) string {
 	return fmt.Sprintf("INSTANCE %q %s %d\n", t.Instance, State(t), priority)
 }
 
@@ -124,7 +125,7 @@ func (n *Notifier) Close() error {
 // Handle notifies one transition: the FIFO line first, then the commands,
 // one after another, each bounded by the instance's notify_timeout. It is
 // meant to run in an Events subscriber, which calls it in sequence order.
-func (n *Notifier) Handle(t vrrp.Transition) {
+func (n *Notifier) Handle(t router.Transition) {
 	n.mu.Lock()
 	prio, ok := n.prio[t.Instance]
 	cmds := n.cmds[t.Instance]
@@ -155,7 +156,7 @@ func (n *Notifier) Handle(t vrrp.Transition) {
 // groupChange records t's member state and returns the group and its new
 // state word when the group's state changed: FAULT as soon as a member
 // is, MASTER, BACKUP or STOP once every member is.
-func (n *Notifier) groupChange(t vrrp.Transition) (conf.SyncGroup, string) {
+func (n *Notifier) groupChange(t router.Transition) (conf.SyncGroup, string) {
 	name := n.groupOf[t.Instance]
 	if name == "" {
 		return conf.SyncGroup{}, ""
@@ -188,7 +189,7 @@ func (n *Notifier) groupChange(t vrrp.Transition) (conf.SyncGroup, string) {
 
 // notifyGroup writes the group's FIFO line (GROUP "name" STATE) and runs
 // its commands: notify with GROUP name STATE appended, then the state's.
-func (n *Notifier) notifyGroup(t vrrp.Transition, g conf.SyncGroup, state string) {
+func (n *Notifier) notifyGroup(t router.Transition, g conf.SyncGroup, state string) {
 	if n.fifo != nil {
 		_ = n.fifo.SetWriteDeadline(time.Now().Add(n.fifoTimeout))
 		if _, err := fmt.Fprintf(n.fifo, "GROUP %q %s\n", g.Name, state); err != nil {
@@ -207,7 +208,7 @@ func (n *Notifier) notifyGroup(t vrrp.Transition, g conf.SyncGroup, state string
 // HADIRECTOR_SEQ, _INSTANCE, _VRID, _FROM, _STATE, _REASON, _MASTER, and
 // for a group's command HADIRECTOR_GROUP and HADIRECTOR_GROUP_STATE
 // (group is "NAME STATE" then).
-func (n *Notifier) run(t vrrp.Transition, timeout time.Duration, argv []string, group string) {
+func (n *Notifier) run(t router.Transition, timeout time.Duration, argv []string, group string) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -215,7 +216,7 @@ func (n *Notifier) run(t vrrp.Transition, timeout time.Duration, argv []string, 
 		"HADIRECTOR_SEQ="+strconv.FormatUint(t.Seq, 10),
 		"HADIRECTOR_INSTANCE="+t.Instance,
 		"HADIRECTOR_VRID="+strconv.Itoa(int(t.VRID)),
-		"HADIRECTOR_FROM="+t.From,
+		"HADIRECTOR_FROM="+t.From.String(),
 		"HADIRECTOR_STATE="+State(t),
 		"HADIRECTOR_REASON="+t.Reason,
 		"HADIRECTOR_MASTER="+t.Master)

@@ -12,13 +12,15 @@ import (
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 func TestFIFOLineAndState(t *testing.T) {
 	for _, tc := range []struct {
-		to, want string
-	}{{"MASTER", `INSTANCE "web" MASTER 150` + "\n"}, {"BACKUP", `INSTANCE "web" BACKUP 150` + "\n"}, {"INIT", `INSTANCE "web" STOP 150` + "\n"}} {
-		if got := FIFOLine(vrrp.Transition{Instance: "web", To: tc.to}, 150); got != tc.want {
+		to   vrrp.State
+		want string
+	}{{vrrp.Master, `INSTANCE "web" MASTER 150` + "\n"}, {vrrp.Backup, `INSTANCE "web" BACKUP 150` + "\n"}, {vrrp.Initialize, `INSTANCE "web" STOP 150` + "\n"}} {
+		if got := FIFOLine(router.Transition{Instance: "web", To: tc.to}, 150); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.to, got, tc.want)
 		}
 	}
@@ -44,15 +46,15 @@ func TestNotifierOrder(t *testing.T) {
 	}
 	n, reader := withFIFO(t, cfg)
 
-	var ev vrrp.Events
+	var ev router.Events
 	ctx, cancel := context.WithCancel(context.Background())
 	done := ev.Subscribe(ctx, n.Handle)
-	for _, tr := range []vrrp.Transition{
-		{Instance: "web", From: "INIT", To: "BACKUP", Reason: "startup"},
-		{Instance: "web", From: "BACKUP", To: "MASTER", Reason: "master-down"},
-		{Instance: "dns", From: "INIT", To: "BACKUP", Reason: "startup"},
-		{Instance: "web", From: "MASTER", To: "INIT", Reason: "shutdown"},
-		{Instance: "dns", From: "BACKUP", To: "INIT", Reason: "shutdown"},
+	for _, tr := range []router.Transition{
+		{Instance: "web", From: vrrp.Initialize, To: vrrp.Backup, Reason: "startup"},
+		{Instance: "web", From: vrrp.Backup, To: vrrp.Master, Reason: "master-down"},
+		{Instance: "dns", From: vrrp.Initialize, To: vrrp.Backup, Reason: "startup"},
+		{Instance: "web", From: vrrp.Master, To: vrrp.Initialize, Reason: "shutdown"},
+		{Instance: "dns", From: vrrp.Backup, To: vrrp.Initialize, Reason: "shutdown"},
 	} {
 		ev.Publish(tr)
 	}
@@ -100,11 +102,11 @@ func TestNotifierTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Handle(vrrp.Transition{Instance: "web", To: "MASTER"})
+	n.Handle(router.Transition{Instance: "web", To: vrrp.Master})
 	if !strings.Contains(logs.String(), "notify command killed at its timeout") {
 		t.Errorf("no kill logged: %s", logs.String())
 	}
-	n.Handle(vrrp.Transition{Instance: "web", To: "BACKUP"})
+	n.Handle(router.Transition{Instance: "web", To: vrrp.Backup})
 	if b, err := os.ReadFile(out); err != nil || string(b) != "backup\n" {
 		t.Errorf("after the killed command: %q %v", b, err)
 	}
@@ -136,18 +138,18 @@ func TestGroupNotify(t *testing.T) {
 			Any:     []string{"/bin/sh", "-c", `echo "$* $HADIRECTOR_GROUP_STATE" >> ` + out, "notify"},
 			Timeout: 10 * time.Second}}}}
 	n, reader := withFIFO(t, cfg)
-	for _, tr := range []vrrp.Transition{
-		{Instance: "web", From: "INIT", To: "BACKUP"},
-		{Instance: "db", From: "INIT", To: "BACKUP"}, // group BACKUP
-		{Instance: "web", From: "BACKUP", To: "MASTER"},
-		{Instance: "other", From: "INIT", To: "MASTER"}, // not a member
-		{Instance: "db", From: "BACKUP", To: "MASTER"},  // group MASTER
-		{Instance: "db", From: "MASTER", To: "FAULT"},   // group FAULT
-		{Instance: "web", From: "MASTER", To: "FAULT"},  // still FAULT: nothing
-		{Instance: "db", From: "FAULT", To: "BACKUP"},
-		{Instance: "web", From: "FAULT", To: "BACKUP"}, // group BACKUP
-		{Instance: "web", From: "BACKUP", To: "INIT"},
-		{Instance: "db", From: "BACKUP", To: "INIT"}, // group STOP
+	for _, tr := range []router.Transition{
+		{Instance: "web", From: vrrp.Initialize, To: vrrp.Backup},
+		{Instance: "db", From: vrrp.Initialize, To: vrrp.Backup}, // group BACKUP
+		{Instance: "web", From: vrrp.Backup, To: vrrp.Master},
+		{Instance: "other", From: vrrp.Initialize, To: vrrp.Master}, // not a member
+		{Instance: "db", From: vrrp.Backup, To: vrrp.Master},        // group MASTER
+		{Instance: "db", From: vrrp.Master, To: vrrp.Fault},         // group FAULT
+		{Instance: "web", From: vrrp.Master, To: vrrp.Fault},        // still FAULT: nothing
+		{Instance: "db", From: vrrp.Fault, To: vrrp.Backup},
+		{Instance: "web", From: vrrp.Fault, To: vrrp.Backup}, // group BACKUP
+		{Instance: "web", From: vrrp.Backup, To: vrrp.Initialize},
+		{Instance: "db", From: vrrp.Backup, To: vrrp.Initialize}, // group STOP
 	} {
 		n.Handle(tr)
 	}
@@ -195,7 +197,7 @@ func TestNotifierFIFOOnly(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	cfg := &conf.Config{Global: conf.Global{NotifyFIFO: fifo}, Instances: []conf.Instance{{Name: "quiet", Priority: 100}}}
 	n, reader := withFIFO(t, cfg)
-	n.Handle(vrrp.Transition{Instance: "quiet", From: "BACKUP", To: "MASTER", Reason: "master-down"})
+	n.Handle(router.Transition{Instance: "quiet", From: vrrp.Backup, To: vrrp.Master, Reason: "master-down"})
 	// Nothing written would block the read for ever: a bound, not a timing.
 	if err := reader.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		t.Fatal(err)

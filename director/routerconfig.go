@@ -1,0 +1,74 @@
+package director
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/internal/netio"
+	"github.com/hadirector/hadirector/internal/track"
+	"github.com/hadirector/hadirector/vrrp"
+	"github.com/hadirector/hadirector/vrrp/router"
+)
+
+// routerConfig is the VRRP part of the configuration as the router takes it.
+func routerConfig(cfg *conf.Config) router.Config {
+	var rc router.Config
+	for _, ic := range cfg.Instances {
+		ri := router.InstanceConfig{
+			Name: ic.Name, Interface: ic.Interface, VRID: ic.VRID, Priority: ic.Priority,
+			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs,
+			Preempt: ic.Preempt, PreemptDelay: ic.PreemptDelay,
+			UnicastPeers: ic.UnicastPeers, UnicastSrc: ic.UnicastSrc, Password: ic.Password,
+			V3ChecksumAsV2: ic.V3ChecksumAsV2,
+			GARP:           garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
+			StartupDelay:   ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
+		}
+		for _, t := range ic.PeerTTLs {
+			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
+		}
+		if len(ic.Track) > 0 {
+			ri.Track = tracker(ic.Track)
+		}
+		rc.Instances = append(rc.Instances, ri)
+	}
+	for _, sg := range cfg.SyncGroups {
+		rc.SyncGroups = append(rc.SyncGroups, router.SyncGroup{Name: sg.Name, Instances: sg.Instances})
+	}
+	return rc
+}
+
+// tracker runs an instance's track_interface, track_script and track_file.
+type tracker []conf.Track
+
+func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
+	track.Run(ctx, t, base, log, report)
+}
+
+// network is the router's Network on this host's kernel.
+type network struct{}
+
+func (network) Open(ifname string) (router.Link, error) {
+	l, err := netio.Open(ifname)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
+	return netio.WatchCarrier(ctx, log, fn)
+}
+
+func (network) WaitTraffic(ctx context.Context, ifname string, log *slog.Logger) bool {
+	return netio.WaitTraffic(ctx, ifname, log)
+}
+
+func (network) NewAlarm() (router.Alarm, error) {
+	t, err := netio.NewTimer()
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}

@@ -1,0 +1,123 @@
+package netio
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
+
+	"github.com/hadirector/hadirector/garp"
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// Conn is a raw IP protocol-112 socket bound to one interface: it receives only
+// that interface's VRRP traffic, is joined to 224.0.0.18 there, and sends with
+// TTL 255 and TOS 0xc0. One Conn serves every instance on the interface.
+type Conn struct {
+	ifi *net.Interface
+	raw net.PacketConn
+	pc  *ipv4.PacketConn
+
+	rc syscall.RawConn
+	in *Inbox // Receive's
+
+	// sfd is the socket adverts leave by (openSender), outside the
+	// runtime's poller; -1: none, send on the polled one.
+	sfd int
+
+	wmu   sync.Mutex // guards the batch send's scratch below
+	out   *outbox
+	cmsgs map[netip.Addr][]byte
+}
+
+// Listen opens the VRRP socket on the named interface.
+func Listen(ifname string) (*Conn, error) {
+	ifi, err := garp.Interface(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname)
+			if serr == nil { // count what the kernel drops when we fall behind
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1)
+			}
+			if serr == nil { // when each advert arrived: timers start there
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	raw, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", vrrp.ProtocolNumber), "0.0.0.0")
+	if err != nil {
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw), sfd: -1}
+	if c.rc, err = raw.(syscall.Conn).SyscallConn(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	if err := c.setup(); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	if c.sfd, err = openSender(ifname, ifi.Index); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
+	}
+	return c, nil
+}
+
+func (c *Conn) setup() error {
+	if err := c.pc.JoinGroup(c.ifi, &net.IPAddr{IP: vrrp.Group.AsSlice()}); err != nil {
+		return fmt.Errorf("join %s: %w", vrrp.Group, err)
+	}
+	steps := []struct {
+		what string
+		err  error
+	}{
+		{"multicast interface", c.pc.SetMulticastInterface(c.ifi)},
+		{"multicast TTL", c.pc.SetMulticastTTL(vrrp.TTL)},
+		{"unicast TTL", c.pc.SetTTL(vrrp.TTL)},
+		{"TOS", c.pc.SetTOS(vrrp.TOS)},
+		{"multicast loopback", c.pc.SetMulticastLoopback(false)},
+	}
+	for _, s := range steps {
+		if s.err != nil {
+			return fmt.Errorf("set %s: %w", s.what, s.err)
+		}
+	}
+	return nil
+}
+
+// Interface is the interface the socket is bound to.
+func (c *Conn) Interface() *net.Interface { return c.ifi }
+
+// Send writes one VRRP message to dst with source address src.
+func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
+	_, err := c.SendBatch([]vrrp.Outgoing{{B: b, Src: src, Dst: dst}})
+	return err
+}
+
+// Close closes the sockets; a Receive returns an error wrapping net.ErrClosed.
+func (c *Conn) Close() error {
+	err := c.pc.Close()
+	c.wmu.Lock() // no send is using the send socket
+	defer c.wmu.Unlock()
+	if c.sfd >= 0 {
+		if serr := unix.Close(c.sfd); serr != nil && err == nil {
+			err = fmt.Errorf("close the send socket: %w", serr)
+		}
+		c.sfd = -1
+	}
+	return err
+}

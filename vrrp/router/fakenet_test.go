@@ -1,0 +1,214 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// fakeNet is a Network of fake links, one per interface name, opened on
+// demand; every link's operations go into one log, in order.
+type fakeNet struct {
+	mu    sync.Mutex
+	links map[string]*fakeLink
+	addrs map[string][]netip.Prefix // what Addrs reports, by interface
+	ops   []string
+	opens int
+	// state, if set, is called at each VIP operation and its answer
+	// logged with it (the daemon's instances' states then).
+	state func() string
+}
+
+func newFakeNet() *fakeNet {
+	return &fakeNet{links: map[string]*fakeLink{}, addrs: map[string][]netip.Prefix{}}
+}
+
+func (n *fakeNet) Open(ifname string) (Link, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ifname == "missing0" {
+		return nil, fmt.Errorf("interface %s: no such interface", ifname)
+	}
+	n.opens++
+	l := &fakeLink{n: n, name: ifname, in: make(chan []vrrp.Received, 16), closed: make(chan struct{})}
+	n.links[ifname] = l
+	return l, nil
+}
+
+func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(string, bool)) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (n *fakeNet) WaitTraffic(context.Context, string, *slog.Logger) bool { return true }
+func (n *fakeNet) NewAlarm() (Alarm, error)                               { return nil, errors.New("no timerfd") }
+
+func (n *fakeNet) log(op string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ops = append(n.ops, op)
+}
+
+// opsLog is a copy of the log.
+func (n *fakeNet) opsLog() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.ops)
+}
+
+func (n *fakeNet) link(name string) *fakeLink {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.links[name]
+}
+
+// fakeLink records what is sent and done on it and delivers what a test
+// injects.
+type fakeLink struct {
+	n      *fakeNet
+	name   string
+	in     chan []vrrp.Received
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (l *fakeLink) Receive(handle func([]vrrp.Received, uint32)) error {
+	for {
+		select {
+		case pkts := <-l.in:
+			handle(pkts, 0)
+		case <-l.closed:
+			return fmt.Errorf("receive on %s: %w", l.name, net.ErrClosed)
+		}
+	}
+}
+
+func (l *fakeLink) Send(b []byte, src, dst netip.Addr) error {
+	p, err := vrrp.Unmarshal(b, src, dst)
+	if err != nil {
+		return err
+	}
+	l.n.log(fmt.Sprintf("%s advert vrid %d prio %d", l.name, p.VRID, p.Priority))
+	return nil
+}
+
+func (l *fakeLink) SendBatch(msgs []vrrp.Outgoing) (int, error) {
+	for k, m := range msgs {
+		if err := l.Send(m.B, m.Src, m.Dst); err != nil {
+			return k, err
+		}
+	}
+	return len(msgs), nil
+}
+
+func (l *fakeLink) Addrs() ([]netip.Prefix, error) {
+	l.n.mu.Lock()
+	defer l.n.mu.Unlock()
+	return l.n.addrs[l.name], nil
+}
+
+func (l *fakeLink) vipOp(op string, vips []netip.Addr) {
+	s := ""
+	if l.n.state != nil {
+		s = " (" + l.n.state() + ")"
+	}
+	for _, v := range vips {
+		l.n.log(fmt.Sprintf("%s %s %s%s", l.name, op, v, s))
+	}
+}
+
+func (l *fakeLink) AddVIPs(v []netip.Addr) error    { l.vipOp("add", v); return nil }
+func (l *fakeLink) RemoveVIPs(v []netip.Addr) error { l.vipOp("remove", v); return nil }
+func (l *fakeLink) Announce(vip netip.Addr) error {
+	l.n.log(fmt.Sprintf("%s garp %s", l.name, vip))
+	return nil
+}
+func (l *fakeLink) Request(target, src netip.Addr) error {
+	l.n.log(fmt.Sprintf("%s arp request %s from %s", l.name, target, src))
+	return nil
+}
+
+func (l *fakeLink) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+// inject delivers an advert from src on the link.
+func (l *fakeLink) inject(t *testing.T, p vrrp.Packet, src netip.Addr) {
+	t.Helper()
+	b, err := p.Marshal(src, vrrp.Group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.in <- []vrrp.Received{{Msg: b, Info: vrrp.RecvInfo{Src: src, Dst: vrrp.Group, TTL: 255}}}
+}
+
+// runDaemon runs a daemon on nw until the test ends; before, it hands it
+// to the hooks.
+func runDaemon(t *testing.T, cfg Config, nw Network, hooks ...func(*Daemon)) *Daemon {
+	t.Helper()
+	d, err := NewDaemon(cfg, nw, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hooks {
+		h(d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	waitFor(t, "the daemon to run", func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.ctx != nil
+	})
+	return d
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// byName returns the daemon's instance of that name.
+func byName(t *testing.T, d *Daemon, name string) *Instance {
+	t.Helper()
+	for _, i := range d.Instances() {
+		if i.Config().Name == name {
+			return i
+		}
+	}
+	t.Fatalf("no instance %s", name)
+	return nil
+}
+
+// testInstance is an instance configuration on eth0 at 100 ms adverts.
+func testInstance(name string, vrid, prio uint8, vip string) InstanceConfig {
+	return InstanceConfig{
+		Name: name, Interface: "eth0", VRID: vrid, Priority: prio, Version: 3,
+		AdvertInterval: 100 * time.Millisecond, Preempt: true,
+		VIPs: []netip.Addr{netip.MustParseAddr(vip)}, UnicastSrc: netip.MustParseAddr("192.0.2.11"),
+	}
+}

@@ -1,0 +1,63 @@
+package router
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// Link is one interface as the router uses it: the VRRP socket, the
+// interface's addresses and gratuitous ARP. The instances on an interface
+// share one.
+type Link interface {
+	// Receive reads adverts until the link closes, then returns an error
+	// wrapping net.ErrClosed. It hands handle each batch read at once and
+	// the number of packets the kernel dropped since the last batch;
+	// handle must not keep pkts or their bytes.
+	Receive(handle func(pkts []vrrp.Received, dropped uint32)) error
+	// Send puts one advert on the wire, with TTL 255 and TOS 0xc0.
+	Send(b []byte, src, dst netip.Addr) error
+	// SendBatch sends msgs in order and returns how many left before the
+	// first that failed, and that one's error.
+	SendBatch(msgs []vrrp.Outgoing) (int, error)
+	// Addrs lists the interface's IPv4 addresses in the kernel's order.
+	Addrs() ([]netip.Prefix, error)
+	// AddVIPs installs each address as VIP/32 brd VIP; present ones are fine.
+	AddVIPs(vips []netip.Addr) error
+	// RemoveVIPs deletes each VIP/32; absent ones are fine.
+	RemoveVIPs(vips []netip.Addr) error
+	// Announce broadcasts one gratuitous ARP for vip.
+	Announce(vip netip.Addr) error
+	// Request asks a neighbour for its hardware address with an ARP
+	// request from src.
+	Request(target, src netip.Addr) error
+	Close() error
+}
+
+// Network opens links and reports on interfaces; the composition root
+// hands the daemon the real one, tests a fake.
+type Network interface {
+	Open(ifname string) (Link, error)
+	// WatchCarrier calls fn with every interface's carrier (IFF_UP and
+	// IFF_LOWER_UP) now and on every change, until ctx ends.
+	WatchCarrier(ctx context.Context, log *slog.Logger, fn func(ifname string, up bool)) error
+	// WaitTraffic returns true once the interface is up and has received
+	// packets since the call, false if ctx ends first.
+	WaitTraffic(ctx context.Context, ifname string, log *slog.Logger) bool
+	// NewAlarm opens the timer the scheduler sleeps on; an error makes it
+	// sleep on a runtime timer.
+	NewAlarm() (Alarm, error)
+}
+
+// An Alarm is what the scheduler sleeps on: Arm makes Wait return once a
+// duration has passed. The scheduler arms it with its lock held, so an
+// alarm needs no lock of its own.
+type Alarm interface {
+	Arm(d time.Duration) // Wait returns after d, at once if d <= 0
+	Disarm()             // Wait returns only when armed again
+	Wait()
+	Close() error
+}

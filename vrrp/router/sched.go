@@ -1,0 +1,295 @@
+package router
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
+)
+
+// Scheduler delivers the timer events of many instances from one goroutine
+// and one Alarm (netio's timerfd). A director with a thousand instances
+// then wakes once per batch of due timers, not once per instance, and the
+// adverts due together leave in one sendmmsg per interface. Masters' advert timers may
+// fire up to their slack early (Params.AdvertSlack), so instances whose
+// adverts fall close together are batched and then stay in step.
+//
+// A backup pushes its Master_Down_Timer back on every advert it hears; the
+// heap is not touched for that unless the entry is the earliest: the entry
+// keeps its earlier key and is re-keyed to the new deadline only when the
+// old key comes up. The earliest is re-keyed at once, as the alarm is set
+// for it.
+type Scheduler struct {
+	mu   sync.Mutex
+	heap []schedItem // a min-heap by key
+	al   Alarm       // what Run sleeps on; nil while it does not run
+	// armed is the key al is set for since the loop last woke; zero: none.
+	// The loop's re-arm is then no syscall when a fired instance has set
+	// it already.
+	armed vrrp.Mono
+	out   batch // used by the Run goroutine only
+	// newAlarm opens what Run sleeps on; nil, or an error, and it sleeps
+	// on a runtime timer.
+	newAlarm func() (Alarm, error)
+	rounds   atomic.Uint64 // the loop's rounds, for tests
+}
+
+type schedItem struct {
+	key  vrrp.Mono // when to look at the instance again: at most its deadline
+	inst *Instance
+}
+
+// schedEntry is an instance's place in its scheduler, guarded by the
+// scheduler's mu.
+type schedEntry struct {
+	at    vrrp.Mono     // the deadline; zero: none
+	slack time.Duration // how early it may fire
+	slot  int           // index in the heap, -1 when absent
+}
+
+// NewScheduler returns a scheduler that sleeps on the alarms newAlarm
+// opens (nil: a runtime timer); Run drives it.
+func NewScheduler(newAlarm func() (Alarm, error)) *Scheduler {
+	return &Scheduler{newAlarm: newAlarm}
+}
+
+// set (re)schedules i's timer for at, fired up to slack early; a zero at
+// removes it.
+func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := &i.sched
+	e.at, e.slack = at, slack
+	switch {
+	case e.at.IsZero():
+		if e.slot >= 0 {
+			s.remove(e.slot) // the loop may wake once for nothing
+		}
+		return
+	case e.slot > 0 && !e.at.Before(s.heap[e.slot].key):
+		// Later than its key: re-keyed when the key comes up. The root
+		// is re-keyed now, below: the alarm is set for it, and a lone
+		// backup pushed back by every advert would otherwise wake every
+		// Master_Down_Interval for nothing (now one timerfd_settime an
+		// advert, and no wake-up).
+		return
+	}
+	var first vrrp.Mono
+	if len(s.heap) > 0 {
+		first = s.heap[0].key
+	}
+	if e.slot < 0 {
+		e.slot = len(s.heap)
+		s.heap = append(s.heap, schedItem{key: e.at, inst: i})
+	} else {
+		s.heap[e.slot].key = e.at
+	}
+	if !s.up(e.slot) {
+		s.down(e.slot)
+	}
+	if s.heap[0].key != first && s.al != nil {
+		s.rearm(vrrp.MonoOf(time.Now())) // the earliest key changed
+	}
+}
+
+// rearm sets the alarm for the earliest key; s.mu is held and the alarm
+// set.
+func (s *Scheduler) rearm(now vrrp.Mono) {
+	if len(s.heap) == 0 {
+		// Disarmed even when armed reads zero: after a wake-up the alarm
+		// has gone off, and a timerfd that went off makes every wait
+		// return at once until it is set anew (the loop would spin).
+		s.al.Disarm()
+		s.armed = 0
+		return
+	}
+	first := s.heap[0].key
+	if first != s.armed {
+		s.al.Arm(first.Sub(now))
+		s.armed = first
+	}
+}
+
+// openAlarm is the alarm Run sleeps on: newAlarm's, or a runtime timer
+// where it has none.
+func (s *Scheduler) openAlarm() Alarm {
+	if s.newAlarm != nil {
+		if a, err := s.newAlarm(); err == nil {
+			return a
+		}
+	}
+	return newTimerAlarm()
+}
+
+// timerAlarm is a runtime timer: the scheduler's alarm where the network
+// has none.
+type timerAlarm struct{ t *time.Timer }
+
+func newTimerAlarm() *timerAlarm {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &timerAlarm{t: t}
+}
+
+func (a *timerAlarm) Arm(d time.Duration) { a.t.Reset(max(d, 0)) }
+func (a *timerAlarm) Disarm()             { a.t.Stop() }
+func (a *timerAlarm) Wait()               { <-a.t.C }
+func (a *timerAlarm) Close() error        { a.t.Stop(); return nil }
+
+// Run fires due timers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	al := s.openAlarm()
+	s.mu.Lock()
+	s.al = al
+	s.mu.Unlock()
+	// The end of ctx wakes the loop as a due timer does.
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.al != nil {
+			s.al.Arm(0)
+		}
+	})
+	defer func() {
+		stop()
+		s.mu.Lock()
+		s.al = nil
+		s.mu.Unlock()
+		al.Close()
+	}()
+	var due []*Instance
+	for {
+		s.rounds.Add(1)
+		if ctx.Err() != nil {
+			return
+		}
+		if len(s.out.slow) == 0 { // slow work waits: do not sleep
+			s.mu.Lock()
+			s.rearm(vrrp.MonoOf(time.Now()))
+			s.mu.Unlock()
+			al.Wait()
+			s.mu.Lock()
+			s.armed = 0 // gone off: whatever comes next must set it anew
+			s.mu.Unlock()
+			if ctx.Err() != nil {
+				return
+			}
+		}
+		now := time.Now()
+		due = s.due(now, due[:0])
+		for _, i := range due {
+			i.fire(now, &s.out)
+		}
+		if len(s.out.slow) <= earlyVIPs {
+			for _, i := range s.out.slow {
+				i.addVIPsEarly()
+			}
+		}
+		s.out.flush()
+		clear(due)
+		// The slow actions the rounds left, until a timer is due again.
+		for len(s.out.slow) > 0 && !s.rootDue(time.Now()) {
+			i := s.out.slow[0]
+			s.out.slow[0] = nil
+			s.out.slow = s.out.slow[1:]
+			i.finishLocked()
+		}
+	}
+}
+
+// earlyVIPs is the most takeovers a round may have for their VIPs to be
+// added before its adverts leave. A lone takeover (the failover that
+// matters) then holds its VIPs by the time its advert announces it, and its
+// first GARP follows the advert at once, as RFC 5798 6.4.1 lists them. A
+// mass takeover sends its adverts first: a thousand VIP adds take long.
+const earlyVIPs = 8
+
+// rootDue reports whether the earliest timer is due at now (or within its
+// slack).
+func (s *Scheduler) rootDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.heap) > 0 && s.heap[0].key.Sub(vrrp.MonoOf(now)) <= s.heap[0].inst.sched.slack
+}
+
+// due takes out of the heap, appended to buf, every instance whose timer
+// is due at now or within its slack; entries whose deadline moved later
+// are re-keyed instead.
+func (s *Scheduler) due(at time.Time, buf []*Instance) []*Instance {
+	now := vrrp.MonoOf(at)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.heap) > 0 {
+		it := &s.heap[0]
+		e := &it.inst.sched
+		if it.key.Sub(now) > e.slack {
+			break
+		}
+		if e.at.Sub(now) > e.slack { // pushed back since: look again then
+			it.key = e.at
+			s.down(0)
+			continue
+		}
+		buf = append(buf, it.inst)
+		s.remove(0)
+	}
+	return buf
+}
+
+// The heap, by key.
+
+func (s *Scheduler) less(a, b int) bool { return s.heap[a].key.Before(s.heap[b].key) }
+
+func (s *Scheduler) swap(a, b int) {
+	s.heap[a], s.heap[b] = s.heap[b], s.heap[a]
+	s.heap[a].inst.sched.slot, s.heap[b].inst.sched.slot = a, b
+}
+
+// up moves k towards the root while it is earlier than its parent and
+// reports whether it moved.
+func (s *Scheduler) up(k int) bool {
+	moved := false
+	for k > 0 {
+		p := (k - 1) / 2
+		if !s.less(k, p) {
+			break
+		}
+		s.swap(k, p)
+		k, moved = p, true
+	}
+	return moved
+}
+
+func (s *Scheduler) down(k int) {
+	n := len(s.heap)
+	for {
+		c := 2*k + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && s.less(c+1, c) {
+			c++
+		}
+		if !s.less(c, k) {
+			return
+		}
+		s.swap(k, c)
+		k = c
+	}
+}
+
+func (s *Scheduler) remove(k int) {
+	last := len(s.heap) - 1
+	gone := s.heap[k].inst
+	if k != last {
+		s.swap(k, last)
+	}
+	s.heap[last] = schedItem{}
+	s.heap = s.heap[:last]
+	gone.sched.slot = -1
+	if k < len(s.heap) && !s.up(k) {
+		s.down(k)
+	}
+}
