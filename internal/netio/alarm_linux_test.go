@@ -1,6 +1,7 @@
 package netio
 
 import (
+	"github.com/hadirector/hadirector/internal/alarmtest"
 	"testing"
 	"time"
 	"unsafe"
@@ -15,45 +16,7 @@ func TestTimer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testAlarm(t, a)
-}
-
-// testAlarm is TestTimer's body.
-func testAlarm(t *testing.T, a interface {
-	Arm(time.Duration)
-	Disarm()
-	Wait()
-	Close() error
-}) {
-	for range 1 {
-		{
-			defer a.Close()
-			a.Arm(0)
-			a.Wait()
-
-			// Never early: a lower bound that no scheduling delay can break.
-			start := time.Now()
-			a.Arm(20 * time.Millisecond)
-			a.Wait()
-			if d := time.Since(start); d < 20*time.Millisecond {
-				t.Errorf("armed for 20ms, went off after %v", d)
-			}
-
-			// Disarmed, then armed far ahead: a waiter is woken by a re-arm
-			// to now, as a new earliest deadline wakes the scheduler.
-			a.Disarm()
-			a.Arm(time.Hour)
-			woke := make(chan struct{})
-			go func() { a.Wait(); close(woke) }()
-			select {
-			case <-woke:
-				t.Fatal("an alarm armed for an hour went off")
-			case <-time.After(10 * time.Millisecond):
-			}
-			a.Arm(0)
-			<-woke
-		}
-	}
+	alarmtest.Check(t, a)
 }
 
 // Re-arming a timerfd that went off but was not read drops that expiry, so

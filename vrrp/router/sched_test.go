@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"github.com/hadirector/hadirector/internal/alarmtest"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -262,7 +263,7 @@ func TestSchedulerSleepsOnItsAlarm(t *testing.T) {
 }
 
 // The runtime-timer alarm behaves as the timerfd does.
-func TestRuntimeTimerAlarm(t *testing.T) { testAlarm(t, newTimerAlarm()) }
+func TestRuntimeTimerAlarm(t *testing.T) { alarmtest.Check(t, newTimerAlarm()) }
 
 // fakeAlarm records how it is armed.
 type fakeAlarm struct{ arms []time.Duration } // -1: disarmed
@@ -318,45 +319,6 @@ func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	s.mu.Unlock()
 	if d := f.arms[len(f.arms)-1]; d != -1 {
 		t.Errorf("with no timer the alarm was armed for %v, want it disarmed", d)
-	}
-}
-
-// testAlarm checks what netio's TestTimer checks of the timerfd: never
-// early, at once for zero, woken by a re-arm, silent while disarmed.
-func testAlarm(t *testing.T, a interface {
-	Arm(time.Duration)
-	Disarm()
-	Wait()
-	Close() error
-}) {
-	for range 1 {
-		{
-			defer a.Close()
-			a.Arm(0)
-			a.Wait()
-
-			// Never early: a lower bound that no scheduling delay can break.
-			start := time.Now()
-			a.Arm(20 * time.Millisecond)
-			a.Wait()
-			if d := time.Since(start); d < 20*time.Millisecond {
-				t.Errorf("armed for 20ms, went off after %v", d)
-			}
-
-			// Disarmed, then armed far ahead: a waiter is woken by a re-arm
-			// to now, as a new earliest deadline wakes the scheduler.
-			a.Disarm()
-			a.Arm(time.Hour)
-			woke := make(chan struct{})
-			go func() { a.Wait(); close(woke) }()
-			select {
-			case <-woke:
-				t.Fatal("an alarm armed for an hour went off")
-			case <-time.After(10 * time.Millisecond):
-			}
-			a.Arm(0)
-			<-woke
-		}
 	}
 }
 
