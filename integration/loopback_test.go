@@ -14,13 +14,7 @@ import (
 func TestRunOnLoopbackSaysGarpFaultOnce(t *testing.T) {
 	t.Parallel()
 	needLab(t)
-	l, err := netlab.New()
-	must(t, err)
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("lab cleanup: %v", err)
-		}
-	})
+	l := newLab(t)
 	must(t, l.AddNS("dA"))
 	path := filepath.Join(t.TempDir(), "lo.toml")
 	must(t, os.WriteFile(path, []byte(`[[instance]]

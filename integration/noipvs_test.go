@@ -28,13 +28,7 @@ func noIPVSLab(t *testing.T) *netlab.Lab {
 	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
 		t.Skip("this kernel has IPVS: the test is of one without")
 	}
-	l, err := netlab.New()
-	must(t, err)
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("lab cleanup: %v", err)
-		}
-	})
+	l := newLab(t)
 	must(t, l.Switch("sw"))
 	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "sw", Addrs: []string{"192.0.2.11/24"}}))
 	return l

@@ -34,9 +34,10 @@ type pairLab struct {
 	env []string
 }
 
-func newPairLab(t *testing.T) *pairLab {
+// newLab makes an empty lab that is removed, namespaces and processes,
+// when the test ends.
+func newLab(t *testing.T) *netlab.Lab {
 	t.Helper()
-	needLab(t)
 	l, err := netlab.New()
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,13 @@ func newPairLab(t *testing.T) *pairLab {
 			t.Errorf("lab cleanup: %v", err)
 		}
 	})
+	return l
+}
+
+func newPairLab(t *testing.T) *pairLab {
+	t.Helper()
+	needLab(t)
+	l := newLab(t)
 	must(t, l.Switch("sw"))
 	must(t, l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
 	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}))

@@ -14,20 +14,12 @@ import (
 func routedLab(t *testing.T) *pairLab {
 	t.Helper()
 	needLab(t)
-	l, err := netlab.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("lab cleanup: %v", err)
-		}
-	})
+	l := newLab(t)
 	must(t, l.Switch("swA"))
 	must(t, l.Switch("swB"))
 	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "swA", If: "eth0", Addrs: []string{"192.0.2.1/24"}}))
 	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "swB", If: "eth1", Addrs: []string{"198.51.100.1/24"}}))
-	_, err = l.Exec("r", "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+	_, err := l.Exec("r", "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
 	must(t, err)
 	must(t, l.AddHost(netlab.Host{Name: "dA", Switch: "swA", MAC: macA, Addrs: []string{"192.0.2.11/24"},
 		Routes: [][]string{{"198.51.100.0/24", "via", "192.0.2.1"}}}))

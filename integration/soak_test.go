@@ -62,13 +62,7 @@ func TestChaosSoak(t *testing.T) {
 	t.Logf("soak: %v, %d directors, seed %d (HADIRECTOR_SOAK_SEED to replay)", dur, n, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	l, err := netlab.New()
-	must(t, err)
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("lab cleanup: %v", err)
-		}
-	})
+	l := newLab(t)
 	must(t, l.Switch("sw"))
 	must(t, l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: macGW, Addrs: []string{"192.0.2.1/24"}}))
 	hosts := []*soakHost{

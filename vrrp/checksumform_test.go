@@ -17,17 +17,7 @@ func refChecksumForm(msg []byte, src, dst netip.Addr, form ChecksumForm) uint16 
 		return refChecksum(msg, src, dst)
 	}
 	data := append(append(append([]byte(nil), msg[:6]...), 0, 0), msg[8:]...)
-	if len(data)%2 == 1 {
-		data = append(data, 0)
-	}
-	var s uint64
-	for i := 0; i < len(data); i += 2 {
-		s += uint64(data[i])<<8 | uint64(data[i+1])
-	}
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return ^uint16(s)
+	return refFold(data)
 }
 
 func TestChecksumForms(t *testing.T) {

@@ -188,6 +188,11 @@ func refChecksum(msg []byte, src, dst netip.Addr) uint16 {
 	data = append(data, msg[:6]...)
 	data = append(data, 0, 0)
 	data = append(data, msg[8:]...)
+	return refFold(data)
+}
+
+// refFold is RFC 1071's checksum of data, written plainly.
+func refFold(data []byte) uint16 {
 	if len(data)%2 == 1 {
 		data = append(data, 0)
 	}
