@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -17,27 +18,27 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 )
 
-// The "go-floor" implementation is the least a Go director can do for one
-// instance, with hadirector's runtime settings (one processor): a master
-// that wakes on a timerfd in the runtime's poller and sends one advert
-// (its IP header included, in a sendto), a
-// backup that wakes for each advert, reads it and re-arms its master-down
+// The "go-floor" implementation is the least a Go director can do for N
+// instances, with hadirector's runtime settings (one processor): a master
+// that wakes on a timerfd in the runtime's poller and sends every
+// instance's advert (its IP header included; one sendto for one instance,
+// one sendmmsg per interface for more), and a backup that wakes when
+// adverts arrive, reads all that are queued and re-arms one master-down
 // timer. No state machine, no checks, no counters. What it costs is the
-// runtime's and the kernel's part of a wake-up, which no Go director can
-// go below: set beside keepalived's one-instance row, it says how much of
-// hadirector's cost there is the language's.
+// runtime's and the kernel's part of the wake-ups and the packets, which
+// no Go director can go below: set beside keepalived's row, it says how
+// much of hadirector's cost there is the language's and the kernel's.
 //
 // bench/cost runs it as itself, re-executed in each director's namespace:
 //
-//	cost floor-master IFACE SRC INTERVAL
-//	cost floor-backup IFACE INTERVAL
+//	cost floor-master IFACE SRC INTERVAL           (one instance)
+//	cost floor-backup IFACE INTERVAL               (one instance)
+//	cost floor-master-n INTERVAL N                 (N instances on eth0..eth3)
+//	cost floor-backup-n INTERVAL N
 const floorImpl = "go-floor"
 
 // startFloor starts the floor loop of host (dA sends, dB listens) on eth0.
 func startFloor(l *netlab.Lab, host, iv string, n int) error {
-	if n != 1 {
-		return fmt.Errorf("%s runs one instance, not %d", floorImpl, n)
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -46,13 +47,19 @@ func startFloor(l *netlab.Lab, host, iv string, n int) error {
 	if host == "dA" {
 		args = []string{self, "floor-master", "eth0", "192.0.2.1", iv}
 	}
+	if n > 1 {
+		args = []string{self, "floor-backup-n", iv, fmt.Sprint(n)}
+		if host == "dA" {
+			args[1] = "floor-master-n"
+		}
+	}
 	_, err = l.Start(host, nil, args...)
 	return err
 }
 
 // floorMain runs a floor loop if the arguments ask for one.
 func floorMain(args []string) bool {
-	if len(args) < 1 || (args[0] != "floor-master" && args[0] != "floor-backup") {
+	if len(args) < 1 || !strings.HasPrefix(args[0], "floor-") {
 		return false
 	}
 	runtime.GOMAXPROCS(1) // as hadirector run
@@ -61,6 +68,10 @@ func floorMain(args []string) bool {
 		err = floorMaster(args[1], netip.MustParseAddr(args[2]), args[3])
 	} else if args[0] == "floor-backup" && len(args) == 3 {
 		err = floorBackup(args[1], args[2])
+	} else if args[0] == "floor-master-n" && len(args) == 3 {
+		err = floorMasterN(args[1], args[2])
+	} else if args[0] == "floor-backup-n" && len(args) == 3 {
+		err = floorBackupN(args[1], args[2])
 	} else {
 		err = fmt.Errorf("%v: bad arguments", args)
 	}

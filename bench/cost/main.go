@@ -40,7 +40,7 @@ func main() {
 	flag.DurationVar(&settle, "settle", 10*time.Second, "wait after the election before measuring (keepalived takes seconds to start 1000 instances; the second GARP burst, 5 s after the takeover, falls before the window)")
 	counts := flag.String("instances", "1,100,1000", "instance counts")
 	intervals := flag.String("intervals", "1s,100ms", "advert intervals (VRRPv3)")
-	impls := flag.String("impls", "hadirector,keepalived", "implementations: hadirector, keepalived, and "+floorImpl+" (floor.go; one instance only)")
+	impls := flag.String("impls", "hadirector,keepalived", "implementations: hadirector, keepalived, and "+floorImpl+" (floor.go, floorn.go)")
 	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.BoolVar(&napi, "napi", false, "receive on every veth in a threaded NAPI kernel thread (GRO on, /sys/class/net/IF/threaded = 1): the receiver's and the switch's processing of a frame is then no longer charged to the sending director, as on real NICs (needs ethtool)")
 	flag.StringVar(&perfDir, "perf", "", "record a perf profile of each director during the window into this directory (numbers then include perf's overhead)")
@@ -68,9 +68,6 @@ func main() {
 			n, err := strconv.Atoi(cs)
 			check(err)
 			for _, im := range strings.Split(*impls, ",") {
-				if im == floorImpl && n != 1 {
-					continue // one instance only
-				}
 				r, err := measure(im, *bin, iv, n, *window)
 				check(err)
 				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.2fMiB %13.2f%% %10.2fMiB\n", im, iv, n,
