@@ -42,9 +42,16 @@ func incrTable(n, reals int) ([]Service, [][]*atomic.Bool) {
 // and writes one request per change, however large the table; the periodic
 // resync is the one full read-back, and repairs drift.
 func TestManagerAppliesOnlyChanges(t *testing.T) {
-	const services, reals = 1000, 4
+	managerScenario(t, newMemKernel(), 300, nil)
+}
+
+// managerScenario runs the steps of TestManagerAppliesOnlyChanges on k with
+// a table of n services (n >= 101), calling crossCheck, if set, after each.
+func managerScenario(t *testing.T, mk Kernel, n int, crossCheck func(t *testing.T, step string)) {
+	const reals = 4
+	services := n
 	svcs, sw := incrTable(services, reals)
-	k := newMemKernel()
+	k := &countingKernel{Kernel: mk}
 	m := NewManager(k, nil, nil)
 	m.health.phase = func(target, time.Duration) time.Duration { return 0 }
 	if err := m.Configure(svcs, Timeouts{}, time.Hour); err != nil {
@@ -104,7 +111,8 @@ func TestManagerAppliesOnlyChanges(t *testing.T) {
 			{Kind: AddReal, Service: Service{Key: ServiceKey{Proto: TCP, Addr: ap(vip, 20000)}, Scheduler: WLC}, Real: Real{Addr: ap(realIP(11), 20000), Weight: 1}}}},
 	}
 	for _, st := range steps {
-		k.ResetCounts()
+		k.takeReads()
+		k.takeWrites()
 		if st.change != nil {
 			st.change()
 		}
@@ -117,10 +125,13 @@ func TestManagerAppliesOnlyChanges(t *testing.T) {
 		} else {
 			res = tick()
 		}
-		c := k.Counts()
-		if res.Diffed != st.diffed || c.Reads() != 0 || c.Writes() != len(st.ops) || fmt.Sprint(res.Ops) != fmt.Sprint(st.ops) {
+		reads, writes := k.takeReads(), k.takeWrites()
+		if res.Diffed != st.diffed || reads != 0 || writes != len(st.ops) || fmt.Sprint(res.Ops) != fmt.Sprint(st.ops) {
 			t.Errorf("%s: diffed %d services, %d reads, %d writes, ops %v; want %d diffed, no reads, ops %v",
-				st.name, res.Diffed, c.Reads(), c.Writes(), res.Ops, st.diffed, st.ops)
+				st.name, res.Diffed, reads, writes, res.Ops, st.diffed, st.ops)
+		}
+		if crossCheck != nil {
+			crossCheck(t, st.name)
 		}
 	}
 	checkTable(t, k, Adjust(mustNormalize(t, svcs), m.health.Up))
@@ -130,17 +141,22 @@ func TestManagerAppliesOnlyChanges(t *testing.T) {
 
 	// Drift: someone deletes a real server. Health passes do not see it;
 	// the resync reads everything back and repairs it with one write.
-	if err := k.DelDestination(toMoby(svcs[100]), destToMoby(real(100, 0), false)); err != nil {
+	if err := mk.DelDestination(toMoby(svcs[100]), destToMoby(real(100, 0), false)); err != nil {
 		t.Fatal(err)
 	}
-	k.ResetCounts()
 	if res := tick(); len(res.Ops) != 0 {
 		t.Errorf("a health pass repaired drift: %v", res.Ops)
 	}
+	k.takeReads()
+	k.takeWrites()
 	m.rec.Resync()
 	res := m.reconcile()
-	if c := k.Counts(); res.Diffed != services || c.GetServices != 1 || c.Writes() != 1 || res.Count(AddReal) != 1 {
-		t.Errorf("resync: diffed %d, counts %+v, ops %v; want everything read and the one real added back", res.Diffed, c, res.Ops)
+	if reads, writes := k.takeReads(), k.takeWrites(); res.Diffed != services || reads == 0 || writes != 1 || res.Count(AddReal) != 1 {
+		t.Errorf("resync: diffed %d, %d reads, %d writes, ops %v; want everything read and the one real added back", res.Diffed, reads, writes, res.Ops)
+	}
+	checkTable(t, mk, Adjust(mustNormalize(t, svcs), m.health.Up))
+	if crossCheck != nil {
+		crossCheck(t, "resync")
 	}
 }
 
