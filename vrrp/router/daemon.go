@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -43,9 +42,8 @@ type Daemon struct {
 	net    Network
 	log    *slog.Logger
 	events *Events
-	sched  *Scheduler   // every instance's timers
-	garp   *garp.Rounds // every instance's GARP rounds after the first
-	carry  *carriers    // every link's carrier
+	sched  *Scheduler // every instance's timers and GARP rounds
+	carry  *carriers  // every link's carrier
 
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
@@ -66,7 +64,7 @@ type instRun struct {
 // NewDaemon opens a link on nw for every interface cfg names and prepares
 // the instances; Run runs them.
 func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), garp: garp.NewRounds(), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
@@ -124,7 +122,7 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 		}
 		deps := shared[depsKey{l, src}]
 		if deps == nil {
-			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched, GARP: d.garp}
+			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched}
 			shared[depsKey{l, src}] = deps
 		}
 		insts = append(insts, newInstance(ic, deps))
@@ -212,10 +210,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sdone := make(chan struct{})
 	go func() { d.sched.Run(sctx); close(sdone) }()
 	defer func() { sstop(); <-sdone }() // after every instance has stopped
-	gctx, gstop := context.WithCancel(context.Background())
-	gdone := make(chan struct{})
-	go func() { d.garp.Run(gctx); close(gdone) }()
-	defer func() { gstop(); <-gdone }()
 	cctx, cstop := context.WithCancel(context.Background())
 	cdone := make(chan struct{})
 	go func() {
@@ -231,7 +225,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.startLink(l)
 	}
 	d.clearStale(d.instances)
-	now := time.Now()
+	now := d.sched.now()
 	for _, inst := range d.instances {
 		d.start(inst, now)
 	}
@@ -441,7 +435,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 	d.setNames(order)
 	d.groups.set(cfg.SyncGroups)
 	d.clearStale(made)
-	now := time.Now()
+	now := d.sched.now()
 	for _, i := range made {
 		d.attach(i)
 		d.start(i, now)
