@@ -17,8 +17,8 @@ import (
 type VRRP interface {
 	// Run runs the instances until ctx ends, then stops them cleanly.
 	Run(ctx context.Context) error
-	// Reload makes the running instances match cfg, which is valid.
-	Reload(cfg router.Config) (router.ReloadResult, error)
+	// Reload makes the running instances match cfg's, which is valid.
+	Reload(cfg *conf.Config) (router.ReloadResult, error)
 	Instances() []Instance
 	// Subscribe calls fn with every transition, in order, until ctx
 	// ends; the channel closes once fn will not be called again.
