@@ -64,6 +64,11 @@ func (f *fakeVRRP) Reload(cfg *conf.Config) (router.ReloadResult, error) {
 	return f.reload, nil
 }
 
+func (f *fakeVRRP) Close() error {
+	f.ev.add("vrrp close")
+	return nil
+}
+
 func (f *fakeVRRP) Instances() []Instance {
 	var is []Instance
 	for _, i := range f.insts {

@@ -23,6 +23,8 @@ type VRRP interface {
 	// Subscribe calls fn with every transition, in order, until ctx
 	// ends; the channel closes once fn will not be called again.
 	Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{}
+	// Close closes the sockets if Run never ran; after Run, a no-op.
+	Close() error
 }
 
 // Instance is one VRRP instance, as the control socket and sync use it.

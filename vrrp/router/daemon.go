@@ -50,6 +50,7 @@ type Daemon struct {
 	instances []*Instance            // configuration order
 	runs      map[*Instance]*instRun // the instances that track or wait: see start
 	ctx       context.Context        // Run's, once it runs
+	closed    bool                   // Close ran: Run may not
 	groups    *groups
 
 	nmu    sync.Mutex           // guards byName, apart from mu (see instance)
@@ -200,9 +201,32 @@ func (d *Daemon) Instances() []*Instance {
 	return append([]*Instance(nil), d.instances...)
 }
 
+// Close closes the sockets of a daemon that does not run: NewDaemon opened
+// them, and Run closes them when it ends, but a director whose later parts
+// fail to start never runs it. After Run, or a second time, it does
+// nothing; Run refuses to start after it.
+func (d *Daemon) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.ctx != nil && d.ctx.Err() == nil {
+		return errors.New("router: close: the daemon is running; end Run's context")
+	}
+	for _, l := range d.links {
+		closeLinks([]*link{l})
+	}
+	return nil
+}
+
 // Run runs every instance until ctx ends, then shuts them all down cleanly
 // (priority-0 adverts, VIPs removed) and closes the sockets.
 func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return errors.New("router: run: the daemon is closed")
+	}
 	fctx, fstop := context.WithCancel(context.Background())
 	followed := d.events.Subscribe(fctx, func(t Transition) { d.follow(ctx, t) })
 	defer func() { fstop(); <-followed }()
