@@ -51,6 +51,8 @@ func TestStartOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The fail-back hold runs on its own goroutine: await it, then check the order.
+	waitFor(t, "sync hold", func() bool { return l.ev.index("sync hold") >= 0 })
 	before(t, l.ev, "vrrp open", "ipvs open", "ipvs configure 1", "sync open", "sync apply BACKUP", "sync hold")
 	if _, err := os.Stat(sock); err != nil {
 		t.Errorf("no control socket after Start: %v", err)
