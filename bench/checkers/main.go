@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/testlab/guest"
@@ -62,8 +63,16 @@ func main() {
 }
 
 // serve listens on n real servers' addresses, accepts and closes every
-// connection, and says READY on stdout once all listen.
+// connection, says READY on stdout once all listen, and keeps the number
+// of connections accepted in /tmp/accepts: the checks actually made.
 func serve(n int) error {
+	var accepts atomic.Int64
+	go func() {
+		for range time.Tick(100 * time.Millisecond) {
+			os.WriteFile("/tmp/accepts.new", []byte(strconv.FormatInt(accepts.Load(), 10)), 0o644)
+			os.Rename("/tmp/accepts.new", "/tmp/accepts")
+		}
+	}()
 	for i := range n {
 		l, err := net.Listen("tcp4", realAddr(i))
 		if err != nil {
@@ -75,6 +84,7 @@ func serve(n int) error {
 				if err != nil {
 					return
 				}
+				accepts.Add(1)
 				c.Close()
 			}
 		}()
@@ -207,11 +217,11 @@ sample() {
 	done
 	echo "$1: all $5 real servers in after about ${w}s"
 	sleep $3
-	c0=$(cpu $2); t0=$(cut -d' ' -f1 /proc/uptime)
+	c0=$(cpu $2); t0=$(cut -d' ' -f1 /proc/uptime); a0=$(cat /tmp/accepts)
 	sleep $4
-	c1=$(cpu $2); t1=$(cut -d' ' -f1 /proc/uptime)
+	c1=$(cpu $2); t1=$(cut -d' ' -f1 /proc/uptime); a1=$(cat /tmp/accepts)
 	up=$(ipvsadm -Ln | grep -c 'Masq    1 ')
-	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") rss_kb=$(rss $2) reals_up=$up"
+	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) rss_kb=$(rss $2) reals_up=$up"
 }
 
 measure_size() {
