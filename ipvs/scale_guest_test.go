@@ -18,8 +18,8 @@ import (
 // runs in the benchmark's process.
 const listBinEnv = "HADIRECTOR_BIN"
 
-// writeTimes is a Kernel that reports when each real server update or
-// addition returned.
+// writeTimes is a Kernel that reports when each write of a real server
+// returned.
 type writeTimes struct {
 	Kernel
 	wrote chan time.Time
@@ -27,6 +27,18 @@ type writeTimes struct {
 
 func (w *writeTimes) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	err := w.Kernel.UpdateDestination(s, d)
+	w.wrote <- time.Now()
+	return err
+}
+
+func (w *writeTimes) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
+	err := w.Kernel.NewDestination(s, d)
+	w.wrote <- time.Now()
+	return err
+}
+
+func (w *writeTimes) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
+	err := w.Kernel.DelDestination(s, d)
 	w.wrote <- time.Now()
 	return err
 }
@@ -76,6 +88,7 @@ func BenchmarkInGuestScale(b *testing.B) {
 	pol := Policy{Interval: time.Second, Timeout: time.Second}
 	flapper := &timedSwitch{}
 	flapSvc, flapReal := table[services/2], table[services/2].Reals[reals/2]
+	table[services/2].Quiescent = true // down is one weight update, as ipvsadm -e's
 	table[services/2].Reals[reals/2].Check = &HealthCheck{Checker: flapper, Policy: pol}
 	var hundred []*timedSwitch
 	for i := range 10 {
@@ -86,7 +99,7 @@ func BenchmarkInGuestScale(b *testing.B) {
 			table[i].Reals[j].Check = &HealthCheck{Checker: s, Policy: pol}
 		}
 	}
-	wk := &writeTimes{Kernel: k, wrote: make(chan time.Time, 1000)}
+	wk := &writeTimes{Kernel: k, wrote: make(chan time.Time, 200_000)} // the load's writes too
 	m := NewManager(wk, nil, nil)
 	passes := make(chan ManagerStatus, 1) // the first pass, loading the table
 	m.reconciled = func(st ManagerStatus) {
@@ -109,6 +122,9 @@ func BenchmarkInGuestScale(b *testing.B) {
 	})
 	if st := <-passes; st.Failures != 0 {
 		b.Fatalf("loading: %s", st.LastError)
+	}
+	for len(wk.wrote) > 0 { // the load's
+		<-wk.wrote
 	}
 	fmt.Printf("loaded %d services x %d reals through the Manager in %v\n", services, reals, time.Since(start)) // b.Logf waits for the end
 
