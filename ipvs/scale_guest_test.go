@@ -128,7 +128,6 @@ func BenchmarkInGuestScale(b *testing.B) {
 	}
 	fmt.Printf("loaded %d services x %d reals through the Manager in %v\n", services, reals, time.Since(start)) // b.Logf waits for the end
 
-
 	var flap, flapAdm, down, downTail, list, listAdm []time.Duration
 	for round := range rounds {
 		// flap: down and back up; the down write is timed.

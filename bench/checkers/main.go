@@ -22,7 +22,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -107,15 +106,9 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	var files []guest.File
-	for name, pkg := range map[string]string{"hadirector": "./cmd/hadirector", "checkers": "./bench/checkers"} {
-		bin := filepath.Join(dir, name)
-		build := exec.Command("go", "build", "-o", bin, pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
-		}
-		files = append(files, guest.File{Path: "/work/" + name, Host: bin})
+	files, err := guest.StaticBinaries(dir, map[string]string{"hadirector": "./cmd/hadirector", "checkers": "./bench/checkers"})
+	if err != nil {
+		return err
 	}
 	var script strings.Builder
 	script.WriteString(setup)

@@ -15,8 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/testlab/guest"
@@ -49,13 +47,11 @@ func run(count int, bench string) error {
 		return err
 	}
 	// The hadirector binary, for BenchmarkInGuestScale's listing.
-	bin := filepath.Join(dir, "hadirector")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/hadirector")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building hadirector: %v\n%s", err, out)
+	bin, err := guest.StaticBinaries(dir, map[string]string{"hadirector": "./cmd/hadirector"})
+	if err != nil {
+		return err
 	}
-	img.Files = append(img.Files, guest.File{Path: "/work/hadirector", Host: bin, Mode: 0o755})
+	img.Files = append(img.Files, bin...)
 	img.Script = "export HADIRECTOR_BIN=/work/hadirector\n" + img.Script
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
