@@ -228,6 +228,8 @@ measure_size() {
 		./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
 		sample hadirector $H $warm $window $n
 		kill $H; wait $H
+		echo "hadirector: $(grep -c 'real server down' /tmp/h.log) real servers went down; the last causes:"
+		grep 'real server down' /tmp/h.log | sed 's/.*err=//' | tail -3
 		ipvsadm -C
 		keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
 		j=0; while [ ! -s /run/kc.pid ]; do j=$((j+1)); [ $j -le 300 ] || { cat /tmp/k.log; exit 1; }; sleep 0.1; done
