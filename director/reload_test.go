@@ -116,3 +116,18 @@ func TestReloadWarnings(t *testing.T) {
 		t.Errorf("warnings %q", rep.Warnings)
 	}
 }
+
+// An IPv6 instance is refused, at start and at reload, with its name: the
+// file may describe it, the daemon does not run it yet.
+func TestIPv6InstanceRefused(t *testing.T) {
+	cfg, err := conf.Parse("t.toml", []byte("[[instance]]\nname = \"v6\"\ninterface = \"eth0\"\nvrid = 1\npriority = 100\nvips = [\"2001:db8::100\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ipv6Unsupported(cfg); err == nil || !strings.Contains(err.Error(), `instance "v6": IPv6`) {
+		t.Errorf("ipv6Unsupported: %v", err)
+	}
+	if _, err := newVRRP(cfg, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("newVRRP started an IPv6 instance")
+	}
+}

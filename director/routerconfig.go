@@ -2,6 +2,7 @@ package director
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
@@ -11,6 +12,17 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
+
+// ipv6Unsupported refuses IPv6 instances: the configuration file describes
+// them, the VRRP daemon does not run them yet.
+func ipv6Unsupported(cfg *conf.Config) error {
+	for _, ic := range cfg.Instances {
+		if ic.IPv6 {
+			return fmt.Errorf("instance %q: IPv6 instances are not run by this version of the daemon yet", ic.Name)
+		}
+	}
+	return nil
+}
 
 // routerConfig is the VRRP part of the configuration as the router takes it.
 func routerConfig(cfg *conf.Config) router.Config {

@@ -11,6 +11,9 @@ import (
 // newVRRP opens the VRRP daemon's sockets for cfg's instances. It is the
 // one place that names the daemon's concrete type.
 func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
+	if err := ipv6Unsupported(cfg); err != nil {
+		return nil, err
+	}
 	d, err := router.NewDaemon(routerConfig(cfg), network{}, log)
 	if err != nil {
 		return nil, err
