@@ -82,8 +82,8 @@ type Instance struct {
 	UseVMAC bool
 	// NARouter lists the IPv6 VIPs announced with the neighbour
 	// advertisement's router flag: those the hosts use as default gateway.
-	NARouter []netip.Addr
-	PreemptDelay   time.Duration
+	NARouter     []netip.Addr
+	PreemptDelay time.Duration
 	// UnicastPeers, when set, replaces multicast: adverts go to each peer and
 	// only adverts from these peers are accepted.
 	UnicastPeers []netip.Addr

@@ -104,4 +104,3 @@ func (in *Instance) VIPPrefix(i int) netip.Prefix {
 	}
 	return netip.PrefixFrom(in.VIPs[i], in.VIPs[i].BitLen())
 }
-
