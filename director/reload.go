@@ -77,7 +77,7 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 		r.log.Error("reload refused; nothing changed", "err", err)
 		return control.ReloadReport{}, err
 	}
-	res, err := r.vrrp.Reload(routerConfig(cfg))
+	res, err := r.vrrp.Reload(cfg)
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)
 		return control.ReloadReport{}, err
