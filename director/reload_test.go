@@ -117,17 +117,31 @@ func TestReloadWarnings(t *testing.T) {
 	}
 }
 
-// An IPv6 instance is refused, at start and at reload, with its name: the
-// file may describe it, the daemon does not run it yet.
-func TestIPv6InstanceRefused(t *testing.T) {
-	cfg, err := conf.Parse("t.toml", []byte("[[instance]]\nname = \"v6\"\ninterface = \"eth0\"\nvrid = 1\npriority = 100\nvips = [\"2001:db8::100\"]\n"))
-	if err != nil {
-		t.Fatal(err)
+// What the file describes and the daemon does not run yet, use_vmac and
+// prefixed IPv6 VIPs, is refused at start (and at reload) with the
+// instance's name; an IPv6 instance of /128 VIPs is not.
+func TestNotYetRunRefused(t *testing.T) {
+	parse := func(extra string) *conf.Config {
+		t.Helper()
+		cfg, err := conf.Parse("t.toml", []byte("[[instance]]\nname = \"v6\"\ninterface = \"eth0\"\nvrid = 1\npriority = 100\n"+extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
 	}
-	if err := ipv6Unsupported(cfg); err == nil || !strings.Contains(err.Error(), `instance "v6": IPv6`) {
-		t.Errorf("ipv6Unsupported: %v", err)
+	for extra, want := range map[string]string{
+		"vips = [\"2001:db8::100/64\"]\n":             `instance "v6": IPv6 VIPs with a prefix`,
+		"vips = [\"192.0.2.100\"]\nuse_vmac = true\n": `instance "v6": use_vmac`,
+	} {
+		cfg := parse(extra)
+		if err := notYetRun(cfg); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", extra, err, want)
+		}
+		if _, err := newVRRP(cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: newVRRP: %v", extra, err)
+		}
 	}
-	if _, err := newVRRP(cfg, slog.New(slog.DiscardHandler)); err == nil {
-		t.Error("newVRRP started an IPv6 instance")
+	if err := notYetRun(parse("vips = [\"2001:db8::100\", \"fe80::1:100\"]\n")); err != nil {
+		t.Errorf("an IPv6 instance of host VIPs: %v", err)
 	}
 }

@@ -106,16 +106,18 @@ func (c *Conn) Request(target, src netip.Addr) error {
 	return nil
 }
 
-// SetRouters says which IPv6 addresses Send advertises with the router
+// AddRouters names IPv6 addresses that Send advertises with the router
 // flag: the VIPs that hosts use as their default gateway.
-func (c *Conn) SetRouters(vips []netip.Addr) {
+func (c *Conn) AddRouters(vips []netip.Addr) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.routers = make(map[netip.Addr]bool, len(vips))
+	if c.routers == nil {
+		c.routers = make(map[netip.Addr]bool, len(vips))
+	}
 	for _, v := range vips {
 		c.routers[v] = true
+		delete(c.na, v)
 	}
-	c.na = nil
 }
 
 func (c *Conn) sendNA(vip netip.Addr) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const (
@@ -151,3 +152,41 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 
 // isTrue reads a tshark boolean field, printed as 1 or True by versions.
 func isTrue(s string) bool { return s == "1" || s == "True" }
+
+// waitLinkLocal waits for the host's eth0 to have a link-local address
+// past DAD (about 2 s after IPv6 comes up); the bound only stops a hung test.
+func (p *pairLab) waitLinkLocal(host string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for {
+		out, err := p.lab.IP(host, "-6", "addr", "show", "dev", "eth0", "scope", "link")
+		must(p.t, err)
+		if strings.Contains(out, "inet6 fe80:") && !strings.Contains(out, "tentative") {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			p.t.Fatalf("%s has no link-local address past DAD:\n%s", host, out)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitGatewayNeigh6 waits for the gateway's IPv6 entry for addr to read mac.
+func (p *pairLab) waitGatewayNeigh6(addr, mac string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for {
+		if got, _ := p.gatewayNeigh6(addr); got == mac {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			got, _ := p.gatewayNeigh6(addr)
+			p.t.Fatalf("gateway's IPv6 entry for %s is %q, want %s", addr, got, mac)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

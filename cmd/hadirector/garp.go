@@ -53,7 +53,7 @@ func garpCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	defer c.Close()
 	if *router {
-		c.SetRouters(v6)
+		c.AddRouters(v6)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
