@@ -2,10 +2,7 @@ package integration
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -62,14 +59,7 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
 	p.addIPv6()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Fatal("tshark is not installed (scripts/install-deps installs it)")
-	}
-	capture := filepath.Join(p.dir, "na.pcap")
-	dump, err := p.lab.Start("sw", nil, "tcpdump", "-i", "br0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "icmp6 and ip6[40] == 136")
-	must(t, err)
-	_, err = dump.WaitLine(0, waitFor, func(l string) bool { return strings.Contains(l, "listening on") })
-	must(t, err)
+	stop := p.startCapture("na.pcap", "icmp6 and ip6[40] == 136")
 
 	run := func(args ...string) string {
 		t.Helper()
@@ -106,21 +96,12 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 		t.Errorf("gateway's entry for %s is %q, want %s: IPv4 addresses still get gratuitous ARP", vip, got, macA)
 	}
 
-	must(t, dump.Signal(syscall.SIGTERM))
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	_, err = dump.Wait(ctx)
-	must(t, err)
-	out, err := exec.Command("tshark", "-r", capture, "-T", "fields", "-E", "separator=,",
-		"-e", "icmpv6.type", "-e", "icmpv6.checksum.status", "-e", "ipv6.hlim", "-e", "ipv6.dst",
-		"-e", "icmpv6.nd.na.flag.o", "-e", "icmpv6.nd.na.flag.s", "-e", "icmpv6.nd.na.flag.r",
-		"-e", "icmpv6.nd.na.target_address", "-e", "icmpv6.opt.linkaddr").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	capture := stop()
+	lines := tsharkFields(t, capture, "icmpv6.type", "icmpv6.checksum.status", "ipv6.hlim", "ipv6.dst",
+		"icmpv6.nd.na.flag.o", "icmpv6.nd.na.flag.s", "icmpv6.nd.na.flag.r",
+		"icmpv6.nd.na.target_address", "icmpv6.opt.linkaddr")
 	if len(lines) != 4 {
-		t.Fatalf("%d NAs on the wire, want 4:\n%s", len(lines), out)
+		t.Fatalf("%d NAs on the wire, want 4:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	routers := 0
 	for _, l := range lines {
@@ -139,15 +120,7 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 	if routers != 2 {
 		t.Errorf("%d NAs with the router flag, want 2", routers)
 	}
-	expert, err := exec.Command("tshark", "-r", capture, "-q", "-z", "expert,warn").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark expert: %v\n%s", err, expert)
-	}
-	for _, l := range strings.Split(string(expert), "\n") {
-		if strings.Contains(l, "Warning") || strings.Contains(l, "Error") {
-			t.Errorf("tshark expert info: %s\n%s", l, expert)
-		}
-	}
+	noTsharkWarnings(t, capture)
 }
 
 // isTrue reads a tshark boolean field, printed as 1 or True by versions.

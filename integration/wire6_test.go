@@ -1,15 +1,8 @@
 package integration
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-
-	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // Everything an IPv6 instance puts on the wire decodes in tshark with good
@@ -23,14 +16,7 @@ func TestWire6DecodesInTshark(t *testing.T) {
 	p := newPairLab(t)
 	p.addIPv6()
 	p.waitLinkLocal("dA")
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Fatal("tshark is not installed (scripts/install-deps installs it)")
-	}
-	capture := filepath.Join(p.dir, "wire6.pcap")
-	dump, err := p.lab.Start("sw", nil, "tcpdump", "-i", "br0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "ip6 proto 112 or (icmp6 and ip6[40] == 136)")
-	must(t, err)
-	_, err = dump.WaitLine(0, waitFor, func(l string) bool { return strings.Contains(l, "listening on") })
-	must(t, err)
+	stop := p.startCapture("wire6.pcap", "ip6 proto 112 or (icmp6 and ip6[40] == 136)")
 
 	conf := `[[instance]]
 name = "mcast6"
@@ -56,32 +42,13 @@ vips = ["2001:db8::102"]
 count = 2
 repeat_delay = "0s"
 `
-	path := filepath.Join(p.dir, "wire6.toml")
-	must(t, os.WriteFile(path, []byte(conf), 0o644))
-	d, err := p.lab.Start("dA", nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
-	must(t, err)
-	next := 0
-	for range 2 {
-		_, next, err = d.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("to") == "MASTER" })
-		must(t, err)
-	}
-	must(t, d.Signal(syscall.SIGTERM))
-	waitExit(t, d)
-	must(t, dump.Signal(syscall.SIGTERM))
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	_, err = dump.Wait(ctx)
-	must(t, err)
-
-	out, err := exec.Command("tshark", "-r", capture, "-T", "fields", "-E", "separator=,",
-		"-e", "vrrp.version", "-e", "vrrp.prio", "-e", "vrrp.checksum.status", "-e", "ipv6.src", "-e", "ipv6.dst",
-		"-e", "ipv6.hlim", "-e", "ipv6.tclass", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status",
-		"-e", "icmpv6.nd.na.flag.o", "-e", "icmpv6.nd.na.flag.r", "-e", "icmpv6.nd.na.target_address").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
+	p.runUntilMaster("wire6", conf, 2)
+	capture := stop()
+	lines := tsharkFields(t, capture, "vrrp.version", "vrrp.prio", "vrrp.checksum.status", "ipv6.src", "ipv6.dst",
+		"ipv6.hlim", "ipv6.tclass", "icmpv6.type", "icmpv6.checksum.status",
+		"icmpv6.nd.na.flag.o", "icmpv6.nd.na.flag.r", "icmpv6.nd.na.target_address")
 	seen := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range lines {
 		f := strings.Split(line, ",")
 		if len(f) < 12 {
 			t.Fatalf("tshark line %q", line)
@@ -123,13 +90,5 @@ repeat_delay = "0s"
 			t.Errorf("no %s on the wire; saw %v", k, seen)
 		}
 	}
-	expert, err := exec.Command("tshark", "-r", capture, "-q", "-z", "expert,warn").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark expert: %v\n%s", err, expert)
-	}
-	for _, l := range strings.Split(string(expert), "\n") {
-		if strings.Contains(l, "Warning") || strings.Contains(l, "Error") {
-			t.Errorf("tshark expert info: %s\n%s", l, expert)
-		}
-	}
+	noTsharkWarnings(t, capture)
 }

@@ -17,10 +17,7 @@ func (c *Conn) setup6() error {
 	var serr error
 	err := c.rc.Control(func(fd uintptr) {
 		mreq := &unix.IPv6Mreq{Multiaddr: vrrp.Group6.As16(), Interface: uint32(c.ifi.Index)}
-		steps := []struct {
-			what string
-			set  func() error
-		}{
+		steps := []sockopt{
 			{"join " + vrrp.Group6.String(), func() error {
 				return unix.SetsockoptIPv6Mreq(int(fd), unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq)
 			}},
@@ -41,14 +38,8 @@ func (c *Conn) setup6() error {
 }
 
 // ipv6SendOptions are the options both IPv6 sockets send with.
-func ipv6SendOptions(fd, ifindex int) []struct {
-	what string
-	set  func() error
-} {
-	return []struct {
-		what string
-		set  func() error
-	}{
+func ipv6SendOptions(fd, ifindex int) []sockopt {
+	return []sockopt{
 		{"multicast interface", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, ifindex) }},
 		{"multicast loopback", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, 0) }},
 		{"multicast hop limit", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, vrrp.TTL) }},
@@ -58,29 +49,12 @@ func ipv6SendOptions(fd, ifindex int) []struct {
 }
 
 // openSender6 is openSender for IPv6: a raw protocol-112 socket bound to
-// the interface that receives nothing (no group joined, a drop-all filter
-// for unicast) and sends as the polled one does.
+// the interface that receives nothing (no group joined, IPV6_MULTICAST_ALL
+// off, a drop-all filter for unicast) and sends as the polled one does.
 func openSender6(ifname string, ifindex int) (fd int, err error) {
-	fd, err = unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, vrrp.ProtocolNumber)
-	if err != nil {
-		return -1, fmt.Errorf("send socket: %w", err)
-	}
-	dropAll := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
-	steps := []struct {
-		what string
-		set  func() error
-	}{
-		{"bind to device", func() error { return unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname) }},
-		{"receive filter", func() error {
-			return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: 1, Filter: &dropAll[0]})
-		}},
-		{"multicast all", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL, 0) }},
-	}
-	for _, s := range append(steps, ipv6SendOptions(fd, ifindex)...) {
-		if err := s.set(); err != nil {
-			unix.Close(fd)
-			return -1, fmt.Errorf("send socket: set %s: %w", s.what, err)
-		}
-	}
-	return fd, nil
+	return rawSender(unix.AF_INET6, ifname, func(fd int) []sockopt {
+		return append([]sockopt{
+			{"multicast all", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL, 0) }},
+		}, ipv6SendOptions(fd, ifindex)...)
+	})
 }
