@@ -54,7 +54,7 @@ type Instance struct {
 
 	mu        sync.Mutex // guards the snapshot below, written under mmu
 	last      *lastTransition
-	master    [4]byte // zero: none known
+	master    [16]byte // the master's address (IPv4 as mapped); zero: none known
 	hold      bool
 	vipsHeld  bool
 	effective uint8
