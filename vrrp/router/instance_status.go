@@ -73,7 +73,7 @@ type lastTransition struct {
 	at       int64 // Unix ns
 	reason   string
 	master   [16]byte // IPv4 as mapped; zero when no master was known
-	from, to uint8   // State
+	from, to uint8    // State
 }
 
 func (l *lastTransition) transition(name string, vrid uint8) Transition {
