@@ -2,9 +2,12 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hadirector/hadirector/internal/ipvsfamily"
 )
 
 // between returns the console's text between the lines begin and end.
@@ -54,5 +57,33 @@ func TestDemoIPVSInGuest(t *testing.T) {
 	}
 	if strings.Contains(demo, "no load balancing") {
 		t.Error("the demo saw no IPVS in the guest")
+	}
+}
+
+// TestDemoWithoutIPVS runs `hadirector demo` on this host, whose kernel has
+// no IPVS: one line says so and the VRRP part runs whole.
+func TestDemoWithoutIPVS(t *testing.T) {
+	needLab(t)
+	if _, err := ipvsfamily.Lookup(); err == nil {
+		t.Skip("this kernel has IPVS: TestDemoIPVSInGuest shows the demo with it")
+	}
+	t.Parallel()
+	out, err := exec.Command(binary, "demo").CombinedOutput()
+	report := string(out)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, report)
+	}
+	t.Logf("demo:\n%s", report)
+	if n := strings.Count(report, "IPVS"); n != 1 || !regexp.MustCompile(`(?m)^  no load balancing or connection sync shown: this kernel has no IPVS \(.*\); .*$`).MatchString(report) {
+		t.Errorf("the demo mentions IPVS %d times, want one line saying it is missing", n)
+	}
+	for _, want := range []string{"cold election: dA", "link of dA cut: dB is MASTER", "link restored: dA preempted back",
+		"hadirector drill (unplanned)", "hadirector drill (planned)", "both directors stopped on SIGTERM"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the demo's report lacks %q", want)
+		}
+	}
+	if strings.Contains(report, "real server") || strings.Contains(report, "long-lived") {
+		t.Error("the demo showed an LVS part without IPVS")
 	}
 }
