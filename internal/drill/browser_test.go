@@ -130,7 +130,7 @@ func TestHTMLInChromium(t *testing.T) {
 		{"the page's corner", -ox + 2, -oy + 2, "#ffffff"},
 		{"the new master's first advert", first.Ticks[0].X, float64(first.Y) + 5, colorNew},
 		{"the plot before the drill", float64(p.PlotLeft) + 3, between, "#ffffff"},
-		{"the shade up to the RFC bound", (zero.X + bound.X) / 2, between, "#fdf1f1"},
+		{"the shade up to the RFC bound", (zero.X + bound.X) / 2, between, colorShade},
 		{"the plot after the bound", float64(p.PlotRight) - 3, between, "#ffffff"},
 	} {
 		if got := at(c.x, c.y); !near(got, c.want, 40) {

@@ -21,6 +21,7 @@ const (
 	colorGARP  = "#ff7f0e"
 	colorReply = "#555555"
 	colorGap   = "#ffb3b3"
+	colorShade = "#fdf1f1"
 	colorBound = "#d62728"
 )
 
@@ -72,6 +73,7 @@ type tick struct {
 
 type box struct {
 	X, Y, W, H float64
+	Fill       string
 	Label      string
 	LabelX     float64
 }
@@ -157,7 +159,7 @@ func (r Report) layout() picture {
 	p.Lanes = append(p.Lanes, garps, replies)
 	if r.LongestGap > 0 {
 		x0, x1 := x(r.GapStart), x(r.GapStart+r.LongestGap)
-		p.Gap = &box{X: x0, Y: float64(replies.Y - picTick/2 - 4), W: x1 - x0, H: picTick + 8,
+		p.Gap = &box{X: x0, Y: float64(replies.Y - picTick/2 - 4), W: x1 - x0, H: picTick + 8, Fill: colorGap,
 			Label: "longest gap " + ms(r.LongestGap), LabelX: (x0 + x1) / 2}
 	}
 	p.AxisY = y - picLane/2 + picTick
@@ -172,7 +174,7 @@ func (r Report) layout() picture {
 	if r.Bound > 0 {
 		p.Marks = append(p.Marks, mark{X: x(r.Bound), Color: colorBound, Dash: true, LabelY: 46,
 			Label: fmt.Sprintf("RFC bound: %s %s", r.BoundName, ms(r.Bound)),
-			Shade: &box{X: x(0), Y: picTop - 4, W: x(r.Bound) - x(0), H: float64(p.AxisY - picTop + 4)}})
+			Shade: &box{X: x(0), Y: picTop - 4, W: x(r.Bound) - x(0), H: float64(p.AxisY - picTop + 4), Fill: colorShade}})
 	}
 	for i := range p.Marks {
 		// A label near the right edge ends at its line instead of starting there.
