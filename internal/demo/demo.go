@@ -19,6 +19,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
 	"github.com/hadirector/hadirector/internal/ipvsfamily"
 	"github.com/hadirector/hadirector/internal/netlab"
 	"github.com/hadirector/hadirector/internal/nsenter"
@@ -192,14 +196,37 @@ func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisec
 func waitNeigh(ctx context.Context, l *netlab.Lab, mac string) error {
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
+	// A netlink handle in the gateway's namespace: polling it spawns no
+	// process, which under emulation (the IPVS guest) would starve the
+	// directors.
+	ns, err := netns.GetFromPath(nsenter.Path(l.NS("gw")))
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	// rtnetlink only: a kernel may lack the other families (xfrm).
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	var last string
 	for {
-		out, err := l.IP("gw", "neigh", "show", vip, "dev", "eth0")
-		if err == nil && strings.Contains(out, mac) {
+		neighs, err := h.NeighList(0, netlink.FAMILY_V4)
+		if err != nil {
+			return fmt.Errorf("the gateway's neighbours: %w", err)
+		}
+		for _, n := range neighs {
+			if n.IP.String() == vip {
+				last = n.HardwareAddr.String()
+			}
+		}
+		if last == mac {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("gateway's entry for %s never showed %s: %q", vip, mac, out)
+			return fmt.Errorf("gateway's entry for %s never showed %s: %q", vip, mac, last)
 		case <-time.After(time.Millisecond):
 		}
 	}
