@@ -35,7 +35,11 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	journaled := journal.Is(stderr)
 	// The log never blocks the daemon: a full disk or a pipe nobody reads
 	// costs log lines (counted and reported), not a state machine.
-	logOut := logw.New(stderr, 4096)
+	lostPrefix := ""
+	if journaled {
+		lostPrefix = "<4>"
+	}
+	logOut := logw.New(stderr, 4096, lostPrefix)
 	defer logOut.Close()
 	log, err := lf.logger(logOut, cfg.Global.LogLevel, journaled)
 	if err != nil {
