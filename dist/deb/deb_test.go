@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,25 @@ func TestMaintainerScripts(t *testing.T) {
 	for _, s := range []string{"postinst", "prerm", "postrm"} {
 		if out, err := exec.Command("sh", "-n", s).CombinedOutput(); err != nil {
 			t.Errorf("sh -n %s: %v\n%s", s, err, out)
+		}
+	}
+}
+
+// TestPathFilter: dpkg's path options as Debian's slim images set them.
+func TestPathFilter(t *testing.T) {
+	excluded := pathFilter([]string{"# comment\nforce-unsafe-io\n", `path-exclude /usr/share/man/*
+path-exclude=/usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+`})
+	for path, want := range map[string]bool{
+		"/usr/share/man/man8/hadirector.8.gz":      true,
+		"/usr/share/doc/hadirector/README.md.gz":   true,
+		"/usr/share/doc/hadirector/copyright":      false,
+		"/usr/sbin/hadirector":                     false,
+		"/usr/share/bash-completion/completions/x": false,
+	} {
+		if got := excluded(path); got != want {
+			t.Errorf("excluded(%s) = %v, want %v", path, got, want)
 		}
 	}
 }
@@ -90,8 +110,9 @@ func TestPackage(t *testing.T) {
 	})
 	aptGet(t, "install", deb)
 	step("installed")
+	skip := dpkgExcluded(t)
 	for _, f := range files {
-		if _, err := os.Lstat(f); err != nil {
+		if _, err := os.Lstat(f); err != nil && !skip(f) {
 			t.Errorf("installed: %v", err)
 		}
 	}
@@ -109,14 +130,19 @@ func TestPackage(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 	for _, page := range [][]string{{"8", "hadirector"}, {"5", "hadirector.toml"}} {
+		if skip("/usr/share/man/man" + page[0] + "/" + page[1] + "." + page[0] + ".gz") {
+			continue // this machine's dpkg leaves man pages out
+		}
 		if got := run(t, "man", "-w", page[0], page[1]); !strings.HasPrefix(got, "/usr/share/man/man"+page[0]+"/") {
 			t.Errorf("man -w %s %s: %q", page[0], page[1], got)
 		}
 	}
 	completion := `source /usr/share/bash-completion/completions/hadirector
 COMP_WORDS=(hadirector step-down -i ""); COMP_CWORD=3; _hadirector; echo "${COMPREPLY[*]}"`
-	if got := run(t, "bash", "-c", completion); got != "vi1\n" {
-		t.Errorf("completing step-down -i with the installed files: %q, want the default instance", got)
+	if !skip("/usr/share/bash-completion/completions/hadirector") {
+		if got := run(t, "bash", "-c", completion); got != "vi1\n" {
+			t.Errorf("completing step-down -i with the installed files: %q, want the default instance", got)
+		}
 	}
 	if _, err := os.Lstat("/etc/systemd/system/multi-user.target.wants/" + unit); err == nil {
 		t.Error("a fresh install enabled the unit: it has only a placeholder configuration")
@@ -165,6 +191,53 @@ COMP_WORDS=(hadirector step-down -i ""); COMP_CWORD=3; _hadirector; echo "${COMP
 		if _, err := os.Lstat(f); err == nil {
 			t.Errorf("purge left %s", f)
 		}
+	}
+}
+
+// dpkgExcluded reports whether this machine's dpkg leaves a path out,
+// by the path-exclude and path-include options of its configuration (as
+// Debian's container images set to leave out man pages and documentation).
+func dpkgExcluded(t *testing.T) func(path string) bool {
+	var texts []string
+	cfgs, _ := filepath.Glob("/etc/dpkg/dpkg.cfg.d/*")
+	for _, cfg := range append([]string{"/etc/dpkg/dpkg.cfg"}, cfgs...) {
+		if b, err := os.ReadFile(cfg); err == nil {
+			texts = append(texts, string(b))
+		}
+	}
+	return pathFilter(texts)
+}
+
+// pathFilter reads dpkg configuration texts: the last path-exclude or
+// path-include option whose glob matches a path decides; * matches / too,
+// as dpkg's fnmatch does; an option is "name value" or "name=value".
+func pathFilter(texts []string) func(path string) bool {
+	type rule struct {
+		re      *regexp.Regexp
+		exclude bool
+	}
+	var rules []rule
+	for _, text := range texts {
+		for _, l := range strings.Split(text, "\n") {
+			k, glob, ok := strings.Cut(strings.TrimSpace(l), " ")
+			if k2, g2, ok2 := strings.Cut(strings.TrimSpace(l), "="); ok2 && (!ok || len(k2) < len(k)) {
+				k, glob, ok = k2, g2, true
+			}
+			if !ok || (k != "path-exclude" && k != "path-include") {
+				continue
+			}
+			re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(strings.TrimSpace(glob))) + "$"
+			rules = append(rules, rule{regexp.MustCompile(re), k == "path-exclude"})
+		}
+	}
+	return func(path string) bool {
+		out := false
+		for _, r := range rules {
+			if r.re.MatchString(path) {
+				out = r.exclude
+			}
+		}
+		return out
 	}
 }
 
