@@ -25,7 +25,7 @@ var maxLines = 1 << 20
 const (
 	maxIncludeDepth = 32
 	maxExpandDepth  = 32
-	maxLineLen = 1 << 16
+	maxLineLen      = 1 << 16
 )
 
 // Error is a problem with the file's syntax, at a place.
