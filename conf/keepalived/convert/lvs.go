@@ -138,7 +138,12 @@ func (c *converter) apply(k *keepalived.Node, t *timing) bool {
 func (c *converter) service(n *keepalived.Node, k key) {
 	t := &table{header: "[[service]]", comment: []string{fmt.Sprintf("keepalived virtual_server %s (%s)", strings.Join(n.Args, " "), n.Pos)}}
 	if k.fwmark != "" {
-		t.set("fwmark", k.fwmark, "")
+		m, err := strconv.ParseUint(k.fwmark, 0, 32)
+		if err != nil {
+			c.changed(n, true, "not carried: fwmark %q is not a number", k.fwmark)
+			return
+		}
+		t.set("fwmark", num(int64(m)), "")
 	} else {
 		t.set("address", str(netip.AddrPortFrom(k.addr, 0).Addr().String()+":"+k.port), "")
 	}
@@ -443,7 +448,7 @@ func (c *converter) url(n *keepalived.Node) (path, status string) {
 		case "status_code":
 			s, _ := c.arg(x, 0)
 			if v, err := strconv.Atoi(s); err == nil && len(x.Args) == 1 && v >= 100 && v <= 599 {
-				status = s
+				status = num(v)
 			} else {
 				c.changed(x, false, "not carried: %v; hadirector expects one status (200 here)", x.Args)
 			}

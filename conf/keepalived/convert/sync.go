@@ -38,11 +38,12 @@ func (c *converter) lvsSyncDaemon(n *keepalived.Node, owner string) {
 		case k == "group":
 			t.set("group", str(v), "")
 		case keys[k] != "":
-			if _, err := strconv.Atoi(v); err != nil {
+			x, err := strconv.Atoi(v)
+			if err != nil {
 				c.changed(n, false, "not carried: %s %q", k, v)
 				continue
 			}
-			t.set(keys[k], v, "")
+			t.set(keys[k], num(x), "")
 		default:
 			c.changed(n, false, "not carried: %s %s", k, v)
 		}

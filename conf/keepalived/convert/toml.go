@@ -48,8 +48,16 @@ func (t *table) write(b *strings.Builder) {
 	}
 }
 
-// oneLine keeps a comment on its line.
-func oneLine(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) }
+// oneLine keeps a comment on its line and valid in TOML: UTF-8, no
+// control characters but tab.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
 
 // str is a TOML basic string.
 func str(s string) string {

@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -268,11 +269,16 @@ func (c *converter) peers(t *table, peers []*keepalived.Node) {
 		}
 		minTTL, maxTTL := "", ""
 		for i := 0; i+1 < len(k.Args); i += 2 {
+			v, err := strconv.Atoi(k.Args[i+1])
+			if err != nil {
+				c.changed(k, true, "not carried: %s %q is not a number", k.Args[i], k.Args[i+1])
+				continue
+			}
 			switch k.Args[i] {
 			case "min_ttl":
-				minTTL = k.Args[i+1]
+				minTTL = num(v)
 			case "max_ttl":
-				maxTTL = k.Args[i+1]
+				maxTTL = num(v)
 			default:
 				c.changed(k, false, "not carried: %s %s", k.Args[i], k.Args[i+1])
 			}
