@@ -184,6 +184,9 @@ func TestVIPs(t *testing.T) {
 }
 
 func TestTracking(t *testing.T) {
+	// Without dont_track_primary every instance tracks its interface
+	// first (TestOwnInterface); these look at the tracks after it.
+	vi := func(extra string) string { return vi(" dont_track_primary\n" + extra) }
 	scripts := "vrrp_script chk {\n script \"/usr/bin/pgrep nginx\"\n interval 2\n timeout 1\n weight -20\n rise 2\n fall 3\n}\nvrrp_script rev {\n script /bin/true\n weight 10 reverse\n}\ntrack_file tf {\n file /run/prio\n}\nvrrp_track_file tf2 {\n file /run/prio2\n weight -5\n}\n"
 	run(t, []convertCase{
 		{name: "script with instance weight", in: scripts + vi(" track_script {\n  chk weight -30\n }\n"),
@@ -247,5 +250,26 @@ func TestSync(t *testing.T) {
 			check: func(t *testing.T, c *conf.Config) { eq(t, "iface", c.Sync.Daemon.Interface, "eth1") }},
 		{name: "lvs_sync_daemon of an unknown instance", in: "global_defs {\n lvs_sync_daemon eth0 VI_9\n}\n" + vi(""), notes: []string{":2: LOST: lvs_sync_daemon"}, lost: true,
 			check: func(t *testing.T, c *conf.Config) { eq(t, "sync", c.Sync == nil, true) }},
+	})
+}
+
+func TestOwnInterface(t *testing.T) {
+	run(t, []convertCase{
+		{name: "keepalived tracks the instance's interface", in: vi(""),
+			check: func(t *testing.T, c *conf.Config) {
+				tr := c.Instances[0].Track
+				eq(t, "n", len(tr), 1)
+				eq(t, "kind", tr[0].Kind, conf.TrackInterface)
+				eq(t, "iface", tr[0].Interface, "eth0")
+				eq(t, "weight", tr[0].Weight, 0)
+			}},
+		{name: "dont_track_primary", in: vi(" dont_track_primary\n"),
+			check: func(t *testing.T, c *conf.Config) { eq(t, "n", len(c.Instances[0].Track), 0) }},
+		{name: "tracked already", in: vi(" track_interface {\n  eth0 weight -5\n }\n"),
+			check: func(t *testing.T, c *conf.Config) {
+				tr := c.Instances[0].Track
+				eq(t, "n", len(tr), 1)
+				eq(t, "weight", tr[0].Weight, -5)
+			}},
 	})
 }

@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,9 @@ func (c *converter) instance(n *keepalived.Node) {
 			c.skip(k, "hadirector tracks interfaces, scripts and files only; the priority would not follow it", true)
 		case "notify_master_rx_lower_pri", "notify_deleted":
 			c.skip(k, "hadirector has no such transition", false)
-		case "dont_track_primary", "skip_check_adv_addr", "check_unicast_src", "accept", "no_accept", "strict_mode", "debug",
+		case "dont_track_primary":
+			// Carried by leaving out the track of the instance's interface.
+		case "skip_check_adv_addr", "check_unicast_src", "accept", "no_accept", "strict_mode", "debug",
 			"smtp_alert", "kernel_rx_buf_size", "native_ipv6", "linkbeat_use_polling", "promote_secondaries", "unicast_fault_no_peer", "notify_priority_changes":
 			c.skip(k, "no counterpart in hadirector; no effect on the election or the VIPs", false)
 		default:
@@ -152,6 +155,13 @@ func (c *converter) instance(n *keepalived.Node) {
 	}
 	if g := garpTable(garp); g != nil {
 		t.sub = append(t.sub, g)
+	}
+	if n.Child("dont_track_primary") == nil && !tracksInterface(tracks, iface) {
+		// keepalived faults an instance whose own interface goes down.
+		p := &table{header: "  [[instance.track_interface]]", comment: []string{"keepalived tracks the instance's own interface (dont_track_primary turns it off): down is a fault"}}
+		p.set("interface", str(iface), "")
+		p.set("weight", "0", "")
+		tracks = append([]*table{p}, tracks...)
 	}
 	t.sub = append(t.sub, tracks...)
 	c.names[name] = true
@@ -343,4 +353,15 @@ func garpTable(g garpDefaults) *table {
 		t.set("refresh", dur(max(g.refresh, time.Second)), "keepalived garp_master_refresh")
 	}
 	return t
+}
+
+// tracksInterface reports whether one of the track tables is the
+// interface iface.
+func tracksInterface(tracks []*table, iface string) bool {
+	for _, t := range tracks {
+		if strings.Contains(t.header, "track_interface") && slices.Contains(t.lines, "interface = "+str(iface)) {
+			return true
+		}
+	}
+	return false
 }
