@@ -152,7 +152,7 @@ func (c *converter) service(n *keepalived.Node, k key) {
 	sched := "wlc"
 	schedSet := false
 	var flags []string
-	proto := "tcp"
+	proto := "udp" // keepalived 2.2.7's default, as it logs
 	inhibit := false
 	tm := timing{delayLoop: 60 * time.Second, connectTimeout: 5 * time.Second, retry: -1}
 	var reals []*keepalived.Node
@@ -228,7 +228,11 @@ func (c *converter) service(n *keepalived.Node, k key) {
 		}
 	}
 	if k.fwmark == "" {
-		t.set("protocol", str(proto), "")
+		given := n.Child("protocol") != nil
+		t.set("protocol", str(proto), cmt(!given, "keepalived 2.2.7's default without protocol is UDP"))
+		if !given {
+			c.changed(n, false, "no protocol: keepalived 2.2.7 makes it UDP (\"no protocol set - defaulting to UDP\"), and so does the converted file; add protocol TCP if a TCP service was meant")
+		}
 	}
 	t.set("scheduler", str(sched), cmt(!schedSet, "keepalived's default"))
 	if len(flags) > 0 {

@@ -21,9 +21,10 @@ func svc(t *testing.T, c *conf.Config, n int) ipvs.Service {
 func TestVirtualServer(t *testing.T) {
 	run(t, []convertCase{
 		{name: "keepalived's defaults made explicit", in: vi("") + "virtual_server 192.0.2.10 80 {\n real_server 198.51.100.1 8080 {\n }\n}\n",
+			notes: []string{"note: virtual_server: no protocol: keepalived 2.2.7 makes it UDP"},
 			check: func(t *testing.T, c *conf.Config) {
 				s := svc(t, c, 1)
-				eq(t, "key", s.Key.String(), "TCP 192.0.2.10:80")
+				eq(t, "key", s.Key.String(), "UDP 192.0.2.10:80")
 				eq(t, "sched", s.Scheduler, ipvs.WLC)
 				eq(t, "quiescent", s.Quiescent, false)
 				eq(t, "persistent", s.Persistent, false)
@@ -61,7 +62,7 @@ func TestVirtualServer(t *testing.T) {
 				eq(t, "key", s.Key.String(), "FWM 7")
 				eq(t, "reals", len(s.Reals), 2)
 			}},
-		{name: "group with a range", in: vi("") + "virtual_server_group WEB {\n 192.0.2.20-22 80\n 192.0.2.30 443\n fwmark 9\n}\nvirtual_server group WEB {\n lb_kind DR\n real_server 198.51.100.1 {\n }\n}\n",
+		{name: "group with a range", in: vi("") + "virtual_server_group WEB {\n 192.0.2.20-22 80\n 192.0.2.30 443\n fwmark 9\n}\nvirtual_server group WEB {\n protocol TCP\n lb_kind DR\n real_server 198.51.100.1 {\n }\n}\n",
 			check: func(t *testing.T, c *conf.Config) {
 				var keys []string
 				for _, s := range c.IPVS.Services {
