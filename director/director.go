@@ -63,6 +63,11 @@ func (d *Director) start(ctx context.Context) error {
 		return err
 	}
 	d.vrrp = v
+	d.push(func() {
+		if err := v.Close(); err != nil {
+			d.log.Warn("closing the VRRP sockets", "err", err)
+		}
+	})
 	m, stop, err := d.startIPVS(ctx)
 	if err != nil {
 		return err

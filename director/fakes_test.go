@@ -59,9 +59,14 @@ func (f *fakeVRRP) Run(ctx context.Context) error {
 	return nil
 }
 
-func (f *fakeVRRP) Reload(cfg router.Config) (router.ReloadResult, error) {
+func (f *fakeVRRP) Reload(cfg *conf.Config) (router.ReloadResult, error) {
 	f.ev.add("vrrp reload %d", len(cfg.Instances))
 	return f.reload, nil
+}
+
+func (f *fakeVRRP) Close() error {
+	f.ev.add("vrrp close")
+	return nil
 }
 
 func (f *fakeVRRP) Instances() []Instance {

@@ -17,12 +17,14 @@ import (
 type VRRP interface {
 	// Run runs the instances until ctx ends, then stops them cleanly.
 	Run(ctx context.Context) error
-	// Reload makes the running instances match cfg, which is valid.
-	Reload(cfg router.Config) (router.ReloadResult, error)
+	// Reload makes the running instances match cfg's, which is valid.
+	Reload(cfg *conf.Config) (router.ReloadResult, error)
 	Instances() []Instance
 	// Subscribe calls fn with every transition, in order, until ctx
 	// ends; the channel closes once fn will not be called again.
 	Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{}
+	// Close closes the sockets if Run never ran; after Run, a no-op.
+	Close() error
 }
 
 // Instance is one VRRP instance, as the control socket and sync use it.

@@ -32,8 +32,8 @@ func staticBinaries(t *testing.T, pkgs map[string]string) []guest.File {
 
 // runGuestScript boots the IPVS guest (plus extra modules) with files and
 // the script in testdata/name, logs the console, and fails unless the
-// script exited 0 having printed marker.
-func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) {
+// script exited 0 having printed marker. It returns the console.
+func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) string {
 	t.Helper()
 	runGuest(t, name, marker, extraModules, nil, files)
 }
@@ -62,4 +62,5 @@ func runGuest(t *testing.T, name, marker string, extraModules, extraBinaries []s
 	if res.Exit != 0 || !strings.Contains(res.Text(), marker) {
 		t.Fatalf("%s exited %d in the guest", name, res.Exit)
 	}
+	return res.Text()
 }
