@@ -35,12 +35,12 @@ func staticBinaries(t *testing.T, pkgs map[string]string) []guest.File {
 // script exited 0 having printed marker. It returns the console.
 func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) string {
 	t.Helper()
-	runGuest(t, name, marker, extraModules, nil, files)
+	return runGuest(t, name, marker, extraModules, nil, files)
 }
 
 // runGuest is runGuestScript with more host programs (and the libraries
 // ldd lists for them) copied into the guest.
-func runGuest(t *testing.T, name, marker string, extraModules, extraBinaries []string, files []guest.File) {
+func runGuest(t *testing.T, name, marker string, extraModules, extraBinaries []string, files []guest.File) string {
 	t.Helper()
 	k, err := guest.FindKernel("/")
 	if err != nil {
