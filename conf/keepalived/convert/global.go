@@ -2,6 +2,7 @@ package convert
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hadirector/hadirector/conf/keepalived"
@@ -29,26 +30,9 @@ func (c *converter) globalDefs(g *keepalived.Node) {
 			if v, ok := c.integer(n, 0, 2, 3); ok {
 				c.version = int(v)
 			}
-		case "vrrp_garp_master_delay":
-			if d, ok := c.timer(n); ok {
-				c.garp.delay, c.garp.set = d, true
-			}
-		case "vrrp_garp_master_repeat":
-			if v, ok := c.integer(n, 0, 0, 100); ok {
-				c.garp.repeat, c.garp.set = int(v), true
-			}
-		case "vrrp_garp_interval":
-			if d, ok := c.timer(n); ok {
-				c.garp.interval, c.garp.set = d, true
-			}
-		case "vrrp_garp_master_refresh":
-			if d, ok := c.timer(n); ok {
-				c.garp.refresh, c.garp.set = d, true
-			}
-		case "vrrp_garp_master_refresh_repeat":
-			if v, ok := c.integer(n, 0, 1, 100); ok {
-				c.garp.refreshRepeat, c.garp.set = int(v), true
-			}
+		case "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_interval", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat":
+			// The defaults of every instance's garp_* keys.
+			c.garpKey(n, strings.TrimPrefix(n.Name, "vrrp_"), &c.garp)
 		case "notify_fifo", "vrrp_notify_fifo":
 			if p, ok := c.arg(n, 0); ok {
 				c.global.set("notify_fifo", str(p), "keepalived "+n.Name+": one line per VRRP transition, keepalived's format")

@@ -87,7 +87,7 @@ func (c *converter) instance(n *keepalived.Node) {
 				notify[k.Name] = argv
 			}
 		case "garp_master_delay", "garp_master_repeat", "garp_interval", "garp_master_refresh", "garp_master_refresh_repeat":
-			c.garpKey(k, &garp)
+			c.garpKey(k, k.Name, &garp)
 		case "lvs_sync_daemon_interface":
 			c.lvsSyncDaemon(k, name)
 		case "use_vmac":
@@ -312,8 +312,9 @@ func (c *converter) peers(t *table, peers []*keepalived.Node) {
 	}
 }
 
-func (c *converter) garpKey(k *keepalived.Node, g *garpDefaults) {
-	switch k.Name {
+// garpKey reads an instance's garp_* key k, named name, into g.
+func (c *converter) garpKey(k *keepalived.Node, name string, g *garpDefaults) {
+	switch name {
 	case "garp_master_delay":
 		if d, ok := c.timer(k); ok {
 			g.delay, g.set = d, true
