@@ -16,6 +16,7 @@ type command struct {
 var commands = []command{
 	{"run", "run the director from a configuration file", runCmd},
 	{"check", "validate a configuration file", checkCmd},
+	{"convert", "convert a keepalived.conf to hadirector's TOML (convert -h)", convertCmd},
 	{"status", "show the running daemon's instances (--json, --watch)", statusCmd},
 	{"reload", "re-read the running daemon's file, as SIGHUP does, and print what changed", reloadCmd},
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down", stepDown)},
