@@ -160,6 +160,8 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if ri.V3ChecksumAsV2 != nil {
 		if *ri.V3ChecksumAsV2 && in.Version != 3 {
 			e.add(p+".v3_checksum_as_v2", "only for VRRPv3 (version = 3): a VRRPv2 checksum covers the message alone already")
+		} else if *ri.V3ChecksumAsV2 && in.IPv6 {
+			e.add(p+".v3_checksum_as_v2", "only for IPv4: an IPv6 advert's checksum always covers the IPv6 pseudo-header")
 		} else {
 			in.V3ChecksumAsV2 = *ri.V3ChecksumAsV2
 		}

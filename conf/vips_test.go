@@ -83,6 +83,7 @@ func TestIPv6Errors(t *testing.T) {
 		{"na_router twice", base6 + "na_router = [\"2001:db8::1\", \"2001:db8::1\"]\n", "t.toml:7: instance[0].na_router: 2001:db8::1 is listed twice"},
 		{"na_router on IPv4", base + "na_router = [\"192.0.2.100\"]\n", "t.toml:10: instance[0].na_router: only for an IPv6 instance"},
 		{"use_vmac type", base6 + "use_vmac = 1\n", "t.toml:7: "},
+		{"checksum as v2", base6 + "v3_checksum_as_v2 = true\n", "t.toml:7: instance[0].v3_checksum_as_v2: only for IPv4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("t.toml", []byte(tc.text))
