@@ -73,6 +73,10 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
 		w("[sync] was added, removed or given another instance: that takes effect at the next restart")
 	}
+	if err := notYetRun(cfg); err != nil {
+		r.log.Error("reload refused; nothing changed", "err", err)
+		return control.ReloadReport{}, err
+	}
 	res, err := r.vrrp.Reload(cfg)
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)

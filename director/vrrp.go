@@ -13,6 +13,9 @@ import (
 // one place that names the daemon's concrete type. The daemon and every
 // track_interface, now and after reloads, share one carrier subscription.
 func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
+	if err := notYetRun(cfg); err != nil {
+		return nil, err
+	}
 	nw := network{carriers: &netio.Carriers{}}
 	d, err := router.NewDaemon(routerConfig(cfg, nw.carriers), nw, log)
 	if err != nil {

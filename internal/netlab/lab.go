@@ -74,13 +74,8 @@ func (l *Lab) AddNS(name string) error {
 	l.mu.Lock()
 	l.nss = append(l.nss, l.NS(name))
 	l.mu.Unlock()
-	for _, args := range [][]string{
-		{"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"},
-		{"sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"},
-	} {
-		if _, err := l.Exec(name, args...); err != nil {
-			return err
-		}
+	if err := l.Sysctl(name, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"); err != nil {
+		return err
 	}
 	_, err := l.IP(name, "link", "set", "lo", "up")
 	return err
@@ -106,4 +101,16 @@ func (l *Lab) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// EnableIPv6 turns IPv6 back on in a namespace AddNS made, for the named
+// interfaces and those created later; each interface then gets its
+// link-local address once DAD has passed.
+func (l *Lab) EnableIPv6(ns string, ifaces ...string) error {
+	for _, k := range append([]string{"all", "default"}, ifaces...) {
+		if _, err := l.Exec(ns, "sysctl", "-qw", "net.ipv6.conf."+k+".disable_ipv6=0"); err != nil {
+			return err
+		}
+	}
+	return nil
 }

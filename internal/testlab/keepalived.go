@@ -47,7 +47,11 @@ func (k KeepalivedInstance) Config(name string) string {
 	}
 	b.WriteString("    virtual_ipaddress {\n")
 	for _, v := range k.VIPs {
-		fmt.Fprintf(&b, "        %s/32 dev %s\n", v, k.Interface)
+		bits := 32
+		if strings.Contains(v, ":") {
+			bits = 128 // an IPv6 instance, as keepalived decides by its VIPs
+		}
+		fmt.Fprintf(&b, "        %s/%d dev %s\n", v, bits, k.Interface)
 	}
 	b.WriteString("    }\n}\n")
 	return b.String()
@@ -67,9 +71,16 @@ func StartKeepalived(l *netlab.Lab, ns, dir string, insts ...KeepalivedInstance)
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
+	return StartKeepalivedFile(l, ns, dir, conf)
+}
+
+// StartKeepalivedFile runs keepalived on the configuration file conf, as
+// StartKeepalived does, with more command-line arguments (such as "-i ID").
+func StartKeepalivedFile(l *netlab.Lab, ns, dir, conf string, args ...string) (*netlab.Proc, error) {
 	pid := filepath.Join(dir, ns+"-keepalived.pid")
 	vrrpPid := filepath.Join(dir, ns+"-vrrp.pid")
 	l.AdoptPIDFile(vrrpPid)
-	return l.Start(ns, nil, "keepalived", "--dont-fork", "--log-console", "--log-detail", "--vrrp",
-		"--use-file", conf, "--pid", pid, "--vrrp_pid", vrrpPid)
+	argv := append([]string{"keepalived", "--dont-fork", "--log-console", "--log-detail", "--vrrp",
+		"--use-file", conf, "--pid", pid, "--vrrp_pid", vrrpPid}, args...)
+	return l.Start(ns, nil, argv...)
 }
