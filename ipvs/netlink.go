@@ -10,13 +10,17 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Netlink is the real Kernel: a moby/ipvs handle on one network namespace,
-// serialised, since a handle's socket carries one request at a time. Its
+// Netlink is the real Kernel on one network namespace: a moby/ipvs handle
+// for writes and the configuration, and a generic netlink socket of our own
+// (genl_linux.go) for reading services and real servers, which reuses one
+// buffer across the one-request-per-service dump. Both are serialised,
+// since a socket carries one request at a time. Its
 // errors are the kernel's (syscall.Errno); List, Reconcile and the other
 // functions of this package say which service or real server failed.
 type Netlink struct {
 	mu sync.Mutex
-	h  *ipvs.Handle
+	h  *ipvs.Handle // writes and the configuration
+	g  *genlConn    // reads: services and destinations
 }
 
 var _ Kernel = (*Netlink)(nil)
@@ -30,7 +34,8 @@ var _ Kernel = (*Netlink)(nil)
 // request. So the family is looked up first (running modprobe ip_vs if it
 // is missing), and moby/ipvs is only reached when it is there.
 func OpenNetlink(netnsPath string) (*Netlink, error) {
-	if _, err := ipvsfamily.Lookup(); err != nil {
+	family, err := ipvsfamily.Lookup()
+	if err != nil {
 		return nil, err
 	}
 	quietMoby.Do(func() { logrus.SetOutput(io.Discard) })
@@ -42,7 +47,12 @@ func OpenNetlink(netnsPath string) (*Netlink, error) {
 		h.Close()
 		return nil, fmt.Errorf("ipvs: reading the kernel's IPVS configuration: %w", err)
 	}
-	return &Netlink{h: h}, nil
+	g, err := dialGenl(netnsPath, family)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("ipvs: open netlink (netns %q): %w", netnsPath, err)
+	}
+	return &Netlink{h: h, g: g}, nil
 }
 
 // quietMoby silences moby/ipvs's logrus lines (its modprobe -va ip_vs and
@@ -55,6 +65,7 @@ func (n *Netlink) Close() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.h.Close()
+	n.g.close()
 	return nil
 }
 
@@ -62,7 +73,7 @@ func (n *Netlink) Close() error {
 func (n *Netlink) GetServices() ([]*ipvs.Service, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.GetServices()
+	return n.g.services()
 }
 
 // NewService adds a service.
@@ -90,7 +101,7 @@ func (n *Netlink) DelService(s *ipvs.Service) error {
 func (n *Netlink) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.GetDestinations(s)
+	return n.g.destinations(s)
 }
 
 // NewDestination adds a real server to a service.
