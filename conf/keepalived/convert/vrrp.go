@@ -101,7 +101,7 @@ func (c *converter) instance(n *keepalived.Node) {
 		case "vmac_xmit_base":
 			c.skip(k, "goes with use_vmac, not carried", false)
 		case "mcast_src_ip":
-			c.changed(k, false, "not carried: hadirector sends multicast adverts from the interface's primary address")
+			c.changed(k, false, "not carried: hadirector sends multicast adverts from the interface's primary address (IPv6: its link-local address)")
 		case "virtual_routes", "virtual_rules":
 			c.skip(k, "hadirector moves addresses, not routes or rules: add them from notify_master", true)
 		case "track_process", "track_bfd":
