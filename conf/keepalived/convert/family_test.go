@@ -31,6 +31,9 @@ func TestIPv6(t *testing.T) {
 				eq(t, "vips", vips(c.Instances[0]), "fe80::1 2001:db8::10 2001:db8::11")
 				eq(t, "vip bits", c.Instances[0].VIPBits == nil, true)
 			}},
+		{name: "preferred_lft", in: vi6("  2001:db8::10 preferred_lft forever\n  2001:db8::11/128 preferred_lft 30\n", ""),
+			notes: []string{":7: note: 2001:db8::11/128: keepalived holds this IPv6 VIP deprecated"},
+			check: func(t *testing.T, c *conf.Config) { eq(t, "vips", vips(c.Instances[0]), "2001:db8::10 2001:db8::11") }},
 		{name: "global vrrp_version 2 gives an IPv6 instance VRRPv3", in: "global_defs {\n vrrp_version 2\n}\n" + vi6("  2001:db8::10\n", ""),
 			check: func(t *testing.T, c *conf.Config) { eq(t, "version", c.Instances[0].Version, 3) }},
 		{name: "explicit version 2 over IPv6 is lost", in: vi6("  2001:db8::10\n", " version 2\n"), lost: true,

@@ -247,6 +247,7 @@ func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, exclude
 		}
 		lost := false
 		var what []string
+		deprecated := a.Is6() && p.Bits() == 128 // keepalived's default for a /128
 		for i := 1; i < len(words); i++ {
 			w := words[i]
 			val := ""
@@ -273,6 +274,12 @@ func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, exclude
 			case "label":
 				i++
 				what = append(what, "label "+val)
+			case "preferred_lft":
+				i++
+				deprecated = a.Is6() && val != "forever"
+				if a.Is4() {
+					what = append(what, "preferred_lft "+val)
+				}
 			case "-nodad", "nodad":
 				if a.Is4() {
 					what = append(what, w)
@@ -291,6 +298,9 @@ func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, exclude
 			c.changed(k, false, "%s is held as %s/32 brd %s: the /%d and its prefix route are not carried (hadirector's VIP form)", p, a, a, p.Bits())
 		case a.Is6() && p.Bits() != 128:
 			c.changed(k, false, "%s is held as %s/128: the /%d and its prefix route are not carried (the daemon holds IPv6 VIPs as /128 only)", p, a, p.Bits())
+		}
+		if deprecated {
+			c.changed(k, false, "keepalived holds this IPv6 VIP deprecated (preferred_lft 0, so the kernel never picks it as a source address); hadirector holds it preferred")
 		}
 		if len(what) > 0 {
 			form := "VIP/32 brd VIP"
