@@ -32,8 +32,9 @@ type Director struct {
 	stops  []func()           // what stops each started part, in start order
 
 	vrrp VRRP
-	ipvs IPVS // nil: not configured
-	sync Sync // nil: not configured
+	ipvs IPVS     // nil: not configured
+	sync Sync     // nil: not configured
+	bgp  *bgpPart // nil: not configured
 }
 
 // Start opens and starts the parts cfg configures, in the order the
@@ -75,9 +76,19 @@ func (d *Director) start(ctx context.Context) error {
 	}
 	d.push(stop)
 	d.sync = s
+	b, stop, err := d.startBGP(ctx)
+	if err != nil {
+		return err
+	}
+	d.push(stop)
+	d.bgp = b
 	rl := &reloader{file: d.cfg.File, log: d.log, level: d.opts.Level, vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, cur: compared(d.cfg)}
 	if d.opts.Socket != "" {
-		stop, err := serveControl(d.opts.Socket, parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}, d.log)
+		p := parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}
+		if d.bgp != nil {
+			p.bgp = d.bgp
+		}
+		stop, err := serveControl(d.opts.Socket, p, d.log)
 		if err != nil {
 			return err
 		}
@@ -87,7 +98,7 @@ func (d *Director) start(ctx context.Context) error {
 		return err
 	}
 	d.log.Info("started", "config", d.cfg.File, "instances", len(d.cfg.Instances), "services", len(d.cfg.IPVS.Services),
-		"sync", d.cfg.Sync != nil, "version", d.opts.Version, "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gcPercent())
+		"sync", d.cfg.Sync != nil, "bgp", d.bgp != nil, "version", d.opts.Version, "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gcPercent())
 	// The notifier always runs, so that a reload may add notify commands.
 	n, err := notify.New(d.cfg, d.log)
 	if err != nil {
@@ -104,13 +115,16 @@ func (d *Director) start(ctx context.Context) error {
 	return nil
 }
 
-// Run runs the VRRP instances until ctx ends, then stops them cleanly and
-// stops every other part, in the reverse of their start.
+// Run runs the VRRP instances until ctx ends, then stops them cleanly,
+// withdraws the BGP VIPs and forwards for the drain time, and stops every
+// other part, in the reverse of their start.
 func (d *Director) Run(ctx context.Context) error {
 	defer d.stop()
 	notified := notifySystemd(ctx, d.log)
 	defer notified()
-	return d.vrrp.Run(ctx)
+	err := d.vrrp.Run(ctx)
+	d.drain()
+	return err
 }
 
 func (d *Director) push(stop func()) { d.stops = append(d.stops, stop) }

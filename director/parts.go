@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
@@ -45,6 +46,10 @@ type IPVS interface {
 	Run(ctx context.Context) error
 	Configure(services []ipvs.Service, t ipvs.Timeouts, resync time.Duration) error
 	Status() ipvs.ManagerStatus
+	// Up reports whether a configured real server is up by its checks.
+	Up(svc ipvs.ServiceKey, addr netip.AddrPort) bool
+	// OnHealth has fn called each time real servers change state.
+	OnHealth(fn func())
 }
 
 // Sync is what the director needs of the connection-sync manager
@@ -66,12 +71,22 @@ type kernel struct {
 	sync func(cfg *conf.Config, log *slog.Logger) (Sync, error)
 	// syncListen joins the sync group, for the fail-back hold.
 	syncListen func(d lvssync.Daemon) (lvssync.Source, error)
+	// bgp starts the BGP speaker; addrs holds and watches the host's
+	// addresses; after is the drain's wait.
+	bgp   func(ctx context.Context, cfg *conf.Config, log *slog.Logger) (Speaker, error)
+	addrs func() HostAddrs
+	after func(d time.Duration) <-chan time.Time
+	// sloppy writes the sloppy_tcp and sloppy_sctp sysctls.
+	sloppy func(tcp, sctp *bool) error
 }
 
 // linux is the kernel the daemon runs on.
-var linux = kernel{vrrp: newVRRP, ipvs: openIPVS, sync: openSync, syncListen: listenSync}
+var linux = kernel{vrrp: newVRRP, ipvs: openIPVS, sync: openSync, syncListen: listenSync,
+	bgp: openSpeaker, addrs: func() HostAddrs { return &linuxAddrs{} }, after: sleep,
+	sloppy: func(tcp, sctp *bool) error { return ipvs.SetSloppy(ipvs.SysctlDir, tcp, sctp) }}
 
 // hasIPVS reports whether cfg configures IPVS.
 func hasIPVS(cfg *conf.Config) bool {
-	return len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{})
+	return len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{}) ||
+		cfg.IPVS.SloppyTCP != nil || cfg.IPVS.SloppySCTP != nil
 }

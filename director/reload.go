@@ -73,6 +73,9 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
 		w("[sync] was added, removed or given another instance: that takes effect at the next restart")
 	}
+	if !reflect.DeepEqual(cfg.BGP, old.BGP) {
+		w("[bgp] or an instance with mode = \"bgp\" changed: that takes effect at the next restart")
+	}
 	res, err := r.vrrp.Reload(routerConfig(cfg))
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)

@@ -30,6 +30,7 @@ type Manager struct {
 	last     ManagerStatus
 
 	reconciled func(ManagerStatus) // test hook: called after each pass
+	onHealth   []func()            // called after real servers changed state
 }
 
 // ManagerStatus summarises the Manager for status and metrics.
@@ -99,8 +100,12 @@ func (m *Manager) Run(ctx context.Context) error {
 		m.health.Run(ctx, m.clk, func(tr []Transition) { // Health logs each
 			m.mu.Lock()
 			m.last.HealthChanges += uint64(len(tr))
+			fns := m.onHealth
 			m.mu.Unlock()
 			m.poke()
+			for _, fn := range fns {
+				fn()
+			}
 		})
 	}()
 	defer func() { <-done }()
@@ -180,3 +185,11 @@ func (m *Manager) Status() ManagerStatus {
 
 // Up reports whether a configured real server is up by its checks.
 func (m *Manager) Up(svc ServiceKey, addr netip.AddrPort) bool { return m.health.Up(svc, addr) }
+
+// OnHealth has fn called, in the health checks' goroutine, each time
+// real servers change state by their checks (Up tells the new states).
+func (m *Manager) OnHealth(fn func()) {
+	m.mu.Lock()
+	m.onHealth = append(m.onHealth, fn)
+	m.mu.Unlock()
+}

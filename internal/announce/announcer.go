@@ -211,3 +211,33 @@ func (a *Announcer) Status() []VIPStatus {
 	}
 	return out
 }
+
+// PeerStatus is what status and metrics show of one session.
+type PeerStatus struct {
+	Address netip.Addr `json:"address"`
+	ASN     uint32     `json:"asn"`
+	// State is the session's RFC 4271 state, lower case: idle, connect,
+	// active, opensent, openconfirm, established.
+	State string `json:"state"`
+	// Since is when the session was last established, while it is.
+	Since time.Time `json:"since,omitzero"`
+	// HoldTime is the negotiated hold time, while established.
+	HoldTime time.Duration `json:"hold_time,omitempty"`
+	// BFD is the BFD session's state (up, down, init, admin_down), or empty
+	// without BFD.
+	BFD string `json:"bfd,omitempty"`
+	// LastError is why the session last went down, if GoBGP says.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Established reports whether the session is up.
+func (p PeerStatus) Established() bool { return p.State == "established" }
+
+// Status is the BGP part of a daemon, for status and metrics.
+type Status struct {
+	ASN      uint32       `json:"asn"`
+	RouterID netip.Addr   `json:"router_id"`
+	Drained  bool         `json:"drained"`
+	Peers    []PeerStatus `json:"peers"`
+	VIPs     []VIPStatus  `json:"vips"`
+}
