@@ -41,7 +41,7 @@ func peerStatus(a netip.Addr, p *api.Peer) announce.PeerStatus {
 		if ps.DisconnectMessage != "" {
 			st.LastError = ps.DisconnectMessage
 		}
-		if b := ps.BfdState; b != nil {
+		if b := ps.BfdState; b != nil && b.SessionState != api.BfdSessionState_BFD_SESSION_STATE_UNSPECIFIED {
 			st.BFD = strings.ToLower(strings.TrimPrefix(b.SessionState.String(), "BFD_SESSION_STATE_"))
 		}
 	}

@@ -34,9 +34,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Speaker, error) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// GoBGP logs every session event at info; the daemon's own log says
+	// what matters (announcements, sessions in status), so only GoBGP's
+	// warnings and errors go through.
 	lv := new(slog.LevelVar)
 	lv.Set(slog.LevelWarn)
-	srv := server.NewBgpServer(server.LoggerOption(log.With("part", "gobgp"), lv))
+	glog := slog.New(atLeast{log.Handler(), lv}).With("component", "gobgp")
+	srv := server.NewBgpServer(server.LoggerOption(glog, lv))
 	go srv.Serve()
 	s := &Speaker{cfg: cfg, log: log, srv: srv, announced: map[netip.Prefix]bool{}}
 	port := cfg.ListenPort
@@ -193,3 +197,18 @@ func (s *Speaker) Stop() {
 	s.mu.Unlock()
 	s.srv.Stop()
 }
+
+// atLeast passes on the records at or above a level.
+type atLeast struct {
+	slog.Handler
+	min slog.Leveler
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min.Level() && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(as []slog.Attr) slog.Handler {
+	return atLeast{h.Handler.WithAttrs(as), h.min}
+}
+func (h atLeast) WithGroup(n string) slog.Handler { return atLeast{h.Handler.WithGroup(n), h.min} }
