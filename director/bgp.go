@@ -11,7 +11,7 @@ import (
 	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/internal/bgp"
 	"github.com/hadirector/hadirector/internal/clock"
-	"github.com/hadirector/hadirector/internal/hostaddr"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/track"
 	"github.com/hadirector/hadirector/ipvs"
 )
@@ -68,11 +68,11 @@ func openSpeaker(ctx context.Context, cfg *conf.Config, log *slog.Logger) (Speak
 }
 
 // linuxAddrs is the host's addresses over rtnetlink.
-type linuxAddrs struct{ w *hostaddr.Watch }
+type linuxAddrs struct{ w *netio.HostAddrs }
 
-func (a *linuxAddrs) Add(iface string, vip netip.Addr) error { return hostaddr.Add(iface, vip) }
+func (a *linuxAddrs) Add(iface string, vip netip.Addr) error { return netio.AddHostAddr(iface, vip) }
 func (a *linuxAddrs) Watch(ctx context.Context, changed func()) error {
-	w, err := hostaddr.Start(ctx, changed)
+	w, err := netio.WatchHostAddrs(ctx, changed)
 	a.w = w
 	return err
 }
@@ -128,7 +128,7 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 			continue
 		}
 		ann.SetFault(in.Name, "starting") // until the first complete picture
-		go track.Run(ctx, in.Track, 100, log.With("instance", in.Name), func(fault bool, _ uint8) {
+		go track.Run(ctx, in.Track, 100, d.carriers, log.With("instance", in.Name), func(fault bool, _ uint8) {
 			why := ""
 			if fault {
 				why = "a tracked object fails"

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/notify"
 )
 
@@ -27,6 +28,9 @@ type Director struct {
 	log  *slog.Logger
 	opts Options
 	k    kernel
+	// carriers is the process's one subscription to link events, shared
+	// by VRRP and every track_interface (VRRP's and BGP's).
+	carriers *netio.Carriers
 
 	cancel context.CancelFunc // ends the parts' context
 	stops  []func()           // what stops each started part, in start order
@@ -46,7 +50,7 @@ func Start(ctx context.Context, cfg *conf.Config, log *slog.Logger, o Options) (
 }
 
 func start(ctx context.Context, cfg *conf.Config, log *slog.Logger, o Options, k kernel) (*Director, error) {
-	d := &Director{cfg: cfg, log: log, opts: o, k: k}
+	d := &Director{cfg: cfg, log: log, opts: o, k: k, carriers: &netio.Carriers{}}
 	ctx, d.cancel = context.WithCancel(ctx)
 	if err := d.start(ctx); err != nil {
 		d.stop()
@@ -59,11 +63,16 @@ func (d *Director) start(ctx context.Context) error {
 	for _, w := range conf.Warnings(d.cfg) {
 		d.log.Warn("configuration", "warning", w.Error())
 	}
-	v, err := d.k.vrrp(d.cfg, d.log)
+	v, err := d.k.vrrp(d.cfg, d.carriers, d.log)
 	if err != nil {
 		return err
 	}
 	d.vrrp = v
+	d.push(func() {
+		if err := v.Close(); err != nil {
+			d.log.Warn("closing the VRRP sockets", "err", err)
+		}
+	})
 	m, stop, err := d.startIPVS(ctx)
 	if err != nil {
 		return err

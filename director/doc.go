@@ -10,7 +10,8 @@
 // transitions, then the control socket and the metrics listener, then the
 // notifier, subscribed before the instances start so that their first
 // transitions are notified. If a part fails to start, the parts already
-// started stop, in reverse, and Start returns the part's error. Run then
+// started stop, in reverse (the VRRP daemon's sockets close last), and
+// Start returns the part's error. Run then
 // runs the VRRP instances until its context ends (SIGTERM), tells systemd
 // (READY=1, STOPPING=1) and stops the parts in reverse: the control socket
 // answers until the instances have stopped, and the sync threads stop

@@ -16,6 +16,7 @@ import (
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/internal/clock"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -61,9 +62,14 @@ func (f *fakeVRRP) Run(ctx context.Context) error {
 	return nil
 }
 
-func (f *fakeVRRP) Reload(cfg router.Config) (router.ReloadResult, error) {
+func (f *fakeVRRP) Reload(cfg *conf.Config) (router.ReloadResult, error) {
 	f.ev.add("vrrp reload %d", len(cfg.Instances))
 	return f.reload, nil
+}
+
+func (f *fakeVRRP) Close() error {
+	f.ev.add("vrrp close")
+	return nil
 }
 
 func (f *fakeVRRP) Instances() []Instance {
@@ -282,7 +288,7 @@ func newLab() *lab {
 
 func (l *lab) kernel() kernel {
 	return kernel{
-		vrrp: func(*conf.Config, *slog.Logger) (VRRP, error) {
+		vrrp: func(*conf.Config, *netio.Carriers, *slog.Logger) (VRRP, error) {
 			if l.fail == "vrrp" {
 				return nil, errors.New("vrrp: no such interface")
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/clock"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -18,12 +19,14 @@ import (
 type VRRP interface {
 	// Run runs the instances until ctx ends, then stops them cleanly.
 	Run(ctx context.Context) error
-	// Reload makes the running instances match cfg, which is valid.
-	Reload(cfg router.Config) (router.ReloadResult, error)
+	// Reload makes the running instances match cfg's, which is valid.
+	Reload(cfg *conf.Config) (router.ReloadResult, error)
 	Instances() []Instance
 	// Subscribe calls fn with every transition, in order, until ctx
 	// ends; the channel closes once fn will not be called again.
 	Subscribe(ctx context.Context, fn func(router.Transition)) <-chan struct{}
+	// Close closes the sockets if Run never ran; after Run, a no-op.
+	Close() error
 }
 
 // Instance is one VRRP instance, as the control socket and sync use it.
@@ -65,7 +68,7 @@ type Sync interface {
 
 // kernel opens the parts that need the kernel; tests replace it.
 type kernel struct {
-	vrrp func(cfg *conf.Config, log *slog.Logger) (VRRP, error)
+	vrrp func(cfg *conf.Config, carriers *netio.Carriers, log *slog.Logger) (VRRP, error)
 	// ipvs returns the manager and what closes its kernel connection.
 	ipvs func(cfg *conf.Config, log *slog.Logger) (IPVS, func(), error)
 	sync func(cfg *conf.Config, log *slog.Logger) (Sync, error)

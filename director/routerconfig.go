@@ -12,8 +12,9 @@ import (
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
-// routerConfig is the VRRP part of the configuration as the router takes it.
-func routerConfig(cfg *conf.Config) router.Config {
+// routerConfig is the VRRP part of the configuration as the router takes
+// it; tracked interfaces are followed on carriers.
+func routerConfig(cfg *conf.Config, carriers *netio.Carriers) router.Config {
 	var rc router.Config
 	for _, ic := range cfg.Instances {
 		ri := router.InstanceConfig{
@@ -29,7 +30,7 @@ func routerConfig(cfg *conf.Config) router.Config {
 			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
 		}
 		if len(ic.Track) > 0 {
-			ri.Track = tracker(ic.Track)
+			ri.Track = tracker{ic.Track, carriers}
 		}
 		rc.Instances = append(rc.Instances, ri)
 	}
@@ -40,14 +41,18 @@ func routerConfig(cfg *conf.Config) router.Config {
 }
 
 // tracker runs an instance's track_interface, track_script and track_file.
-type tracker []conf.Track
-
-func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
-	track.Run(ctx, t, base, log, report)
+type tracker struct {
+	ts       []conf.Track
+	carriers *netio.Carriers
 }
 
-// network is the router's Network on this host's kernel.
-type network struct{}
+func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
+	track.Run(ctx, t.ts, base, t.carriers, log, report)
+}
+
+// network is the router's Network on this host's kernel. Its carrier
+// watch is the subscription the instances' track_interface share.
+type network struct{ carriers *netio.Carriers }
 
 func (network) Open(ifname string) (router.Link, error) {
 	l, err := netio.Open(ifname)
@@ -57,8 +62,8 @@ func (network) Open(ifname string) (router.Link, error) {
 	return l, nil
 }
 
-func (network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
-	return netio.WatchCarrier(ctx, log, fn)
+func (n network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
+	return n.carriers.Watch(ctx, log, fn)
 }
 
 func (network) WaitTraffic(ctx context.Context, ifname string, log *slog.Logger) bool {

@@ -5,20 +5,31 @@ import (
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
 // newVRRP opens the VRRP daemon's sockets for cfg's instances. It is the
-// one place that names the daemon's concrete type.
-func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
-	d, err := router.NewDaemon(routerConfig(cfg), network{}, log)
+// one place that names the daemon's concrete type. The daemon and every
+// track_interface, now and after reloads, share the process's one carrier
+// subscription.
+func newVRRP(cfg *conf.Config, carriers *netio.Carriers, log *slog.Logger) (VRRP, error) {
+	nw := network{carriers: carriers}
+	d, err := router.NewDaemon(routerConfig(cfg, nw.carriers), nw, log)
 	if err != nil {
 		return nil, err
 	}
-	return vrrpDaemon{d}, nil
+	return vrrpDaemon{d, nw.carriers}, nil
 }
 
-type vrrpDaemon struct{ *router.Daemon }
+type vrrpDaemon struct {
+	*router.Daemon
+	carriers *netio.Carriers
+}
+
+func (d vrrpDaemon) Reload(cfg *conf.Config) (router.ReloadResult, error) {
+	return d.Daemon.Reload(routerConfig(cfg, d.carriers))
+}
 
 func (d vrrpDaemon) Instances() []Instance {
 	var is []Instance

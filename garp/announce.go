@@ -9,19 +9,6 @@ import (
 	"github.com/hadirector/hadirector/internal/clock"
 )
 
-// Schedule is how announcements are repeated.
-type Schedule struct {
-	Count       int           // packets per VIP in one burst (at least 1)
-	Spacing     time.Duration // between the rounds of a burst; a round sends one packet per VIP
-	RepeatDelay time.Duration // a second burst this long after the first starts; 0 = none
-	Refresh     time.Duration // then a burst every Refresh while running; 0 = none
-	// Follow is one more round this long after the first burst starts
-	// (after the repeat, when that comes earlier): a new master's GARP
-	// that follows whatever the old master answered while it still held
-	// the VIPs. 0 = none.
-	Follow time.Duration
-}
-
 // Announce sends the schedule for vips through s until it is complete or ctx
 // is done, and returns the packets sent and the first send error. The first
 // packet leaves at once. It keeps going after errors (a flaky NIC must not
@@ -29,8 +16,8 @@ type Schedule struct {
 func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, clk clock.Clock, log *slog.Logger) (sent int, err error) {
 	start := clk.Now()
 	logged := false
-	for at := (position{}); ; {
-		if at.round == 0 {
+	for at := (Position{}); ; {
+		if at.Round == 0 {
 			logged = false
 		}
 		for _, v := range vips {
@@ -49,7 +36,7 @@ func Announce(ctx context.Context, s Sender, vips []netip.Addr, sch Schedule, cl
 			}
 			sent++
 		}
-		next, d, ok := sch.next(at, clk.Now().Sub(start))
+		next, d, ok := sch.Next(at, clk.Now().Sub(start))
 		if !ok || !wait(ctx, clk, d) {
 			return sent, err
 		}

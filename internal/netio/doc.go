@@ -1,10 +1,10 @@
 // Package netio is hadirector's Linux I/O for VRRP: the raw sockets
 // (recvmmsg, sendmmsg, control messages, a send socket the poller does not
-// hold), VIPs and addresses over rtnetlink, the carrier watch that the
-// router and track_interface share, and the timerfd the router's scheduler
-// sleeps on. Link is a vrrp/router.Link and Timer a router.Alarm, by
-// their methods: netio imports vrrp for the codec's types, never the
-// router. Kernel code lives in _linux.go files here and nowhere else in
-// the VRRP path; its tests that touch the kernel need root and
-// HADIRECTOR_LAB=1, and skip saying so otherwise.
+// hold), VIPs and addresses over rtnetlink, Carriers (one link-event
+// subscription that the router and every track_interface share), and the
+// timerfd the router's scheduler sleeps on. Link is a vrrp/router.Link and
+// Timer a router.Alarm, by their methods: netio imports vrrp for the
+// codec's types, never the router. Kernel code lives in _linux.go files
+// here and nowhere else in the VRRP path; its tests that touch the kernel
+// need root and HADIRECTOR_LAB=1, and skip saying so otherwise.
 package netio

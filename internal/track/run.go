@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/netio"
 )
 
 // update is one watcher's news: object k is now s.
@@ -15,8 +16,9 @@ type update struct {
 
 // Run watches ts until ctx ends and calls apply with the fault and the
 // effective priority at the first complete picture and on every change.
-// apply runs in Run's goroutine.
-func Run(ctx context.Context, ts []conf.Track, base uint8, log *slog.Logger, apply func(fault bool, prio uint8)) {
+// apply runs in Run's goroutine. Tracked interfaces are followed on
+// carriers, the process's one link-event subscription.
+func Run(ctx context.Context, ts []conf.Track, base uint8, carriers *netio.Carriers, log *slog.Logger, apply func(fault bool, prio uint8)) {
 	if len(ts) == 0 {
 		return
 	}
@@ -30,7 +32,7 @@ func Run(ctx context.Context, ts []conf.Track, base uint8, log *slog.Logger, app
 		}
 		switch t.Kind {
 		case conf.TrackInterface:
-			go watchInterface(ctx, t.Interface, log, send)
+			go watchInterface(ctx, carriers, t.Interface, log, send)
 		case conf.TrackScript:
 			go watchScript(ctx, t, log, send)
 		case conf.TrackFile:

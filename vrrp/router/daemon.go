@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -43,15 +42,15 @@ type Daemon struct {
 	net    Network
 	log    *slog.Logger
 	events *Events
-	sched  *Scheduler   // every instance's timers
-	garp   *garp.Rounds // every instance's GARP rounds after the first
-	carry  *carriers    // every link's carrier
+	sched  *Scheduler // every instance's timers and GARP rounds
+	carry  *carriers  // every link's carrier
 
 	mu        sync.Mutex // guards what follows
 	links     map[string]*link
 	instances []*Instance            // configuration order
 	runs      map[*Instance]*instRun // the instances that track or wait: see start
 	ctx       context.Context        // Run's, once it runs
+	closed    bool                   // Close ran: Run may not
 	groups    *groups
 
 	nmu    sync.Mutex           // guards byName, apart from mu (see instance)
@@ -66,7 +65,7 @@ type instRun struct {
 // NewDaemon opens a link on nw for every interface cfg names and prepares
 // the instances; Run runs them.
 func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), garp: garp.NewRounds(), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
 	insts, opened, err := d.prepare(cfg.Instances)
 	if err != nil {
@@ -124,7 +123,7 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 		}
 		deps := shared[depsKey{l, src}]
 		if deps == nil {
-			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched, GARP: d.garp}
+			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched}
 			shared[depsKey{l, src}] = deps
 		}
 		insts = append(insts, newInstance(ic, deps))
@@ -202,9 +201,32 @@ func (d *Daemon) Instances() []*Instance {
 	return append([]*Instance(nil), d.instances...)
 }
 
+// Close closes the sockets of a daemon that does not run: NewDaemon opened
+// them, and Run closes them when it ends, but a director whose later parts
+// fail to start never runs it. After Run, or a second time, it does
+// nothing; Run refuses to start after it.
+func (d *Daemon) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	if d.ctx != nil && d.ctx.Err() == nil {
+		return errors.New("router: close: the daemon is running; end Run's context")
+	}
+	for _, l := range d.links {
+		closeLinks([]*link{l})
+	}
+	return nil
+}
+
 // Run runs every instance until ctx ends, then shuts them all down cleanly
 // (priority-0 adverts, VIPs removed) and closes the sockets.
 func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return errors.New("router: run: the daemon is closed")
+	}
 	fctx, fstop := context.WithCancel(context.Background())
 	followed := d.events.Subscribe(fctx, func(t Transition) { d.follow(ctx, t) })
 	defer func() { fstop(); <-followed }()
@@ -212,10 +234,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sdone := make(chan struct{})
 	go func() { d.sched.Run(sctx); close(sdone) }()
 	defer func() { sstop(); <-sdone }() // after every instance has stopped
-	gctx, gstop := context.WithCancel(context.Background())
-	gdone := make(chan struct{})
-	go func() { d.garp.Run(gctx); close(gdone) }()
-	defer func() { gstop(); <-gdone }()
 	cctx, cstop := context.WithCancel(context.Background())
 	cdone := make(chan struct{})
 	go func() {
@@ -231,7 +249,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.startLink(l)
 	}
 	d.clearStale(d.instances)
-	now := time.Now()
+	now := d.sched.now()
 	for _, inst := range d.instances {
 		d.start(inst, now)
 	}
@@ -441,7 +459,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 	d.setNames(order)
 	d.groups.set(cfg.SyncGroups)
 	d.clearStale(made)
-	now := time.Now()
+	now := d.sched.now()
 	for _, i := range made {
 		d.attach(i)
 		d.start(i, now)

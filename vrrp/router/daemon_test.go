@@ -1,6 +1,8 @@
 package router
 
 import (
+	"context"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"strings"
@@ -153,4 +155,68 @@ func TestDaemonStepDown(t *testing.T) {
 	}
 	inst.Resume()
 	waitFor(t, "MASTER again after Resume", func() bool { return inst.State() == vrrp.Master })
+}
+
+// A daemon that never runs closes its links on Close, once; it then
+// refuses to run. One that ran closed them itself, and Close does nothing
+// more; a running one is not closed under its instances.
+func TestDaemonClose(t *testing.T) {
+	nw := newFakeNet()
+	cfg := Config{Instances: []InstanceConfig{testInstance("web", 7, 100, "192.0.2.100"), testInstance("dns", 8, 100, "192.0.2.101")}}
+	cfg.Instances[1].Interface = "eth1"
+	d, err := NewDaemon(cfg, nw, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := func(name string) bool {
+		select {
+		case <-nw.link(name).closed:
+			return true
+		default:
+			return false
+		}
+	}
+	if closed("eth0") || closed("eth1") {
+		t.Fatal("links closed before Close")
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !closed("eth0") || !closed("eth1") {
+		t.Error("Close left a link open")
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	if err := d.Run(context.Background()); err == nil {
+		t.Error("a closed daemon ran")
+	}
+
+	// Running: Close refuses; after Run, it has nothing left to close.
+	nw = newFakeNet()
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err = NewDaemon(Config{Instances: cfg.Instances[:1]}, nw, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	waitFor(t, "the daemon to run", func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.ctx != nil
+	})
+	if err := d.Close(); err == nil || closed("eth0") {
+		t.Errorf("Close of a running daemon: %v, link closed %v", err, closed("eth0"))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !closed("eth0") {
+		t.Error("Run left its link open")
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("Close after Run: %v", err)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
@@ -14,8 +13,10 @@ import (
 const dropLogEvery = 10 * time.Second
 
 // warner is what a drop is logged to: a *slog.Logger, or an instance's
-// lazily made one (instLog), as for the GARP announcer.
-type warner = garp.Logger
+// lazily made one (instLog).
+type warner interface {
+	Warn(msg string, args ...any)
+}
 
 // dropLog logs dropped packets at most once per reason per dropLogEvery,
 // saying how many of that reason went unlogged since; and likewise VRRPv3

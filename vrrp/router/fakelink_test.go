@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/vrrp"
 )
@@ -120,7 +119,7 @@ func newTestInstance(cfg InstanceConfig, d testDeps) *Instance {
 		}
 		testLinks.Unlock()
 	}
-	return newInstance(cfg, &instDeps{Link: l, Src: d.Src, Log: d.Log, Events: d.Events, Sched: d.Sched, GARP: testRounds()})
+	return newInstance(cfg, &instDeps{Link: l, Src: d.Src, Log: d.Log, Events: d.Events, Sched: d.Sched})
 }
 
 // startTest starts inst at now and, unless its scheduler runs already
@@ -154,11 +153,3 @@ func timerfdAlarm() (Alarm, error) {
 	}
 	return t, nil
 }
-
-// testRounds is the GARP runner of the tests' instances, run for the
-// whole test binary.
-var testRounds = sync.OnceValue(func() *garp.Rounds {
-	r := garp.NewRounds()
-	go r.Run(context.Background())
-	return r
-})

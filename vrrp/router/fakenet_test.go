@@ -26,6 +26,16 @@ type fakeNet struct {
 	// state, if set, is called at each VIP operation and its answer
 	// logged with it (the daemon's instances' states then).
 	state func() string
+	// clock, if set, is the daemon's alarm and time: the log records
+	// when each operation happened on it (timed).
+	clock *fakeClock
+	timed []timedOp
+}
+
+// timedOp is an operation of the log and when it happened.
+type timedOp struct {
+	at time.Time
+	op string
 }
 
 func newFakeNet() *fakeNet {
@@ -50,12 +60,20 @@ func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(strin
 }
 
 func (n *fakeNet) WaitTraffic(context.Context, string, *slog.Logger) bool { return true }
-func (n *fakeNet) NewAlarm() (Alarm, error)                               { return nil, errors.New("no timerfd") }
+func (n *fakeNet) NewAlarm() (Alarm, error) {
+	if n.clock != nil {
+		return n.clock, nil
+	}
+	return nil, errors.New("no timerfd")
+}
 
 func (n *fakeNet) log(op string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ops = append(n.ops, op)
+	if n.clock != nil {
+		n.timed = append(n.timed, timedOp{n.clock.Now(), op})
+	}
 }
 
 // opsLog is a copy of the log.

@@ -19,8 +19,7 @@ type instDeps struct {
 	Link  Link       // adverts, VIPs and gratuitous ARP on the interface
 	Src   netip.Addr // advert source and tie-break address
 	Log   *slog.Logger
-	Sched *Scheduler   // fires the instance's timers
-	GARP  *garp.Rounds // fires the later rounds of its GARP schedules
+	Sched *Scheduler // fires the instance's timers and GARP rounds
 	// Events, if set, receives every transition (status --watch, notify).
 	Events *Events
 }
@@ -60,7 +59,7 @@ type Instance struct {
 	vipsHeld  bool
 	effective uint8
 
-	announcer *garp.Announcer // guarded by mmu
+	announcer *announcement // the GARP schedule running; guarded by mmu
 }
 
 // newInstance prepares an instance on d, which other instances may
@@ -70,7 +69,7 @@ func newInstance(cfg InstanceConfig, d *instDeps) *Instance {
 		cfg:  cfg,
 		deps: d,
 	}
-	i.sched.slot = -1
+	i.sched = schedEntry{slot: -1, inst: i}
 	return i
 }
 
@@ -100,8 +99,7 @@ func (i *Instance) log(level slog.Level, msg string, args ...any) {
 	l.Log(context.Background(), level, msg, append(i.attrs(), args...)...)
 }
 
-// instLog is an instance's logger for what logs warnings seldom (drops,
-// GARP bursts).
+// instLog is an instance's logger for what logs warnings seldom (drops).
 type instLog struct{ i *Instance }
 
 func (l instLog) Warn(msg string, args ...any) { l.i.log(slog.LevelWarn, msg, args...) }
@@ -142,6 +140,9 @@ func (i *Instance) dsts() []netip.Addr {
 	return multicast
 }
 
+// now is the time on the instance's scheduler's clock.
+func (i *Instance) now() time.Time { return i.deps.Sched.now() }
+
 // Config is the instance's configuration.
 func (i *Instance) Config() InstanceConfig { return i.cfg }
 
@@ -174,7 +175,7 @@ func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo) {
 	}
 	// The Master_Down_Timer starts when the advert arrived, not when the
 	// reader got to it.
-	i.apply(vrrp.Event{Kind: vrrp.EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, time.Now()), nil)
+	i.apply(vrrp.Event{Kind: vrrp.EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, i.now()), nil)
 }
 
 // fire delivers the scheduler's timer event. now is the round's time, not
@@ -186,9 +187,6 @@ func (i *Instance) fire(now time.Time, out *batch) {
 	defer i.mmu.Unlock()
 	if i.live.Load() {
 		i.apply(vrrp.Event{Kind: vrrp.EvTimer}, now, out)
-	}
-	if i.announcer != nil && i.announcer.Done() {
-		i.announcer = nil // its schedule completed: let it go
 	}
 }
 
@@ -248,7 +246,7 @@ type instRare struct {
 	done     chan struct{} // see doneChan
 	// resolving asks the unicast peers for their MACs after the carrier
 	// returned (resolvePeers); guarded by mmu.
-	resolving *garp.Announcer
+	resolving *announcement
 	// stepDowns wait for the outcome of a step-down (StepDownWait).
 	stepDowns []chan StepDownOutcome
 }
@@ -308,10 +306,10 @@ func (i *Instance) shutdown() {
 	if i.rare != nil && i.rare.vanished != nil {
 		i.rare.vanished.Stop()
 	}
-	i.apply(vrrp.Event{Kind: vrrp.EvShutdown}, time.Now(), nil)
+	i.apply(vrrp.Event{Kind: vrrp.EvShutdown}, i.now(), nil)
 	i.stopAnnounce()
 	if i.rare != nil && i.rare.resolving != nil {
-		i.rare.resolving.Stop()
+		i.rare.resolving.stop(i.deps.Sched)
 		i.rare.resolving = nil
 	}
 	i.mmu.Unlock()
@@ -339,7 +337,7 @@ func (i *Instance) post(c ctlMsg) {
 // request applies c; i.mmu is held.
 func (i *Instance) request(c ctlMsg) {
 	prev := i.m.Priority
-	i.apply(vrrp.Event{Kind: c.kind, Priority: c.prio}, time.Now(), nil)
+	i.apply(vrrp.Event{Kind: c.kind, Priority: c.prio}, i.now(), nil)
 	if i.m.Priority != prev {
 		i.log(slog.LevelInfo, "effective priority", "priority", i.m.Priority, "was", prev, "configured", i.cfg.Priority)
 	}
@@ -358,7 +356,7 @@ func (i *Instance) reappear() {
 	}
 	i.rare.vanished = nil // the instance vanished: rare is made
 	i.live.Store(true)
-	i.apply(vrrp.Event{Kind: vrrp.EvStartup}, time.Now(), nil)
+	i.apply(vrrp.Event{Kind: vrrp.EvStartup}, i.now(), nil)
 }
 
 // mismatch counts and logs a VRRPv3 advert, processed all the same, whose
@@ -400,7 +398,7 @@ func (i *Instance) apply(ev vrrp.Event, now time.Time, out *batch) {
 	}
 	i.snapshot(m)
 	i.settleStepDowns(m)
-	i.deps.Sched.set(i, m.Deadline(), m.Slack())
+	i.deps.Sched.setEntry(&i.sched, m.Deadline(), m.Slack())
 }
 
 // slow tells the actions that a scheduler round leaves for after its batch.
@@ -540,23 +538,9 @@ func (i *Instance) sent(err error) {
 	i.Counters.AdvertsOut.Add(1)
 }
 
-// countingSender sends gratuitous ARPs on a link and counts those that
-// left.
-type countingSender struct {
-	l Link
-	n *atomic.Uint64
-}
-
-func (c countingSender) Send(vip netip.Addr) error {
-	err := c.l.Announce(vip)
-	if err == nil {
-		c.n.Add(1)
-	}
-	return err
-}
-
-// announce (re)starts the GARP schedule: the first burst now, the rest on
-// timers, so that neither their spacing nor their waits hold anything up.
+// announce (re)starts the GARP schedule: the first burst now, the rest
+// from the scheduler, so that neither their spacing nor their waits hold
+// anything up.
 // Every schedule has a round after GARPAfterGrace: whoever was master
 // before us may keep the VIPs for its release grace after hearing us, and
 // answer the gateway's ARP requests for them; our round comes after that.
@@ -567,12 +551,14 @@ func (i *Instance) announce(heal bool) {
 	if heal {
 		sch.RepeatDelay = 2 * i.cfg.AdvertInterval
 	}
-	i.announcer = garp.StartAnnouncer(i.deps.GARP, countingSender{i.deps.Link, &i.Counters.GARPs}, i.cfg.VIPs, sch, instLog{i})
+	if a := i.startAnnouncement(countingSender{i.deps.Link, &i.Counters.GARPs}, i.cfg.VIPs, sch); a.live {
+		i.announcer = a
+	}
 }
 
 func (i *Instance) stopAnnounce() {
 	if i.announcer != nil {
-		i.announcer.Stop()
+		i.announcer.stop(i.deps.Sched)
 		i.announcer = nil
 	}
 }
@@ -615,16 +601,10 @@ func (i *Instance) resolvePeers() {
 	}
 	r := i.rareFields()
 	if r.resolving != nil {
-		r.resolving.Stop()
+		r.resolving.stop(i.deps.Sched)
 	}
-	r.resolving = garp.StartAnnouncer(i.deps.GARP, peerAsker{i.deps.Link, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval), instLog{i})
+	r.resolving = nil
+	if a := i.startAnnouncement(peerAsker{i.deps.Link, i.deps.Src}, i.cfg.UnicastPeers, resolveSchedule(i.cfg.AdvertInterval)); a.live {
+		r.resolving = a
+	}
 }
-
-// peerAsker is a garp.Sender whose "announcement" of an address is an ARP
-// request for it, from src.
-type peerAsker struct {
-	l   Link
-	src netip.Addr
-}
-
-func (p peerAsker) Send(peer netip.Addr) error { return p.l.Request(peer, p.src) }

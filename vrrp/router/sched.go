@@ -10,9 +10,11 @@ import (
 )
 
 // Scheduler delivers the timer events of many instances from one goroutine
-// and one Alarm (netio's timerfd). A director with a thousand instances
+// and one Alarm (netio's timerfd): each instance's machine deadline and the
+// rounds of its GARP schedules. A director with a thousand instances
 // then wakes once per batch of due timers, not once per instance, and the
-// adverts due together leave in one sendmmsg per interface. Masters' advert timers may
+// adverts due together leave in one sendmmsg per interface, before the GARP
+// rounds due with them. Masters' advert timers may
 // fire up to their slack early (Params.AdvertSlack), so instances whose
 // adverts fall close together are batched and then stay in step.
 //
@@ -34,19 +36,25 @@ type Scheduler struct {
 	// on a runtime timer.
 	newAlarm func() (Alarm, error)
 	rounds   atomic.Uint64 // the loop's rounds, for tests
+	// clock, if set, replaces time.Now: tests run the scheduler, and the
+	// instances on it, on a fake clock with a fake alarm.
+	clock func() time.Time
 }
 
 type schedItem struct {
-	key  vrrp.Mono // when to look at the instance again: at most its deadline
-	inst *Instance
+	key vrrp.Mono // when to look at the entry again: at most its deadline
+	e   *schedEntry
 }
 
-// schedEntry is an instance's place in its scheduler, guarded by the
-// scheduler's mu.
+// schedEntry is a deadline of an instance in its scheduler: its machine's
+// (ann nil) or the next round of one of its GARP schedules. at, slack and
+// slot are guarded by the scheduler's mu.
 type schedEntry struct {
 	at    vrrp.Mono     // the deadline; zero: none
 	slack time.Duration // how early it may fire
 	slot  int           // index in the heap, -1 when absent
+	inst  *Instance
+	ann   *announcement // nil: the machine's deadline
 }
 
 // NewScheduler returns a scheduler that sleeps on the alarms newAlarm
@@ -55,12 +63,25 @@ func NewScheduler(newAlarm func() (Alarm, error)) *Scheduler {
 	return &Scheduler{newAlarm: newAlarm}
 }
 
-// set (re)schedules i's timer for at, fired up to slack early; a zero at
-// removes it.
+// now is the scheduler's time: the clock's, or time.Now.
+func (s *Scheduler) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
+}
+
+// set (re)schedules i's machine timer for at, fired up to slack early; a
+// zero at removes it.
 func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
+	s.setEntry(&i.sched, at, slack)
+}
+
+// setEntry (re)schedules e for at, fired up to slack early; a zero at
+// removes it.
+func (s *Scheduler) setEntry(e *schedEntry, at vrrp.Mono, slack time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := &i.sched
 	e.at, e.slack = at, slack
 	switch {
 	case e.at.IsZero():
@@ -82,7 +103,7 @@ func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
 	}
 	if e.slot < 0 {
 		e.slot = len(s.heap)
-		s.heap = append(s.heap, schedItem{key: e.at, inst: i})
+		s.heap = append(s.heap, schedItem{key: e.at, e: e})
 	} else {
 		s.heap[e.slot].key = e.at
 	}
@@ -90,7 +111,7 @@ func (s *Scheduler) set(i *Instance, at vrrp.Mono, slack time.Duration) {
 		s.down(e.slot)
 	}
 	if s.heap[0].key != first && s.al != nil {
-		s.rearm(vrrp.MonoOf(time.Now())) // the earliest key changed
+		s.rearm(vrrp.MonoOf(s.now())) // the earliest key changed
 	}
 }
 
@@ -159,7 +180,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		s.mu.Unlock()
 		al.Close()
 	}()
-	var due []*Instance
+	var due []*schedEntry
 	for {
 		s.rounds.Add(1)
 		if ctx.Err() != nil {
@@ -167,7 +188,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		}
 		if len(s.out.slow) == 0 { // slow work waits: do not sleep
 			s.mu.Lock()
-			s.rearm(vrrp.MonoOf(time.Now()))
+			s.rearm(vrrp.MonoOf(s.now()))
 			s.mu.Unlock()
 			al.Wait()
 			s.mu.Lock()
@@ -177,10 +198,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 				return
 			}
 		}
-		now := time.Now()
+		now := s.now()
 		due = s.due(now, due[:0])
-		for _, i := range due {
-			i.fire(now, &s.out)
+		garps := false
+		for _, e := range due {
+			if e.ann == nil {
+				e.inst.fire(now, &s.out)
+			} else {
+				garps = true
+			}
 		}
 		if len(s.out.slow) <= earlyVIPs {
 			for _, i := range s.out.slow {
@@ -188,9 +214,16 @@ func (s *Scheduler) Run(ctx context.Context) {
 			}
 		}
 		s.out.flush()
+		if garps { // after the adverts
+			for _, e := range due {
+				if e.ann != nil {
+					e.inst.fireAnnouncement(e.ann, now)
+				}
+			}
+		}
 		clear(due)
 		// The slow actions the rounds left, until a timer is due again.
-		for len(s.out.slow) > 0 && !s.rootDue(time.Now()) {
+		for len(s.out.slow) > 0 && !s.rootDue(s.now()) {
 			i := s.out.slow[0]
 			s.out.slow[0] = nil
 			s.out.slow = s.out.slow[1:]
@@ -211,19 +244,19 @@ const earlyVIPs = 8
 func (s *Scheduler) rootDue(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.heap) > 0 && s.heap[0].key.Sub(vrrp.MonoOf(now)) <= s.heap[0].inst.sched.slack
+	return len(s.heap) > 0 && s.heap[0].key.Sub(vrrp.MonoOf(now)) <= s.heap[0].e.slack
 }
 
-// due takes out of the heap, appended to buf, every instance whose timer
-// is due at now or within its slack; entries whose deadline moved later
-// are re-keyed instead.
-func (s *Scheduler) due(at time.Time, buf []*Instance) []*Instance {
+// due takes out of the heap, appended to buf, every entry that is due at
+// now or within its slack; entries whose deadline moved later are re-keyed
+// instead.
+func (s *Scheduler) due(at time.Time, buf []*schedEntry) []*schedEntry {
 	now := vrrp.MonoOf(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.heap) > 0 {
 		it := &s.heap[0]
-		e := &it.inst.sched
+		e := it.e
 		if it.key.Sub(now) > e.slack {
 			break
 		}
@@ -232,7 +265,7 @@ func (s *Scheduler) due(at time.Time, buf []*Instance) []*Instance {
 			s.down(0)
 			continue
 		}
-		buf = append(buf, it.inst)
+		buf = append(buf, e)
 		s.remove(0)
 	}
 	return buf
@@ -244,7 +277,7 @@ func (s *Scheduler) less(a, b int) bool { return s.heap[a].key.Before(s.heap[b].
 
 func (s *Scheduler) swap(a, b int) {
 	s.heap[a], s.heap[b] = s.heap[b], s.heap[a]
-	s.heap[a].inst.sched.slot, s.heap[b].inst.sched.slot = a, b
+	s.heap[a].e.slot, s.heap[b].e.slot = a, b
 }
 
 // up moves k towards the root while it is earlier than its parent and
@@ -282,13 +315,13 @@ func (s *Scheduler) down(k int) {
 
 func (s *Scheduler) remove(k int) {
 	last := len(s.heap) - 1
-	gone := s.heap[k].inst
+	gone := s.heap[k].e
 	if k != last {
 		s.swap(k, last)
 	}
 	s.heap[last] = schedItem{}
 	s.heap = s.heap[:last]
-	gone.sched.slot = -1
+	gone.slot = -1
 	if k < len(s.heap) && !s.up(k) {
 		s.down(k)
 	}

@@ -45,7 +45,7 @@ func TestSchedulerDue(t *testing.T) {
 			}
 		}
 	}
-	got := s.due(t0.Add(500*time.Millisecond), nil)
+	got := dueInsts(s, t0.Add(500*time.Millisecond))
 	var n int
 	for i, at := range want {
 		if !at.After(t0.Add(500 * time.Millisecond)) {
@@ -63,7 +63,7 @@ func TestSchedulerDue(t *testing.T) {
 			t.Fatalf("an instance handed out is still in the heap")
 		}
 	}
-	rest := s.due(t0.Add(time.Hour), nil)
+	rest := dueInsts(s, t0.Add(time.Hour))
 	if len(rest)+len(got) != len(want) {
 		t.Fatalf("%d + %d instances handed out, %d were scheduled", len(got), len(rest), len(want))
 	}
@@ -72,23 +72,23 @@ func TestSchedulerDue(t *testing.T) {
 	c := insts[2]
 	s.set(c, vrrp.MonoOf(t0.Add(time.Second)), 0)
 	s.set(c, vrrp.MonoOf(t0.Add(3*time.Second)), 0)
-	if got := s.due(t0.Add(2*time.Second), nil); len(got) != 0 {
+	if got := dueInsts(s, t0.Add(2*time.Second)); len(got) != 0 {
 		t.Fatalf("an entry pushed back to +3s was due at +2s")
 	}
-	if got := s.due(t0.Add(3*time.Second), nil); len(got) != 1 || got[0] != c {
+	if got := dueInsts(s, t0.Add(3*time.Second)); len(got) != 1 || got[0] != c {
 		t.Fatalf("an entry pushed back to +3s was not due then")
 	}
 	// Brought forward: due at its new time.
 	s.set(c, vrrp.MonoOf(t0.Add(5*time.Second)), 0)
 	s.set(c, vrrp.MonoOf(t0.Add(4*time.Second)), 0)
-	if got := s.due(t0.Add(4*time.Second), nil); len(got) != 1 || got[0] != c {
+	if got := dueInsts(s, t0.Add(4*time.Second)); len(got) != 1 || got[0] != c {
 		t.Fatalf("an entry brought forward to +4s was not due then")
 	}
 	// Slack: a timer 4 ms away with 5 ms slack is due, one 6 ms away is not.
 	a, b := insts[0], insts[1]
 	s.set(a, vrrp.MonoOf(t0.Add(4*time.Millisecond)), 5*time.Millisecond)
 	s.set(b, vrrp.MonoOf(t0.Add(6*time.Millisecond)), 5*time.Millisecond)
-	if got := s.due(t0, nil); len(got) != 1 || got[0] != a {
+	if got := dueInsts(s, t0); len(got) != 1 || got[0] != a {
 		t.Fatalf("with slack, due = %d instances, want only the one within it", len(got))
 	}
 }
@@ -354,5 +354,34 @@ func testSchedulerSleepsWhenEmpty(t *testing.T, newSched func() *Scheduler) {
 	time.Sleep(50 * time.Millisecond) // a window for rounds that must not come
 	if n := s.rounds.Load() - before; n > 1 {
 		t.Fatalf("the loop went round %d times in 50 ms with no timer set, want at most 1", n)
+	}
+}
+
+// dueInsts is due, as the instances whose entries it took out.
+func dueInsts(s *Scheduler, at time.Time) []*Instance {
+	var out []*Instance
+	for _, e := range s.due(at, nil) {
+		out = append(out, e.inst)
+	}
+	return out
+}
+
+// BenchmarkSchedulerRound is the heap's share of a round at 1000 masters:
+// each instance's next advert deadline set, then every one taken out due.
+func BenchmarkSchedulerRound(b *testing.B) {
+	s := NewScheduler(nil)
+	insts := schedInstances(1000)
+	buf := s.due(t0, nil)
+	at := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		at = at.Add(100 * time.Millisecond)
+		for k, i := range insts {
+			s.set(i, vrrp.MonoOf(at.Add(time.Duration(k)*time.Microsecond)), 5*time.Millisecond)
+		}
+		buf = s.due(at.Add(time.Millisecond), buf[:0])
+		if len(buf) != len(insts) {
+			b.Fatalf("%d due, want %d", len(buf), len(insts))
+		}
 	}
 }

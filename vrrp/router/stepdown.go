@@ -62,7 +62,7 @@ func (i *Instance) beginStepDown(ch chan StepDownOutcome) error {
 		return err
 	}
 	if i.m.ReleaseBy.IsZero() {
-		i.apply(vrrp.Event{Kind: vrrp.EvStepDown}, time.Now(), nil)
+		i.apply(vrrp.Event{Kind: vrrp.EvStepDown}, i.now(), nil)
 	}
 	r := i.rareFields()
 	r.stepDowns = append(r.stepDowns, ch)

@@ -1,7 +1,9 @@
-// Package hostaddr holds and watches the host addresses a BGP director
-// announces: each VIP as VIP/32 or VIP/128 on an interface (the loopback,
-// as DR directors hold them), so that the kernel accepts its packets.
-package hostaddr
+package netio
+
+// The host addresses a BGP director announces: each VIP as VIP/32 or
+// VIP/128 on an interface (the loopback, as DR directors hold them), so
+// that the kernel accepts its packets; and a watch of them, so that a VIP
+// removed behind the daemon's back is withdrawn.
 
 import (
 	"context"
@@ -15,39 +17,40 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Add adds vip to the interface as VIP/32 (VIP/128, without duplicate
+// AddHostAddr adds vip to the interface as VIP/32 (VIP/128, without duplicate
 // address detection); one already there is left as it is.
-func Add(iface string, vip netip.Addr) error {
+func AddHostAddr(iface string, vip netip.Addr) error {
 	l, err := netlink.LinkByName(iface)
 	if err != nil {
-		return fmt.Errorf("hostaddr: interface %s: %w", iface, err)
+		return fmt.Errorf("netio: interface %s: %w", iface, err)
 	}
 	a := &netlink.Addr{IPNet: &net.IPNet{IP: vip.AsSlice(), Mask: net.CIDRMask(vip.BitLen(), vip.BitLen())}}
 	if vip.Is6() {
 		a.Flags = unix.IFA_F_NODAD
 	}
 	if err := netlink.AddrAdd(l, a); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("hostaddr: add %s to %s: %w", vip, iface, err)
+		return fmt.Errorf("netio: add %s to %s: %w", vip, iface, err)
 	}
 	return nil
 }
 
-// Watch keeps a copy of the host's addresses, by interface, up to date
-// from rtnetlink's address events.
-type Watch struct {
+// HostAddrs keeps a copy of the host's addresses, by interface, up to
+// date from rtnetlink's address events.
+type HostAddrs struct {
 	mu    sync.Mutex
-	addrs map[key]bool
+	addrs map[hostAddrKey]bool
 }
 
-type key struct {
+type hostAddrKey struct {
 	iface string
 	addr  netip.Addr
 }
 
-// Start reads the host's addresses and follows their changes until ctx
-// ends, calling changed after each (in the watch's goroutine).
-func Start(ctx context.Context, changed func()) (*Watch, error) {
-	w := &Watch{}
+// WatchHostAddrs reads the host's addresses and follows their changes
+// until ctx ends, calling changed after each (in the watch's goroutine).
+// The subscription is made in the calling thread's namespace.
+func WatchHostAddrs(ctx context.Context, changed func()) (*HostAddrs, error) {
+	w := &HostAddrs{}
 	ch := make(chan netlink.AddrUpdate, 64)
 	done := make(chan struct{})
 	errc := make(chan error, 1)
@@ -60,7 +63,7 @@ func Start(ctx context.Context, changed func()) (*Watch, error) {
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("hostaddr: follow address changes: %w", err)
+		return nil, fmt.Errorf("netio: follow address changes: %w", err)
 	}
 	if err := w.load(); err != nil {
 		close(done)
@@ -92,10 +95,10 @@ func Start(ctx context.Context, changed func()) (*Watch, error) {
 }
 
 // load replaces the copy by a dump of every address of the host.
-func (w *Watch) load() error {
+func (w *HostAddrs) load() error {
 	links, err := netlink.LinkList()
 	if err != nil {
-		return fmt.Errorf("hostaddr: list interfaces: %w", err)
+		return fmt.Errorf("netio: list interfaces: %w", err)
 	}
 	names := map[int]string{}
 	for _, l := range links {
@@ -103,15 +106,15 @@ func (w *Watch) load() error {
 	}
 	list, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
 	if err != nil {
-		return fmt.Errorf("hostaddr: list addresses: %w", err)
+		return fmt.Errorf("netio: list addresses: %w", err)
 	}
-	m := make(map[key]bool, len(list))
+	m := make(map[hostAddrKey]bool, len(list))
 	for _, a := range list {
 		ip, ok := netip.AddrFromSlice(a.IP)
 		if !ok {
 			continue
 		}
-		m[key{names[a.LinkIndex], ip.Unmap()}] = true
+		m[hostAddrKey{names[a.LinkIndex], ip.Unmap()}] = true
 	}
 	w.mu.Lock()
 	w.addrs = m
@@ -120,8 +123,8 @@ func (w *Watch) load() error {
 }
 
 // Has reports whether vip is an address of the interface.
-func (w *Watch) Has(iface string, vip netip.Addr) bool {
+func (w *HostAddrs) Has(iface string, vip netip.Addr) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.addrs[key{iface, vip}]
+	return w.addrs[hostAddrKey{iface, vip}]
 }
