@@ -159,3 +159,14 @@ func TestBGPErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBGPExampleParses(t *testing.T) {
+	c, err := Load("../examples/hadirector-bgp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BGP == nil || len(c.BGP.Instances) != 1 || c.BGP.Peers[0].BFD == nil || c.Sync == nil || c.Sync.Instance != "" ||
+		c.IPVS.SloppyTCP == nil || c.IPVS.Services[0].Scheduler != "mh" {
+		t.Errorf("example decoded as %+v", c)
+	}
+}

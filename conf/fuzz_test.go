@@ -12,6 +12,9 @@ import (
 
 func FuzzParse(f *testing.F) {
 	f.Add(base)
+	if b, err := os.ReadFile("../examples/hadirector-bgp.toml"); err == nil {
+		f.Add(string(b))
+	}
 	if b, err := os.ReadFile("../examples/hadirector.toml"); err == nil {
 		f.Add(string(b))
 	}
