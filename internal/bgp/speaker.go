@@ -72,8 +72,9 @@ func apiPeer(p Peer) *api.Peer {
 		Conf: &api.PeerConf{NeighborAddress: p.Address.String(), PeerAsn: p.ASN, AuthPassword: p.Password},
 		Timers: &api.Timers{Config: &api.TimersConfig{
 			// Retry a lost session soon: a router that restarts should
-			// get the VIPs back within seconds, not GoBGP's 120 s.
-			ConnectRetry: 1,
+			// get the VIPs back within seconds, not GoBGP's 120 s (GoBGP
+			// waits at least 2 s between attempts).
+			ConnectRetry: 2,
 			HoldTime:     uint64(p.HoldTime / time.Second),
 			// Keepalives every third of the hold time, as RFC 4271 suggests.
 			KeepaliveInterval: uint64(p.HoldTime / time.Second / 3),
@@ -103,47 +104,41 @@ func apiPeer(p Peer) *api.Peer {
 
 // Announce originates the host route of vip (/32 or /128) to every peer;
 // announcing one already announced does nothing.
-func (s *Speaker) Announce(vip netip.Addr) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return errors.New("bgp: speaker stopped")
-	}
-	p := netip.PrefixFrom(vip, vip.BitLen())
-	if s.announced[p] {
-		return nil
-	}
-	path, err := s.path(p)
-	if err != nil {
-		return err
-	}
-	if _, err := s.srv.AddPath(apiutil.AddPathRequest{Paths: []*apiutil.Path{path}}); err != nil {
-		return fmt.Errorf("bgp: announce %s: %w", p, err)
-	}
-	s.announced[p] = true
-	return nil
-}
+func (s *Speaker) Announce(vip netip.Addr) error { return s.set(vip, true) }
 
 // Withdraw withdraws the host route of vip from every peer; withdrawing
 // one not announced does nothing.
-func (s *Speaker) Withdraw(vip netip.Addr) error {
+func (s *Speaker) Withdraw(vip netip.Addr) error { return s.set(vip, false) }
+
+// set announces (on) or withdraws vip's route, if it is not so already.
+func (s *Speaker) set(vip netip.Addr, on bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
 		return errors.New("bgp: speaker stopped")
 	}
 	p := netip.PrefixFrom(vip, vip.BitLen())
-	if !s.announced[p] {
+	if s.announced[p] == on {
 		return nil
 	}
 	path, err := s.path(p)
 	if err != nil {
 		return err
 	}
-	if err := s.srv.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{path}}); err != nil {
-		return fmt.Errorf("bgp: withdraw %s: %w", p, err)
+	if on {
+		_, err = s.srv.AddPath(apiutil.AddPathRequest{Paths: []*apiutil.Path{path}})
+	} else {
+		err = s.srv.DeletePath(apiutil.DeletePathRequest{Paths: []*apiutil.Path{path}})
 	}
-	delete(s.announced, p)
+	if err != nil {
+		verb := map[bool]string{true: "announce", false: "withdraw"}[on]
+		return fmt.Errorf("bgp: %s %s: %w", verb, p, err)
+	}
+	if on {
+		s.announced[p] = true
+	} else {
+		delete(s.announced, p)
+	}
 	return nil
 }
 
