@@ -56,7 +56,7 @@ func TestBGPLabDirector(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	k := linux
 	k.ipvs = func(*conf.Config, *slog.Logger) (IPVS, func(), error) {
-		return ipvs.NewManager(ipvstest.NewKernel(), log.With("part", "ipvs"), nil), func() {}, nil
+		return ipvs.NewManager(ipvstest.NewKernel("wlc"), log.With("part", "ipvs"), nil), func() {}, nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
