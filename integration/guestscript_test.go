@@ -32,8 +32,15 @@ func staticBinaries(t *testing.T, pkgs map[string]string) []guest.File {
 
 // runGuestScript boots the IPVS guest (plus extra modules) with files and
 // the script in testdata/name, logs the console, and fails unless the
-// script exited 0 having printed marker.
-func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) {
+// script exited 0 having printed marker. It returns the console.
+func runGuestScript(t *testing.T, name, marker string, extraModules []string, files []guest.File) string {
+	t.Helper()
+	return runGuest(t, name, marker, extraModules, nil, files)
+}
+
+// runGuest is runGuestScript with more host programs (and the libraries
+// ldd lists for them) copied into the guest.
+func runGuest(t *testing.T, name, marker string, extraModules, extraBinaries []string, files []guest.File) string {
 	t.Helper()
 	k, err := guest.FindKernel("/")
 	if err != nil {
@@ -44,7 +51,7 @@ func runGuestScript(t *testing.T, name, marker string, extraModules []string, fi
 		t.Fatal(err)
 	}
 	img := guest.Image{Kernel: k, Modules: append(append([]string{}, guest.IPVSModules...), extraModules...),
-		Binaries: guest.IPVSTools, Files: files, Script: string(script)}
+		Binaries: append(append([]string{}, guest.IPVSTools...), extraBinaries...), Files: files, Script: string(script)}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	res, err := guest.Run(ctx, img, guest.Options{})
@@ -55,4 +62,5 @@ func runGuestScript(t *testing.T, name, marker string, extraModules []string, fi
 	if res.Exit != 0 || !strings.Contains(res.Text(), marker) {
 		t.Fatalf("%s exited %d in the guest", name, res.Exit)
 	}
+	return res.Text()
 }

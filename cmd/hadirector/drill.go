@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -22,6 +23,7 @@ func drillCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.PingNetns, "ping-netns", "", "ping the VIP from this network namespace (a path such as /run/netns/client)")
 	fs.BoolVar(&o.Stay, "stay", false, "planned: leave this director on hold afterwards (default: resume, so it preempts back)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	htmlPath := fs.String("html", "", "also write the report with the drill's timeline as one self-contained HTML page to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -37,8 +39,27 @@ func drillCmd(args []string, stdout, stderr io.Writer) int {
 	} else {
 		r.WriteText(stdout)
 	}
+	if *htmlPath != "" {
+		if err := writeHTML(*htmlPath, r); err != nil {
+			fmt.Fprintln(stderr, "hadirector drill:", err)
+			return 1
+		}
+	}
 	if len(r.Problems) > 0 {
 		return 1
 	}
 	return 0
+}
+
+// writeHTML writes the drill's page to path.
+func writeHTML(path string, r drill.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := r.WriteHTML(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
 }

@@ -10,17 +10,14 @@ import (
 	"github.com/hadirector/hadirector/ipvs"
 )
 
+var ipvsCommands = []command{
+	{"list", "the kernel's IPVS table as ipvsadm -Ln prints it (--stats, --rate, --thresholds, --timeout, --connections)", ipvsListCmd},
+	{"status", "the running daemon's IPVS manager: services, real servers up, reconciliations (--json)", ipvsStatusCmd},
+}
+
 // ipvsCmd dispatches "hadirector ipvs SUBCOMMAND".
 func ipvsCmd(args []string, stdout, stderr io.Writer) int {
-	switch {
-	case len(args) > 0 && args[0] == "list":
-		return ipvsListCmd(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "status":
-		return ipvsStatusCmd(args[1:], stdout, stderr)
-	}
-	fmt.Fprintln(stderr, "usage: hadirector ipvs list [--stats|--rate|--thresholds|--timeout|--connections] [--exact] [--nosort] [-n]")
-	fmt.Fprintln(stderr, "       hadirector ipvs status [--json] [-s SOCKET]")
-	return 2
+	return dispatchIn("hadirector ipvs", ipvsCommands, args, stdout, stderr)
 }
 
 // ipvsListCmd prints the kernel's IPVS table as ipvsadm -Ln does, read over

@@ -16,6 +16,7 @@ type command struct {
 var commands = []command{
 	{"run", "run the director from a configuration file", runCmd},
 	{"check", "validate a configuration file", checkCmd},
+	{"convert", "convert a keepalived.conf to hadirector's TOML (convert -h)", convertCmd},
 	{"status", "show the running daemon's instances (--json, --watch)", statusCmd},
 	{"reload", "re-read the running daemon's file, as SIGHUP does, and print what changed", reloadCmd},
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down", stepDown)},
@@ -23,41 +24,52 @@ var commands = []command{
 	{"drain", "withdraw every BGP VIP of the running daemon for planned work", drainCmd(true)},
 	{"undrain", "announce the running daemon's fit BGP VIPs again", drainCmd(false)},
 	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},
-	{"ipvs", "list the kernel's IPVS table as ipvsadm -Ln does (ipvs list -h)", ipvsCmd},
+	{"ipvs", "the kernel's IPVS table as ipvsadm -Ln prints it, the daemon's IPVS summary (ipvs -h)", ipvsCmd},
 	{"sync", "connection sync: watch the sync group, status, the kernel's daemons (sync -h)", syncCmd},
 	{"garp", "send gratuitous ARP for addresses, like arping -U -c N", garpCmd},
 	{"demo", "run a self-contained failover demo in network namespaces (root)", demoCmd},
 	{"version", "print the version", versionCmd},
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: hadirector COMMAND [flags]")
+// usage lists the commands of prefix ("hadirector", "hadirector ipvs")
+// one a line, as the shell completion reads them.
+func usage(w io.Writer, prefix string, cmds []command) {
+	fmt.Fprintf(w, "usage: %s COMMAND [flags]\n", prefix)
 	fmt.Fprintln(w, "commands:")
-	for _, c := range commands {
+	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "Run 'hadirector COMMAND -h' for a command's flags.")
+	fmt.Fprintf(w, "Run '%s COMMAND -h' for a command's flags.\n", prefix)
 }
+
+// subcommands are the commands of the command groups.
+var subcommands = map[string][]command{"ipvs": ipvsCommands, "sync": syncCommands}
 
 func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
+	return dispatchIn("hadirector", commands, args, stdout, stderr)
+}
+
+// dispatchIn runs the command of cmds that args name; prefix is how the
+// user called the group, for messages.
+func dispatchIn(prefix string, cmds []command, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		usage(stderr)
+		usage(stderr, prefix, cmds)
 		return 2
 	}
-	for _, c := range commands {
+	for _, c := range cmds {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
+		usage(stdout, prefix, cmds)
 		return 0
 	}
-	fmt.Fprintf(stderr, "hadirector: unknown command %q\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "%s: unknown command %q\n", prefix, args[0])
+	usage(stderr, prefix, cmds)
 	return 2
 }

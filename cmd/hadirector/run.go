@@ -12,6 +12,7 @@ import (
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/director"
 	"github.com/hadirector/hadirector/internal/control"
+	"github.com/hadirector/hadirector/internal/journal"
 	"github.com/hadirector/hadirector/internal/logw"
 )
 
@@ -30,11 +31,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	// Taken before logw wraps stderr: JOURNAL_STREAM names stderr itself.
+	journaled := journal.Is(stderr)
 	// The log never blocks the daemon: a full disk or a pipe nobody reads
 	// costs log lines (counted and reported), not a state machine.
-	logOut := logw.New(stderr, 4096)
+	lostPrefix := ""
+	if journaled {
+		lostPrefix = "<4>"
+	}
+	logOut := logw.New(stderr, 4096, lostPrefix)
 	defer logOut.Close()
-	log, err := lf.logger(logOut, cfg.Global.LogLevel)
+	log, err := lf.logger(logOut, cfg.Global.LogLevel, journaled)
 	if err != nil {
 		fmt.Fprintln(stderr, "hadirector:", err)
 		return 2

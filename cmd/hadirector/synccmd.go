@@ -15,21 +15,15 @@ import (
 	lvssync "github.com/hadirector/hadirector/sync"
 )
 
+var syncCommands = []command{
+	{"watch", "join the sync group and print what the masters send (-i IF, --stats, --hex)", syncWatchCmd},
+	{"status", "the running daemon's sync: mode, the kernel's threads, the fail-back hold (--json)", syncStatusCmd},
+	{"daemons", "the kernel's sync threads, as ipvsadm -L --daemon prints them", syncDaemonsCmd},
+}
+
+// syncCmd dispatches "hadirector sync SUBCOMMAND".
 func syncCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "watch":
-			return syncWatchCmd(args[1:], stdout, stderr)
-		case "status":
-			return syncStatusCmd(args[1:], stdout, stderr)
-		case "daemons":
-			return syncDaemonsCmd(args[1:], stdout, stderr)
-		}
-	}
-	fmt.Fprintln(stderr, `usage: hadirector sync watch -i IF [--group G] [--port P] [--stats] [--hex] [--count N]
-       hadirector sync status [-s SOCKET] [--json]
-       hadirector sync daemons      (the kernel's sync threads, as ipvsadm -L --daemon)`)
-	return 2
+	return dispatchIn("hadirector sync", syncCommands, args, stdout, stderr)
 }
 
 // syncWatchCmd joins the sync group and prints what the masters send.

@@ -1,11 +1,13 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/control"
@@ -56,6 +58,19 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return r, fmt.Errorf("the VIP %s does not answer ping before the drill", st.VIPs[0])
 	}
 
+	// Begin right after one of the master's adverts, so that the timeline
+	// shows the master before the drill, and an unplanned loss is timed
+	// from its last advert, as a backup sees it.
+	ready := time.Now()
+	waitFor(ctx, 2*st.AdvertInterval+time.Second, func() bool {
+		for _, s := range w.Seen() {
+			if s.Kind == "advert" && s.VRID == st.VRID && s.Src == self && s.At.After(ready) {
+				return true
+			}
+		}
+		return false
+	})
+
 	// The whole drill is bounded: the slowest legal takeover (priority 1)
 	// plus room for the VIP to answer again.
 	worst := vrrp.MasterDownInterval(st.Version, 1, st.AdvertInterval)
@@ -90,7 +105,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	stopPing()
 	p.Wait()
 	r.Watched = time.Since(start)
-	r.PingSent, r.PingReplies, r.LongestGap, _ = p.Result()
+	var gapStart time.Time
+	r.PingSent, r.PingReplies, r.LongestGap, gapStart = p.Result()
+	if !gapStart.IsZero() {
+		r.GapStart = gapStart.Sub(start)
+	}
+	r.Timeline = timeline(w.Seen(), p.Replies(), st.VRID, st.VIPs[0], start)
 	if found {
 		r.NewMaster, r.NewPriority, r.Takeover = nm.Src.String(), nm.Priority, nm.At.Sub(start)
 		for _, s := range w.Seen() {
@@ -112,6 +132,25 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	r.RestoredNote = restore(ctx, o, st, w, self, r)
 	return r, nil
+}
+
+// timeline puts the drill's adverts of vrid, GARPs for vip and ping replies
+// in time order, from start.
+func timeline(seen []Seen, replies []time.Time, vrid uint8, vip netip.Addr, start time.Time) []Event {
+	var ev []Event
+	for _, s := range seen {
+		switch {
+		case s.Kind == "advert" && s.VRID == vrid:
+			ev = append(ev, Event{At: s.At.Sub(start), Kind: "advert", Src: s.Src.String(), Priority: s.Priority})
+		case s.Kind == "garp" && s.VIP == vip:
+			ev = append(ev, Event{At: s.At.Sub(start), Kind: "garp", Src: s.MAC.String()})
+		}
+	}
+	for _, at := range replies {
+		ev = append(ev, Event{At: at.Sub(start), Kind: "reply"})
+	}
+	slices.SortStableFunc(ev, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+	return ev
 }
 
 // restore lifts a step-down's hold (unless told to stay) and reports how the

@@ -97,6 +97,13 @@ func (p *Pinger) recv() {
 // Wait waits for the pinger to stop (its ctx ended).
 func (p *Pinger) Wait() { p.wg.Wait() }
 
+// Replies returns when each echo reply came back, in order.
+func (p *Pinger) Replies() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.replies...)
+}
+
 // Result is the pinger's record: echoes sent, replies, and the longest time
 // between two consecutive replies.
 func (p *Pinger) Result() (sent, replies int, longestGap time.Duration, gapStart time.Time) {

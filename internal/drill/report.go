@@ -27,11 +27,24 @@ type Report struct {
 	PingReplies    int           `json:"ping_replies"`       // echo replies
 	PingInterval   time.Duration `json:"ping_interval_ns"`   // 10 ms
 	LongestGap     time.Duration `json:"longest_gap_ns"`     // longest time between two replies
+	GapStart       time.Duration `json:"gap_start_ns"`       // the reply before the longest gap
 	Bound          time.Duration `json:"rfc_bound_ns"`       // what RFC 5798 allows for this kind
 	BoundName      string        `json:"rfc_bound_name"`     // Skew_Time or Master_Down_Interval
 	Restored       time.Duration `json:"restored_ns"`        // old master back, when it preempts
 	RestoredNote   string        `json:"restored_note"`      // how the pair was left
 	Problems       []string      `json:"problems,omitempty"` // what did not happen as it should
+	// Timeline is every advert of the VRID, every GARP for the VIP and
+	// every ping reply seen while the drill watched, in order.
+	Timeline []Event `json:"timeline,omitempty"`
+}
+
+// An Event is one packet of the timeline, at its time from the drill's start
+// (negative: before it).
+type Event struct {
+	At       time.Duration `json:"at_ns"`
+	Kind     string        `json:"kind"`               // advert, garp or reply
+	Src      string        `json:"src,omitempty"`      // the advert's source address; the GARP's MAC
+	Priority uint8         `json:"priority,omitempty"` // adverts
 }
 
 // WriteJSON writes the report as one JSON object.

@@ -16,6 +16,7 @@ import (
 // it to the underlying writer.
 type Writer struct {
 	out     io.Writer
+	lost    string        // starts the line reporting lost lines
 	dropped atomic.Uint64 // lines dropped because the queue was full
 	failed  atomic.Uint64 // lines the underlying writer refused
 	done    chan struct{}
@@ -25,9 +26,11 @@ type Writer struct {
 	closed bool
 }
 
-// New starts a Writer over out holding at most depth lines.
-func New(out io.Writer, depth int) *Writer {
-	w := &Writer{out: out, queue: make(chan []byte, depth), done: make(chan struct{})}
+// New starts a Writer over out holding at most depth lines. lostPrefix
+// starts the line that reports lost lines: "<4>" (warning) where out is
+// the journal and the log lines carry their priority, else "".
+func New(out io.Writer, depth int, lostPrefix string) *Writer {
+	w := &Writer{out: out, lost: lostPrefix, queue: make(chan []byte, depth), done: make(chan struct{})}
 	go w.run(w.queue)
 	return w
 }
@@ -54,7 +57,7 @@ func (w *Writer) run(queue <-chan []byte) {
 	var reported uint64
 	for p := range queue {
 		if d := w.dropped.Load() + w.failed.Load(); d > reported {
-			if _, err := fmt.Fprintf(w.out, "hadirector: %d log lines were lost (the log was not writable or too slow)\n", d-reported); err == nil {
+			if _, err := fmt.Fprintf(w.out, "%shadirector: %d log lines were lost (the log was not writable or too slow)\n", w.lost, d-reported); err == nil {
 				reported = d
 			}
 		}

@@ -26,7 +26,7 @@ func (b *blocked) Write(p []byte) (int, error) {
 // once; the excess is counted and reported when writing works again.
 func TestNeverBlocks(t *testing.T) {
 	out := &blocked{release: make(chan struct{})}
-	w := New(out, 4)
+	w := New(out, 4, "<4>")
 	for i := 0; i < 100; i++ { // would hang here if Write blocked
 		w.Write([]byte("line\n"))
 	}
@@ -36,7 +36,7 @@ func TestNeverBlocks(t *testing.T) {
 	close(out.release)
 	w.Close()
 	got := out.buf.String()
-	if !strings.Contains(got, "log lines were lost") {
+	if !strings.HasPrefix(got, "<4>hadirector: ") || !strings.Contains(got, "log lines were lost") {
 		t.Errorf("no report of the lost lines in %q", got)
 	}
 	if n := strings.Count(got, "line\n"); n < 4 || n > 5 {
@@ -49,7 +49,7 @@ type failing struct{}
 func (failing) Write(p []byte) (int, error) { return 0, errors.New("no space left on device") }
 
 func TestFailuresCounted(t *testing.T) {
-	w := New(failing{}, 8)
+	w := New(failing{}, 8, "")
 	for i := 0; i < 3; i++ {
 		if n, err := w.Write([]byte("x\n")); n != 2 || err != nil {
 			t.Fatalf("Write = %d, %v", n, err)

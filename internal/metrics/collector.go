@@ -26,7 +26,7 @@ type Source struct {
 }
 
 // States are the VRRP states hadirector_vrrp_state reports, one series each.
-var States = []vrrp.State{vrrp.Initialize, vrrp.Backup, vrrp.Master}
+var States = []vrrp.State{vrrp.Initialize, vrrp.Backup, vrrp.Master, vrrp.Fault}
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("hadirector_"+name, help, labels, nil)

@@ -76,6 +76,7 @@ hadirector_vrrp_addr_list_mismatch_total{instance="web",interface="eth0",vrid="5
 # HELP hadirector_vrrp_state 1 for the instance's current state, 0 for the others.
 # TYPE hadirector_vrrp_state gauge
 hadirector_vrrp_state{instance="web",interface="eth0",state="BACKUP",vrid="51"} 0
+hadirector_vrrp_state{instance="web",interface="eth0",state="FAULT",vrid="51"} 0
 hadirector_vrrp_state{instance="web",interface="eth0",state="INIT",vrid="51"} 0
 hadirector_vrrp_state{instance="web",interface="eth0",state="MASTER",vrid="51"} 1
 # HELP hadirector_vrrp_adverts_sent_total Adverts sent.
@@ -95,11 +96,11 @@ hadirector_vrrp_last_transition_timestamp_seconds{instance="web",interface="eth0
 	if err := testutil.CollectAndCompare(New(source(true)), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(New(source(true))); n != 31 {
-		t.Errorf("%d series with IPVS and sync, want 31", n)
+	if n := testutil.CollectAndCount(New(source(true))); n != 32 {
+		t.Errorf("%d series with IPVS and sync, want 32", n)
 	}
-	if n := testutil.CollectAndCount(New(source(false))); n != 18 {
-		t.Errorf("%d series without IPVS, want 18", n)
+	if n := testutil.CollectAndCount(New(source(false))); n != 19 {
+		t.Errorf("%d series without IPVS, want 19", n)
 	}
 	// Names follow Prometheus' conventions (units, _total on counters).
 	problems, err := testutil.CollectAndLint(New(source(true)))

@@ -74,13 +74,8 @@ func (l *Lab) AddNS(name string) error {
 	l.mu.Lock()
 	l.nss = append(l.nss, l.NS(name))
 	l.mu.Unlock()
-	for _, args := range [][]string{
-		{"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"},
-		{"sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"},
-	} {
-		if _, err := l.Exec(name, args...); err != nil {
-			return err
-		}
+	if err := l.Sysctl(name, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"); err != nil {
+		return err
 	}
 	_, err := l.IP(name, "link", "set", "lo", "up")
 	return err

@@ -11,7 +11,7 @@ import (
 )
 
 // Path is the file of the named namespace, as `ip netns add` makes it.
-func Path(name string) string { return "/var/run/netns/" + name }
+func Path(name string) string { return "/run/netns/" + name }
 
 // Do runs f with the calling goroutine's thread in the network namespace
 // whose file is path (see Path, or /proc/PID/ns/net), then returns the

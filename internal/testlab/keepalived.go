@@ -67,9 +67,16 @@ func StartKeepalived(l *netlab.Lab, ns, dir string, insts ...KeepalivedInstance)
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
+	return StartKeepalivedFile(l, ns, dir, conf)
+}
+
+// StartKeepalivedFile runs keepalived on the configuration file conf, as
+// StartKeepalived does, with more command-line arguments (such as "-i ID").
+func StartKeepalivedFile(l *netlab.Lab, ns, dir, conf string, args ...string) (*netlab.Proc, error) {
 	pid := filepath.Join(dir, ns+"-keepalived.pid")
 	vrrpPid := filepath.Join(dir, ns+"-vrrp.pid")
 	l.AdoptPIDFile(vrrpPid)
-	return l.Start(ns, nil, "keepalived", "--dont-fork", "--log-console", "--log-detail", "--vrrp",
-		"--use-file", conf, "--pid", pid, "--vrrp_pid", vrrpPid)
+	argv := append([]string{"keepalived", "--dont-fork", "--log-console", "--log-detail", "--vrrp",
+		"--use-file", conf, "--pid", pid, "--vrrp_pid", vrrpPid}, args...)
+	return l.Start(ns, nil, argv...)
 }
