@@ -149,7 +149,7 @@ func (d *Director) servicesUp(vip netip.Addr) []announce.ServiceUp {
 		return nil
 	}
 	var out []announce.ServiceUp
-	for _, s := range d.cfg.IPVS.Services {
+	for _, s := range d.ipvs.Services() { // as the last reload left them
 		if s.Key.Proto == ipvs.FWMark || s.Key.Addr.Addr() != vip {
 			continue
 		}

@@ -151,6 +151,7 @@ type fakeIPVS struct {
 
 	mu       sync.Mutex
 	down     map[netip.Addr]bool
+	services []ipvs.Service
 	onHealth func()
 }
 
@@ -162,6 +163,9 @@ func (f *fakeIPVS) Run(ctx context.Context) error {
 
 func (f *fakeIPVS) Configure(s []ipvs.Service, _ ipvs.Timeouts, _ time.Duration) error {
 	f.ev.add("ipvs configure %d", len(s))
+	f.mu.Lock()
+	f.services = s
+	f.mu.Unlock()
 	return f.configure
 }
 
@@ -174,6 +178,12 @@ func (f *fakeIPVS) Up(_ ipvs.ServiceKey, addr netip.AddrPort) bool {
 }
 
 func (f *fakeIPVS) OnHealth(fn func()) { f.mu.Lock(); f.onHealth = fn; f.mu.Unlock() }
+
+func (f *fakeIPVS) Services() []ipvs.Service {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.services
+}
 
 // setDown marks a real server down by its checks and tells OnHealth.
 func (f *fakeIPVS) setDown(a netip.Addr, down bool) {

@@ -53,6 +53,8 @@ type IPVS interface {
 	Up(svc ipvs.ServiceKey, addr netip.AddrPort) bool
 	// OnHealth has fn called each time real servers change state.
 	OnHealth(fn func())
+	// Services is the desired table as last configured (reloads included).
+	Services() []ipvs.Service
 }
 
 // Sync is what the director needs of the connection-sync manager

@@ -193,3 +193,11 @@ func (m *Manager) OnHealth(fn func()) {
 	m.onHealth = append(m.onHealth, fn)
 	m.mu.Unlock()
 }
+
+// Services returns the desired table as last configured (normalized,
+// before health adjusts the weights).
+func (m *Manager) Services() []Service {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.services
+}
