@@ -93,7 +93,7 @@ func buildBGP(rb *rawBGP, e *errs) *BGP {
 		b.Communities = append(b.Communities, c)
 	}
 	if rb.NextHop != nil {
-		if a, ok := unicast4(e, "bgp", "next_hop", -1, *rb.NextHop); ok {
+		if a, ok := unicastAddr(e, "bgp", "next_hop", -1, *rb.NextHop, false); ok {
 			b.NextHop = a
 		}
 	}
@@ -221,6 +221,7 @@ func buildBGPInstance(p string, ri rawInstance, e *errs) BGPInstance {
 		{"garp", ri.GARP != (rawGARP{})}, {"notify", ri.Notify != nil}, {"notify_master", ri.NotifyMaster != nil},
 		{"notify_backup", ri.NotifyBackup != nil}, {"notify_stop", ri.NotifyStop != nil},
 		{"notify_fault", ri.NotifyFault != nil}, {"notify_timeout", ri.NotifyTimeout != nil},
+		{"use_vmac", ri.UseVMAC != nil}, {"na_router", ri.NARouter != nil},
 	}
 	for _, x := range vrrpOnly {
 		if x.set {

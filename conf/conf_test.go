@@ -69,7 +69,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", base + "advert_interval = \"soon\"\n", "t.toml:10: instance[0].advert_interval: \"soon\" is not a duration"},
 		{"negative delay", base + "preempt_delay = \"-1s\"\n", "t.toml:10: instance[0].preempt_delay: -1s is negative"},
 		{"no vips", strings.Replace(base, `vips = ["192.0.2.100"]`, "vips = []", 1), "t.toml:9: instance[0].vips: at least one VIP"},
-		{"vip not ipv4", strings.Replace(base, `"192.0.2.100"`, `"2001:db8::1"`, 1), "t.toml:9: instance[0].vips: entry 1: \"2001:db8::1\" is not an IPv4"},
+		{"vip v4 with a prefix", strings.Replace(base, `"192.0.2.100"`, `"192.0.2.100/24"`, 1), "t.toml:9: instance[0].vips: entry 1: \"192.0.2.100/24\" is not an IPv4"},
 		{"vip garbage", strings.Replace(base, `"192.0.2.100"`, `"192.0.2.300"`, 1), "t.toml:9: instance[0].vips: entry 1: \"192.0.2.300\" is not"},
 		{"vip multicast", strings.Replace(base, `"192.0.2.100"`, `"224.0.0.18"`, 1), "t.toml:9: instance[0].vips: entry 1: 224.0.0.18 is not a unicast"},
 		{"vip twice", strings.Replace(base, `"192.0.2.100"`, `"192.0.2.100", "192.0.2.100"`, 1), "t.toml:9: instance[0].vips: 192.0.2.100 is listed twice"},
@@ -99,7 +99,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate name", base + "\n[[instance]]\nname = \"a\"\ninterface = \"eth1\"\nvrid = 1\npriority = 1\nvips = [\"192.0.2.7\"]\n",
 			"t.toml:12: instance[1].name: \"a\" is also the name of instance[0]"},
 		{"duplicate vrid", base + "\n[[instance]]\nname = \"b\"\ninterface = \"eth0\"\nvrid = 51\npriority = 1\nvips = [\"192.0.2.7\"]\n",
-			"t.toml:14: instance[1].vrid: VRID 51 (v3) on eth0 is also used by instance[0]"},
+			"t.toml:14: instance[1].vrid: VRID 51 (v3, IPv4) on eth0 is also used by instance[0]"},
 		{"vip across instances", base + "\n[[instance]]\nname = \"b\"\ninterface = \"eth0\"\nvrid = 52\npriority = 1\nvips = [\"192.0.2.100\"]\n",
 			"t.toml:16: instance[1].vips: VIP 1 (192.0.2.100) on eth0 is also held by instance[0]"},
 	}

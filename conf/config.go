@@ -67,8 +67,25 @@ type Instance struct {
 	Version            int // 2 (RFC 3768) or 3 (RFC 5798); default 3
 	// AdvertInterval: v2 whole seconds (1s..255s), v3 10ms..40.95s in 10ms steps; default 1s.
 	AdvertInterval time.Duration
-	VIPs           []netip.Addr // IPv4, each held as VIP/32 brd VIP
-	PreemptDelay   time.Duration
+	// VIPs are all IPv4 (each held as VIP/32 brd VIP) or all IPv6 (each
+	// held as VIP/128, or with the prefix VIPBits gives, nodad); an IPv6
+	// instance's first VIP is a link-local one if it has any.
+	VIPs []netip.Addr
+	// VIPBits, parallel to VIPs, are the IPv6 VIPs' prefix lengths; nil
+	// when every VIP is a host address (/32, /128).
+	VIPBits []uint8
+	// IPv6 says the instance is an IPv6 virtual router: VRRPv3 over IPv6,
+	// adverts to ff02::12 from the interface's link-local address, and
+	// unsolicited neighbour advertisements instead of gratuitous ARP.
+	IPv6 bool
+	// UseVMAC makes the master hold its VIPs on a macvlan with the virtual
+	// router MAC (00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID), as
+	// keepalived's use_vmac; off by default.
+	UseVMAC bool
+	// NARouter lists the IPv6 VIPs announced with the neighbour
+	// advertisement's router flag: those the hosts use as default gateway.
+	NARouter     []netip.Addr
+	PreemptDelay time.Duration
 	// UnicastPeers, when set, replaces multicast: adverts go to each peer and
 	// only adverts from these peers are accepted.
 	UnicastPeers []netip.Addr
@@ -76,7 +93,7 @@ type Instance struct {
 	// each peer; nil when every peer must send TTL 255, as RFC 5798 says.
 	PeerTTLs []PeerTTL
 	// UnicastSrc is the source address for adverts; zero means the interface's
-	// primary IPv4 address.
+	// primary IPv4 address (IPv6: its link-local address).
 	UnicastSrc netip.Addr
 	// V3ChecksumAsV2 computes the VRRPv3 checksum over the message alone,
 	// as VRRPv2 does, without RFC 5798's IPv4 pseudo-header: adverts go out

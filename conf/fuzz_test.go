@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(svcBase + "  [service.real.check]\n  type = \"http\"\n  path = \"/h\"\n[ipvs]\ntcp_timeout = \"900s\"\n")
 	f.Add(base + "[[service]]\nfwmark = 7\npersistent = true\n[service.check]\ntype = \"exec\"\ncommand = [\"/bin/true\", \"{ip}\"]\n[[service.real]]\naddress = \"198.51.100.1:0\"\n")
 	f.Add(base + "VRID = 5\nPriority = 3\n[instance.GARP]\ncount = 2\n")
+	f.Add(base6 + "use_vmac = true\nna_router = [\"2001:db8::1\"]\nunicast_peers = [\"2001:db8::12\"]\n")
 	f.Add(base + "garp.count = 3\n\"garp\".\"spacing\" = \"1s\"\ntrack_interface = [{interface = \"eth1\"}]\n")
 	f.Add(bgpBase)
 	f.Add(bgpBase + "[[bgp.peer]]\naddress = \"2001:db8::1\"\nasn = 1\npassword = \"x\"\nbfd = true\nbfd_min_tx = \"50ms\"\n[bgp]\ncommunities = [\"1:2\"]\n")

@@ -25,7 +25,7 @@ func buildPeers(p string, ri rawInstance, vips map[netip.Addr]bool, in *Instance
 		return false
 	}
 	for i, s := range ri.UnicastPeers {
-		if a, ok := unicast4(e, p, "unicast_peers", i, s); ok {
+		if a, ok := unicastAddr(e, p, "unicast_peers", i, s, in.IPv6); ok {
 			add(p+".unicast_peers", a)
 		}
 	}
@@ -37,7 +37,7 @@ func buildPeers(p string, ri rawInstance, vips map[netip.Addr]bool, in *Instance
 			e.add(q+".address", "required")
 			continue
 		}
-		a, ok := unicast4(e, q, "address", -1, *rp.Address)
+		a, ok := unicastAddr(e, q, "address", -1, *rp.Address, in.IPv6)
 		if !ok || !ttlOK || !add(q+".address", a) {
 			continue
 		}

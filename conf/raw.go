@@ -82,6 +82,8 @@ type rawInstance struct {
 	Version        *int64     `toml:"version"`
 	AdvertInterval *string    `toml:"advert_interval"`
 	VIPs           []string   `toml:"vips"`
+	UseVMAC        *bool      `toml:"use_vmac"`
+	NARouter       []string   `toml:"na_router"`
 	Preempt        *bool      `toml:"preempt"`
 	PreemptDelay   *string    `toml:"preempt_delay"`
 	UnicastPeers   []string   `toml:"unicast_peers"`

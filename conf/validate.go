@@ -101,9 +101,9 @@ func build(file string, raw rawFile, e *errs) *Config {
 			names[in.Name] = n
 		}
 		if in.Interface != "" && in.VRID != 0 {
-			k := vridKey{in.Interface, in.VRID, in.Version}
+			k := vridKey{in.Interface, in.VRID, in.Version, in.IPv6}
 			if other, dup := vrids[k]; dup {
-				e.add(p+".vrid", "VRID %d (v%d) on %s is also used by instance[%d]", in.VRID, in.Version, in.Interface, other)
+				e.add(p+".vrid", "VRID %d (v%d, %s) on %s is also used by instance[%d]", in.VRID, in.Version, family(in.IPv6), in.Interface, other)
 			}
 			vrids[k] = n
 		}
@@ -142,6 +142,7 @@ type (
 		iface   string
 		vrid    uint8
 		version int
+		ipv6    bool // VRIDs are per address family (RFC 5798 5.2.3)
 	}
 	vipKey struct {
 		iface string
@@ -180,19 +181,7 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if len(ri.VIPs) > 255 {
 		e.add(p+".vips", "%d VIPs: an advert carries at most 255", len(ri.VIPs))
 	}
-	seen := map[netip.Addr]bool{}
-	for i, s := range ri.VIPs {
-		a, ok := unicast4(e, p, "vips", i, s)
-		if !ok {
-			continue
-		}
-		if seen[a] {
-			e.add(p+".vips", "%s is listed twice", a)
-			continue
-		}
-		seen[a] = true
-		in.VIPs = append(in.VIPs, a)
-	}
+	seen := buildVIPs(p, ri, &in, e)
 	if ri.Preempt != nil {
 		in.Preempt = *ri.Preempt
 	}
@@ -204,6 +193,8 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if ri.V3ChecksumAsV2 != nil {
 		if *ri.V3ChecksumAsV2 && in.Version != 3 {
 			e.add(p+".v3_checksum_as_v2", "only for VRRPv3 (version = 3): a VRRPv2 checksum covers the message alone already")
+		} else if *ri.V3ChecksumAsV2 && in.IPv6 {
+			e.add(p+".v3_checksum_as_v2", "only for IPv4: an IPv6 advert's checksum always covers the IPv6 pseudo-header")
 		} else {
 			in.V3ChecksumAsV2 = *ri.V3ChecksumAsV2
 		}
@@ -211,10 +202,14 @@ func buildInstance(p string, ri rawInstance, e *errs) Instance {
 	if ri.UnicastSrc != nil {
 		if len(ri.UnicastPeers) == 0 && len(ri.UnicastPeer) == 0 {
 			e.add(p+".unicast_src", "only meaningful with unicast_peers or [[instance.unicast_peer]]")
-		} else if a, ok := unicast4(e, p, "unicast_src", -1, *ri.UnicastSrc); ok {
+		} else if a, ok := unicastAddr(e, p, "unicast_src", -1, *ri.UnicastSrc, in.IPv6); ok {
 			in.UnicastSrc = a
 		}
 	}
+	if ri.UseVMAC != nil {
+		in.UseVMAC = *ri.UseVMAC
+	}
+	buildNARouter(p, ri, &in, e)
 	if ri.Password != nil {
 		switch pw := *ri.Password; {
 		case in.Version != 2:
@@ -325,21 +320,24 @@ func duration(e *errs, p, k string, v *string, def time.Duration) time.Duration 
 	return d
 }
 
-// unicast4 parses one IPv4 unicast address; i is its index in a list, or -1.
-func unicast4(e *errs, p, k string, i int, s string) (netip.Addr, bool) {
-	where := func() string {
-		if i < 0 {
-			return ""
-		}
-		return fmt.Sprintf("entry %d: ", i+1)
+// unicastAddr parses one unicast address of the instance's family (IPv6 if
+// v6); i is its index in a list, or -1.
+func unicastAddr(e *errs, p, k string, i int, s string, v6 bool) (netip.Addr, bool) {
+	where := ""
+	if i >= 0 {
+		where = fmt.Sprintf("entry %d: ", i+1)
 	}
 	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
-		e.add(join(p, k), "%s%q is not an IPv4 address", where(), s)
+	switch {
+	case err != nil && v6, err == nil && v6 && (!a.Is6() || a.Is4In6() || a.Zone() != ""):
+		e.add(join(p, k), "%s%q is not an IPv6 address (without a zone) of the IPv6 instance", where, s)
+		return netip.Addr{}, false
+	case !v6 && (err != nil || !a.Is4()):
+		e.add(join(p, k), "%s%q is not an IPv4 address", where, s)
 		return netip.Addr{}, false
 	}
 	if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		e.add(join(p, k), "%s%s is not a unicast address", where(), a)
+		e.add(join(p, k), "%s%s is not a unicast address", where, a)
 		return netip.Addr{}, false
 	}
 	return a, true

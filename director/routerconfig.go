@@ -2,6 +2,7 @@ package director
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
@@ -11,6 +12,21 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
+
+// notYetRun refuses what the configuration file describes and the
+// daemon does not run yet: use_vmac, and IPv6 VIPs with a prefix other
+// than /128.
+func notYetRun(cfg *conf.Config) error {
+	for _, ic := range cfg.Instances {
+		if ic.UseVMAC {
+			return fmt.Errorf("instance %q: use_vmac is not run by this version of the daemon yet", ic.Name)
+		}
+		if ic.VIPBits != nil {
+			return fmt.Errorf("instance %q: IPv6 VIPs with a prefix are not run by this version of the daemon yet; give them as /128", ic.Name)
+		}
+	}
+	return nil
+}
 
 // routerConfig is the VRRP part of the configuration as the router takes
 // it; tracked interfaces are followed on carriers.
@@ -25,6 +41,7 @@ func routerConfig(cfg *conf.Config, carriers *netio.Carriers) router.Config {
 			V3ChecksumAsV2: ic.V3ChecksumAsV2,
 			GARP:           garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
 			StartupDelay:   ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
+			IPv6: ic.IPv6, NARouter: ic.NARouter,
 		}
 		for _, t := range ic.PeerTTLs {
 			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
@@ -56,6 +73,14 @@ type network struct{ carriers *netio.Carriers }
 
 func (network) Open(ifname string) (router.Link, error) {
 	l, err := netio.Open(ifname)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (network) Open6(ifname string) (router.Link, error) {
+	l, err := netio.Open6(ifname)
 	if err != nil {
 		return nil, err
 	}

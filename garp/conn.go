@@ -12,7 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Sender sends one gratuitous ARP for one address.
+// Sender sends one announcement for one address: a gratuitous ARP for an
+// IPv4 address, an unsolicited neighbour advertisement for an IPv6 one.
 type Sender interface {
 	Send(vip netip.Addr) error
 }
@@ -28,9 +29,16 @@ type Conn struct {
 	// takeover sends ten thousand.
 	mu    sync.Mutex
 	frame [frameLen]byte
+	out   []byte // the frame sendto sends: frame's bytes, or an NA
 	to    unix.RawSockaddrLinklayer
 	send  func(fd uintptr) bool
 	serr  error
+
+	// na caches each IPv6 address's neighbour advertisement: it is the
+	// same frame every time.
+	na map[netip.Addr][]byte
+	// routers are the IPv6 addresses advertised with the router flag.
+	routers map[netip.Addr]bool
 }
 
 // Dial opens a send-only ARP socket on the named interface. The socket is
@@ -62,15 +70,19 @@ func Dial(ifname string) (*Conn, error) {
 	return c, nil
 }
 
-// Send broadcasts one gratuitous ARP for vip.
+// Send broadcasts one gratuitous ARP for an IPv4 vip, or sends one
+// unsolicited neighbour advertisement for an IPv6 one to all nodes (NAFrame).
 func (c *Conn) Send(vip netip.Addr) error {
+	if vip.Is6() && !vip.Is4In6() {
+		return c.sendNA(vip)
+	}
 	if !vip.Is4() {
 		return fmt.Errorf("gratuitous ARP for %s: not an IPv4 address", vip)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	putFrame(&c.frame, c.ifi.HardwareAddr, vip.As4())
-	if err := c.write(); err != nil {
+	if err := c.write(c.frame[:], broadcast); err != nil {
 		return fmt.Errorf("gratuitous ARP for %s on %s: %w", vip, c.ifi.Name, err)
 	}
 	return nil
@@ -88,14 +100,50 @@ func (c *Conn) Request(target, src netip.Addr) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	putRequestFrame(&c.frame, c.ifi.HardwareAddr, src.As4(), target.As4())
-	if err := c.write(); err != nil {
+	if err := c.write(c.frame[:], broadcast); err != nil {
 		return fmt.Errorf("ARP request for %s on %s: %w", target, c.ifi.Name, err)
 	}
 	return nil
 }
 
-// write sends c.frame; c.mu is held.
-func (c *Conn) write() error {
+// AddRouters names IPv6 addresses that Send advertises with the router
+// flag: the VIPs that hosts use as their default gateway.
+func (c *Conn) AddRouters(vips []netip.Addr) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.routers == nil {
+		c.routers = make(map[netip.Addr]bool, len(vips))
+	}
+	for _, v := range vips {
+		c.routers[v] = true
+		delete(c.na, v)
+	}
+}
+
+func (c *Conn) sendNA(vip netip.Addr) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.na[vip]
+	if !ok {
+		var err error
+		if f, err = NAFrame(c.ifi.HardwareAddr, vip, c.routers[vip]); err != nil {
+			return err
+		}
+		if c.na == nil {
+			c.na = map[netip.Addr][]byte{}
+		}
+		c.na[vip] = f
+	}
+	if err := c.write(f, allNodesMAC); err != nil {
+		return fmt.Errorf("neighbour advertisement for %s on %s: %w", vip, c.ifi.Name, err)
+	}
+	return nil
+}
+
+// write sends frame f to the Ethernet address dst; c.mu is held.
+func (c *Conn) write(f []byte, dst [6]byte) error {
+	c.out = f
+	copy(c.to.Addr[:], dst[:])
 	c.serr = nil
 	err := c.rc.Write(c.send)
 	if err == nil {
@@ -108,7 +156,7 @@ func (c *Conn) write() error {
 // false means wait for the socket to become writable. A raw syscall, as
 // the VRRP socket's: it does not wake the runtime's sysmon thread.
 func (c *Conn) sendto(fd uintptr) bool {
-	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&c.frame[0])), frameLen, 0,
+	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&c.out[0])), uintptr(len(c.out)), 0,
 		uintptr(unsafe.Pointer(&c.to)), unix.SizeofSockaddrLinklayer)
 	switch e {
 	case 0:

@@ -27,6 +27,7 @@ type interopCase struct {
 	hdMaster  bool // hadirector is the higher priority
 	vips      []string
 	termFirst bool // fail over by SIGTERM rather than link cut
+	ipv6      bool // an IPv6 instance (VIPs in 2001:db8::/64)
 }
 
 func (c interopCase) name() string {
@@ -39,6 +40,9 @@ func (c interopCase) name() string {
 		mode = "ucast"
 	}
 	n := fmt.Sprintf("v%d-%s-%s-%s-%dvip", c.version, c.interval, mode, role, len(c.vips))
+	if c.ipv6 {
+		n = "ipv6-" + n
+	}
 	if c.password != "" {
 		n += "-pass"
 	}
@@ -73,6 +77,19 @@ func TestKeepalivedInterop(t *testing.T) {
 
 func runInterop(t *testing.T, c interopCase) {
 	p := newPairLab(t)
+	// The directors' addresses: the unicast ones, and the advert source of
+	// each (for IPv6 the link-local one, EUI-64 of the MAC, unless unicast).
+	addrA, addrB, srcB := "192.0.2.11", "192.0.2.12", "192.0.2.12"
+	if c.ipv6 {
+		p.ipv6 = true
+		p.addIPv6()
+		p.waitLinkLocal("dA")
+		p.waitLinkLocal("dB")
+		addrA, addrB, srcB = "2001:db8::11", "2001:db8::12", "fe80::ff:fe00:12"
+		if c.unicast {
+			srcB = addrB
+		}
+	}
 	hdPrio, kaPrio := 100, 150
 	if c.hdMaster {
 		hdPrio, kaPrio = 150, 100
@@ -84,7 +101,11 @@ func runInterop(t *testing.T, c interopCase) {
 		quoted[i] = fmt.Sprintf("%q", v)
 	}
 	extra = append(extra, fmt.Sprintf("vips = [%s]", strings.Join(quoted, ", ")))
-	if c.unicast {
+	switch {
+	case c.unicast && c.ipv6:
+		// keepalived 2.2.7 sends unicast IPv6 adverts with hop limit 64.
+		extra = append(extra, `unicast_src = "2001:db8::11"`, "[[instance.unicast_peer]]", `address = "2001:db8::12"`, "min_ttl = 64")
+	case c.unicast:
 		extra = append(extra, `unicast_peers = ["192.0.2.12"]`, `unicast_src = "192.0.2.11"`)
 	}
 	if c.password != "" {
@@ -97,7 +118,7 @@ func runInterop(t *testing.T, c interopCase) {
 		AdvertInt: kaInterval(c.interval), VIPs: c.vips, Password: c.password,
 	}
 	if c.unicast {
-		ka.UnicastSrc, ka.UnicastPeers = "192.0.2.12", []string{"192.0.2.11"}
+		ka.UnicastSrc, ka.UnicastPeers = addrB, []string{addrA}
 	}
 	startKA := func() *netlab.Proc {
 		p.keepalived["dB"] = true
@@ -134,7 +155,7 @@ func runInterop(t *testing.T, c interopCase) {
 	} else {
 		waitKA(t, k, 0, "Entering MASTER STATE")
 		_, nh := p.waitState(hd, 0, "BACKUP")
-		p.waitAdvertFrom(hd, nh, "192.0.2.12")
+		p.waitAdvertFrom(hd, nh, srcB)
 		p.wantVIPs("dB", n)
 		p.wantVIPs("dA", 0)
 	}
@@ -145,6 +166,9 @@ func runInterop(t *testing.T, c interopCase) {
 		masterHost, backupHost = "dB", "dA"
 	}
 	mh, mk := hd.Mark(), len(k.Lines())
+	if c.ipv6 { // the gateway talks to the master; the takeover must move it
+		p.seedGatewayNeigh6(c.vips[0], map[string]string{"dA": macA, "dB": macB}[masterHost])
+	}
 	if c.termFirst {
 		if c.hdMaster {
 			must(t, hd.Signal(syscall.SIGTERM))
@@ -152,6 +176,9 @@ func runInterop(t *testing.T, c interopCase) {
 			waitKA(t, k, mk, "Entering MASTER STATE")
 			p.wantVIPs("dA", 0)
 			p.wantVIPs("dB", n)
+			if c.ipv6 {
+				p.waitGatewayNeigh6(c.vips[0], macB)
+			}
 			hd = p.start("dA", hdConf)
 			p.waitState(hd, 0, "MASTER")
 			waitKA(t, k, mk, "Entering BACKUP STATE")
@@ -161,6 +188,9 @@ func runInterop(t *testing.T, c interopCase) {
 			p.waitState(hd, mh, "MASTER")
 			p.wantVIPs("dB", 0)
 			p.wantVIPs("dA", n)
+			if c.ipv6 {
+				p.waitGatewayNeigh6(c.vips[0], macA)
+			}
 			mh = hd.Mark()
 			k = startKA()
 			waitKA(t, k, 0, "Entering MASTER STATE")
@@ -174,6 +204,9 @@ func runInterop(t *testing.T, c interopCase) {
 			p.waitState(hd, mh, "MASTER")
 		}
 		p.wantVIPs(backupHost, n)
+		if c.ipv6 {
+			p.waitGatewayNeigh6(c.vips[0], map[string]string{"dA": macA, "dB": macB}[backupHost])
+		}
 		mh, mk = hd.Mark(), len(k.Lines())
 		must(t, p.lab.Heal("sw", masterHost))
 		if c.hdMaster {

@@ -32,6 +32,8 @@ type pairLab struct {
 	keepalived map[string]bool
 	// env is more environment for the directors start runs (VAR=value).
 	env []string
+	// ipv6 makes vips and wantVIPs look at the IPv6 VIPs (2001:db8::1xx/128).
+	ipv6 bool
 }
 
 // newLab makes an empty lab that is removed, namespaces and processes,
@@ -176,9 +178,28 @@ func transitions(proc *netlab.Proc) []string {
 
 var vipLine = regexp.MustCompile(`inet (192\.0\.2\.10[0-9])/32 (?:brd (\S+) )?scope global`)
 
-// vips returns the VIPs the host holds, checking each is VIP/32 brd VIP.
+var vip6Line = regexp.MustCompile(`inet6 (2001:db8::1[0-9][0-9])/128 scope global`)
+
+// vips returns the VIPs the host holds, checking each is VIP/32 brd VIP
+// (IPv6: VIP/128, never tentative).
 func (p *pairLab) vips(host string) []string {
 	p.t.Helper()
+	if p.ipv6 {
+		out, err := p.lab.IP(host, "-6", "addr", "show", "dev", "eth0")
+		must(p.t, err)
+		var got []string
+		for _, m := range vip6Line.FindAllStringSubmatch(out, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Contains(out, "tentative") && strings.Contains(out, "2001:db8::1") && !p.keepalived[host] {
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, "2001:db8::1") && strings.Contains(l, "tentative") {
+					p.t.Errorf("%s holds a VIP in DAD: %s", host, l)
+				}
+			}
+		}
+		return got
+	}
 	out, err := p.lab.IP(host, "-4", "addr", "show", "dev", "eth0")
 	must(p.t, err)
 	var got []string

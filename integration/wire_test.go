@@ -1,15 +1,8 @@
 package integration
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-
-	"github.com/hadirector/hadirector/internal/netlab"
 )
 
 // Everything we put on the wire decodes in tshark with good checksums and no
@@ -18,15 +11,7 @@ import (
 func TestWireDecodesInTshark(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Fatal("tshark is not installed (scripts/install-deps installs it)")
-	}
-	capture := filepath.Join(p.dir, "wire.pcap")
-	// Capture on the bridge: it sees unicast between ports too.
-	dump, err := p.lab.Start("sw", nil, "tcpdump", "-i", "br0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "arp or ip proto 112")
-	must(t, err)
-	_, err = dump.WaitLine(0, waitFor, func(l string) bool { return strings.Contains(l, "listening on") })
-	must(t, err)
+	stop := p.startCapture("wire.pcap", "arp or ip proto 112")
 
 	conf := `[[instance]]
 name = "v2pass"
@@ -48,31 +33,12 @@ advert_interval = "100ms"
 unicast_peers = ["192.0.2.12"]
 vips = ["192.0.2.102"]
 `
-	path := filepath.Join(p.dir, "wire.toml")
-	must(t, os.WriteFile(path, []byte(conf), 0o644))
-	d, err := p.lab.Start("dA", nil, binary, "run", "-c", path, "-s", path+".sock", "--log-format", "json")
-	must(t, err)
-	next := 0
-	for range 2 {
-		_, next, err = d.WaitFor(next, waitFor, func(e netlab.Event) bool { return e.Str("to") == "MASTER" })
-		must(t, err)
-	}
-	must(t, d.Signal(syscall.SIGTERM))
-	waitExit(t, d)
-	must(t, dump.Signal(syscall.SIGTERM))
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	_, err = dump.Wait(ctx)
-	must(t, err)
-
-	out, err := exec.Command("tshark", "-r", capture, "-T", "fields", "-E", "separator=,",
-		"-e", "vrrp.version", "-e", "vrrp.prio", "-e", "vrrp.checksum.status", "-e", "ip.dst",
-		"-e", "vrrp.auth_type", "-e", "arp.isgratuitous", "-e", "ip.ttl", "-e", "ip.dsfield").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
+	p.runUntilMaster("wire", conf, 2)
+	capture := stop()
+	lines := tsharkFields(t, capture, "vrrp.version", "vrrp.prio", "vrrp.checksum.status", "ip.dst",
+		"vrrp.auth_type", "arp.isgratuitous", "ip.ttl", "ip.dsfield")
 	seen := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range lines {
 		f := strings.Split(line, ",")
 		if len(f) < 8 {
 			t.Fatalf("tshark line %q", line)
@@ -106,13 +72,5 @@ vips = ["192.0.2.102"]
 			t.Errorf("no %s packet on the wire; saw %v", k, seen)
 		}
 	}
-	expert, err := exec.Command("tshark", "-r", capture, "-q", "-z", "expert,warn").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark expert: %v\n%s", err, expert)
-	}
-	for _, l := range strings.Split(string(expert), "\n") {
-		if strings.Contains(l, "Warning") || strings.Contains(l, "Error") {
-			t.Errorf("tshark expert info: %s\n%s", l, expert)
-		}
-	}
+	noTsharkWarnings(t, capture)
 }

@@ -7,9 +7,12 @@
 #   pick the scenarios to capture (default all). KEEPALIVED names the binary: the
 #   v3_checksum_as_v2 scenario needs keepalived 2.2.8 or later (Debian 12 has 2.2.7).
 #
-# Lab: two network namespaces joined by a veth pair, addresses from 192.0.2.0/24 only.
-#   ns A: "va", 192.0.2.11/24, MAC 02:00:00:00:00:11 (keepalived runs here, priority 150, VRID 51)
-#   ns B: "vb", 192.0.2.12/24, MAC 02:00:00:00:00:12 (tcpdump captures here what A sends)
+# Lab: two network namespaces joined by a veth pair, addresses from 192.0.2.0/24,
+# 2001:db8::/64 and link-local only.
+#   ns A: "va", 192.0.2.11/24, 2001:db8::11/64, fe80::ff:fe00:11, MAC 02:00:00:00:00:11
+#         (keepalived runs here, priority 150, VRID 51)
+#   ns B: "vb", 192.0.2.12/24, 2001:db8::12/64, fe80::ff:fe00:12, MAC 02:00:00:00:00:12
+#         (tcpdump captures here what A sends)
 # For each scenario the script writes a keepalived config, starts tcpdump in B (filter: IP
 # protocol 112, stops by itself after a few frames), starts keepalived in A with its own pid
 # files, waits for tcpdump, then stops keepalived by PID. The trap removes everything (processes
@@ -49,8 +52,20 @@ ip -n "$NS_A" addr add 192.0.2.11/24 dev va
 ip -n "$NS_B" addr add 192.0.2.12/24 dev vb
 ip -n "$NS_A" link set lo up
 ip -n "$NS_B" link set lo up
+ip -n "$NS_A" addr add 2001:db8::11/64 dev va nodad
+ip -n "$NS_B" addr add 2001:db8::12/64 dev vb nodad
 ip -n "$NS_A" link set va up
 ip -n "$NS_B" link set vb up
+# The link-local addresses (EUI-64 from the MACs) pass DAD about 2 s after link-up;
+# keepalived sends IPv6 adverts from va's, so wait until it is no longer tentative.
+for i in $(seq 100); do
+	ip -n "$NS_A" -6 addr show dev va scope link | grep -q tentative || break
+	sleep 0.1
+done
+ip -n "$NS_A" -6 addr show dev va scope link | grep -q 'fe80::ff:fe00:11/64' || {
+	echo "capture-keepalived.sh: no link-local address on va" >&2
+	exit 1
+}
 
 # write_conf FILE VERSION ADVERT_INT AUTH(none|pass) VIPS UNICAST(yes|no) [CHECKSUM(pseudo|v2)]
 write_conf() {
@@ -75,7 +90,12 @@ write_conf() {
 			echo "        auth_pass s3cret"
 			echo "    }"
 		fi
-		if [ "$unicast" = yes ]; then
+		if [ "$unicast" = yes ] && [[ "$vips" == *:* ]]; then
+			echo "    unicast_src_ip 2001:db8::11"
+			echo "    unicast_peer {"
+			echo "        2001:db8::12"
+			echo "    }"
+		elif [ "$unicast" = yes ]; then
 			echo "    unicast_src_ip 192.0.2.11"
 			echo "    unicast_peer {"
 			echo "        192.0.2.12"
@@ -83,7 +103,11 @@ write_conf() {
 		fi
 		echo "    virtual_ipaddress {"
 		for vip in $vips; do
-			echo "        $vip/24 dev va"
+			case $vip in
+			fe80:*) echo "        $vip/64 dev va" ;;
+			*:*) echo "        $vip/128 dev va" ;;
+			*) echo "        $vip/24 dev va" ;;
+			esac
 		done
 		echo "    }"
 		echo "}"
@@ -101,7 +125,7 @@ capture() {
 	echo "== $name" >&2
 
 	# -Z root: keep root so the file can be written anywhere; -U: write each frame at once.
-	ip netns exec "$NS_B" tcpdump -i vb -Z root -U -n -c "$frames" -w "$WORK/$name.pcap" 'ip proto 112' \
+	ip netns exec "$NS_B" tcpdump -i vb -Z root -U -n -c "$frames" -w "$WORK/$name.pcap" 'ip proto 112 or ip6 proto 112' \
 		2>"$WORK/$name.tcpdump.log" &
 	tcpdump_pid=$!
 	PIDS+=("$tcpdump_pid")
@@ -129,8 +153,11 @@ capture() {
 	wait "$ka_pid" || true
 	PIDS=() # both reaped: never signal these PIDs again
 	# Remove the VIPs keepalived may have left behind before the next scenario.
-	ip -n "$NS_A" addr flush dev va
+	ip -n "$NS_A" -4 addr flush dev va
 	ip -n "$NS_A" addr add 192.0.2.11/24 dev va
+	ip -n "$NS_A" -6 addr flush dev va scope global
+	ip -n "$NS_A" -6 addr del fe80::1:100/64 dev va 2>/dev/null || true
+	ip -n "$NS_A" addr add 2001:db8::11/64 dev va nodad
 	install -m 0644 "$WORK/$name.pcap" "$OUT/$name.pcap"
 }
 
@@ -142,5 +169,9 @@ capture vrrp_v3_100ms            10     3       0.1    none  "192.0.2.100"      
 capture vrrp_v2_unicast          3      2       1      none  "192.0.2.100"                         yes
 capture vrrp_v3_unicast          3      3       1      none  "192.0.2.100"                         yes
 capture vrrp_v3_checksum_as_v2   3      3       1      none  "192.0.2.100 192.0.2.101"             no      v2
+capture vrrp_v3_ipv6             3      3       1      none  "2001:db8::100"                       no
+capture vrrp_v3_ipv6_linklocal   3      3       1      none  "fe80::1:100 2001:db8::100 2001:db8::101" no
+capture vrrp_v3_ipv6_100ms       10     3       0.1    none  "2001:db8::100"                       no
+capture vrrp_v3_ipv6_unicast     3      3       1      none  "2001:db8::100"                       yes
 
 echo "captures written to $OUT" >&2

@@ -30,6 +30,7 @@ const (
 	ReasonNotPeer                     // unicast advert from an address that is not a configured peer
 	ReasonInterface                   // received on another interface than the instance's
 	ReasonOverload                    // the kernel dropped adverts: the socket's queue was full
+	ReasonSource                      // IPv6 multicast advert from a source that is not link-local
 	reasonEnd
 )
 
@@ -53,6 +54,7 @@ var reasonNames = [...]string{
 	ReasonNotPeer:   "not_peer",
 	ReasonInterface: "interface",
 	ReasonOverload:  "overload",
+	ReasonSource:    "source",
 }
 
 // String returns the reason's metric label, or "unknown".
@@ -106,10 +108,16 @@ type Expect struct {
 	AuthType       uint8         // v2 only
 	Password       [8]byte       // v2 with AuthPassword only
 	VIPs           []netip.Addr  // the configured VIPs
-	// TTL is the range of IP TTLs accepted. The zero TTLRange accepts 255
-	// only, as RFC 3768 and RFC 5798 require; a unicast peer behind a
-	// router arrives with less (keepalived's per-peer min_ttl/max_ttl).
+	// TTL is the range of IP TTLs (IPv6: hop limits) accepted. The zero
+	// TTLRange accepts 255 only, as RFC 3768 and RFC 5798 require; a unicast
+	// peer behind a router arrives with less (keepalived's per-peer
+	// min_ttl/max_ttl).
 	TTL TTLRange
+	// IPv6 is the instance's address family.
+	IPv6 bool
+	// Unicast is set for an instance with unicast peers: an IPv6 advert
+	// then comes from the peer's configured address, not a link-local one.
+	Unicast bool
 }
 
 // TTLRange is an inclusive range of IP TTLs; the zero TTLRange is 255 only.
@@ -157,11 +165,23 @@ func (m Mismatch) String() string {
 	return "unknown"
 }
 
+// AcceptFrom is Accept for an advert from src: an IPv6 advert to the
+// multicast group must come from a link-local address (RFC 5798 5.1.2.1 and
+// 7.1), else it is a ReasonSource drop; with unicast peers (e.Unicast) the
+// caller checks src against them instead.
+func AcceptFrom(p Packet, src netip.Addr, ttl int, e Expect) (Mismatch, error) {
+	if p.IPv6 && !e.Unicast && !src.IsLinkLocalUnicast() {
+		return 0, dropf(ReasonSource, "IPv6 advert from %v, want a link-local source", src)
+	}
+	return Accept(p, ttl, e)
+}
+
 // Accept applies the per-instance receive checks of RFC 5798 section 7.1 and RFC 3768
 // section 7.1 to a packet Unmarshal accepted; ttl is the received IP TTL. In order:
 //
-//   - ReasonTTL: ttl is not in e.TTL (255 unless set);
-//   - ReasonVersion, ReasonVRID: not e's;
+//   - ReasonTTL: ttl (IPv6: the hop limit) is not in e.TTL (255 unless set);
+//   - ReasonVersion, ReasonVRID: not e's; ReasonVRID also for an advert of
+//     the other address family (VRIDs are per family);
 //   - v2 only: ReasonAuthType, ReasonAuth: auth type, or for AuthPassword the password,
 //     not e's; ReasonInterval: advert interval not e's;
 //   - v2 only: ReasonAddrCount, ReasonAddrList: the addresses are not e.VIPs as a set
@@ -180,6 +200,9 @@ func Accept(p Packet, ttl int, e Expect) (Mismatch, error) {
 	}
 	if p.VRID != e.VRID {
 		return 0, dropf(ReasonVRID, "VRID %d, want %d", p.VRID, e.VRID)
+	}
+	if p.IPv6 != e.IPv6 {
+		return 0, dropf(ReasonVRID, "VRID %d: %s advert, the instance is %s", p.VRID, family(p.IPv6), family(e.IPv6))
 	}
 	if p.Version == 3 {
 		return CompareAddrs(p.Addrs, e.VIPs), nil
@@ -252,4 +275,11 @@ func containsAddr(list []netip.Addr, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+func family(v6 bool) string {
+	if v6 {
+		return "IPv6"
+	}
+	return "IPv4"
 }

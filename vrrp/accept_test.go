@@ -137,7 +137,7 @@ func TestReasonNames(t *testing.T) {
 		ReasonTruncated: "truncated", ReasonChecksum: "checksum", ReasonVRID: "vrid",
 		ReasonAddrCount: "addr_count", ReasonAddrList: "addr_list", ReasonAuthType: "auth_type",
 		ReasonAuth: "auth", ReasonInterval: "interval", ReasonOwn: "own", ReasonNotPeer: "not_peer",
-		ReasonInterface: "interface", ReasonOverload: "overload",
+		ReasonInterface: "interface", ReasonOverload: "overload", ReasonSource: "source",
 	}
 	all := Reasons()
 	if len(all) != len(want) {

@@ -34,8 +34,18 @@ func pseudoHeaderSum(src, dst [4]byte, length int) uint32 {
 	return acc + ProtocolNumber + uint32(length)
 }
 
+// pseudoHeaderSum6 is the sum of the IPv6 pseudo-header of RFC 8200 section 8.1 that
+// RFC 5798 section 5.2.8 puts in front of a VRRPv3 message: source, destination, the
+// 32-bit upper-layer length, three zero bytes and next header 112.
+func pseudoHeaderSum6(src, dst [16]byte, length int) uint32 {
+	acc := sum(0, src[:])
+	acc = sum(acc, dst[:])
+	return acc + uint32(length>>16) + uint32(length&0xffff) + ProtocolNumber
+}
+
 // ChecksumForm is what a VRRPv3 IPv4 advert's checksum covers. VRRPv2's
-// covers the message alone, in either form.
+// covers the message alone, in either form; an IPv6 advert's always covers
+// the IPv6 pseudo-header.
 type ChecksumForm uint8
 
 // Checksum forms.

@@ -1,5 +1,5 @@
-// Package vrrp is the Virtual Router Redundancy Protocol for IPv4 (RFC 5798
-// VRRPv3 and RFC 3768 VRRPv2), wire-compatible with keepalived, as pure
+// Package vrrp is the Virtual Router Redundancy Protocol (RFC 5798 VRRPv3 for
+// IPv4 and IPv6, RFC 3768 VRRPv2), wire-compatible with keepalived, as pure
 // code on the standard library alone: the packet codec and checksum, the
 // receive checks (Accept, Reason, DropError), the state machine (Step: a
 // Machine and an Event in, a Machine and Actions out) with its timers'

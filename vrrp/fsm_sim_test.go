@@ -287,3 +287,19 @@ func holdsVIPs(n *simNode) bool {
 	}
 	return held
 }
+
+// An IPv6 instance's primary address is its link-local one (RFC 5798 6.4.3):
+// on equal priority the higher link-local address wins, and keeps winning
+// after a partition heals.
+func TestSimTieBreakIPv6LinkLocal(t *testing.T) {
+	s := newSim(t, pp(100, "fe80::ff:fe00:12", time.Second), pp(100, "fe80::ff:fe00:11", time.Second))
+	s.start(0)
+	s.start(1)
+	s.run(10 * time.Second)
+	s.wantMaster(0)
+	s.nodes[0].cut = true
+	s.run(5 * time.Second)
+	s.nodes[0].cut = false
+	s.run(2 * time.Second)
+	s.wantMaster(0)
+}

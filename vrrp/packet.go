@@ -33,6 +33,9 @@ const TTL = 255
 // Group is the IPv4 multicast group VRRP advertisements are sent to.
 var Group = netip.MustParseAddr("224.0.0.18")
 
+// Group6 is the IPv6 multicast group VRRP advertisements are sent to (RFC 5798 5.1.2.2).
+var Group6 = netip.MustParseAddr("ff02::12")
+
 const (
 	headerLen     = 8
 	authLen       = 8 // VRRPv2 authentication data
@@ -41,7 +44,7 @@ const (
 	centisecond   = 10 * time.Millisecond
 )
 
-// Packet is one VRRP advertisement, version 2 or 3, IPv4.
+// Packet is one VRRP advertisement: version 2 or 3 over IPv4, or version 3 over IPv6.
 //
 // Wire layout (RFC 3768 section 5.1, RFC 5798 section 5.1):
 //
@@ -52,7 +55,7 @@ const (
 //	bytes 4-5  v2: auth type, advert interval in seconds
 //	           v3: 4 reserved bits (sent 0, ignored), 12-bit max advert interval in centiseconds
 //	bytes 6-7  checksum
-//	           4 bytes per IPv4 address
+//	           4 bytes per IPv4 address, or 16 per IPv6 address
 //	           v2 only: 8 bytes of authentication data
 type Packet struct {
 	Version        uint8         // 2 or 3
@@ -61,23 +64,27 @@ type Packet struct {
 	Priority       uint8         // 0 = master stepping down, 255 = address owner
 	AuthType       uint8         // v2 only: AuthNone or AuthPassword; 0 for v3
 	AdvertInterval time.Duration // v2: whole seconds, 1-255 s; v3: centiseconds, 10 ms-40.95 s
-	Addrs          []netip.Addr  // IPv4 only, at most MaxAddrs
-	Password       [8]byte       // v2 authentication data, sent verbatim (zeros for AuthNone); zero for v3
-	Checksum       uint16        // as read by Unmarshal; Marshal computes it
+	// IPv6 is the address family: the advert rides IPv6, carries IPv6 addresses and its
+	// checksum covers the IPv6 pseudo-header. Only VRRPv3 runs over IPv6.
+	IPv6     bool
+	Addrs    []netip.Addr // of the packet's family, at most MaxAddrs
+	Password [8]byte      // v2 authentication data, sent verbatim (zeros for AuthNone); zero for v3
+	Checksum uint16       // as read by Unmarshal; Marshal computes it
 }
 
 // Len is the length of p's encoding in bytes.
 func (p Packet) Len() int {
-	n := headerLen + 4*len(p.Addrs)
+	n := headerLen + addrLen(p.IPv6)*len(p.Addrs)
 	if p.Version == 2 {
 		n += authLen
 	}
 	return n
 }
 
-// Marshal encodes p as the payload of an IPv4 packet from src to dst. For VRRPv3 the
-// checksum covers the IPv4 pseudo-header (src, dst, zero, protocol 112, VRRP length) and
-// the message; for VRRPv2 it covers the message only, and src and dst are not used.
+// Marshal encodes p as the payload of an IP packet from src to dst. For VRRPv3 the
+// checksum covers the pseudo-header of p's family (IPv4: src, dst, zero, protocol 112,
+// VRRP length; IPv6: RFC 8200 8.1's) and the message; for VRRPv2 it covers the message
+// only, and src and dst are not used.
 // It fails, naming the field, for values the wire cannot carry.
 func (p Packet) Marshal(src, dst netip.Addr) ([]byte, error) {
 	b, err := p.AppendMarshal(make([]byte, 0, p.Len()), src, dst)
@@ -94,7 +101,8 @@ func (p Packet) AppendMarshal(b []byte, src, dst netip.Addr) ([]byte, error) {
 }
 
 // MarshalForm is Marshal with the VRRPv3 checksum in the given form; with
-// ChecksumMessageOnly src and dst are not used. VRRPv2 has one form only.
+// ChecksumMessageOnly src and dst are not used. VRRPv2 has one form only, and so has
+// IPv6 (the pseudo-header's: ChecksumMessageOnly is an error there).
 func (p Packet) MarshalForm(src, dst netip.Addr, form ChecksumForm) ([]byte, error) {
 	b, err := p.AppendMarshalForm(make([]byte, 0, p.Len()), src, dst, form)
 	if err != nil {
@@ -116,7 +124,16 @@ func (p Packet) AppendMarshalForm(b []byte, src, dst netip.Addr, form ChecksumFo
 		return b, fmt.Errorf("vrrp: marshal: checksum form %d, want %d or %d", form, ChecksumRFC5798, ChecksumMessageOnly)
 	}
 	var pseudo uint32
-	if p.Version == 3 && form == ChecksumRFC5798 {
+	switch {
+	case p.IPv6:
+		if form != ChecksumRFC5798 {
+			return b, fmt.Errorf("vrrp: marshal v3: IPv6 adverts have the pseudo-header checksum only, not %v", form)
+		}
+		if !is6(src) || !is6(dst) {
+			return b, fmt.Errorf("vrrp: marshal v3: pseudo-header needs IPv6 source and destination, have %v and %v", src, dst)
+		}
+		pseudo = pseudoHeaderSum6(src.As16(), dst.As16(), p.Len())
+	case p.Version == 3 && form == ChecksumRFC5798:
 		src, dst = src.Unmap(), dst.Unmap()
 		if !src.Is4() || !dst.Is4() {
 			return b, fmt.Errorf("vrrp: marshal v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)
@@ -139,9 +156,13 @@ func (p Packet) AppendMarshalForm(b []byte, src, dst netip.Addr, form ChecksumFo
 	}
 	off := headerLen
 	for _, a := range p.Addrs {
-		a4 := a.As4()
-		copy(m[off:off+4], a4[:])
-		off += 4
+		if p.IPv6 {
+			a16 := a.As16()
+			off += copy(m[off:], a16[:])
+		} else {
+			a4 := a.As4()
+			off += copy(m[off:], a4[:])
+		}
 	}
 	if p.Version == 2 {
 		copy(m[off:], p.Password[:])
@@ -178,11 +199,16 @@ func (p Packet) validate() error {
 		return fmt.Errorf("vrrp: marshal: %d addresses, at most %d fit", len(p.Addrs), MaxAddrs)
 	}
 	for i, a := range p.Addrs {
-		if !a.Is4() {
+		if p.IPv6 && !a.Is6() {
+			return fmt.Errorf("vrrp: marshal: address %d (%v) is not IPv6", i, a)
+		}
+		if !p.IPv6 && !a.Is4() {
 			return fmt.Errorf("vrrp: marshal: address %d (%v) is not IPv4", i, a)
 		}
 	}
 	switch {
+	case p.IPv6 && p.Version != 3:
+		return fmt.Errorf("vrrp: marshal v%d: only VRRPv3 runs over IPv6", p.Version)
 	case p.Version == 2 && p.AuthType != AuthNone && p.AuthType != AuthPassword:
 		return fmt.Errorf("vrrp: marshal v2: auth type %d, want %d (none) or %d (password)", p.AuthType, AuthNone, AuthPassword)
 	case p.Version == 3 && p.AuthType != 0:
@@ -193,16 +219,19 @@ func (p Packet) validate() error {
 	return nil
 }
 
-// Unmarshal decodes and checks a VRRP message: the payload of an IPv4 packet from src to
-// dst (no IP header). src and dst are only used for the VRRPv3 checksum; IPv4-mapped IPv6
-// addresses are accepted for them. Every failure is a *DropError:
+// Unmarshal decodes and checks a VRRP message: the payload of an IP packet from src to
+// dst (no IP header). The family of src says the packet's: an IPv6 source (not an
+// IPv4-mapped one) makes an IPv6 advert, with 16-byte addresses and the IPv6
+// pseudo-header checksum; otherwise it is an IPv4 advert, and src and dst are only used
+// for the VRRPv3 checksum (IPv4-mapped IPv6 addresses are accepted for them, and a v2
+// message does not use them). Every failure is a *DropError:
 //
 //   - ReasonTruncated: shorter than the header, or than the address count needs;
-//   - ReasonVersion: version not 2 or 3;
-//   - ReasonLength: longer than the address count says (8+4n bytes for v3, 8+4n+8 for v2).
-//     Trailing bytes are refused, as keepalived does: a well-formed advert has none, and
-//     the checksum would be ambiguous with them;
-//   - ReasonChecksum: bad checksum (for v3, also a src or dst that is not IPv4);
+//   - ReasonVersion: version not 2 or 3, or 2 over IPv6;
+//   - ReasonLength: longer than the address count says (8+4n bytes for v3, 8+4n+8 for
+//     v2, 8+16n over IPv6). Trailing bytes are refused, as keepalived does: a well-formed
+//     advert has none, and the checksum would be ambiguous with them;
+//   - ReasonChecksum: bad checksum (for v3, also a dst not of src's family);
 //   - ReasonType: type not TypeAdvertisement;
 //   - ReasonAuthType: v2 auth type other than AuthNone or AuthPassword;
 //   - ReasonInterval: advert interval 0.
@@ -222,8 +251,9 @@ func (p *Packet) Unmarshal(b []byte, src, dst netip.Addr) error {
 	return p.UnmarshalForm(b, src, dst, ChecksumRFC5798)
 }
 
-// UnmarshalForm is Unmarshal accepting a VRRPv3 checksum in the given form only; with
-// ChecksumMessageOnly src and dst are not used. A v2 message is checked as Unmarshal does.
+// UnmarshalForm is Unmarshal accepting a VRRPv3 IPv4 checksum in the given form only;
+// with ChecksumMessageOnly src and dst are not used for an IPv4 advert. A v2 message, and
+// an IPv6 one, is checked as Unmarshal does.
 func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm) error {
 	if len(b) < headerLen {
 		return dropf(ReasonTruncated, "%d bytes, the header needs %d", len(b), headerLen)
@@ -232,8 +262,13 @@ func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm)
 	if version != 2 && version != 3 {
 		return dropf(ReasonVersion, "version %d, want 2 or 3", version)
 	}
+	v6 := is6(src)
+	if v6 && version != 3 {
+		return dropf(ReasonVersion, "version %d over IPv6, want 3", version)
+	}
 	n := int(b[3])
-	want := headerLen + 4*n
+	al := addrLen(v6)
+	want := headerLen + al*n
 	if version == 2 {
 		want += authLen
 	}
@@ -245,7 +280,13 @@ func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm)
 	}
 
 	var acc uint32
-	if version == 3 && form != ChecksumMessageOnly {
+	switch {
+	case v6:
+		if !is6(dst) {
+			return dropf(ReasonChecksum, "cannot verify v3: pseudo-header needs IPv6 source and destination, have %v and %v", src, dst)
+		}
+		acc = pseudoHeaderSum6(src.As16(), dst.As16(), len(b))
+	case version == 3 && form != ChecksumMessageOnly:
 		src, dst = src.Unmap(), dst.Unmap()
 		if !src.Is4() || !dst.Is4() {
 			return dropf(ReasonChecksum, "cannot verify v3: pseudo-header needs IPv4 source and destination, have %v and %v", src, dst)
@@ -281,11 +322,16 @@ func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm)
 		addrs = make([]netip.Addr, 0, n)
 	}
 	for i := range n {
-		addrs = append(addrs, netip.AddrFrom4([4]byte(b[headerLen+4*i:])))
+		if v6 {
+			addrs = append(addrs, netip.AddrFrom16([16]byte(b[headerLen+16*i:])))
+		} else {
+			addrs = append(addrs, netip.AddrFrom4([4]byte(b[headerLen+4*i:])))
+		}
 	}
 	*p = Packet{
 		Version:        version,
 		Type:           TypeAdvertisement,
+		IPv6:           v6,
 		VRID:           b[1],
 		Priority:       b[2],
 		AdvertInterval: interval,
@@ -298,3 +344,14 @@ func (p *Packet) UnmarshalForm(b []byte, src, dst netip.Addr, form ChecksumForm)
 	}
 	return nil
 }
+
+// addrLen is the length of one address on the wire.
+func addrLen(v6 bool) int {
+	if v6 {
+		return 16
+	}
+	return 4
+}
+
+// is6 reports whether a is an IPv6 address proper, not an IPv4-mapped one.
+func is6(a netip.Addr) bool { return a.Is6() && !a.Is4In6() }

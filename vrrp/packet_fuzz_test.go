@@ -34,52 +34,60 @@ func FuzzUnmarshal(f *testing.F) {
 		if fix && len(b) >= headerLen {
 			fixChecksum(b, src, dst)
 		}
-		p, err := Unmarshal(b, src, dst)
-		if err != nil {
-			var de *DropError
-			if !errors.As(err, &de) || de.Reason.String() == "unknown" {
-				t.Fatalf("error %v (%T) is not a *DropError with a known reason", err, err)
-			}
-			return
-		}
-
-		out, err := p.Marshal(src, dst)
-		if err != nil {
-			t.Fatalf("accepted %x but cannot re-encode %+v: %v", b, p, err)
-		}
-		if len(out) != p.Len() {
-			t.Fatalf("Marshal wrote %d bytes, Len says %d", len(out), p.Len())
-		}
-		// Same bytes, except that the v3 reserved bits are cleared and the checksum then
-		// changes with them; a checksum of 0 may have arrived as 0xffff.
-		norm := bytes.Clone(b)
-		if p.Version == 3 {
-			norm[4] &= 0x0f
-		}
-		if !bytes.Equal(out[:6], norm[:6]) || !bytes.Equal(out[8:], norm[8:]) {
-			t.Fatalf("re-encoded\n%x\nfrom\n%x", out, b)
-		}
-		gotSum, inSum := binary.BigEndian.Uint16(out[6:]), binary.BigEndian.Uint16(b[6:])
-		if norm[4] == b[4] && gotSum != inSum && !(gotSum == 0 && inSum == 0xffff) {
-			t.Fatalf("re-encoded checksum %#04x, received %#04x", gotSum, inSum)
-		}
-
-		q, err := Unmarshal(out, src, dst)
-		if err != nil {
-			t.Fatalf("cannot decode our own encoding %x: %v", out, err)
-		}
-		p.Checksum, q.Checksum = 0, 0
-		if !reflect.DeepEqual(p, q) {
-			t.Fatalf("round trip\n%+v\nbecame\n%+v", p, q)
-		}
-
-		// An instance configured exactly as the advert describes accepts it.
-		e := Expect{Version: p.Version, VRID: p.VRID, AdvertInterval: p.AdvertInterval,
-			AuthType: p.AuthType, Password: p.Password, VIPs: p.Addrs}
-		if mis, err := Accept(p, 255, e); err != nil || mis != MismatchNone {
-			t.Fatalf("Accept of a matching instance: %v, mismatch %v", err, mis)
-		}
+		roundTrip(t, b, src, dst)
 	})
+}
+
+// roundTrip is the fuzz targets' check of one input: Unmarshal fails only
+// with a *DropError of a known reason, and whatever it accepts re-encodes
+// to the same message (v3 reserved bits aside), decodes again to an equal
+// Packet, and is accepted by an instance configured as it says.
+func roundTrip(t *testing.T, b []byte, src, dst netip.Addr) {
+	p, err := Unmarshal(b, src, dst)
+	if err != nil {
+		var de *DropError
+		if !errors.As(err, &de) || de.Reason.String() == "unknown" {
+			t.Fatalf("error %v (%T) is not a *DropError with a known reason", err, err)
+		}
+		return
+	}
+	if p.IPv6 != is6(src) || (p.IPv6 && p.Version != 3) {
+		t.Fatalf("decoded IPv6=%v version %d from source %v", p.IPv6, p.Version, src)
+	}
+	out, err := p.Marshal(src, dst)
+	if err != nil {
+		t.Fatalf("accepted %x but cannot re-encode %+v: %v", b, p, err)
+	}
+	if len(out) != p.Len() {
+		t.Fatalf("Marshal wrote %d bytes, Len says %d", len(out), p.Len())
+	}
+	// Same bytes, except that the v3 reserved bits are cleared and the checksum then
+	// changes with them; a checksum of 0 may have arrived as 0xffff.
+	norm := bytes.Clone(b)
+	if p.Version == 3 {
+		norm[4] &= 0x0f
+	}
+	if !bytes.Equal(out[:6], norm[:6]) || !bytes.Equal(out[8:], norm[8:]) {
+		t.Fatalf("re-encoded\n%x\nfrom\n%x", out, b)
+	}
+	gotSum, inSum := binary.BigEndian.Uint16(out[6:]), binary.BigEndian.Uint16(b[6:])
+	if norm[4] == b[4] && gotSum != inSum && !(gotSum == 0 && inSum == 0xffff) {
+		t.Fatalf("re-encoded checksum %#04x, received %#04x", gotSum, inSum)
+	}
+	q, err := Unmarshal(out, src, dst)
+	if err != nil {
+		t.Fatalf("cannot decode our own encoding %x: %v", out, err)
+	}
+	p.Checksum, q.Checksum = 0, 0
+	if !reflect.DeepEqual(p, q) {
+		t.Fatalf("round trip\n%+v\nbecame\n%+v", p, q)
+	}
+	// An instance configured exactly as the advert describes accepts it.
+	e := Expect{Version: p.Version, VRID: p.VRID, AdvertInterval: p.AdvertInterval,
+		AuthType: p.AuthType, Password: p.Password, VIPs: p.Addrs, IPv6: p.IPv6, Unicast: true}
+	if mis, err := AcceptFrom(p, src, 255, e); err != nil || mis != MismatchNone {
+		t.Fatalf("Accept of a matching instance: %v, mismatch %v", err, mis)
+	}
 }
 
 // FuzzSplitIPv4 checks that the receive path's IPv4 header parser never

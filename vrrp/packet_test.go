@@ -21,6 +21,15 @@ var (
 	vip100    = netip.MustParseAddr("192.0.2.100")
 	vip101    = netip.MustParseAddr("192.0.2.101")
 	vip102    = netip.MustParseAddr("192.0.2.102")
+
+	// The IPv6 captures' director A: link-local (EUI-64 of 02:00:00:00:00:11) and global.
+	directorA6   = netip.MustParseAddr("fe80::ff:fe00:11")
+	directorA6g  = netip.MustParseAddr("2001:db8::11")
+	directorB6g  = netip.MustParseAddr("2001:db8::12")
+	vip6ll       = netip.MustParseAddr("fe80::1:100")
+	vip6_100     = netip.MustParseAddr("2001:db8::100")
+	vip6_101     = netip.MustParseAddr("2001:db8::101")
+	unicast6Hops = TTLRange{64, 64} // keepalived 2.2.7 sends IPv6 unicast adverts with hop limit 64
 )
 
 // captured is one VRRP message from a keepalived capture, with its IP header fields.
@@ -30,6 +39,7 @@ type captured struct {
 	ttl, tos uint8
 	msg      []byte       // the IP payload
 	form     ChecksumForm // the VRRPv3 checksum form the sender used
+	v6       bool         // an IPv6 packet (ttl is its hop limit, tos its traffic class)
 }
 
 // loadCapture returns the VRRP messages in testdata/file.
@@ -41,6 +51,17 @@ func loadCapture(tb testing.TB, file string) []captured {
 	}
 	var out []captured
 	for i, f := range frames {
+		if ip6, err := f.IPv6(); err == nil {
+			if ip6.NextHeader != ProtocolNumber {
+				tb.Fatalf("%s frame %d: next header %d, want %d", file, i+1, ip6.NextHeader, ProtocolNumber)
+			}
+			out = append(out, captured{
+				name: fmt.Sprintf("%s frame %d", file, i+1),
+				src:  ip6.Src, dst: ip6.Dst, ttl: ip6.HopLimit, tos: ip6.TrafficClass,
+				msg: ip6.Payload, v6: true,
+			})
+			continue
+		}
 		ip, err := f.IPv4()
 		if err != nil {
 			tb.Fatalf("%s frame %d: %v", file, i+1, err)
@@ -57,7 +78,19 @@ func loadCapture(tb testing.TB, file string) []captured {
 	return out
 }
 
+// allCaptures returns the IPv4 adverts of every capture in testdata.
 func allCaptures(tb testing.TB) []captured {
+	tb.Helper()
+	return capturesOf(tb, false)
+}
+
+// allCaptures6 returns the IPv6 adverts of every capture in testdata.
+func allCaptures6(tb testing.TB) []captured {
+	tb.Helper()
+	return capturesOf(tb, true)
+}
+
+func capturesOf(tb testing.TB, v6 bool) []captured {
 	tb.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.pcap"))
 	if err != nil || len(files) == 0 {
@@ -65,7 +98,14 @@ func allCaptures(tb testing.TB) []captured {
 	}
 	var all []captured
 	for _, f := range files {
-		all = append(all, loadCapture(tb, filepath.Base(f))...)
+		for _, c := range loadCapture(tb, filepath.Base(f)) {
+			if c.v6 == v6 {
+				all = append(all, c)
+			}
+		}
+	}
+	if len(all) == 0 {
+		tb.Fatalf("no captures of IPv6=%v in testdata", v6)
 	}
 	return all
 }
@@ -75,27 +115,35 @@ func password(s string) (pw [8]byte) {
 	return pw
 }
 
-// goldenFiles describes every capture in testdata: director A 192.0.2.11, VRID 51,
-// priority 150 (0 on shutdown), as recorded by scripts/capture-keepalived.sh.
+// goldenFiles describes every capture in testdata: director A 192.0.2.11 (IPv6:
+// fe80::ff:fe00:11, 2001:db8::11 for unicast), VRID 51, priority 150 (0 on shutdown), as
+// recorded by scripts/capture-keepalived.sh.
 var goldenFiles = []struct {
 	file   string
 	frames int
 	dst    netip.Addr
 	want   Packet       // Checksum not compared here: Marshal must reproduce it
 	form   ChecksumForm // the VRRPv3 checksum form: RFC 5798's unless set
+	src    netip.Addr   // the IP source: directorA unless set
+	hops   TTLRange     // the IP TTL or hop limit: 255 unless set
 }{
-	{"vrrp_v2_basic.pcap", 5, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v2_prio0.pcap", 1, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v3_basic.pcap", 5, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v3_prio0.pcap", 1, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v2_auth_pass.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AuthType: AuthPassword, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}, Password: password("s3cret")}, 0},
-	{"vrrp_v2_3vips.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0},
-	{"vrrp_v3_3vips.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0},
-	{"vrrp_v3_100ms.pcap", 10, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: 100 * time.Millisecond, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v2_unicast.pcap", 3, directorB, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
-	{"vrrp_v3_unicast.pcap", 3, directorB, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0},
+	{"vrrp_v2_basic.pcap", 5, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v2_prio0.pcap", 1, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v3_basic.pcap", 5, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v3_prio0.pcap", 1, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 0, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v2_auth_pass.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AuthType: AuthPassword, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}, Password: password("s3cret")}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v2_3vips.pcap", 3, Group, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v3_3vips.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101, vip102}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v3_100ms.pcap", 10, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: 100 * time.Millisecond, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v2_unicast.pcap", 3, directorB, Packet{Version: 2, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
+	{"vrrp_v3_unicast.pcap", 3, directorB, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100}}, 0, netip.Addr{}, TTLRange{}},
 	// keepalived 2.2.8 with v3_checksum_as_v2 (2.2.7 has no such option).
-	{"vrrp_v3_checksum_as_v2.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101}}, ChecksumMessageOnly},
+	{"vrrp_v3_checksum_as_v2.pcap", 3, Group, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, Addrs: []netip.Addr{vip100, vip101}}, ChecksumMessageOnly, netip.Addr{}, TTLRange{}},
+	// keepalived 2.2.7, vrrp_version 3 with IPv6 VIPs: from the link-local address to ff02::12.
+	{"vrrp_v3_ipv6.pcap", 3, Group6, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, IPv6: true, Addrs: []netip.Addr{vip6_100}}, 0, directorA6, TTLRange{}},
+	{"vrrp_v3_ipv6_linklocal.pcap", 3, Group6, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, IPv6: true, Addrs: []netip.Addr{vip6ll, vip6_100, vip6_101}}, 0, directorA6, TTLRange{}},
+	{"vrrp_v3_ipv6_100ms.pcap", 10, Group6, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: 100 * time.Millisecond, IPv6: true, Addrs: []netip.Addr{vip6_100}}, 0, directorA6, TTLRange{}},
+	{"vrrp_v3_ipv6_unicast.pcap", 3, directorB6g, Packet{Version: 3, Type: 1, VRID: 51, Priority: 150, AdvertInterval: time.Second, IPv6: true, Addrs: []netip.Addr{vip6_100}}, 0, directorA6g, unicast6Hops},
 }
 
 // captureForm is the checksum form of a capture in goldenFiles.
@@ -119,18 +167,22 @@ func TestGoldenKeepalived(t *testing.T) {
 			if len(msgs) != g.frames {
 				t.Fatalf("%d frames, want %d", len(msgs), g.frames)
 			}
+			src := directorA
+			if g.src.IsValid() {
+				src = g.src
+			}
 			for _, c := range msgs {
 				// keepalived's IP header: what our sender must match.
-				if c.src != directorA || c.dst != g.dst || c.ttl != 255 || c.tos != 0xc0 {
-					t.Errorf("%s: IP %v -> %v TTL %d TOS %#x, want %v -> %v TTL 255 TOS 0xc0", c.name, c.src, c.dst, c.ttl, c.tos, directorA, g.dst)
+				if c.v6 != g.want.IPv6 || c.src != src || c.dst != g.dst || !g.hops.Contains(int(c.ttl)) || c.tos != 0xc0 {
+					t.Errorf("%s: IPv6=%v %v -> %v TTL %d TOS %#x, want %v -> %v TTL %v TOS 0xc0", c.name, c.v6, c.src, c.dst, c.ttl, c.tos, src, g.dst, g.hops)
 				}
 				var p Packet
 				if err := p.UnmarshalForm(c.msg, c.src, c.dst, g.form); err != nil {
 					t.Fatalf("%s: Unmarshal (%v checksum): %v", c.name, g.form, err)
 				}
-				// A v3 advert passes in its own checksum form only.
+				// A v3 IPv4 advert passes in its own checksum form only.
 				other := ChecksumRFC5798 + ChecksumMessageOnly - g.form
-				if err := new(Packet).UnmarshalForm(c.msg, c.src, c.dst, other); p.Version == 3 && err == nil {
+				if err := new(Packet).UnmarshalForm(c.msg, c.src, c.dst, other); p.Version == 3 && !p.IPv6 && err == nil {
 					t.Errorf("%s: decoded with the %v checksum too", c.name, other)
 				}
 				if p.Checksum != binary.BigEndian.Uint16(c.msg[6:8]) {
@@ -153,8 +205,9 @@ func TestGoldenKeepalived(t *testing.T) {
 				}
 				// The instance keepalived's peer would run accepts it.
 				e := Expect{Version: want.Version, VRID: 51, AdvertInterval: want.AdvertInterval,
-					AuthType: want.AuthType, Password: want.Password, VIPs: want.Addrs}
-				if _, err := Accept(p, int(c.ttl), e); err != nil {
+					AuthType: want.AuthType, Password: want.Password, VIPs: want.Addrs, TTL: g.hops,
+					IPv6: want.IPv6, Unicast: g.dst != Group && g.dst != Group6}
+				if _, err := AcceptFrom(p, c.src, int(c.ttl), e); err != nil {
 					t.Errorf("%s: Accept: %v", c.name, err)
 				}
 			}
@@ -179,7 +232,12 @@ func TestUnicastV3ChecksumUsesRealDestination(t *testing.T) {
 // of the one's complement sum of (pseudo-header +) message, with the checksum field zeroed.
 func refChecksum(msg []byte, src, dst netip.Addr) uint16 {
 	var data []byte
-	if msg[0]>>4 == 3 {
+	if src.Is6() && !src.Is4In6() {
+		s, d := src.As16(), dst.As16()
+		data = append(data, s[:]...)
+		data = append(data, d[:]...)
+		data = append(data, 0, 0, byte(len(msg)>>8), byte(len(msg)), 0, 0, 0, ProtocolNumber)
+	} else if msg[0]>>4 == 3 {
 		s, d := src.As4(), dst.As4()
 		data = append(data, s[:]...)
 		data = append(data, d[:]...)
@@ -213,7 +271,7 @@ func fixChecksum(msg []byte, src, dst netip.Addr) []byte {
 }
 
 func TestRefChecksumMatchesCaptures(t *testing.T) {
-	for _, c := range allCaptures(t) {
+	for _, c := range append(allCaptures(t), allCaptures6(t)...) {
 		if got, want := refChecksumForm(c.msg, c.src, c.dst, c.form), binary.BigEndian.Uint16(c.msg[6:8]); got != want {
 			t.Errorf("%s: reference checksum %#04x, keepalived sent %#04x", c.name, got, want)
 		}

@@ -26,7 +26,7 @@ var commands = []command{
 	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},
 	{"ipvs", "the kernel's IPVS table as ipvsadm -Ln prints it, the daemon's IPVS summary (ipvs -h)", ipvsCmd},
 	{"sync", "connection sync: watch the sync group, status, the kernel's daemons (sync -h)", syncCmd},
-	{"garp", "send gratuitous ARP for addresses, like arping -U -c N", garpCmd},
+	{"garp", "send gratuitous ARP (IPv4) or unsolicited neighbour advertisements (IPv6) for addresses, like arping -U or na6", garpCmd},
 	{"demo", "run a self-contained failover demo in network namespaces (root)", demoCmd},
 	{"version", "print the version", versionCmd},
 }

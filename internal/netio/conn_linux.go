@@ -16,12 +16,14 @@ import (
 )
 
 // Conn is a raw IP protocol-112 socket bound to one interface: it receives only
-// that interface's VRRP traffic, is joined to 224.0.0.18 there, and sends with
-// TTL 255 and TOS 0xc0. One Conn serves every instance on the interface.
+// that interface's VRRP traffic, is joined to 224.0.0.18 (IPv6: ff02::12)
+// there, and sends with TTL (hop limit) 255 and TOS (traffic class) 0xc0. One
+// Conn serves every instance of its family on the interface.
 type Conn struct {
 	ifi *net.Interface
 	raw net.PacketConn
-	pc  *ipv4.PacketConn
+	pc  *ipv4.PacketConn // IPv4 only
+	v6  bool
 
 	rc syscall.RawConn
 	in *Inbox // Receive's
@@ -35,8 +37,16 @@ type Conn struct {
 	cmsgs map[netip.Addr][]byte
 }
 
-// Listen opens the VRRP socket on the named interface.
-func Listen(ifname string) (*Conn, error) {
+// Listen opens the IPv4 VRRP socket on the named interface.
+func Listen(ifname string) (*Conn, error) { return listen(ifname, false) }
+
+// Listen6 opens the IPv6 VRRP socket on the named interface: adverts to
+// ff02::12 and unicast ones, each with its destination and hop limit
+// (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT), since an IPv6 raw socket is not
+// handed the IP header.
+func Listen6(ifname string) (*Conn, error) { return listen(ifname, true) }
+
+func listen(ifname string, v6 bool) (*Conn, error) {
 	ifi, err := garp.Interface(ifname)
 	if err != nil {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
@@ -57,20 +67,34 @@ func Listen(ifname string) (*Conn, error) {
 		}
 		return serr
 	}}
-	raw, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", vrrp.ProtocolNumber), "0.0.0.0")
+	network, any := fmt.Sprintf("ip4:%d", vrrp.ProtocolNumber), "0.0.0.0"
+	if v6 {
+		network, any = fmt.Sprintf("ip6:%d", vrrp.ProtocolNumber), "::"
+	}
+	raw, err := lc.ListenPacket(context.Background(), network, any)
 	if err != nil {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
-	c := &Conn{ifi: ifi, raw: raw, pc: ipv4.NewPacketConn(raw), sfd: -1}
+	c := &Conn{ifi: ifi, raw: raw, v6: v6, sfd: -1}
 	if c.rc, err = raw.(syscall.Conn).SyscallConn(); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
-	if err := c.setup(); err != nil {
+	if v6 {
+		err = c.setup6()
+	} else {
+		c.pc = ipv4.NewPacketConn(raw)
+		err = c.setup()
+	}
+	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
-	if c.sfd, err = openSender(ifname, ifi.Index); err != nil {
+	open := openSender
+	if v6 {
+		open = openSender6
+	}
+	if c.sfd, err = open(ifname, ifi.Index); err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("vrrp socket on %s: %w", ifname, err)
 	}
@@ -110,7 +134,7 @@ func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
 
 // Close closes the sockets; a Receive returns an error wrapping net.ErrClosed.
 func (c *Conn) Close() error {
-	err := c.pc.Close()
+	err := c.raw.Close()
 	c.wmu.Lock() // no send is using the send socket
 	defer c.wmu.Unlock()
 	if c.sfd >= 0 {

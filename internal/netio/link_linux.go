@@ -13,16 +13,28 @@ type Link struct {
 	*Conn
 	vips *LinkVIPs
 	arp  *garp.Conn
+	v6   bool
 }
 
 // Open opens the sockets of the named interface. It needs CAP_NET_RAW and
 // CAP_NET_ADMIN.
-func Open(name string) (*Link, error) {
+func Open(name string) (*Link, error) { return open(name, false) }
+
+// Open6 opens the interface's IPv6 link: the IPv6 VRRP socket (Listen6),
+// IPv6 addresses and VIPs (nodad), and the AF_PACKET socket that sends
+// neighbour advertisements.
+func Open6(name string) (*Link, error) { return open(name, true) }
+
+func open(name string, v6 bool) (*Link, error) {
 	vips, err := NewLinkVIPs(name)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := Listen(name)
+	listen := Listen
+	if v6 {
+		listen = Listen6
+	}
+	conn, err := listen(name)
 	if err != nil {
 		vips.Close()
 		return nil, err
@@ -33,11 +45,21 @@ func Open(name string) (*Link, error) {
 		vips.Close()
 		return nil, err // garp.Dial names the interface and the cause
 	}
-	return &Link{Conn: conn, vips: vips, arp: arp}, nil
+	return &Link{Conn: conn, vips: vips, arp: arp, v6: v6}, nil
 }
 
-// Addrs lists the interface's IPv4 addresses in the kernel's order.
-func (l *Link) Addrs() ([]netip.Prefix, error) { return l.vips.Addrs() }
+// Addrs lists the interface's addresses of the link's family in the
+// kernel's order (IPv6: those past DAD).
+func (l *Link) Addrs() ([]netip.Prefix, error) {
+	if l.v6 {
+		return l.vips.Addrs6()
+	}
+	return l.vips.Addrs()
+}
+
+// AddRouters names more IPv6 VIPs whose neighbour advertisements carry the
+// router flag.
+func (l *Link) AddRouters(vips []netip.Addr) { l.arp.AddRouters(vips) }
 
 // AddVIPs installs each address as VIP/32 brd VIP.
 func (l *Link) AddVIPs(v []netip.Addr) error { return l.vips.Add(v) }
@@ -45,7 +67,8 @@ func (l *Link) AddVIPs(v []netip.Addr) error { return l.vips.Add(v) }
 // RemoveVIPs deletes each VIP/32.
 func (l *Link) RemoveVIPs(v []netip.Addr) error { return l.vips.Remove(v) }
 
-// Announce broadcasts one gratuitous ARP for vip.
+// Announce broadcasts one gratuitous ARP for vip, or for an IPv6 vip sends
+// an unsolicited neighbour advertisement to all nodes.
 func (l *Link) Announce(vip netip.Addr) error { return l.arp.Send(vip) }
 
 // Request asks a neighbour for its hardware address with an ARP request

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 
 	"github.com/hadirector/hadirector/vrrp"
@@ -29,6 +30,13 @@ type Inbox struct {
 	stamps []int64         // each packet's arrival (SO_TIMESTAMPNS), Unix ns
 	ovfl   uint32          // the socket's drop count at the last read (SO_RXQ_OVFL)
 
+	// IPv6: the socket hands no IP header, so each packet's source comes in
+	// its name, and its destination and hop limit in control messages.
+	v6    bool
+	names []unix.RawSockaddrInet6
+	dsts  []netip.Addr
+	hops  []int
+
 	// The poller's callback, made once (a closure made per read would be
 	// the receive path's one allocation), what it hands batches to, and
 	// the error that ended it.
@@ -45,19 +53,32 @@ const (
 	// as truncated: it could not have been a valid advert.
 	inboxBuf = 60 + 8 + 255*4 + 8
 	inboxOOB = 64 // room for SO_RXQ_OVFL (24 bytes) and SO_TIMESTAMPNS (32)
+
+	// inboxBuf6 and inboxOOB6 are the same for IPv6: no IP header, 255
+	// addresses of 16 bytes; and IPV6_PKTINFO (40) and IPV6_HOPLIMIT (24).
+	inboxBuf6 = 8 + 255*16
+	inboxOOB6 = inboxOOB + 40 + 24
 )
 
-// NewInbox makes room for n packets per read.
-func NewInbox(n int) *Inbox {
-	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n), pkts: make([]vrrp.Received, n)}
+// NewInbox makes room for n IPv4 packets per read.
+func NewInbox(n int) *Inbox { return newInbox(n, false) }
+
+// newInbox makes room for n packets per read of an IPv4 or IPv6 socket.
+func newInbox(n int, v6 bool) *Inbox {
+	in := &Inbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n), oobs: make([][]byte, n), stamps: make([]int64, n), pkts: make([]vrrp.Received, n), v6: v6}
+	bl, ol := inboxBuf, inboxOOB
+	if v6 {
+		bl, ol = inboxBuf6, inboxOOB6
+		in.names, in.dsts, in.hops = make([]unix.RawSockaddrInet6, n), make([]netip.Addr, n), make([]int, n)
+	}
 	// One block for the packets and one for the control messages: an
 	// inbox per interface, and a director may watch many.
-	bufs, oobs := make([]byte, n*inboxBuf), make([]byte, n*inboxOOB)
+	bufs, oobs := make([]byte, n*bl), make([]byte, n*ol)
 	for k := range in.hdrs {
-		in.bufs[k] = bufs[k*inboxBuf : (k+1)*inboxBuf : (k+1)*inboxBuf]
-		in.oobs[k] = oobs[k*inboxOOB : (k+1)*inboxOOB : (k+1)*inboxOOB]
+		in.bufs[k] = bufs[k*bl : (k+1)*bl : (k+1)*bl]
+		in.oobs[k] = oobs[k*ol : (k+1)*ol : (k+1)*ol]
 		in.iovs[k].Base = &in.bufs[k][0]
-		in.iovs[k].SetLen(inboxBuf)
+		in.iovs[k].SetLen(bl)
 		in.hdrs[k].Hdr.Iov = &in.iovs[k]
 		in.hdrs[k].Hdr.SetIovlen(1)
 		in.hdrs[k].Hdr.Control = &in.oobs[k][0]
@@ -86,7 +107,7 @@ const inboxDepth = 16
 // read. handle must not close the socket.
 func (c *Conn) Receive(handle func(pkts []vrrp.Received, dropped uint32)) error {
 	if c.in == nil {
-		c.in = NewInbox(inboxDepth)
+		c.in = newInbox(inboxDepth, c.v6)
 	}
 	return c.receive(c.in, handle)
 }
@@ -107,9 +128,13 @@ func (c *Conn) receive(in *Inbox, handle func(pkts []vrrp.Received, dropped uint
 func (in *Inbox) recvmmsg(fd uintptr) bool {
 	for {
 		for k := range in.hdrs {
-			in.hdrs[k].Hdr.SetControllen(inboxOOB)
+			in.hdrs[k].Hdr.SetControllen(len(in.oobs[k]))
 			in.hdrs[k].Hdr.Flags = 0
 			in.hdrs[k].Len = 0
+			if in.v6 {
+				in.hdrs[k].Hdr.Name = (*byte)(unsafe.Pointer(&in.names[k]))
+				in.hdrs[k].Hdr.Namelen = unix.SizeofSockaddrInet6
+			}
 		}
 		in.reads++
 		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&in.hdrs[0])), uintptr(len(in.hdrs)), unix.MSG_DONTWAIT, 0, 0)
@@ -147,6 +172,9 @@ func (in *Inbox) stamp(n int) (dropped uint32) {
 			in.ovfl = m.ovfl
 		}
 		in.stamps[k] = m.stamp
+		if in.v6 {
+			in.dsts[k], in.hops[k] = m.dst, m.hops
+		}
 	}
 	return dropped
 }
@@ -154,15 +182,24 @@ func (in *Inbox) stamp(n int) (dropped uint32) {
 // Packet returns the k-th packet of the batch being handled: the VRRP message
 // and what the IP header says.
 func (in *Inbox) Packet(k int) ([]byte, vrrp.RecvInfo, error) {
+	if in.v6 {
+		b := in.bufs[k][:in.hdrs[k].Len]
+		info := vrrp.RecvInfo{Src: netip.AddrFrom16(in.names[k].Addr), Dst: in.dsts[k], TTL: in.hops[k], Stamp: in.stamps[k]}
+		if in.hdrs[k].Hdr.Flags&unix.MSG_TRUNC != 0 {
+			return nil, info, &vrrp.DropError{Reason: vrrp.ReasonTruncated, Detail: "longer than any advert"}
+		}
+		return b, info, nil
+	}
 	b, src, dst, ttl, err := vrrp.SplitIPv4(in.bufs[k][:in.hdrs[k].Len])
 	return b, vrrp.RecvInfo{Src: src, Dst: dst, TTL: ttl, Stamp: in.stamps[k]}, err
 }
 
 // outbox is SendBatch's scratch, kept between calls.
 type outbox struct {
-	hdrs  []unix.Mmsghdr
-	iovs  []unix.Iovec
-	names []unix.RawSockaddrInet4
+	hdrs   []unix.Mmsghdr
+	iovs   []unix.Iovec
+	names  []unix.RawSockaddrInet4
+	names6 []unix.RawSockaddrInet6
 
 	// The poller's callback and its state, made once: a closure made per
 	// send would allocate per batch.
@@ -172,7 +209,7 @@ type outbox struct {
 }
 
 func newOutbox(n int) *outbox {
-	o := &outbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), names: make([]unix.RawSockaddrInet4, n)}
+	o := &outbox{hdrs: make([]unix.Mmsghdr, n), iovs: make([]unix.Iovec, n), names: make([]unix.RawSockaddrInet4, n), names6: make([]unix.RawSockaddrInet6, n)}
 	o.write = o.sendmmsg
 	return o
 }
@@ -226,12 +263,19 @@ func (c *Conn) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 		if len(m.B) == 0 {
 			return k, fmt.Errorf("send advert %s->%s on %s: empty message", m.Src, m.Dst, c.ifi.Name)
 		}
-		o.names[k] = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: m.Dst.As4()}
+		name, namelen := unsafe.Pointer(&o.names[k]), uint32(unix.SizeofSockaddrInet4)
+		if c.v6 {
+			// The scope is the interface: ff02::12 and link-local peers need it.
+			o.names6[k] = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: m.Dst.As16(), Scope_id: uint32(c.ifi.Index)}
+			name, namelen = unsafe.Pointer(&o.names6[k]), unix.SizeofSockaddrInet6
+		} else {
+			o.names[k] = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: m.Dst.As4()}
+		}
 		o.iovs[k].Base = &m.B[0]
 		o.iovs[k].SetLen(len(m.B))
-		cm := c.srcCmsg(m.Src) // IP_PKTINFO: the advert's source
+		cm := c.srcCmsg(m.Src) // IP_PKTINFO (IPV6_PKTINFO): the advert's source
 		o.hdrs[k] = unix.Mmsghdr{Hdr: unix.Msghdr{
-			Name: (*byte)(unsafe.Pointer(&o.names[k])), Namelen: unix.SizeofSockaddrInet4,
+			Name: (*byte)(name), Namelen: namelen,
 			Iov: &o.iovs[k], Iovlen: 1, Control: &cm[0], Controllen: uint64(len(cm)),
 		}}
 	}
@@ -267,7 +311,12 @@ func (c *Conn) srcCmsg(src netip.Addr) []byte {
 	if c.cmsgs == nil {
 		c.cmsgs = map[netip.Addr][]byte{}
 	}
-	b := (&ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}).Marshal()
+	var b []byte
+	if c.v6 {
+		b = (&ipv6.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}).Marshal()
+	} else {
+		b = (&ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: c.ifi.Index}).Marshal()
+	}
 	c.cmsgs[src] = b
 	return b
 }

@@ -45,6 +45,9 @@ func TestParseRx(t *testing.T) {
 	ttl := cmsg(unix.IPPROTO_IP, unix.IP_TTL, []byte{255, 0, 0, 0})
 	stamp := stampMsg(1700000000, 123456789)
 	const ns = 1700000000_123456789
+	group := netip.MustParseAddr("ff02::12").As16()
+	pktinfo6 := cmsg(unix.IPPROTO_IPV6, unix.IPV6_PKTINFO, append(group[:], 3, 0, 0, 0))
+	hops6 := cmsg(unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT, binary.NativeEndian.AppendUint32(nil, 255))
 	cases := []struct {
 		name string
 		oob  []byte
@@ -58,6 +61,8 @@ func TestParseRx(t *testing.T) {
 		{"empty", nil, rxMeta{}},
 		{"truncated count", count[:10], rxMeta{}},
 		{"truncated stamp", cat(count, stamp[:24]), rxMeta{ovfl: 7, hasOvfl: true}},
+		{"IPv6 destination and hop limit", cat(count, pktinfo6, hops6, stamp), rxMeta{ovfl: 7, hasOvfl: true, stamp: ns, dst: netip.MustParseAddr("ff02::12"), hops: 255}},
+		{"short IPv6 packet info", cmsg(unix.IPPROTO_IPV6, unix.IPV6_PKTINFO, group[:8]), rxMeta{}},
 	}
 	for _, c := range cases {
 		if got := parseRx(c.oob); got != c.want {
@@ -84,6 +89,15 @@ func FuzzParseRx(f *testing.F) {
 		}
 		var want rxMeta
 		for _, cm := range cms {
+			if cm.Header.Level == unix.IPPROTO_IPV6 {
+				switch {
+				case cm.Header.Type == unix.IPV6_PKTINFO && len(cm.Data) >= unix.SizeofInet6Pktinfo:
+					want.dst = netip.AddrFrom16([16]byte(cm.Data[:16]))
+				case cm.Header.Type == unix.IPV6_HOPLIMIT && len(cm.Data) >= 4:
+					want.hops = int(int32(binary.NativeEndian.Uint32(cm.Data)))
+				}
+				continue
+			}
 			if cm.Header.Level != unix.SOL_SOCKET {
 				continue
 			}

@@ -47,6 +47,16 @@ func (s *addrSocket) close() error { return unix.Close(s.fd) }
 // addrRequest is the RTM_NEWADDR or RTM_DELADDR message for a/32 brd a on
 // the interface ifindex, as `ip addr add|del A/32 brd A dev IF` sends it.
 func addrRequest(add bool, ifindex int, a netip.Addr, seq uint32) []byte {
+	return prefixRequest(add, ifindex, netip.PrefixFrom(a, a.BitLen()), seq)
+}
+
+// prefixRequest is addrRequest for an address with its prefix length: an
+// IPv4 one as `ip addr add|del A/N brd A dev IF`, an IPv6 one as `ip addr
+// add|del A/N dev IF nodad`. A VIP skips duplicate address detection: it
+// is usable at once, and the backup that held it a moment ago has dropped
+// it, or is about to.
+func prefixRequest(add bool, ifindex int, p netip.Prefix, seq uint32) []byte {
+	a := p.Addr()
 	typ, flags := unix.RTM_DELADDR, unix.NLM_F_ACK
 	if add {
 		typ, flags = unix.RTM_NEWADDR, unix.NLM_F_ACK|unix.NLM_F_CREATE|unix.NLM_F_EXCL
@@ -54,13 +64,17 @@ func addrRequest(add bool, ifindex int, a netip.Addr, seq uint32) []byte {
 	req := nl.NewNetlinkRequest(typ, flags)
 	req.Seq = seq
 	msg := nl.NewIfAddrmsg(unix.AF_INET)
-	msg.Prefixlen = 32
+	if a.Is6() {
+		msg = nl.NewIfAddrmsg(unix.AF_INET6)
+		msg.Flags = unix.IFA_F_NODAD
+	}
+	msg.Prefixlen = uint8(p.Bits())
 	msg.Index = uint32(ifindex)
 	req.AddData(msg)
 	ip := a.AsSlice()
 	req.AddData(nl.NewRtAttr(unix.IFA_LOCAL, ip))
 	req.AddData(nl.NewRtAttr(unix.IFA_ADDRESS, ip))
-	if add {
+	if add && a.Is4() {
 		req.AddData(nl.NewRtAttr(unix.IFA_BROADCAST, ip))
 	}
 	return req.Serialize()
@@ -68,11 +82,11 @@ func addrRequest(add bool, ifindex int, a netip.Addr, seq uint32) []byte {
 
 // do sends one address request and returns the kernel's answer: nil, or
 // the errno it acked with.
-func (s *addrSocket) do(add bool, ifindex int, a netip.Addr) error {
+func (s *addrSocket) do(add bool, ifindex int, p netip.Prefix) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	if err := unix.Sendto(s.fd, addrRequest(add, ifindex, a, s.seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := unix.Sendto(s.fd, prefixRequest(add, ifindex, p, s.seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return err
 	}
 	for {

@@ -25,29 +25,42 @@ import (
 // hands it no multicast advert, and a filter drops a unicast one before it
 // is queued.
 func openSender(ifname string, ifindex int) (fd int, err error) {
-	fd, err = unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, vrrp.ProtocolNumber)
+	return rawSender(unix.AF_INET, ifname, func(fd int) []sockopt {
+		return []sockopt{
+			{"multicast all", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0) }},
+			{"multicast interface", func() error {
+				return unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, &unix.IPMreqn{Ifindex: int32(ifindex)})
+			}},
+			{"multicast loopback", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0) }},
+			{"multicast TTL", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, vrrp.TTL) }},
+			{"unicast TTL", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, vrrp.TTL) }},
+			{"TOS", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, vrrp.TOS) }},
+		}
+	})
+}
+
+// sockopt is one socket option to set, named for the error.
+type sockopt struct {
+	what string
+	set  func() error
+}
+
+// rawSender opens a raw protocol-112 send socket of the family, bound to
+// the interface, with a filter that drops every packet it would receive,
+// and sets the family's options on it.
+func rawSender(family int, ifname string, opts func(fd int) []sockopt) (fd int, err error) {
+	fd, err = unix.Socket(family, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, vrrp.ProtocolNumber)
 	if err != nil {
 		return -1, fmt.Errorf("send socket: %w", err)
 	}
 	dropAll := []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
-	steps := []struct {
-		what string
-		set  func() error
-	}{
+	steps := []sockopt{
 		{"bind to device", func() error { return unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname) }},
 		{"receive filter", func() error {
 			return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: 1, Filter: &dropAll[0]})
 		}},
-		{"multicast all", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0) }},
-		{"multicast interface", func() error {
-			return unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_IF, &unix.IPMreqn{Ifindex: int32(ifindex)})
-		}},
-		{"multicast loopback", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0) }},
-		{"multicast TTL", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, vrrp.TTL) }},
-		{"unicast TTL", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL, vrrp.TTL) }},
-		{"TOS", func() error { return unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TOS, vrrp.TOS) }},
 	}
-	for _, s := range steps {
+	for _, s := range append(steps, opts(fd)...) {
 		if err := s.set(); err != nil {
 			unix.Close(fd)
 			return -1, fmt.Errorf("send socket: set %s: %w", s.what, err)

@@ -46,15 +46,30 @@ func (v *LinkVIPs) Close() {
 }
 
 // Addrs lists the interface's IPv4 addresses in the kernel's order.
-func (v *LinkVIPs) Addrs() ([]netip.Prefix, error) {
-	list, err := v.h.AddrList(v.Link, netlink.FAMILY_V4)
+func (v *LinkVIPs) Addrs() ([]netip.Prefix, error) { return v.addrs(false) }
+
+// Addrs6 lists the interface's IPv6 addresses in the kernel's order, those
+// still in duplicate address detection (tentative) left out: an advert
+// cannot leave from one.
+func (v *LinkVIPs) Addrs6() ([]netip.Prefix, error) { return v.addrs(true) }
+
+func (v *LinkVIPs) addrs(v6 bool) ([]netip.Prefix, error) {
+	family := netlink.FAMILY_V4
+	if v6 {
+		family = netlink.FAMILY_V6
+	}
+	list, err := v.h.AddrList(v.Link, family)
 	if err != nil {
 		return nil, fmt.Errorf("addresses of %s: %w", v.Link.Attrs().Name, err)
 	}
 	var out []netip.Prefix
 	for _, a := range list {
-		ip, ok := netip.AddrFromSlice(a.IP.To4())
-		if !ok {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok || a.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0 {
+			continue
+		}
+		ip = ip.Unmap()
+		if ip.Is6() != v6 {
 			continue
 		}
 		ones, _ := a.Mask.Size()
@@ -63,25 +78,64 @@ func (v *LinkVIPs) Addrs() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// Add installs the addresses; it tries all and returns every failure.
+// Add installs the addresses, each as a host address (/32, /128); it tries
+// all and returns every failure.
 func (v *LinkVIPs) Add(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		if err := v.as.do(true, v.Link.Attrs().Index, a); err != nil && !errors.Is(err, unix.EEXIST) {
-			errs = append(errs, fmt.Errorf("add VIP %s/32 on %s: %w", a, v.Link.Attrs().Name, err))
+		if err := v.add(netip.PrefixFrom(a, a.BitLen())); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Remove deletes the addresses; it tries all and returns every failure.
+// Remove deletes the host addresses; it tries all and returns every failure.
 func (v *LinkVIPs) Remove(addrs []netip.Addr) error {
 	var errs []error
 	for _, a := range addrs {
-		err := v.as.do(false, v.Link.Attrs().Index, a)
-		if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
-			errs = append(errs, fmt.Errorf("remove VIP %s/32 from %s: %w", a, v.Link.Attrs().Name, err))
+		if err := v.remove(netip.PrefixFrom(a, a.BitLen())); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// AddPrefixes installs addresses with their prefix lengths (an IPv6 VIP
+// given as A/64 is held so, nodad); present ones are fine.
+func (v *LinkVIPs) AddPrefixes(ps []netip.Prefix) error {
+	var errs []error
+	for _, p := range ps {
+		if err := v.add(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RemovePrefixes deletes addresses with their prefix lengths (the kernel
+// matches the length too); absent ones are fine.
+func (v *LinkVIPs) RemovePrefixes(ps []netip.Prefix) error {
+	var errs []error
+	for _, p := range ps {
+		if err := v.remove(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (v *LinkVIPs) add(p netip.Prefix) error {
+	if err := v.as.do(true, v.Link.Attrs().Index, p); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("add VIP %s on %s: %w", p, v.Link.Attrs().Name, err)
+	}
+	return nil
+}
+
+func (v *LinkVIPs) remove(p netip.Prefix) error {
+	err := v.as.do(false, v.Link.Attrs().Index, p)
+	if err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("remove VIP %s from %s: %w", p, v.Link.Attrs().Name, err)
+	}
+	return nil
 }

@@ -102,3 +102,15 @@ func (l *Lab) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// EnableIPv6 turns IPv6 back on in a namespace AddNS made, for the named
+// interfaces and those created later; each interface then gets its
+// link-local address once DAD has passed.
+func (l *Lab) EnableIPv6(ns string, ifaces ...string) error {
+	for _, k := range append([]string{"all", "default"}, ifaces...) {
+		if _, err := l.Exec(ns, "sysctl", "-qw", "net.ipv6.conf."+k+".disable_ipv6=0"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -26,21 +26,9 @@ type IPv4 struct {
 // IPv4 decodes the IPv4 packet in the frame (Ethernet II, optionally one 802.1Q tag).
 // Payload and Header alias f.Data.
 func (f Frame) IPv4() (IPv4, error) {
-	b := f.Data
-	if len(b) < etherHeaderLen {
-		return IPv4{}, fmt.Errorf("ethernet: frame of %d bytes is shorter than the header", len(b))
-	}
-	etherType := binary.BigEndian.Uint16(b[12:14])
-	b = b[etherHeaderLen:]
-	if etherType == etherTypeVLAN {
-		if len(b) < 4 {
-			return IPv4{}, fmt.Errorf("ethernet: truncated 802.1Q tag")
-		}
-		etherType = binary.BigEndian.Uint16(b[2:4])
-		b = b[4:]
-	}
-	if etherType != etherTypeIPv4 {
-		return IPv4{}, fmt.Errorf("ethernet: ethertype %#04x is not IPv4", etherType)
+	b, err := f.etherPayload(etherTypeIPv4, "IPv4")
+	if err != nil {
+		return IPv4{}, err
 	}
 	if len(b) < ipv4MinHeader {
 		return IPv4{}, fmt.Errorf("ipv4: %d bytes is shorter than the header", len(b))
@@ -62,4 +50,26 @@ func (f Frame) IPv4() (IPv4, error) {
 		Header:   b[:ihl],
 		Payload:  b[ihl:total],
 	}, nil
+}
+
+// etherPayload returns the frame's Ethernet payload (after one optional 802.1Q tag),
+// which must be of the given ethertype.
+func (f Frame) etherPayload(want uint16, name string) ([]byte, error) {
+	b := f.Data
+	if len(b) < etherHeaderLen {
+		return nil, fmt.Errorf("ethernet: frame of %d bytes is shorter than the header", len(b))
+	}
+	etherType := binary.BigEndian.Uint16(b[12:14])
+	b = b[etherHeaderLen:]
+	if etherType == etherTypeVLAN {
+		if len(b) < 4 {
+			return nil, fmt.Errorf("ethernet: truncated 802.1Q tag")
+		}
+		etherType = binary.BigEndian.Uint16(b[2:4])
+		b = b[4:]
+	}
+	if etherType != want {
+		return nil, fmt.Errorf("ethernet: ethertype %#04x is not %s", etherType, name)
+	}
+	return b, nil
 }

@@ -47,7 +47,11 @@ func (k KeepalivedInstance) Config(name string) string {
 	}
 	b.WriteString("    virtual_ipaddress {\n")
 	for _, v := range k.VIPs {
-		fmt.Fprintf(&b, "        %s/32 dev %s\n", v, k.Interface)
+		bits := 32
+		if strings.Contains(v, ":") {
+			bits = 128 // an IPv6 instance, as keepalived decides by its VIPs
+		}
+		fmt.Fprintf(&b, "        %s/%d dev %s\n", v, bits, k.Interface)
 	}
 	b.WriteString("    }\n}\n")
 	return b.String()

@@ -2,6 +2,7 @@ package router
 
 import (
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/hadirector/hadirector/vrrp"
@@ -16,12 +17,12 @@ type carriers struct {
 	log *slog.Logger
 
 	mu    sync.Mutex
-	up    map[string]bool  // every interface's carrier as last reported
-	links map[string]*link // the links watched, by interface
+	up    map[string]bool    // every interface's carrier as last reported
+	links map[string][]*link // the links watched, by interface (IPv4 and IPv6 links share one)
 }
 
 func newCarriers(log *slog.Logger) *carriers {
-	return &carriers{log: log, up: map[string]bool{}, links: map[string]*link{}}
+	return &carriers{log: log, up: map[string]bool{}, links: map[string][]*link{}}
 }
 
 // event records an interface's carrier, and tells its link's instances
@@ -30,24 +31,26 @@ func (c *carriers) event(name string, up bool) {
 	c.mu.Lock()
 	was, known := c.up[name]
 	c.up[name] = up
-	l := c.links[name]
+	ls := c.links[name]
 	c.mu.Unlock()
-	if l != nil && up && known && !was {
-		l.carrierBack()
+	if up && known && !was {
+		for _, l := range ls {
+			l.carrierBack()
+		}
 	}
 }
 
 // add watches l's interface.
 func (c *carriers) add(l *link) {
 	c.mu.Lock()
-	c.links[l.name] = l
+	c.links[l.name] = append(c.links[l.name], l)
 	c.mu.Unlock()
 }
 
 // remove stops watching l's interface.
 func (c *carriers) remove(l *link) {
 	c.mu.Lock()
-	if c.links[l.name] == l {
+	if c.links[l.name] = slices.DeleteFunc(c.links[l.name], func(x *link) bool { return x == l }); len(c.links[l.name]) == 0 {
 		delete(c.links, l.name)
 	}
 	c.mu.Unlock()

@@ -45,6 +45,12 @@ type InstanceConfig struct {
 	StartupWait time.Duration
 	// HoldPreemptAtStart does not preempt a master at start until Resume.
 	HoldPreemptAtStart bool
+	// IPv6 makes the instance an IPv6 virtual router: VRRPv3 over the
+	// interface's IPv6 link (Network.Open6), adverts to ff02::12 from its
+	// link-local address, neighbour advertisements for the VIPs.
+	IPv6 bool
+	// NARouter are the IPv6 VIPs announced with the NA router flag.
+	NARouter []netip.Addr
 	// Track, if set, watches what the instance tracks. Reload compares it
 	// with reflect.DeepEqual: its value says what it tracks.
 	Track Tracker
@@ -69,4 +75,13 @@ type Tracker interface {
 func (c InstanceConfig) startOnly() InstanceConfig {
 	c.StartupDelay, c.StartupWait, c.HoldPreemptAtStart = 0, 0, false
 	return c
+}
+
+// linkKey names the link an instance runs on: its interface, for IPv6 its
+// interface's IPv6 link.
+func (c *InstanceConfig) linkKey() string {
+	if c.IPv6 {
+		return c.Interface + "%ipv6"
+	}
+	return c.Interface
 }

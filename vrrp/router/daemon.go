@@ -18,7 +18,8 @@ import (
 // link is one interface's shared machinery: the Link, and the instances on
 // it by VRID.
 type link struct {
-	name     string
+	name     string // the interface
+	key      string // the daemon's key: the interface, for IPv6 its IPv6 link (linkKey)
 	link     Link
 	Counters Counters // drops that no instance can be charged with
 	drops    dropLog
@@ -73,7 +74,7 @@ func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	for _, l := range opened {
-		d.links[l.name] = l
+		d.links[l.key] = l
 	}
 	for _, inst := range insts {
 		d.attach(inst)
@@ -97,27 +98,31 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 	// One address dump per interface, not one per instance.
 	addrs := map[string][]netip.Prefix{}
 	for _, ic := range cfgs {
-		l := d.links[ic.Interface]
+		key := ic.linkKey()
+		l := d.links[key]
 		if l == nil {
-			l = byName[ic.Interface]
+			l = byName[key]
 		}
 		if l == nil {
-			if l, err = d.openLink(ic.Interface); err != nil {
+			if l, err = d.openLink(ic.Interface, ic.IPv6); err != nil {
 				return nil, opened, err
 			}
-			byName[ic.Interface] = l
+			byName[key] = l
 			opened = append(opened, l)
+		}
+		if r, ok := l.link.(interface{ AddRouters([]netip.Addr) }); ok && len(ic.NARouter) > 0 {
+			r.AddRouters(ic.NARouter)
 		}
 		src := ic.UnicastSrc
 		if !src.IsValid() {
-			list, ok := addrs[ic.Interface]
+			list, ok := addrs[key]
 			if !ok {
 				if list, err = l.link.Addrs(); err != nil {
 					return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 				}
-				addrs[ic.Interface] = list
+				addrs[key] = list
 			}
-			if src, err = primaryOf(ic.Interface, list, ic.VIPs); err != nil {
+			if src, err = primaryOf(ic.Interface, list, ic.VIPs, ic.IPv6); err != nil {
 				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
@@ -131,9 +136,9 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 	return insts, opened, nil
 }
 
-func (d *Daemon) attach(inst *Instance) { d.links[inst.cfg.Interface].attach(inst) }
+func (d *Daemon) attach(inst *Instance) { d.links[inst.cfg.linkKey()].attach(inst) }
 
-func (d *Daemon) detach(inst *Instance) { d.links[inst.cfg.Interface].detach(inst) }
+func (d *Daemon) detach(inst *Instance) { d.links[inst.cfg.linkKey()].detach(inst) }
 
 // attach adds inst after the link's other instances of its VRID.
 func (l *link) attach(inst *Instance) {
@@ -172,12 +177,16 @@ func (l *link) forVRID(vrid, version uint8) *Instance {
 	return nil
 }
 
-func (d *Daemon) openLink(name string) (*link, error) {
-	ll, err := d.net.Open(name)
+func (d *Daemon) openLink(name string, v6 bool) (*link, error) {
+	open, key, log := d.net.Open, name, d.log.With("interface", name)
+	if v6 {
+		open, key, log = d.net.Open6, name+"%ipv6", log.With("family", "ipv6")
+	}
+	ll, err := open(name)
 	if err != nil {
 		return nil, err // the network names the interface and the cause
 	}
-	return &link{name: name, link: ll, log: d.log.With("interface", name), stop: make(chan struct{})}, nil
+	return &link{name: name, key: key, link: ll, log: log, stop: make(chan struct{})}, nil
 }
 
 func closeLinks(ls []*link) {
@@ -272,7 +281,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) clearStale(insts []*Instance) {
 	byLink := map[*link]map[netip.Addr]bool{}
 	for _, i := range insts {
-		l := d.links[i.cfg.Interface]
+		l := d.links[i.cfg.linkKey()]
 		if byLink[l] == nil {
 			byLink[l] = map[netip.Addr]bool{}
 		}
@@ -288,7 +297,7 @@ func (d *Daemon) clearStale(insts []*Instance) {
 		}
 		var stale []netip.Addr
 		for _, p := range held {
-			if p.Bits() == 32 && vips[p.Addr()] {
+			if p.IsSingleIP() && vips[p.Addr()] {
 				stale = append(stale, p.Addr())
 			}
 		}
@@ -440,7 +449,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 		d.detach(i)
 	}
 	for _, l := range opened {
-		d.links[l.name] = l
+		d.links[l.key] = l
 		d.startLink(l)
 	}
 	byName := map[string]*Instance{}
@@ -467,7 +476,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 	// Interfaces no instance uses any more are closed.
 	used := map[string]bool{}
 	for _, i := range order {
-		used[i.cfg.Interface] = true
+		used[i.cfg.linkKey()] = true
 	}
 	for name, l := range d.links {
 		if !used[name] {
@@ -555,11 +564,15 @@ func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
 
 // primaryOf is the first of the interface's addresses that is not one of
 // skip: the source of our adverts and the tie-break address.
-func primaryOf(ifname string, addrs []netip.Prefix, skip []netip.Addr) (netip.Addr, error) {
+func primaryOf(ifname string, addrs []netip.Prefix, skip []netip.Addr, v6 bool) (netip.Addr, error) {
 	for _, p := range addrs {
-		if !slices.Contains(skip, p.Addr()) {
+		if !slices.Contains(skip, p.Addr()) && (!v6 || p.Addr().IsLinkLocalUnicast()) {
 			return p.Addr(), nil
 		}
+	}
+	if v6 {
+		// RFC 5798 5.1.2.1: IPv6 adverts leave from the link-local address.
+		return netip.Addr{}, fmt.Errorf("interface %s has no link-local IPv6 address (past DAD) to send adverts from", ifname)
 	}
 	return netip.Addr{}, fmt.Errorf("interface %s has no IPv4 address to send adverts from", ifname)
 }

@@ -3,8 +3,9 @@
 // batches the adverts due together, sync groups, reload, step-down, the
 // transition Events and the Status operators read. It drives the vrrp
 // state machine and reaches the kernel only through what it is handed: a
-// Network that opens a Link per interface (receive, send a batch, VIPs,
-// gratuitous ARP) and the Alarm the scheduler sleeps on. It takes its own
+// Network that opens a Link per interface and family (receive, send a
+// batch, VIPs, gratuitous ARP or, for IPv6, neighbour advertisements) and
+// the Alarm the scheduler sleeps on. It takes its own
 // Config, which the composition root fills in from the configuration
 // file; internal/netio is the real Network's Linux side, and the tests
 // use fakes.

@@ -54,6 +54,9 @@ func (n *fakeNet) Open(ifname string) (Link, error) {
 	return l, nil
 }
 
+// Open6 opens the interface's IPv6 link, a fake of its own.
+func (n *fakeNet) Open6(ifname string) (Link, error) { return n.Open(ifname + "%ipv6") }
+
 func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(string, bool)) error {
 	<-ctx.Done()
 	return nil

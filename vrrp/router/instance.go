@@ -54,7 +54,7 @@ type Instance struct {
 
 	mu        sync.Mutex // guards the snapshot below, written under mmu
 	last      *lastTransition
-	master    [4]byte // zero: none known
+	master    [16]byte // the master's address (IPv4 as mapped); zero: none known
 	hold      bool
 	vipsHeld  bool
 	effective uint8
@@ -111,6 +111,8 @@ func (i *Instance) expect() vrrp.Expect {
 		VRID:           i.cfg.VRID,
 		AdvertInterval: i.cfg.AdvertInterval,
 		VIPs:           i.cfg.VIPs,
+		IPv6:           i.cfg.IPv6,
+		Unicast:        len(i.cfg.UnicastPeers) > 0,
 	}
 	if i.cfg.Password != "" {
 		e.AuthType = 1
@@ -128,14 +130,20 @@ func (i *Instance) checksumForm() vrrp.ChecksumForm {
 	return vrrp.ChecksumRFC5798
 }
 
-// multicast is the destination list of an instance without unicast peers;
-// shared and never written.
-var multicast = []netip.Addr{vrrp.Group}
+// multicast and multicast6 are the destination lists of an instance
+// without unicast peers; shared and never written.
+var (
+	multicast  = []netip.Addr{vrrp.Group}
+	multicast6 = []netip.Addr{vrrp.Group6}
+)
 
 // dsts are where the instance's adverts go.
 func (i *Instance) dsts() []netip.Addr {
 	if len(i.cfg.UnicastPeers) > 0 {
 		return i.cfg.UnicastPeers
+	}
+	if i.cfg.IPv6 {
+		return multicast6
 	}
 	return multicast
 }
@@ -207,7 +215,7 @@ func (i *Instance) accepts(p vrrp.Packet, info vrrp.RecvInfo) (vrrp.Mismatch, er
 			e.TTL = i.cfg.PeerTTLs[k]
 		}
 	}
-	return vrrp.Accept(p, info.TTL, e)
+	return vrrp.AcceptFrom(p, info.Src, info.TTL, e)
 }
 
 func (i *Instance) params() vrrp.Params {
@@ -487,6 +495,7 @@ func (i *Instance) advert(prio uint8) vrrp.Packet {
 		VRID:           e.VRID,
 		Priority:       prio,
 		AdvertInterval: e.AdvertInterval,
+		IPv6:           e.IPv6,
 		Addrs:          e.VIPs,
 		AuthType:       e.AuthType,
 		Password:       e.Password,
@@ -598,6 +607,9 @@ func resolveSchedule(interval time.Duration) garp.Schedule {
 func (i *Instance) resolvePeers() {
 	if len(i.cfg.UnicastPeers) == 0 {
 		return
+	}
+	if i.cfg.IPv6 {
+		return // the peers are asked over ARP, which IPv6 has not
 	}
 	r := i.rareFields()
 	if r.resolving != nil {

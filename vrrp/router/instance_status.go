@@ -57,8 +57,8 @@ func (i *Instance) transition(a vrrp.Action) {
 	}
 	i.log(slog.LevelInfo, "transition", "from", t.From.String(), "to", t.To.String(), "reason", t.Reason, "master", master, "seq", t.Seq)
 	last := &lastTransition{seq: t.Seq, at: t.At.UnixNano(), reason: t.Reason, from: uint8(a.From), to: uint8(a.To)}
-	if m.Master.Is4() {
-		last.master = m.Master.As4()
+	if m.Master.IsValid() {
+		last.master = m.Master.As16()
 	}
 	i.mu.Lock()
 	i.last = last
@@ -72,24 +72,24 @@ type lastTransition struct {
 	seq      uint64
 	at       int64 // Unix ns
 	reason   string
-	master   [4]byte // zero when no master was known
-	from, to uint8   // State
+	master   [16]byte // IPv4 as mapped; zero when no master was known
+	from, to uint8    // State
 }
 
 func (l *lastTransition) transition(name string, vrid uint8) Transition {
 	t := Transition{Seq: l.seq, At: time.Unix(0, l.at), Instance: name, VRID: vrid,
 		From: vrrp.State(l.from), To: vrrp.State(l.to), Reason: l.reason}
-	if l.master != [4]byte{} {
-		t.Master = netip.AddrFrom4(l.master).String()
+	if l.master != [16]byte{} {
+		t.Master = netip.AddrFrom16(l.master).Unmap().String()
 	}
 	return t
 }
 
 func (i *Instance) snapshot(m vrrp.Machine) {
 	i.mu.Lock()
-	i.master, i.hold, i.effective = [4]byte{}, m.Hold, m.Priority
-	if m.Master.Is4() {
-		i.master = m.Master.As4()
+	i.master, i.hold, i.effective = [16]byte{}, m.Hold, m.Priority
+	if m.Master.IsValid() {
+		i.master = m.Master.As16()
 	}
 	if m.State == vrrp.Master && !m.ReleaseBy.IsZero() {
 		i.effective = 0 // stepping down: the adverts say 0
@@ -130,8 +130,8 @@ func (i *Instance) Status() Status {
 		Drops: i.Counters.Drops(), AddrListMismatch: i.Counters.AddrListMismatch.Load(),
 		Speakers: i.speakers.list(time.Now()),
 	}
-	if i.master != [4]byte{} {
-		st.Master = netip.AddrFrom4(i.master).String()
+	if i.master != [16]byte{} {
+		st.Master = netip.AddrFrom16(i.master).Unmap().String()
 	}
 	if i.last != nil {
 		t := i.last.transition(i.cfg.Name, i.cfg.VRID)

@@ -368,3 +368,46 @@ func TestArrival(t *testing.T) {
 }
 
 // An inbox's buffer holds the largest advert there is, IP options and all,
+
+// An IPv6 owner becomes master as an IPv4 one does: its adverts are
+// VRRPv3 over IPv6 to ff02::12 from its link-local address (they decode
+// only with that pseudo-header), its VIPs are announced (by NA, on the
+// real link), and status names the link-local master.
+func TestInstanceOwnerLifecycleIPv6(t *testing.T) {
+	cfg := ownerConfig()
+	cfg.IPv6 = true
+	cfg.VIPs = []netip.Addr{netip.MustParseAddr("2001:db8::100")}
+	src := netip.MustParseAddr("fe80::11")
+	tx := &fakeTx{sent: make(chan []byte, 16)}
+	arp := &fakeARP{sent: make(chan netip.Addr, 16)}
+	inst := newTestInstance(cfg, testDeps{Tx: tx, VIPs: &fakeVIPs{}, ARP: arp, Src: src})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { <-startTest(ctx, inst, time.Now()); close(done) }()
+	select {
+	case b := <-tx.sent:
+		p, err := vrrp.Unmarshal(b, src, vrrp.Group6)
+		if err != nil || !p.IPv6 || p.Priority != 255 || len(p.Addrs) != 1 || p.Addrs[0] != cfg.VIPs[0] {
+			t.Fatalf("first advert %+v (%v), want an IPv6 advert of priority 255 for %v", p, err, cfg.VIPs[0])
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no advert sent")
+	}
+	select {
+	case v := <-arp.sent:
+		if v != cfg.VIPs[0] {
+			t.Fatalf("announced %v", v)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no announcement")
+	}
+	if lt := inst.Status().LastTransition; lt == nil || lt.Master != "fe80::11" {
+		t.Errorf("last transition %+v, want master fe80::11", lt)
+	}
+	cancel()
+	<-done
+	inst.snapshot(vrrp.Machine{Master: netip.MustParseAddr("fe80::12")})
+	if m := inst.Status().Master; m != "fe80::12" {
+		t.Errorf("status master %q, want fe80::12", m)
+	}
+}

@@ -41,6 +41,11 @@ type Link interface {
 // hands the daemon the real one, tests a fake.
 type Network interface {
 	Open(ifname string) (Link, error)
+	// Open6 opens the interface's IPv6 link: adverts to and from ff02::12,
+	// Addrs lists the IPv6 addresses that passed DAD, AddVIPs adds VIP/128
+	// without DAD, and Announce sends an unsolicited neighbour
+	// advertisement.
+	Open6(ifname string) (Link, error)
 	// WatchCarrier calls fn with every interface's carrier (IFF_UP and
 	// IFF_LOWER_UP) now and on every change, until ctx ends.
 	WatchCarrier(ctx context.Context, log *slog.Logger, fn func(ifname string, up bool)) error

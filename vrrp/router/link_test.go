@@ -2,6 +2,7 @@ package router
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -84,9 +85,26 @@ func TestPrimaryOf(t *testing.T) {
 		for _, a := range ifaddrs {
 			prefixes = append(prefixes, netip.PrefixFrom(a, 24))
 		}
-		got, err := primaryOf("eth0", prefixes, c.skip)
+		got, err := primaryOf("eth0", prefixes, c.skip, false)
 		if got != c.want || (err != nil) != !c.want.IsValid() {
 			t.Errorf("skip %v: %v, %v; want %v", c.skip, got, err, c.want)
 		}
+	}
+}
+
+// An IPv6 instance sends from the interface's first link-local address that
+// is not one of its VIPs, never from a global one (RFC 5798 5.1.2.1).
+func TestPrimaryOfIPv6(t *testing.T) {
+	p := func(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+	a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	addrs := []netip.Prefix{p("2001:db8::11/64"), p("fe80::1:100/64"), p("fe80::ff:fe00:11/64")}
+	if got, err := primaryOf("eth0", addrs, nil, true); got != a("fe80::1:100") || err != nil {
+		t.Errorf("%v, %v; want fe80::1:100", got, err)
+	}
+	if got, err := primaryOf("eth0", addrs, []netip.Addr{a("fe80::1:100")}, true); got != a("fe80::ff:fe00:11") || err != nil {
+		t.Errorf("a link-local VIP skipped: %v, %v; want fe80::ff:fe00:11", got, err)
+	}
+	if _, err := primaryOf("eth0", addrs[:1], nil, true); err == nil || !strings.Contains(err.Error(), "no link-local") {
+		t.Errorf("global address only: %v, want an error naming the missing link-local address", err)
 	}
 }

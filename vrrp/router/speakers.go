@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/hadirector/hadirector/vrrp"
 )
 
 // speakerWindow is how long a speaker stays listed after it was last heard.
@@ -19,32 +21,36 @@ type speakers struct {
 	s  []heardFrom
 }
 
-// heardFrom is a Speaker as kept: IPv4 addresses as 4 bytes, the time as Unix
-// nanoseconds. Every instance of a large director keeps one or two.
+// heardFrom is a Speaker as kept: the addresses packed (4 bytes each for
+// IPv4, 16 for IPv6), the source as 16 bytes, the drop reason as its
+// number, the time as Unix nanoseconds. Every instance of a large director
+// keeps one or two.
 type heardFrom struct {
-	at       int64 // LastHeard
-	addrs    [][4]byte
-	reason   string
-	src      [4]byte
+	at       int64  // LastHeard
+	addrs    []byte // packed, addrLen bytes each
+	src      [16]byte
+	reason   vrrp.Reason
 	priority uint8
 	accepted bool
+	v6       bool // src and addrs are IPv6
 }
 
 // maxSpeakers bounds memory under a flood of sources.
 const maxSpeakers = 64
 
 func (s *speakers) heard(sp Speaker) {
-	if !sp.Src.Is4() {
-		return // adverts come over IPv4 only
+	src := sp.Src.Unmap()
+	if !src.IsValid() {
+		return
 	}
-	h := heardFrom{at: sp.LastHeard.UnixNano(), reason: sp.Reason, src: sp.Src.As4(), priority: sp.Priority, accepted: sp.Accepted}
+	h := heardFrom{at: sp.LastHeard.UnixNano(), reason: reasonOf(sp.Reason), src: src.As16(), priority: sp.Priority, accepted: sp.Accepted, v6: src.Is6()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k := range s.s {
 		if s.s[k].src == h.src {
 			h.addrs = s.s[k].addrs // the usual case: nothing to copy
-			if !sameAddrs(h.addrs, sp.Addrs) {
-				h.addrs = addrs4(sp.Addrs)
+			if !sameAddrs(h.addrs, sp.Addrs, h.v6) {
+				h.addrs = packAddrs(sp.Addrs, h.v6)
 			}
 			s.s[k] = h
 			return
@@ -56,7 +62,7 @@ func (s *speakers) heard(sp Speaker) {
 			return
 		}
 	}
-	h.addrs = addrs4(sp.Addrs) // a copy: the reader reuses the packet's storage
+	h.addrs = packAddrs(sp.Addrs, h.v6) // a copy: the reader reuses the packet's storage
 	s.s = append(s.s, h)
 }
 
@@ -72,10 +78,14 @@ func (s *speakers) list(now time.Time) []Speaker {
 	s.expire(now)
 	out := make([]Speaker, 0, len(s.s))
 	for _, h := range s.s {
-		sp := Speaker{Src: netip.AddrFrom4(h.src), Priority: h.priority, LastHeard: time.Unix(0, h.at),
-			Accepted: h.accepted, Reason: h.reason, Addrs: make([]netip.Addr, len(h.addrs))}
-		for k, a := range h.addrs {
-			sp.Addrs[k] = netip.AddrFrom4(a)
+		src := netip.AddrFrom16(h.src)
+		if !h.v6 {
+			src = src.Unmap()
+		}
+		sp := Speaker{Src: src, Priority: h.priority, LastHeard: time.Unix(0, h.at),
+			Accepted: h.accepted, Addrs: unpackAddrs(h.addrs, h.v6)}
+		if h.reason != 0 {
+			sp.Reason = h.reason.String()
 		}
 		out = append(out, sp)
 	}
@@ -83,25 +93,58 @@ func (s *speakers) list(now time.Time) []Speaker {
 	return out
 }
 
-func sameAddrs(kept [][4]byte, addrs []netip.Addr) bool {
-	if len(kept) != len(addrs) {
+func addrLen(v6 bool) int {
+	if v6 {
+		return 16
+	}
+	return 4
+}
+
+// sameAddrs reports whether the packed addresses are addrs.
+func sameAddrs(kept []byte, addrs []netip.Addr, v6 bool) bool {
+	n := addrLen(v6)
+	if len(kept) != n*len(addrs) {
 		return false
 	}
 	for k, a := range addrs {
-		if !a.Is4() || a.As4() != kept[k] {
+		if a.Is6() != v6 || string(kept[k*n:(k+1)*n]) != string(a.AsSlice()) {
 			return false
 		}
 	}
 	return true
 }
 
-// addrs4 copies an advert's addresses, IPv4 all (Unmarshal makes no other).
-func addrs4(addrs []netip.Addr) [][4]byte {
-	out := make([][4]byte, 0, len(addrs))
+// packAddrs copies an advert's addresses of the family (Unmarshal makes no
+// other), packed.
+func packAddrs(addrs []netip.Addr, v6 bool) []byte {
+	out := make([]byte, 0, addrLen(v6)*len(addrs))
 	for _, a := range addrs {
-		if a.Is4() {
-			out = append(out, a.As4())
+		if a.Is6() == v6 {
+			out = append(out, a.AsSlice()...)
 		}
 	}
 	return out
+}
+
+func unpackAddrs(b []byte, v6 bool) []netip.Addr {
+	n := addrLen(v6)
+	out := make([]netip.Addr, 0, len(b)/n)
+	for ; len(b) >= n; b = b[n:] {
+		a, _ := netip.AddrFromSlice(b[:n])
+		out = append(out, a)
+	}
+	return out
+}
+
+// reasonOf is the drop reason named s ("" and unknown names: none).
+func reasonOf(s string) vrrp.Reason {
+	if s == "" {
+		return 0
+	}
+	for _, r := range vrrp.Reasons() {
+		if r.String() == s {
+			return r
+		}
+	}
+	return 0
 }

@@ -76,3 +76,28 @@ func TestSpeakersRoundTrip(t *testing.T) {
 		t.Errorf("listed %+v, want %+v", got, want)
 	}
 }
+
+// An IPv6 instance's speakers are kept as an IPv4 one's are: the
+// link-local source and the IPv6 addresses come back as heard, and an IPv4
+// speaker beside them keeps its own.
+func TestSpeakersIPv6(t *testing.T) {
+	var s speakers
+	at := time.Unix(1700000000, 0)
+	a := netip.MustParseAddr
+	v6 := Speaker{Src: a("fe80::ff:fe00:12"), Priority: 100, LastHeard: at, Accepted: true,
+		Addrs: []netip.Addr{a("fe80::1:100"), a("2001:db8::100")}}
+	v4 := Speaker{Src: a("192.0.2.12"), Priority: 90, LastHeard: at, Reason: vrrp.ReasonTTL.String(),
+		Addrs: []netip.Addr{a("192.0.2.100")}}
+	s.heard(v6)
+	s.heard(v4)
+	s.heard(v6)
+	got := s.list(at)
+	if len(got) != 2 {
+		t.Fatalf("listed %+v, want 2 speakers", got)
+	}
+	for k, want := range []Speaker{v4, v6} { // in address order
+		if got[k].Src != want.Src || !slices.Equal(got[k].Addrs, want.Addrs) || got[k].Reason != want.Reason || got[k].Priority != want.Priority {
+			t.Errorf("speaker %d: %+v, want %+v", k, got[k], want)
+		}
+	}
+}
