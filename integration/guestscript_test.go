@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,16 +15,9 @@ import (
 // guest files that put them in /work under their names.
 func staticBinaries(t *testing.T, pkgs map[string]string) []guest.File {
 	t.Helper()
-	dir := t.TempDir()
-	var files []guest.File
-	for name, pkg := range pkgs {
-		out := filepath.Join(dir, name)
-		build := exec.Command("go", "build", "-o", out, pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("building a static %s: %v\n%s", name, err, msg)
-		}
-		files = append(files, guest.File{Path: "/work/" + name, Host: out, Mode: 0o755})
+	files, err := guest.StaticBinaries(t.TempDir(), pkgs)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return files
 }

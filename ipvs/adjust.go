@@ -7,7 +7,9 @@ import "net/netip"
 // Quiescent (connections in progress continue) and is left out otherwise;
 // while no real server of a service is up, its Sorry server, if any, is added.
 // services should be normalized, so that real server addresses are those up
-// is asked about. The input is not modified. Adjust does no I/O.
+// is asked about. The result is what the kernel should hold: its Sorry is
+// cleared (the sorry server, when in, is one of its Reals), so that it
+// normalizes again. The input is not modified. Adjust does no I/O.
 func Adjust(services []Service, up func(ServiceKey, netip.AddrPort) bool) []Service {
 	out := make([]Service, len(services))
 	for i, s := range services {
@@ -27,7 +29,7 @@ func Adjust(services []Service, up func(ServiceKey, netip.AddrPort) bool) []Serv
 		if !anyUp && s.Sorry.Addr.IsValid() {
 			reals = append(reals, s.Sorry)
 		}
-		s.Reals = reals
+		s.Reals, s.Sorry = reals, Real{}
 		out[i] = s
 	}
 	return out

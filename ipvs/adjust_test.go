@@ -47,6 +47,9 @@ func TestAdjust(t *testing.T) {
 			if !reflect.DeepEqual(out[0].Reals, tt.want) {
 				t.Errorf("reals %v, want %v", out[0].Reals, tt.want)
 			}
+			if _, err := Normalize(out); err != nil {
+				t.Errorf("the adjusted service does not normalize: %v", err)
+			}
 			if !reflect.DeepEqual(tt.in.Reals, inReals) {
 				t.Errorf("input modified")
 			}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"os/exec"
@@ -44,16 +43,6 @@ func (h *HealthCheck) validate() error {
 // TCPCheck succeeds if a TCP connection to Addr is accepted.
 type TCPCheck struct {
 	Addr netip.AddrPort
-}
-
-// Check connects and closes at once.
-func (c TCPCheck) Check(ctx context.Context) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", c.Addr.String())
-	if err != nil {
-		return fmt.Errorf("tcp check %s: %w", c.Addr, err)
-	}
-	return conn.Close()
 }
 
 func (c TCPCheck) validate() error {

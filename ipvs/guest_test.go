@@ -344,3 +344,29 @@ func BenchmarkInGuestIpvsadm(b *testing.B) {
 		}
 	})
 }
+
+// TestInGuestManagerAppliesOnlyChanges runs the Manager's scenario of
+// health changes, reloads and a resync on the kernel, with the same writes
+// for each step, and compares the whole table with ipvsadm -Ln after each.
+func TestInGuestManagerAppliesOnlyChanges(t *testing.T) {
+	k := ipvsGuestKernel(t)
+	ipvsGuestRun(t, "ipvsadm", "-C")
+	t.Cleanup(func() { ipvsGuestTry("ipvsadm", "-C") })
+	info, err := ReadInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	managerScenario(t, k, 120, func(t *testing.T, step string) {
+		states, err := List(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := Format(&got, states, ListOptions{Info: info}); err != nil {
+			t.Fatal(err)
+		}
+		if want := ipvsGuestRun(t, "ipvsadm", "-Ln"); got.String() != want {
+			t.Errorf("%s: the table as listed:\n%s\nipvsadm -Ln:\n%s", step, got.String(), want)
+		}
+	})
+}

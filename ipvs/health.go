@@ -1,28 +1,50 @@
 package ipvs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/clock"
 )
 
-// maxParallelChecks bounds the checks one Tick runs at the same time.
-const maxParallelChecks = 64
+// maxParallelChecks bounds the checks in flight at once. A check in flight
+// is a goroutine blocked on its socket (or its command) until it answers or
+// times out, so this bounds memory, not CPU; it is high enough that a
+// thousand servers timing out at once do not delay the others' checks.
+const maxParallelChecks = 1024
 
-// Health checks the real servers of services and says which are up. Tick
-// runs the checks that are due at a given time, so tests drive it with any
-// clock; Run drives it with a clock.Clock. Adjust feeds the result to Reconcile.
+// checkBatch is how far ahead of its due time Run starts a check, so that
+// the checks due within it start on one wake-up: at most 1/checkBatch
+// wake-ups a second, however many checks there are.
+const checkBatch = 10 * time.Millisecond
+
+// Health checks the real servers of services and says which are up. One
+// scheduler serves every check: the checks wait in one queue ordered by due
+// time, each real server's checks fall at its own place in the interval (a
+// hash of its service and address) so that thousands of them spread out, and
+// at most maxParallelChecks run at once. Tick runs the checks that are due
+// at a given time, so tests drive it with any clock; Run drives it with a
+// clock.Clock. Adjust feeds the result to Reconcile.
 type Health struct {
-	log    *slog.Logger
+	log *slog.Logger
+	// phase places a real server's checks within its interval: phaseOf;
+	// tests set it to place them at will.
+	phase  func(target, time.Duration) time.Duration
 	tickMu sync.Mutex // one Tick at a time
-	mu     sync.Mutex // guards probes
+	mu     sync.Mutex // guards what follows
 	probes map[target]*probe
+	bySvc  map[ServiceKey][]*probe
+	queue  checkQueue // placed probes not being checked, by due time
+	fresh  []*probe   // probes not placed yet: the scheduler places them
+	down   map[target]bool
 	wake   chan struct{}
 }
 
@@ -32,9 +54,14 @@ type target struct {
 }
 
 type probe struct {
+	t       target
 	check   HealthCheck
+	pol     Policy // check.Policy with defaults
 	state   CheckState
 	lastErr error
+	index   int  // in queue, -1 if not there
+	running bool // a check is in flight
+	gone    bool // no longer configured
 }
 
 // Transition is a real server changing state.
@@ -50,17 +77,42 @@ func NewHealth(log *slog.Logger) *Health {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Health{log: log, probes: make(map[target]*probe), wake: make(chan struct{}, 1)}
+	return &Health{log: log, phase: phaseOf, probes: make(map[target]*probe), bySvc: make(map[ServiceKey][]*probe),
+		down: make(map[target]bool), wake: make(chan struct{}, 1)}
 }
 
 // Configure sets what is checked: every real server with a Check, keyed by
-// its service and address. A server that was already checked keeps its
-// state; a new one starts as its Policy says, with a check due at once.
-// Pass Adjust the same services, so that the addresses agree.
+// its service and address, as Update does with services changed and every
+// other service removed.
 func (h *Health) Configure(services []Service) error {
-	next := make(map[target]*probe)
-	var errs []error
+	h.mu.Lock()
+	keep := make(map[ServiceKey]bool, len(services))
 	for _, s := range services {
+		keep[s.Key] = true
+	}
+	var removed []ServiceKey
+	for k := range h.bySvc {
+		if !keep[k] {
+			removed = append(removed, k)
+		}
+	}
+	h.mu.Unlock()
+	return h.Update(services, removed)
+}
+
+// Update sets what is checked of the services named only: the real servers
+// with a Check of each changed service, and nothing of each removed one. A
+// server whose check is unchanged keeps its state and its schedule; one whose
+// check changed keeps its state and is checked anew; a new one starts as its
+// Policy says. Each is first checked at its place in its interval. An
+// invalid check changes nothing. Pass Adjust the same services, so that the
+// addresses agree.
+func (h *Health) Update(changed []Service, removed []ServiceKey) error {
+	next := make(map[ServiceKey][]*probe, len(changed))
+	var errs []error
+	for _, s := range changed {
+		seen := make(map[netip.AddrPort]bool)
+		var ps []*probe
 		for _, r := range s.Reals {
 			if r.Check == nil {
 				continue
@@ -69,30 +121,76 @@ func (h *Health) Configure(services []Service) error {
 				errs = append(errs, fmt.Errorf("ipvs: service %s: real server %s: %w", s.Key, r.Addr, err))
 				continue
 			}
-			t := target{s.Key, r.Addr}
-			if next[t] != nil {
+			if seen[r.Addr] {
 				errs = append(errs, fmt.Errorf("ipvs: service %s: real server %s: defined twice", s.Key, r.Addr))
 				continue
 			}
-			next[t] = &probe{check: *r.Check, state: r.Check.Policy.Start(time.Time{})}
+			seen[r.Addr] = true
+			pol := r.Check.Policy.withDefaults()
+			ps = append(ps, &probe{t: target{s.Key, r.Addr}, check: *r.Check, pol: pol, state: pol.Start(time.Time{}), index: -1})
 		}
+		next[s.Key] = ps
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	h.mu.Lock()
-	for t, p := range next {
-		if old := h.probes[t]; old != nil {
-			p.state, p.lastErr = old.state, old.lastErr
+	for _, k := range removed {
+		for _, p := range h.bySvc[k] {
+			h.retire(p)
+		}
+		delete(h.bySvc, k)
+	}
+	for k, ps := range next {
+		old := make(map[netip.AddrPort]*probe, len(h.bySvc[k]))
+		for _, p := range h.bySvc[k] {
+			old[p.t.real] = p
+		}
+		for i, p := range ps {
+			o := old[p.t.real]
+			delete(old, p.t.real)
+			if o != nil && sameCheck(o.check, p.check) {
+				ps[i] = o
+				continue
+			}
+			if o != nil {
+				p.state.Up, p.state.Streak, p.lastErr = o.state.Up, o.state.Streak, o.lastErr
+				h.retire(o)
+			}
+			h.probes[p.t] = p
+			h.fresh = append(h.fresh, p)
+			if !p.state.Up {
+				h.down[p.t] = true
+			}
+		}
+		for _, o := range old {
+			h.retire(o)
+		}
+		if len(ps) == 0 {
+			delete(h.bySvc, k)
+		} else {
+			h.bySvc[k] = ps
 		}
 	}
-	h.probes = next
 	h.mu.Unlock()
 	select {
 	case h.wake <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// retire forgets a probe; a check of it in flight is ignored when it ends.
+func (h *Health) retire(p *probe) {
+	p.gone = true
+	h.queue.remove(p)
+	delete(h.probes, p.t)
+	delete(h.down, p.t)
+}
+
+// sameCheck reports whether two checks probe alike.
+func sameCheck(a, b HealthCheck) bool {
+	return a.Policy == b.Policy && reflect.DeepEqual(a.Checker, b.Checker)
 }
 
 // Up reports whether the real server at addr of service svc is up. A real
@@ -104,9 +202,71 @@ func (h *Health) Up(svc ServiceKey, addr netip.AddrPort) bool {
 	return p == nil || p.state.Up
 }
 
+// Down returns the real servers that are down, by service and address.
+func (h *Health) Down() []Transition {
+	h.mu.Lock()
+	out := make([]Transition, 0, len(h.down))
+	for t := range h.down {
+		out = append(out, Transition{Service: t.svc, Real: t.real})
+	}
+	h.mu.Unlock()
+	slices.SortFunc(out, func(a, b Transition) int {
+		return cmp.Or(compareKeys(a.Service, b.Service), a.Real.Compare(b.Real))
+	})
+	return out
+}
+
 // Adjust returns services with weights adjusted by health (see the
 // package's Adjust).
 func (h *Health) Adjust(services []Service) []Service { return Adjust(services, h.Up) }
+
+// place gives the fresh probes their first due time, at their place in the
+// interval after now, and queues them. h.mu is held.
+func (h *Health) place(now time.Time) {
+	for _, p := range h.fresh {
+		if p.gone || p.running || p.index >= 0 {
+			continue
+		}
+		p.state.Due = now.Add(h.phase(p.t, p.pol.Interval))
+		h.queue.push(p)
+	}
+	h.fresh = nil
+}
+
+// complete records the result of a check of p that was due at p.state.Due
+// and queues its next check, at its place in the interval after now. It
+// returns the transition, if p changed state. h.mu is held.
+func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool) {
+	p.running = false
+	if p.gone {
+		return Transition{}, false
+	}
+	was := p.state.Up
+	p.state = p.pol.Next(p.state, p.state.Due, err == nil)
+	p.state.Due = nextSlot(p.state.Due, now, p.pol.Interval)
+	p.lastErr = err
+	h.queue.push(p)
+	if p.state.Up == was {
+		return Transition{}, false
+	}
+	tr := Transition{Service: p.t.svc, Real: p.t.real, Up: p.state.Up}
+	if !tr.Up {
+		tr.Err = err
+		h.down[p.t] = true
+		h.log.Warn("real server down", "service", p.t.svc.String(), "real", p.t.real.String(), "err", err)
+	} else {
+		delete(h.down, p.t)
+		h.log.Info("real server up", "service", p.t.svc.String(), "real", p.t.real.String())
+	}
+	return tr, true
+}
+
+// check runs one check of p, bounded by its Timeout.
+func check(ctx context.Context, p *probe, chk Checker) error {
+	ctx, cancel := context.WithTimeout(ctx, p.pol.Timeout)
+	defer cancel()
+	return chk.Check(ctx)
+}
 
 // Tick runs, in parallel, every check due at now, each bounded by its
 // Policy's Timeout, and returns the real servers that changed state. Results
@@ -114,19 +274,17 @@ func (h *Health) Adjust(services []Service) []Service { return Adjust(services, 
 func (h *Health) Tick(ctx context.Context, now time.Time) []Transition {
 	h.tickMu.Lock()
 	defer h.tickMu.Unlock()
-
 	type run struct {
-		t   target
 		p   *probe
-		chk HealthCheck
+		chk Checker
 		err error
 	}
 	h.mu.Lock()
+	h.place(now)
 	var runs []*run
-	for t, p := range h.probes {
-		if p.state.DueAt(now) {
-			runs = append(runs, &run{t: t, p: p, chk: p.check})
-		}
+	for p := h.queue.popDue(now); p != nil; p = h.queue.popDue(now) {
+		p.running = true
+		runs = append(runs, &run{p: p, chk: p.check.Checker})
 	}
 	h.mu.Unlock()
 
@@ -137,76 +295,118 @@ func (h *Health) Tick(ctx context.Context, now time.Time) []Transition {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			cctx, cancel := context.WithTimeout(ctx, r.chk.Policy.withDefaults().Timeout)
-			defer cancel()
-			r.err = r.chk.Checker.Check(cctx)
+			r.err = check(ctx, r.p, r.chk)
 		}()
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil
-	}
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if ctx.Err() != nil {
+		for _, r := range runs { // as if they had not run
+			r.p.running = false
+			if !r.p.gone {
+				h.queue.push(r.p)
+			}
+		}
+		return nil
+	}
 	var out []Transition
 	for _, r := range runs {
-		if h.probes[r.t] != r.p {
-			continue // reconfigured meanwhile
+		if tr, ok := h.complete(r.p, r.err, now); ok {
+			out = append(out, tr)
 		}
-		was := r.p.state.Up
-		r.p.state = r.chk.Policy.Next(r.p.state, now, r.err == nil)
-		r.p.lastErr = r.err
-		if r.p.state.Up == was {
-			continue
-		}
-		tr := Transition{Service: r.t.svc, Real: r.t.real, Up: r.p.state.Up}
-		if !tr.Up {
-			tr.Err = r.err
-			h.log.Warn("real server down", "service", r.t.svc.String(), "real", r.t.real.String(), "err", r.err)
-		} else {
-			h.log.Info("real server up", "service", r.t.svc.String(), "real", r.t.real.String())
-		}
-		out = append(out, tr)
 	}
 	return out
 }
 
-// nextDue returns the earliest time a check is due, if any is configured.
+// nextDue returns the earliest time a queued check is due, if any real
+// server is checked; a server not placed yet is due at once (zero time).
 func (h *Health) nextDue() (time.Time, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var next time.Time
-	found := false
-	for _, p := range h.probes {
-		if !found || p.state.Due.Before(next) {
-			next, found = p.state.Due, true
-		}
+	if len(h.fresh) > 0 {
+		return time.Time{}, true
 	}
-	return next, found
+	if len(h.queue) > 0 {
+		return h.queue[0].state.Due, true
+	}
+	return time.Time{}, len(h.probes) > 0
+}
+
+type checkResult struct {
+	p   *probe
+	err error
 }
 
 // Run checks real servers as they fall due, by clk, until ctx ends, and
-// calls changed with the transitions of each Tick that has some, so the
-// caller can Adjust and Reconcile. It returns nil when ctx ends.
+// calls changed with the transitions of the checks that ended together, so
+// the caller can Adjust and Reconcile. One goroutine schedules every check,
+// on one timer; each check in flight runs in a goroutine of its own until
+// it answers or times out, at most maxParallelChecks at once. It returns nil
+// when ctx ends, once the checks in flight have.
 func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transition)) error {
+	results := make(chan checkResult, maxParallelChecks)
+	inflight := 0
+	defer func() {
+		for ; inflight > 0; inflight-- {
+			<-results
+		}
+	}()
+	var due <-chan time.Time
+	var dueAt time.Time
 	for {
-		select { // this Tick sees any configuration made so far
-		case <-h.wake:
-		default:
+		now := clk.Now()
+		h.mu.Lock()
+		h.place(now)
+		for inflight < maxParallelChecks {
+			p := h.queue.popDue(now.Add(checkBatch))
+			if p == nil {
+				break
+			}
+			p.running = true
+			inflight++
+			go func(p *probe, chk Checker) { results <- checkResult{p, check(ctx, p, chk)} }(p, p.check.Checker)
 		}
-		if tr := h.Tick(ctx, clk.Now()); len(tr) > 0 && changed != nil {
-			changed(tr)
+		if len(h.queue) > 0 && inflight < maxParallelChecks {
+			if next := h.queue[0].state.Due; due == nil || next.Before(dueAt) {
+				due, dueAt = clk.After(next.Sub(now)), next
+			}
 		}
-		var due <-chan time.Time
-		if next, ok := h.nextDue(); ok {
-			due = clk.After(next.Sub(clk.Now()))
-		}
+		h.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-due:
+			due = nil
 		case <-h.wake:
+		case r := <-results:
+			inflight--
+			batch := []checkResult{r}
+			for more := true; more; {
+				select {
+				case r := <-results:
+					inflight--
+					batch = append(batch, r)
+				default:
+					more = false
+				}
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			now := clk.Now()
+			var trs []Transition
+			h.mu.Lock()
+			for _, r := range batch {
+				if tr, ok := h.complete(r.p, r.err, now); ok {
+					trs = append(trs, tr)
+				}
+			}
+			h.mu.Unlock()
+			if len(trs) > 0 && changed != nil {
+				changed(trs)
+			}
 		}
 	}
 }

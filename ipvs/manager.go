@@ -2,8 +2,12 @@ package ipvs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,10 +15,11 @@ import (
 )
 
 // Manager keeps the kernel's table as the configuration and the health
-// checks want it: it sets the timeouts, reconciles at start, again whenever
-// a real server changes state, and reads the table back every Resync to
-// repair changes made behind its back. It runs on every director, master or
-// backup, so that a takeover needs no IPVS work.
+// checks want it: it sets the timeouts, reconciles at start, then applies
+// each change as it comes, a reload's changed services or a health check's
+// real servers, touching only the services concerned; it reads the whole
+// table back every Resync to repair changes made behind its back. It runs
+// on every director, master or backup, so that a takeover needs no IPVS work.
 type Manager struct {
 	log    *slog.Logger
 	clk    clock.Clock
@@ -24,7 +29,9 @@ type Manager struct {
 	kick   chan struct{}
 
 	mu       sync.Mutex
-	services []Service // normalized desired table, before health
+	services map[ServiceKey]configured
+	dirty    map[ServiceKey]bool // services to reconcile at the next pass
+	reals    int
 	timeouts Timeouts
 	resync   time.Duration
 	last     ManagerStatus
@@ -32,6 +39,9 @@ type Manager struct {
 	reconciled func(ManagerStatus) // test hook: called after each pass
 	onHealth   []func()            // called after real servers changed state
 }
+
+// configured is a service as configured and as normalized.
+type configured struct{ raw, norm Service }
 
 // ManagerStatus summarises the Manager for status and metrics.
 type ManagerStatus struct {
@@ -57,22 +67,61 @@ func NewManager(k Kernel, log *slog.Logger, clk clock.Clock) *Manager {
 		clk = clock.System{}
 	}
 	return &Manager{log: log, clk: clk, k: k, rec: NewReconciler(k, log), health: NewHealth(log),
-		kick: make(chan struct{}, 1), resync: time.Minute}
+		kick: make(chan struct{}, 1), resync: time.Minute,
+		services: make(map[ServiceKey]configured), dirty: make(map[ServiceKey]bool)}
 }
 
 // Configure sets the desired table, timeouts and resync interval; a
-// running Manager applies them at once. Real servers that keep their
-// check keep their health state.
+// running Manager applies them at once. Only the services that differ from
+// the last configuration are normalized, checked anew and reconciled; real
+// servers that keep their check keep their health state. An invalid table
+// changes nothing.
 func (m *Manager) Configure(services []Service, t Timeouts, resync time.Duration) error {
-	norm, err := Normalize(services)
-	if err != nil {
-		return err
+	m.mu.Lock()
+	old := m.services
+	m.mu.Unlock()
+	next := make(map[ServiceKey]configured, len(services))
+	var changed []Service
+	var errs []error
+	reals := 0
+	for _, s := range services {
+		if _, dup := next[s.Key]; dup {
+			errs = append(errs, fmt.Errorf("ipvs: service %s: defined twice", s.Key))
+			continue
+		}
+		reals += len(s.Reals)
+		if o, ok := old[s.Key]; ok && sameConfig(o.raw, s) {
+			next[s.Key] = o
+			continue
+		}
+		n, err := normalizeService(s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		next[s.Key] = configured{raw: cloneConfig(s), norm: n}
+		changed = append(changed, n)
 	}
-	if err := m.health.Configure(norm); err != nil {
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	var removed []ServiceKey
+	for k := range old {
+		if _, ok := next[k]; !ok {
+			removed = append(removed, k)
+		}
+	}
+	if err := m.health.Update(changed, removed); err != nil {
 		return err
 	}
 	m.mu.Lock()
-	m.services, m.timeouts = norm, t
+	m.services, m.timeouts, m.reals = next, t, reals
+	for _, s := range changed {
+		m.dirty[s.Key] = true
+	}
+	for _, k := range removed {
+		m.dirty[k] = true
+	}
 	if resync > 0 {
 		m.resync = resync
 	}
@@ -97,16 +146,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m.health.Run(ctx, m.clk, func(tr []Transition) { // Health logs each
-			m.mu.Lock()
-			m.last.HealthChanges += uint64(len(tr))
-			fns := m.onHealth
-			m.mu.Unlock()
-			m.poke()
-			for _, fn := range fns {
-				fn()
-			}
-		})
+		m.health.Run(ctx, m.clk, m.healthChanged)
 	}()
 	defer func() { <-done }()
 	select { // the first pass below applies everything Configure asked for
@@ -142,23 +182,47 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 }
 
-func (m *Manager) reconcile() {
+// healthChanged marks the services of the real servers that changed state
+// for the next pass. Health logs each change.
+func (m *Manager) healthChanged(tr []Transition) {
 	m.mu.Lock()
-	desired := m.health.Adjust(m.services)
-	st := m.last
-	st.Services, st.Reals, st.RealsUp, st.DownRealsNamed = len(m.services), 0, 0, nil
-	for _, s := range m.services {
-		for _, r := range s.Reals {
-			st.Reals++
-			if m.health.Up(s.Key, r.Addr) {
-				st.RealsUp++
-			} else {
-				st.DownRealsNamed = append(st.DownRealsNamed, s.Key.String()+" -> "+r.Addr.String())
-			}
+	m.last.HealthChanges += uint64(len(tr))
+	for _, t := range tr {
+		m.dirty[t.Service] = true
+	}
+	fns := m.onHealth
+	m.mu.Unlock()
+	m.poke()
+	for _, fn := range fns {
+		fn()
+	}
+}
+
+// reconcile applies the services marked dirty since the last pass, adjusted
+// by health; after a Resync or a failure the Reconciler reads and diffs the
+// whole table.
+func (m *Manager) reconcile() Result {
+	m.mu.Lock()
+	var changed []Service
+	var removed []ServiceKey
+	for k := range m.dirty {
+		if c, ok := m.services[k]; ok {
+			changed = append(changed, c.norm)
+		} else {
+			removed = append(removed, k)
 		}
 	}
+	clear(m.dirty)
+	st := m.last
+	st.Services, st.Reals = len(m.services), m.reals
 	m.mu.Unlock()
-	res, err := m.rec.Reconcile(desired)
+	changed = m.health.Adjust(changed)
+	down := m.health.Down()
+	st.RealsUp, st.DownRealsNamed = st.Reals-len(down), nil
+	for _, d := range down {
+		st.DownRealsNamed = append(st.DownRealsNamed, d.Service.String()+" -> "+d.Real.String())
+	}
+	res, err := m.rec.Update(changed, removed)
 	st.Reconciles++
 	st.Ops += uint64(res.Applied)
 	st.LastReconcile = m.clk.Now()
@@ -174,6 +238,7 @@ func (m *Manager) reconcile() {
 	if m.reconciled != nil {
 		m.reconciled(st)
 	}
+	return res
 }
 
 // Status returns the Manager's figures as of its last reconciliation.
@@ -195,9 +260,14 @@ func (m *Manager) OnHealth(fn func()) {
 }
 
 // Services returns the desired table as last configured (normalized,
-// before health adjusts the weights).
+// before health adjusts the weights), in the order of their keys' names.
 func (m *Manager) Services() []Service {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.services
+	out := make([]Service, 0, len(m.services))
+	for _, c := range m.services {
+		out = append(out, c.norm)
+	}
+	slices.SortFunc(out, func(a, b Service) int { return strings.Compare(a.Key.String(), b.Key.String()) })
+	return out
 }

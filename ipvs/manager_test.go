@@ -21,6 +21,7 @@ func TestManager(t *testing.T) {
 	k := newMemKernel()
 	clk := &fakeClock{waits: make(chan fakeWait)}
 	m := NewManager(k, nil, clk)
+	m.health.phase = func(target, time.Duration) time.Duration { return 0 }
 	passes := make(chan ManagerStatus, 10)
 	m.reconciled = func(st ManagerStatus) { passes <- st }
 	healthNews := make(chan bool, 10)

@@ -84,7 +84,7 @@ func List(k Kernel) ([]ServiceState, error) {
 // readTable returns the kernel's services; the real servers are read only for
 // services in want, the only ones whose real servers Diff looks at. Services
 // this package cannot represent are left out: they cannot be desired.
-func readTable(k Kernel, want map[ServiceKey]bool) ([]Service, error) {
+func readTable(k Kernel, want func(ServiceKey) bool) ([]Service, error) {
 	ms, err := k.GetServices()
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: list services: %w", err)
@@ -95,7 +95,7 @@ func readTable(k Kernel, want map[ServiceKey]bool) ([]Service, error) {
 		if err != nil {
 			continue
 		}
-		if want[s.Key] {
+		if want(s.Key) {
 			ds, err := k.GetDestinations(m)
 			if err != nil {
 				return nil, fmt.Errorf("ipvs: list real servers of %s: %w", s.Key, err)

@@ -1,9 +1,13 @@
 // Command ipvs benchmarks IPVS programming against the real kernel in the
 // qemu guest: the reconciler (through moby/ipvs netlink) and ipvsadm -R, on
 // the same 10,000 services x 10 real servers from empty, and one changed
-// real server. Run as root from the repository root:
+// real server; and, on that table under a Manager, a flapping real server
+// against ipvsadm -e, 100 real servers going down at once, and hadirector
+// ipvs list against ipvsadm -Ln (see README.md). Run as root from the
+// repository root:
 //
-//	go run ./bench/ipvs
+//	go run ./bench/ipvs                 # everything
+//	go run ./bench/ipvs -bench Scale    # the Manager's rounds only
 package main
 
 import (
@@ -18,14 +22,15 @@ import (
 
 func main() {
 	count := flag.Int("count", 1, "runs of each benchmark (go test -count)")
+	bench := flag.String("bench", "InGuest", "benchmarks to run (go test -bench)")
 	flag.Parse()
-	if err := run(*count); err != nil {
+	if err := run(*count, *bench); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/ipvs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(count int) error {
+func run(count int, bench string) error {
 	k, err := guest.FindKernel("/")
 	if err != nil {
 		return err
@@ -36,15 +41,22 @@ func run(count int) error {
 	}
 	defer os.RemoveAll(dir)
 	img := guest.Image{Kernel: k, Modules: guest.IPVSModules, Binaries: guest.IPVSTools}
-	img, err = guest.WithGoTest(img, "ipvs", dir, "-test.run", "^$", "-test.bench", "InGuest",
-		"-test.benchtime", "1x", "-test.count", fmt.Sprint(count), "-test.benchmem=false")
+	img, err = guest.WithGoTest(img, "ipvs", dir, "-test.run", "^$", "-test.bench", bench,
+		"-test.benchtime", "1x", "-test.count", fmt.Sprint(count), "-test.benchmem=false", "-test.v")
 	if err != nil {
 		return err
 	}
+	// The hadirector binary, for BenchmarkInGuestScale's listing.
+	bin, err := guest.StaticBinaries(dir, map[string]string{"hadirector": "./cmd/hadirector"})
+	if err != nil {
+		return err
+	}
+	img.Files = append(img.Files, bin...)
+	img.Script = "export HADIRECTOR_BIN=/work/hadirector\n" + img.Script
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	fmt.Printf("kernel %s, qemu TCG, 1 vCPU; 10,000 TCP services x 10 DR real servers\n", k.Version)
-	res, err := guest.Run(ctx, img, guest.Options{Console: os.Stdout})
+	res, err := guest.Run(ctx, img, guest.Options{Console: os.Stdout, Memory: "2048M"})
 	if err != nil {
 		return err
 	}

@@ -79,3 +79,20 @@ func isDir(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
+
+// StaticBinaries builds each package of pkgs (name -> package path, as go
+// build takes it) statically into dir and returns them as Files at
+// /work/NAME in the guest.
+func StaticBinaries(dir string, pkgs map[string]string) ([]File, error) {
+	var files []File
+	for name, pkg := range pkgs {
+		out := filepath.Join(dir, name)
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if msg, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("building a static %s: %v\n%s", name, err, msg)
+		}
+		files = append(files, File{Path: "/work/" + name, Host: out, Mode: 0o755})
+	}
+	return files, nil
+}

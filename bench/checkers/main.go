@@ -1,0 +1,243 @@
+// Command checkers measures the CPU time and memory of hadirector's health
+// checker against keepalived's checker process doing the same TCP checks,
+// in the same qemu guest: keepalived's checker will not start without IPVS,
+// which the host kernel lacks (see README.md). For each size (1,000 and
+// 10,000 checks), the guest alternates the two, five rounds each: the
+// director starts, programs the services (10 NAT real servers each) and
+// checks every real server once a second; once every real server is in the
+// table (or after 60 s) and after a warm-up, the CPU time the
+// process used over a window, and its resident memory at the end, are read
+// from /proc. The real servers are listeners of this program in a network
+// namespace, on 250 addresses of 198.51.100.0/24 and as many ports as it
+// takes. Run as root from the repository root:
+//
+//	go run ./bench/checkers
+//	go run ./bench/checkers -sizes 1000 -rounds 3 -window 10s
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hadirector/hadirector/internal/testlab/guest"
+)
+
+// Listener addresses: 198.51.100.2 to 198.51.100.251, ports from 8000.
+const (
+	addrs     = 250
+	firstPort = 8000
+)
+
+// realAddr is the address of the n-th real server.
+func realAddr(n int) string {
+	return fmt.Sprintf("198.51.100.%d:%d", 2+n%addrs, firstPort+n/addrs)
+}
+
+func main() {
+	listen := flag.Int("listen", 0, "(in the guest) listen for this many real servers and accept forever")
+	sizes := flag.String("sizes", "1000,10000", "numbers of checks, comma-separated")
+	rounds := flag.Int("rounds", 5, "rounds of each side per size")
+	warm := flag.Duration("warm", 5*time.Second, "from every real server in to the window")
+	window := flag.Duration("window", 10*time.Second, "the measured window")
+	flag.Parse()
+	if *listen > 0 {
+		if err := serve(*listen); err != nil {
+			fmt.Fprintln(os.Stderr, "checkers -listen:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*sizes, *rounds, *warm, *window); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/checkers:", err)
+		os.Exit(1)
+	}
+}
+
+// serve listens on n real servers' addresses, accepts and closes every
+// connection, says READY on stdout once all listen, and keeps the number
+// of connections accepted in /tmp/accepts: the checks actually made.
+func serve(n int) error {
+	var accepts atomic.Int64
+	go func() {
+		for range time.Tick(100 * time.Millisecond) {
+			os.WriteFile("/tmp/accepts.new", []byte(strconv.FormatInt(accepts.Load(), 10)), 0o644)
+			os.Rename("/tmp/accepts.new", "/tmp/accepts")
+		}
+	}()
+	for i := range n {
+		l, err := net.Listen("tcp4", realAddr(i))
+		if err != nil {
+			return err
+		}
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				accepts.Add(1)
+				c.Close()
+			}
+		}()
+	}
+	fmt.Println("READY")
+	select {}
+}
+
+func run(sizes string, rounds int, warm, window time.Duration) error {
+	k, err := guest.FindKernel("/")
+	if err != nil {
+		return err
+	}
+	keepalived, err := exec.LookPath("keepalived")
+	if err != nil {
+		return fmt.Errorf("keepalived: %w (apt-get install keepalived)", err)
+	}
+	dir, err := os.MkdirTemp("", "bench-checkers-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	files, err := guest.StaticBinaries(dir, map[string]string{"hadirector": "./cmd/hadirector", "checkers": "./bench/checkers"})
+	if err != nil {
+		return err
+	}
+	var script strings.Builder
+	script.WriteString(setup)
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 || n%10 != 0 {
+			return fmt.Errorf("size %q: want a positive multiple of 10", s)
+		}
+		files = append(files,
+			guest.File{Path: fmt.Sprintf("/work/h%d.toml", n), Data: []byte(hadirectorConf(n))},
+			guest.File{Path: fmt.Sprintf("/work/k%d.conf", n), Data: []byte(keepalivedConf(n))})
+		fmt.Fprintf(&script, "measure_size %d %d %d %d\n", n, rounds, int(warm.Seconds()), int(window.Seconds()))
+	}
+	img := guest.Image{Kernel: k, Modules: guest.IPVSModules, Binaries: append(guest.IPVSTools, keepalived),
+		Files: files, Script: script.String()}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	defer cancel()
+	fmt.Printf("kernel %s, qemu TCG, 1 vCPU; TCP checks every 1 s, 10 NAT real servers a service\n", k.Version)
+	res, err := guest.Run(ctx, img, guest.Options{Console: os.Stdout, Memory: "2048M"})
+	if err != nil {
+		return err
+	}
+	if res.Exit != 0 {
+		return fmt.Errorf("guest script exited %d", res.Exit)
+	}
+	return nil
+}
+
+// hadirectorConf is n/10 services of 10 real servers, TCP-checked every
+// second, and the one VRRP instance the daemon needs.
+func hadirectorConf(n int) string {
+	var b strings.Builder
+	b.WriteString(`[[instance]]
+name = "bench"
+interface = "v0"
+vrid = 51
+priority = 150
+advert_interval = "1s"
+vips = ["192.0.2.10"]
+
+[ipvs]
+resync = "1h"
+`)
+	for s := range n / 10 {
+		fmt.Fprintf(&b, "\n[[service]]\naddress = \"192.0.2.10:%d\"\nscheduler = \"wlc\"\n", 1+s)
+		b.WriteString("  [service.check]\n  type = \"tcp\"\n  interval = \"1s\"\n  timeout = \"1s\"\n")
+		for r := range 10 {
+			fmt.Fprintf(&b, "  [[service.real]]\n  address = %q\n  forward = \"nat\"\n", realAddr(s*10+r))
+		}
+	}
+	return b.String()
+}
+
+// keepalivedConf is the same services for keepalived's checker.
+func keepalivedConf(n int) string {
+	var b strings.Builder
+	b.WriteString("global_defs {\n  router_id bench\n}\n")
+	for s := range n / 10 {
+		fmt.Fprintf(&b, "virtual_server 192.0.2.10 %d {\n  delay_loop 1\n  lb_algo wlc\n  lb_kind NAT\n  protocol TCP\n", 1+s)
+		for r := range 10 {
+			a := realAddr(s*10 + r)
+			host, port, _ := strings.Cut(a, ":")
+			fmt.Fprintf(&b, "  real_server %s %s {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n", host, port)
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// setup runs in the guest (busybox sh): the real servers' namespace and
+// listeners, and measure_size, which alternates the two checkers.
+const setup = `set -u
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT
+ip netns add rs
+ip link add v0 type veth peer name v1
+ip link set v1 netns rs
+ip addr add 198.51.100.1/24 dev v0
+ip link set v0 up
+i=2; while [ $i -le 251 ]; do echo "addr add 198.51.100.$i/24 dev v1"; i=$((i+1)); done > /tmp/addrs
+ip -n rs -batch /tmp/addrs
+ip -n rs link set v1 up
+ip -n rs link set lo up
+ulimit -n 65536
+syslogd -O /tmp/messages  # keepalived logs here, not on the serial console
+
+# cpu PID: the process's user+system time, in clock ticks
+cpu() { awk '{print $14+$15}' /proc/$1/stat; }
+rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+
+# sample NAME PID WARM WINDOW N: wait until all N real servers are in at
+# weight 1 (the table programmed and every check passed once), or 60 s,
+# then WARM more, measure over WINDOW, report, and count the real servers
+# in again
+sample() {
+	w=0
+	while [ "$(ipvsadm -Ln | grep -c 'Masq    1 ')" -lt $5 ] && [ $w -lt 60 ]; do
+		w=$((w+1)); sleep 1
+	done
+	echo "$1: $(ipvsadm -Ln | grep -c 'Masq    1 ') of $5 real servers in after about ${w}s"
+	sleep $3
+	c0=$(cpu $2); t0=$(cut -d' ' -f1 /proc/uptime); a0=$(cat /tmp/accepts)
+	sleep $4
+	c1=$(cpu $2); t1=$(cut -d' ' -f1 /proc/uptime); a1=$(cat /tmp/accepts)
+	up=$(ipvsadm -Ln | grep -c 'Masq    1 ')
+	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) rss_kb=$(rss $2) reals_up=$up"
+}
+
+measure_size() {
+	n=$1; rounds=$2; warm=$3; window=$4
+	/usr/bin/ip netns exec rs ./checkers -listen $n > /tmp/listen.log 2>&1 & L=$!
+	PIDS="$PIDS $L"
+	k=0; while ! grep -q READY /tmp/listen.log; do k=$((k+1)); [ $k -le 600 ] || { cat /tmp/listen.log; exit 1; }; sleep 0.1; done
+	r=1
+	while [ $r -le $rounds ]; do
+		ipvsadm -C
+		./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
+		sample hadirector $H $warm $window $n
+		kill $H; wait $H
+		echo "hadirector: $(grep -c 'real server down' /tmp/h.log) real servers went down; the last causes:"
+		grep 'real server down' /tmp/h.log | sed 's/.*err=//' | tail -3
+		ipvsadm -C
+		keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
+		j=0; while [ ! -s /run/kc.pid ]; do j=$((j+1)); [ $j -le 300 ] || { cat /tmp/k.log; exit 1; }; sleep 0.1; done
+		sample keepalived-checker $(cat /run/kc.pid) $warm $window $n
+		kill $K; wait $K; rm -f /run/kc.pid /run/k.pid
+		r=$((r+1))
+	done
+	kill $L; wait $L
+	ipvsadm -C
+}
+`

@@ -1,0 +1,137 @@
+package ipvs
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countCheck counts its runs and always succeeds.
+type countCheck struct{ n *atomic.Int64 }
+
+func (c countCheck) Check(context.Context) error { c.n.Add(1); return nil }
+
+func checkedTable(n int, chk Checker, interval time.Duration) []Service {
+	svcs := benchTable(n, 1)
+	for i := range svcs {
+		svcs[i].Reals[0].Check = &HealthCheck{Checker: chk, Policy: Policy{Interval: interval, Timeout: interval}}
+	}
+	return svcs
+}
+
+// Checks of one interval spread over it, each server keeping its place:
+// stepping an injected clock through two intervals in tenths, each tenth
+// runs about a tenth of the checks, and each server is checked once per
+// interval.
+func TestHealthSpreadsChecks(t *testing.T) {
+	const n, interval = 2000, time.Second
+	var runs atomic.Int64
+	h := NewHealth(nil)
+	if err := h.Configure(checkedTable(n, countCheck{&runs}, interval)); err != nil {
+		t.Fatal(err)
+	}
+	h.Tick(context.Background(), t0) // places every check in the interval after t0
+	if got := runs.Load(); got > n/50 {
+		t.Errorf("%d of %d checks ran at once on start", got, n)
+	}
+	total := runs.Load()
+	for step := 1; step <= 20; step++ {
+		before := runs.Load()
+		h.Tick(context.Background(), t0.Add(time.Duration(step)*interval/10))
+		if got := runs.Load() - before; got < n/10/2 || got > n/10*3/2 {
+			t.Errorf("tenth %d: %d checks, want about %d", step, got, n/10)
+		}
+		total = runs.Load()
+		if step == 10 && total != n {
+			t.Errorf("%d checks in the first interval, want each of %d once", total, n)
+		}
+	}
+	if total != 2*n {
+		t.Errorf("%d checks in two intervals, want %d", total, 2*n)
+	}
+}
+
+// blockCheck blocks until released, counting how many run at once.
+type blockCheck struct {
+	release       <-chan struct{}
+	started       chan<- struct{}
+	now, maxSoFar *atomic.Int64
+}
+
+func (c blockCheck) Check(context.Context) error {
+	n := c.now.Add(1)
+	for m := c.maxSoFar.Load(); n > m && !c.maxSoFar.CompareAndSwap(m, n); m = c.maxSoFar.Load() {
+	}
+	c.started <- struct{}{}
+	<-c.release
+	c.now.Add(-1)
+	return nil
+}
+
+// Run keeps at most maxParallelChecks checks in flight, starts the others
+// as those end, and arms one timer, not one per check.
+func TestHealthRunBoundsConcurrency(t *testing.T) {
+	n := maxParallelChecks + 300
+	release := make(chan struct{})
+	started := make(chan struct{}, n)
+	var now, maxSoFar atomic.Int64
+	h := newHealthNoPhase()
+	if err := h.Configure(checkedTable(n, blockCheck{release, started, &now, &maxSoFar}, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	afters := 0
+	waits := make(chan time.Duration, 10)
+	clk := &fakeClock{waits: make(chan fakeWait)}
+	go func() {
+		for w := range clk.waits {
+			mu.Lock()
+			afters++
+			mu.Unlock()
+			waits <- w.d
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- h.Run(ctx, clk, nil) }()
+	for range maxParallelChecks {
+		<-started
+	}
+	if got := now.Load(); got != maxParallelChecks {
+		t.Errorf("%d checks in flight, want %d", got, maxParallelChecks)
+	}
+	close(release) // the rest start as the first end
+	for range n - maxParallelChecks {
+		<-started
+	}
+	if d := <-waits; d != time.Hour {
+		t.Errorf("waits %v, want the next interval", d)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if m := maxSoFar.Load(); m > maxParallelChecks {
+		t.Errorf("%d checks ran at once, bound %d", m, maxParallelChecks)
+	}
+	if afters != 1 {
+		t.Errorf("%d timers armed for %d checks due together, want 1", afters, n)
+	}
+}
+
+func TestNextSlot(t *testing.T) {
+	iv := 10 * time.Second
+	for _, tt := range []struct{ due, now, want time.Duration }{
+		{20 * time.Second, 15 * time.Second, 20 * time.Second}, // still ahead
+		{20 * time.Second, 20 * time.Second, 30 * time.Second}, // due now: the next
+		{20 * time.Second, 47 * time.Second, 50 * time.Second}, // late: skips, keeps its place
+	} {
+		if got := nextSlot(t0.Add(tt.due), t0.Add(tt.now), iv); got != t0.Add(tt.want) {
+			t.Errorf("nextSlot(%v, %v) = %v, want %v", tt.due, tt.now, got.Sub(t0), tt.want)
+		}
+	}
+}
