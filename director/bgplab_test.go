@@ -1,3 +1,5 @@
+//go:build bgp
+
 package director
 
 import (
