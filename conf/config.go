@@ -18,6 +18,8 @@ type Config struct {
 	Sync *Sync
 	// SyncGroups are instances that change state together.
 	SyncGroups []SyncGroup
+	// BGP, if set, announces the instances with mode = "bgp" to routers.
+	BGP *BGP
 }
 
 // SyncGroup is keepalived's vrrp_sync_group: when one member becomes

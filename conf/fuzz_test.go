@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/hadirector/hadirector/ipvs"
@@ -11,6 +12,9 @@ import (
 
 func FuzzParse(f *testing.F) {
 	f.Add(base)
+	if b, err := os.ReadFile("../examples/hadirector-bgp.toml"); err == nil {
+		f.Add(string(b))
+	}
 	if b, err := os.ReadFile("../examples/hadirector.toml"); err == nil {
 		f.Add(string(b))
 	}
@@ -22,6 +26,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(base + "VRID = 5\nPriority = 3\n[instance.GARP]\ncount = 2\n")
 	f.Add(base6 + "use_vmac = true\nna_router = [\"2001:db8::1\"]\nunicast_peers = [\"2001:db8::12\"]\n")
 	f.Add(base + "garp.count = 3\n\"garp\".\"spacing\" = \"1s\"\ntrack_interface = [{interface = \"eth1\"}]\n")
+	f.Add(bgpBase)
+	f.Add(bgpBase + "[[bgp.peer]]\naddress = \"2001:db8::1\"\nasn = 1\npassword = \"x\"\nbfd = true\nbfd_min_tx = \"50ms\"\n[bgp]\ncommunities = [\"1:2\"]\n")
+	f.Add(bgpBase + "min_up = 0\n[[instance.track_script]]\ncommand = [\"/bin/true\"]\n[sync]\ninterface = \"eth1\"\n[ipvs]\nsloppy_tcp = true\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		// unknownKeys skips Undecoded when allKnown: that must never
 		// hide an undecoded key.
@@ -41,8 +48,23 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if len(c.Instances) == 0 {
+		if len(c.Instances) == 0 && (c.BGP == nil || len(c.BGP.Instances) == 0) {
 			t.Fatal("valid config without instances")
+		}
+		if b := c.BGP; b != nil {
+			if b.ASN == 0 || !b.RouterID.Is4() || len(b.Peers) == 0 {
+				t.Fatalf("invalid [bgp] accepted: %+v", b)
+			}
+			for _, p := range b.Peers {
+				if !p.Address.IsValid() || p.ASN == 0 || p.HoldTime < 3*time.Second {
+					t.Fatalf("invalid peer accepted: %+v", p)
+				}
+			}
+			for _, in := range b.Instances {
+				if in.Name == "" || len(in.VIPs) == 0 || in.Interface == "" {
+					t.Fatalf("invalid BGP instance accepted: %+v", in)
+				}
+			}
 		}
 		if _, err := ipvs.Normalize(c.IPVS.Services); err != nil {
 			t.Fatalf("accepted services the kernel would refuse: %v", err)

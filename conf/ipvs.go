@@ -18,6 +18,12 @@ type IPVS struct {
 	// between resyncs only changes are written. Default 60s.
 	Resync   time.Duration
 	Services []ipvs.Service
+	// SloppyTCP and SloppySCTP, when set, are written to the kernel's
+	// net.ipv4.vs.sloppy_tcp and sloppy_sctp: a director then takes up a
+	// connection from any packet of it, not only its first, as one that
+	// the routers' ECMP moved to it mid-stream needs. nil leaves the
+	// kernel's value.
+	SloppyTCP, SloppySCTP *bool
 }
 
 // DefaultResync is the default of ipvs.resync.
@@ -36,6 +42,7 @@ func buildIPVS(raw rawFile, e *errs) IPVS {
 		}
 		return d
 	}
+	v.SloppyTCP, v.SloppySCTP = raw.IPVS.SloppyTCP, raw.IPVS.SloppySCTP
 	v.Timeouts = ipvs.Timeouts{
 		TCP:    timeout("tcp_timeout", raw.IPVS.TCPTimeout),
 		TCPFin: timeout("tcpfin_timeout", raw.IPVS.TCPFinTimeout),

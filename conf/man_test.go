@@ -108,6 +108,8 @@ var needs = map[string]string{
 	"service.persistence_netmask":   "persistent = true\n",
 }
 
+const manBGPInstance = "[[instance]]\nname = \"b\"\nmode = \"bgp\"\nvips = [\"203.0.113.10\"]\n"
+
 const manInstance = "[[instance]]\nname = \"a\"\ninterface = \"eth0\"\nvrid = 1\npriority = 100\nvips = [\"192.0.2.1\"]\n"
 
 // fileFor is a valid file with the smallest table of its kind, with lines
@@ -147,6 +149,12 @@ func fileFor(table, lines string) string {
 		return manInstance + svc + real + "[service.real.check]\ntype = \"http\"\n" + lines
 	case "sync":
 		return manInstance + "[sync]\ninstance = \"a\"\ninterface = \"eth0\"\n" + lines
+	case "bgp":
+		return "[bgp]\n" + without("asn = 65001\nrouter_id = \"192.0.2.11\"\n", lines) + lines +
+			"[[bgp.peer]]\naddress = \"192.0.2.1\"\nasn = 64512\n" + manBGPInstance
+	case "bgp.peer":
+		return "[bgp]\nasn = 65001\nrouter_id = \"192.0.2.11\"\n[[bgp.peer]]\n" +
+			without("address = \"192.0.2.1\"\nasn = 64512\n", lines) + lines + manBGPInstance
 	}
 	return ""
 }

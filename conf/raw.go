@@ -10,6 +10,32 @@ type rawFile struct {
 	Service  []rawService  `toml:"service"`
 	Sync     *rawSync      `toml:"sync"`
 	Group    []rawGroup    `toml:"sync_group"`
+	BGP      *rawBGP       `toml:"bgp"`
+}
+
+type rawBGP struct {
+	ASN           *int64       `toml:"asn"`
+	RouterID      *string      `toml:"router_id"`
+	Communities   []string     `toml:"communities"`
+	NextHop       *string      `toml:"next_hop"`
+	NextHop6      *string      `toml:"next_hop6"`
+	AnnounceDelay *string      `toml:"announce_delay"`
+	DrainTime     *string      `toml:"drain_time"`
+	Peer          []rawBGPPeer `toml:"peer"`
+}
+
+type rawBGPPeer struct {
+	Address       *string `toml:"address"`
+	ASN           *int64  `toml:"asn"`
+	Port          *int64  `toml:"port"`
+	LocalAddress  *string `toml:"local_address"`
+	Password      *string `toml:"password"`
+	HoldTime      *string `toml:"hold_time"`
+	Multihop      *int64  `toml:"multihop"`
+	BFD           *bool   `toml:"bfd"`
+	BFDMinTx      *string `toml:"bfd_min_tx"`
+	BFDMinRx      *string `toml:"bfd_min_rx"`
+	BFDMultiplier *int64  `toml:"bfd_multiplier"`
 }
 
 type rawGroup struct {
@@ -48,6 +74,8 @@ type rawGlobal struct {
 
 type rawInstance struct {
 	Name           *string    `toml:"name"`
+	Mode           *string    `toml:"mode"`
+	MinUp          *int64     `toml:"min_up"`
 	Interface      *string    `toml:"interface"`
 	VRID           *int64     `toml:"vrid"`
 	Priority       *int64     `toml:"priority"`
@@ -107,6 +135,8 @@ type rawIPVS struct {
 	TCPFinTimeout *string `toml:"tcpfin_timeout"`
 	UDPTimeout    *string `toml:"udp_timeout"`
 	Resync        *string `toml:"resync"`
+	SloppyTCP     *bool   `toml:"sloppy_tcp"`
+	SloppySCTP    *bool   `toml:"sloppy_sctp"`
 }
 
 type rawService struct {

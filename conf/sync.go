@@ -10,7 +10,8 @@ import (
 // Sync is the [sync] table: the kernel's connection-sync daemons, driven by
 // one VRRP instance's state.
 type Sync struct {
-	// Instance names the VRRP instance whose state drives the daemons.
+	// Instance names the VRRP instance whose state drives the daemons;
+	// empty on a BGP director, where both threads always run.
 	Instance string
 	// Daemon holds the interface, sync id and the optional group, port,
 	// TTL and maximum length; its Role is unused.
@@ -32,12 +33,26 @@ const (
 	DefaultFailbackMax   = time.Minute
 )
 
-func buildSync(rs rawSync, ins []Instance, e *errs) *Sync {
+func buildSync(rs rawSync, ins []Instance, bgp bool, e *errs) *Sync {
 	s := &Sync{Mode: lvssync.Both, FailbackHold: true}
 	owner := -1
-	if rs.Instance == nil {
+	switch {
+	case rs.Instance == nil && bgp:
+		// A BGP director: both threads run for as long as the daemon,
+		// driven by no instance; no preemption to hold.
+		s.FailbackHold = false
+		for _, x := range []struct {
+			k   string
+			set bool
+		}{{"mode", rs.Mode != nil && *rs.Mode != "both"}, {"failback_hold", rs.FailbackHold != nil},
+			{"failback_quiet", rs.FailbackQuiet != nil}, {"failback_max", rs.FailbackMax != nil}} {
+			if x.set {
+				e.add("sync."+x.k, "only with sync.instance: without it (BGP) both threads always run")
+			}
+		}
+	case rs.Instance == nil:
 		e.add("sync.instance", "required: the VRRP instance whose state drives the sync daemons")
-	} else {
+	default:
 		s.Instance = *rs.Instance
 		for i, in := range ins {
 			if in.Name == s.Instance {

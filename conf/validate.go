@@ -58,6 +58,11 @@ func build(file string, raw rawFile, e *errs) *Config {
 	if len(raw.Instance) == 0 {
 		e.add("instance", "no [[instance]]: nothing to do")
 	}
+	var bgpVIPs map[netip.Addr]int
+	if raw.BGP != nil {
+		c.BGP = buildBGP(raw.BGP, e)
+		bgpVIPs = map[netip.Addr]int{}
+	}
 	// The instances, and the maps of what two of them must not share, are
 	// sized once, and the maps hold no strings of their own: growing them
 	// and formatting their keys took 0.6 MB for 1000 instances.
@@ -67,6 +72,27 @@ func build(file string, raw rawFile, e *errs) *Config {
 	vips := make(map[vipKey]int, len(raw.Instance))
 	for n, ri := range raw.Instance {
 		p := fmt.Sprintf("instance[%d]", n)
+		if isBGP(p, ri, e) {
+			b := buildBGPInstance(p, ri, e)
+			if b.Name != "" {
+				if other, dup := names[b.Name]; dup {
+					e.add(p+".name", "%q is also the name of instance[%d]", b.Name, other)
+				}
+				names[b.Name] = n
+			}
+			if c.BGP == nil {
+				e.add(p+".mode", "\"bgp\" needs a [bgp] table: the speaker and its peers")
+				continue
+			}
+			for _, v := range b.VIPs {
+				if other, dup := bgpVIPs[v]; dup {
+					e.add(p+".vips", "%s is also announced by instance[%d]", v, other)
+				}
+				bgpVIPs[v] = n
+			}
+			c.BGP.Instances = append(c.BGP.Instances, b)
+			continue
+		}
 		in := buildInstance(p, ri, e)
 		if in.Name != "" {
 			if other, dup := names[in.Name]; dup {
@@ -94,9 +120,16 @@ func build(file string, raw rawFile, e *errs) *Config {
 		}
 		c.Instances = append(c.Instances, in)
 	}
+	for n, in := range c.Instances {
+		for _, v := range in.VIPs {
+			if other, dup := bgpVIPs[v]; dup {
+				e.add(fmt.Sprintf("instance[%d].vips", vrrpIndex(raw.Instance, n)), "%s is also announced over BGP by instance[%d]", v, other)
+			}
+		}
+	}
 	c.IPVS = buildIPVS(raw, e)
 	if raw.Sync != nil {
-		c.Sync = buildSync(*raw.Sync, c.Instances, e)
+		c.Sync = buildSync(*raw.Sync, c.Instances, c.BGP != nil, e)
 	}
 	c.SyncGroups = buildGroups(raw.Group, c.Instances, e)
 	return c

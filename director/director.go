@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/notify"
 )
 
@@ -27,13 +28,17 @@ type Director struct {
 	log  *slog.Logger
 	opts Options
 	k    kernel
+	// carriers is the process's one subscription to link events, shared
+	// by VRRP and every track_interface (VRRP's and BGP's).
+	carriers *netio.Carriers
 
 	cancel context.CancelFunc // ends the parts' context
 	stops  []func()           // what stops each started part, in start order
 
 	vrrp VRRP
-	ipvs IPVS // nil: not configured
-	sync Sync // nil: not configured
+	ipvs IPVS     // nil: not configured
+	sync Sync     // nil: not configured
+	bgp  *bgpPart // nil: not configured
 }
 
 // Start opens and starts the parts cfg configures, in the order the
@@ -45,7 +50,7 @@ func Start(ctx context.Context, cfg *conf.Config, log *slog.Logger, o Options) (
 }
 
 func start(ctx context.Context, cfg *conf.Config, log *slog.Logger, o Options, k kernel) (*Director, error) {
-	d := &Director{cfg: cfg, log: log, opts: o, k: k}
+	d := &Director{cfg: cfg, log: log, opts: o, k: k, carriers: &netio.Carriers{}}
 	ctx, d.cancel = context.WithCancel(ctx)
 	if err := d.start(ctx); err != nil {
 		d.stop()
@@ -58,7 +63,7 @@ func (d *Director) start(ctx context.Context) error {
 	for _, w := range conf.Warnings(d.cfg) {
 		d.log.Warn("configuration", "warning", w.Error())
 	}
-	v, err := d.k.vrrp(d.cfg, d.log)
+	v, err := d.k.vrrp(d.cfg, d.carriers, d.log)
 	if err != nil {
 		return err
 	}
@@ -80,9 +85,19 @@ func (d *Director) start(ctx context.Context) error {
 	}
 	d.push(stop)
 	d.sync = s
+	b, stop, err := d.startBGP(ctx)
+	if err != nil {
+		return err
+	}
+	d.push(stop)
+	d.bgp = b
 	rl := &reloader{file: d.cfg.File, log: d.log, level: d.opts.Level, vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, cur: compared(d.cfg)}
 	if d.opts.Socket != "" {
-		stop, err := serveControl(d.opts.Socket, parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}, d.log)
+		p := parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}
+		if d.bgp != nil {
+			p.bgp = d.bgp
+		}
+		stop, err := serveControl(d.opts.Socket, p, d.log)
 		if err != nil {
 			return err
 		}
@@ -92,7 +107,7 @@ func (d *Director) start(ctx context.Context) error {
 		return err
 	}
 	d.log.Info("started", "config", d.cfg.File, "instances", len(d.cfg.Instances), "services", len(d.cfg.IPVS.Services),
-		"sync", d.cfg.Sync != nil, "version", d.opts.Version, "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gcPercent())
+		"sync", d.cfg.Sync != nil, "bgp", d.bgp != nil, "version", d.opts.Version, "gomaxprocs", runtime.GOMAXPROCS(0), "gogc", gcPercent())
 	// The notifier always runs, so that a reload may add notify commands.
 	n, err := notify.New(d.cfg, d.log)
 	if err != nil {
@@ -109,13 +124,16 @@ func (d *Director) start(ctx context.Context) error {
 	return nil
 }
 
-// Run runs the VRRP instances until ctx ends, then stops them cleanly and
-// stops every other part, in the reverse of their start.
+// Run runs the VRRP instances until ctx ends, then stops them cleanly,
+// withdraws the BGP VIPs and forwards for the drain time, and stops every
+// other part, in the reverse of their start.
 func (d *Director) Run(ctx context.Context) error {
 	defer d.stop()
 	notified := notifySystemd(ctx, d.log)
 	defer notified()
-	return d.vrrp.Run(ctx)
+	err := d.vrrp.Run(ctx)
+	d.drain()
+	return err
 }
 
 func (d *Director) push(stop func()) { d.stops = append(d.stops, stop) }

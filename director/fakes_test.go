@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/internal/clock"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -145,6 +148,11 @@ func (i *fakeInst) Vanish(d time.Duration) {
 type fakeIPVS struct {
 	ev        *events
 	configure error
+
+	mu       sync.Mutex
+	down     map[netip.Addr]bool
+	services []ipvs.Service
+	onHealth func()
 }
 
 func (f *fakeIPVS) Run(ctx context.Context) error {
@@ -155,10 +163,90 @@ func (f *fakeIPVS) Run(ctx context.Context) error {
 
 func (f *fakeIPVS) Configure(s []ipvs.Service, _ ipvs.Timeouts, _ time.Duration) error {
 	f.ev.add("ipvs configure %d", len(s))
+	f.mu.Lock()
+	f.services = s
+	f.mu.Unlock()
 	return f.configure
 }
 
 func (f *fakeIPVS) Status() ipvs.ManagerStatus { return ipvs.ManagerStatus{Services: 7} }
+
+func (f *fakeIPVS) Up(_ ipvs.ServiceKey, addr netip.AddrPort) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.down[addr.Addr()]
+}
+
+func (f *fakeIPVS) OnHealth(fn func()) { f.mu.Lock(); f.onHealth = fn; f.mu.Unlock() }
+
+func (f *fakeIPVS) Services() []ipvs.Service {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.services
+}
+
+// setDown marks a real server down by its checks and tells OnHealth.
+func (f *fakeIPVS) setDown(a netip.Addr, down bool) {
+	f.mu.Lock()
+	if f.down == nil {
+		f.down = map[netip.Addr]bool{}
+	}
+	f.down[a] = down
+	fn := f.onHealth
+	f.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+// fakeSpeaker is the BGP speaker; what it announces goes to the events.
+type fakeSpeaker struct{ ev *events }
+
+func (f *fakeSpeaker) Announce(v netip.Addr) error { f.ev.add("bgp announce %s", v); return nil }
+func (f *fakeSpeaker) Withdraw(v netip.Addr) error { f.ev.add("bgp withdraw %s", v); return nil }
+func (f *fakeSpeaker) Peers() []announce.PeerStatus {
+	return []announce.PeerStatus{{Address: netip.MustParseAddr("192.0.2.1"), ASN: 65000, State: "established"}}
+}
+func (f *fakeSpeaker) Stop() { f.ev.add("bgp stop") }
+
+// fakeAddrs is the host's addresses.
+type fakeAddrs struct {
+	ev      *events
+	mu      sync.Mutex
+	has     map[netip.Addr]bool
+	changed func()
+}
+
+func (f *fakeAddrs) Add(iface string, v netip.Addr) error {
+	f.ev.add("addr add %s %s", iface, v)
+	f.set(v, true)
+	return nil
+}
+func (f *fakeAddrs) Watch(_ context.Context, changed func()) error {
+	f.mu.Lock()
+	f.changed = changed
+	f.mu.Unlock()
+	return nil
+}
+func (f *fakeAddrs) Has(_ string, v netip.Addr) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.has[v]
+}
+
+// set adds or removes an address, and tells the watch.
+func (f *fakeAddrs) set(v netip.Addr, on bool) {
+	f.mu.Lock()
+	if f.has == nil {
+		f.has = map[netip.Addr]bool{}
+	}
+	f.has[v] = on
+	fn := f.changed
+	f.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
 
 type fakeSync struct {
 	ev      *events
@@ -192,6 +280,10 @@ type lab struct {
 	vrrp *fakeVRRP
 	ipvs *fakeIPVS
 	sync *fakeSync
+	bgp  *fakeSpeaker
+	addr *fakeAddrs
+	// drained receives the drain's wait; the test ends it.
+	drained chan chan time.Time
 	// fail names the part whose opening fails: "vrrp", "ipvs" or "sync".
 	fail string
 }
@@ -200,12 +292,13 @@ func newLab() *lab {
 	ev := &events{}
 	return &lab{ev: ev,
 		vrrp: &fakeVRRP{ev: ev, insts: []*fakeInst{{ev: ev, name: "web", state: vrrp.Backup}, {ev: ev, name: "dns", state: vrrp.Master}}},
-		ipvs: &fakeIPVS{ev: ev}, sync: &fakeSync{ev: ev}}
+		ipvs: &fakeIPVS{ev: ev}, sync: &fakeSync{ev: ev}, bgp: &fakeSpeaker{ev: ev}, addr: &fakeAddrs{ev: ev},
+		drained: make(chan chan time.Time, 1)}
 }
 
 func (l *lab) kernel() kernel {
 	return kernel{
-		vrrp: func(*conf.Config, *slog.Logger) (VRRP, error) {
+		vrrp: func(*conf.Config, *netio.Carriers, *slog.Logger) (VRRP, error) {
 			if l.fail == "vrrp" {
 				return nil, errors.New("vrrp: no such interface")
 			}
@@ -225,6 +318,24 @@ func (l *lab) kernel() kernel {
 			}
 			l.ev.add("sync open")
 			return l.sync, nil
+		},
+		bgp: func(context.Context, *conf.Config, *slog.Logger) (Speaker, error) {
+			if l.fail == "bgp" {
+				return nil, errors.New("bgp: router id refused")
+			}
+			l.ev.add("bgp start")
+			return l.bgp, nil
+		},
+		addrs: func() HostAddrs { return l.addr },
+		after: func(d time.Duration) <-chan time.Time {
+			l.ev.add("drain %v", d)
+			c := make(chan time.Time, 1)
+			l.drained <- c
+			return c
+		},
+		sloppy: func(tcp, sctp *bool) error {
+			l.ev.add("sloppy %s %s", fmtBool(tcp), fmtBool(sctp))
+			return nil
 		},
 		syncListen: func(lvssync.Daemon) (lvssync.Source, error) {
 			if l.fail == "listen" {

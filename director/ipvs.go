@@ -36,6 +36,13 @@ func (d *Director) startIPVS(ctx context.Context) (IPVS, func(), error) {
 		closeKernel()
 		return nil, nil, fmt.Errorf("%s: %w", cfg.File, err)
 	}
+	if cfg.IPVS.SloppyTCP != nil || cfg.IPVS.SloppySCTP != nil {
+		if err := d.k.sloppy(cfg.IPVS.SloppyTCP, cfg.IPVS.SloppySCTP); err != nil {
+			closeKernel()
+			return nil, nil, kernelFault(cfg.File, "IPVS", err)
+		}
+		d.log.Info("ipvs sloppy set", "tcp", fmtBool(cfg.IPVS.SloppyTCP), "sctp", fmtBool(cfg.IPVS.SloppySCTP))
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -44,4 +51,12 @@ func (d *Director) startIPVS(ctx context.Context) (IPVS, func(), error) {
 		}
 	}()
 	return m, func() { <-done; closeKernel() }, nil
+}
+
+// fmtBool names an optional setting for the log.
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "unchanged"
+	}
+	return fmt.Sprint(*b)
 }

@@ -3,6 +3,7 @@ package director
 import (
 	"context"
 
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/internal/metrics"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
@@ -26,6 +27,12 @@ func (d *Director) serveMetrics() error {
 			return nil
 		}
 		st := d.ipvs.Status()
+		return &st
+	}, BGP: func() *announce.Status {
+		if d.bgp == nil {
+			return nil
+		}
+		st := d.bgp.Status()
 		return &st
 	}, Sync: func() *lvssync.Status {
 		if d.sync == nil {

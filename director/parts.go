@@ -3,10 +3,12 @@ package director
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/clock"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -47,6 +49,12 @@ type IPVS interface {
 	Run(ctx context.Context) error
 	Configure(services []ipvs.Service, t ipvs.Timeouts, resync time.Duration) error
 	Status() ipvs.ManagerStatus
+	// Up reports whether a configured real server is up by its checks.
+	Up(svc ipvs.ServiceKey, addr netip.AddrPort) bool
+	// OnHealth has fn called each time real servers change state.
+	OnHealth(fn func())
+	// Services is the desired table as last configured (reloads included).
+	Services() []ipvs.Service
 }
 
 // Sync is what the director needs of the connection-sync manager
@@ -62,18 +70,28 @@ type Sync interface {
 
 // kernel opens the parts that need the kernel; tests replace it.
 type kernel struct {
-	vrrp func(cfg *conf.Config, log *slog.Logger) (VRRP, error)
+	vrrp func(cfg *conf.Config, carriers *netio.Carriers, log *slog.Logger) (VRRP, error)
 	// ipvs returns the manager and what closes its kernel connection.
 	ipvs func(cfg *conf.Config, log *slog.Logger) (IPVS, func(), error)
 	sync func(cfg *conf.Config, log *slog.Logger) (Sync, error)
 	// syncListen joins the sync group, for the fail-back hold.
 	syncListen func(d lvssync.Daemon) (lvssync.Source, error)
+	// bgp starts the BGP speaker; addrs holds and watches the host's
+	// addresses; after is the drain's wait.
+	bgp   func(ctx context.Context, cfg *conf.Config, log *slog.Logger) (Speaker, error)
+	addrs func() HostAddrs
+	after func(d time.Duration) <-chan time.Time
+	// sloppy writes the sloppy_tcp and sloppy_sctp sysctls.
+	sloppy func(tcp, sctp *bool) error
 }
 
 // linux is the kernel the daemon runs on.
-var linux = kernel{vrrp: newVRRP, ipvs: openIPVS, sync: openSync, syncListen: listenSync}
+var linux = kernel{vrrp: newVRRP, ipvs: openIPVS, sync: openSync, syncListen: listenSync,
+	bgp: openSpeaker, addrs: func() HostAddrs { return &linuxAddrs{} }, after: sleep,
+	sloppy: func(tcp, sctp *bool) error { return ipvs.SetSloppy(ipvs.SysctlDir, tcp, sctp) }}
 
 // hasIPVS reports whether cfg configures IPVS.
 func hasIPVS(cfg *conf.Config) bool {
-	return len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{})
+	return len(cfg.IPVS.Services) > 0 || cfg.IPVS.Timeouts != (ipvs.Timeouts{}) ||
+		cfg.IPVS.SloppyTCP != nil || cfg.IPVS.SloppySCTP != nil
 }

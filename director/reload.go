@@ -77,6 +77,9 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 		r.log.Error("reload refused; nothing changed", "err", err)
 		return control.ReloadReport{}, err
 	}
+	if !reflect.DeepEqual(cfg.BGP, old.BGP) {
+		w("[bgp] or an instance with mode = \"bgp\" changed: that takes effect at the next restart")
+	}
 	res, err := r.vrrp.Reload(cfg)
 	if err != nil {
 		r.log.Error("reload failed; nothing changed", "err", err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
@@ -137,7 +138,7 @@ func TestNotYetRunRefused(t *testing.T) {
 		if err := notYetRun(cfg); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", extra, err, want)
 		}
-		if _, err := newVRRP(cfg, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := newVRRP(cfg, &netio.Carriers{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: newVRRP: %v", extra, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/internal/control"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
@@ -18,6 +19,13 @@ type parts struct {
 	sync Sync
 	// reload re-reads the file (nil: not offered).
 	reload func() (control.ReloadReport, error)
+	bgp    BGPControl // nil: no [bgp]
+}
+
+// BGPControl is what the control socket asks of the BGP part.
+type BGPControl interface {
+	Status() announce.Status
+	Drain(on bool)
 }
 
 // serveControl answers the CLI on the control socket at path. The
@@ -47,6 +55,17 @@ func controlHandler(p parts) control.Handler {
 				return send(nil)
 			}
 			return send(p.sync.Status())
+		case control.CmdBGPStatus:
+			if p.bgp == nil {
+				return send(nil)
+			}
+			return send(p.bgp.Status())
+		case control.CmdDrain, control.CmdUndrain:
+			if p.bgp == nil {
+				return fmt.Errorf("%s: this daemon announces nothing over BGP (no [bgp] in its file)", req.Cmd)
+			}
+			p.bgp.Drain(req.Cmd == control.CmdDrain)
+			return send(p.bgp.Status())
 		case control.CmdReload:
 			if p.reload == nil {
 				return fmt.Errorf("reload is not offered here")

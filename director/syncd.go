@@ -39,6 +39,9 @@ func (d *Director) startSync(ctx context.Context) (Sync, func(), error) {
 	if sc == nil {
 		return nil, func() {}, nil
 	}
+	if sc.Instance == "" {
+		return d.startSyncAlways()
+	}
 	var inst Instance
 	for _, i := range d.vrrp.Instances() {
 		if i.Name() == sc.Instance {
@@ -96,4 +99,20 @@ func syncState(s vrrp.State) lvssync.VRRP {
 		return lvssync.VRRPBackup
 	}
 	return lvssync.VRRPStopped
+}
+
+// startSyncAlways runs both of the kernel's sync threads for as long as
+// the daemon runs, driven by no VRRP instance: on a BGP director every
+// director forwards, so each sends its connections and takes the others'.
+func (d *Director) startSyncAlways() (Sync, func(), error) {
+	m, err := d.k.sync(d.cfg, d.log.With("part", "sync"))
+	if err != nil {
+		return nil, nil, err
+	}
+	// Mode is "both" (conf requires it): the backup state runs both threads.
+	if err := m.Apply(lvssync.VRRPBackup); err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return m, func() { m.Close() }, nil
 }

@@ -11,12 +11,13 @@ import (
 
 // newVRRP opens the VRRP daemon's sockets for cfg's instances. It is the
 // one place that names the daemon's concrete type. The daemon and every
-// track_interface, now and after reloads, share one carrier subscription.
-func newVRRP(cfg *conf.Config, log *slog.Logger) (VRRP, error) {
+// track_interface, now and after reloads, share the process's one carrier
+// subscription.
+func newVRRP(cfg *conf.Config, carriers *netio.Carriers, log *slog.Logger) (VRRP, error) {
 	if err := notYetRun(cfg); err != nil {
 		return nil, err
 	}
-	nw := network{carriers: &netio.Carriers{}}
+	nw := network{carriers: carriers}
 	d, err := router.NewDaemon(routerConfig(cfg, nw.carriers), nw, log)
 	if err != nil {
 		return nil, err

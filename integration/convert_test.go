@@ -26,6 +26,7 @@ type diffCase struct {
 	conf  string            // keepalived.conf; {{DIR}} is the case's directory
 	files map[string]string // more files in that directory
 	first string            // started first, alone
+	ipv6  bool              // the pairs get 2001:db8::/64 too
 	// want is the host holding each VIP: after both run, after the
 	// master's link is cut, and after it is healed. The cut host is the
 	// one holding the first VIP.
@@ -43,6 +44,7 @@ const vipsAB = "192.0.2.100 192.0.2.101"
 // vrrp_script, track_file, global_defs and the language itself.
 func vrrpCases() []diffCase {
 	v := strings.Fields(vipsAB)
+	v6 := []string{"2001:db8::100", "2001:db8::101"}
 	inst := func(name string, vrid int, extra string) string {
 		return fmt.Sprintf("vrrp_instance %s {\n  interface eth0\n  virtual_router_id %d\n%s}\n", name, vrid, extra)
 	}
@@ -90,6 +92,10 @@ func vrrpCases() []diffCase {
 			inst("VI_2", 52, "  @dA priority 100\n  @dB priority 150\n"+fast+"  garp_master_repeat 1\n  virtual_ipaddress {\n    192.0.2.101\n  }\n"),
 			want: map[string][]string{"dA": {"192.0.2.100"}, "dB": {"192.0.2.101"}},
 			cut:  map[string][]string{"dB": v}, heal: map[string][]string{"dA": {"192.0.2.100"}, "dB": {"192.0.2.101"}}},
+		{name: "ipv6-unicast-default-version", first: "dA", ipv6: true, conf: inst("VI_6", 61, prio+
+			"  @dA unicast_src_ip 2001:db8::11\n  @dB unicast_src_ip 2001:db8::12\n  unicast_peer {\n    @^dA 2001:db8::11\n    @^dB 2001:db8::12\n  }\n"+
+			"  virtual_ipaddress {\n    2001:db8::100\n    2001:db8::101/128 dev eth0\n    192.0.2.100\n  }\n"),
+			want: both("dA", v6...), cut: both("dB", v6...), heal: both("dA", v6...)},
 		{name: "v3-priority-owner", first: "dB", conf: v3 + inst("VI_1", 51, "  @dA priority 255\n  @dB priority 100\n"+fast+vipBlock),
 			want: both("dA", v...), cut: both("dB", v...), heal: both("dA", v...)},
 	}
@@ -115,6 +121,7 @@ type diffSide struct {
 	p     *pairLab
 	procs map[string]*netlab.Proc
 	start func(host string) *netlab.Proc
+	ipv6  bool // adverts come from 2001:db8::11 and ::12
 }
 
 func runDiff(t *testing.T, c diffCase) {
@@ -153,6 +160,16 @@ func runDiff(t *testing.T, c diffCase) {
 		return proc
 	}
 	sides := []*diffSide{ka, hd}
+	if c.ipv6 {
+		for _, s := range sides {
+			s.p.addIPv6()
+			s.ipv6 = true
+		}
+		for _, s := range sides {
+			s.p.waitLinkLocal("dA")
+			s.p.waitLinkLocal("dB")
+		}
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, s := range sides {
@@ -260,6 +277,9 @@ func (s *diffSide) waitVIPs(t *testing.T, phase string, want map[string][]string
 func (s *diffSide) hearAdverts(t *testing.T, want map[string][]string) {
 	t.Helper()
 	srcs := map[string]string{"dA": "192.0.2.11", "dB": "192.0.2.12"}
+	if s.ipv6 {
+		srcs = map[string]string{"dA": "2001:db8::11", "dB": "2001:db8::12"}
+	}
 	for h, vs := range want {
 		if len(vs) > 0 {
 			continue
@@ -280,7 +300,8 @@ type addrForm struct {
 	attrs string
 }
 
-// addrForms lists a host's addresses on eth0 other than its own /24.
+// addrForms lists a host's addresses on eth0 other than its own /24
+// (and /64s: its IPv6 address and link-local one).
 func addrForms(t *testing.T, p *pairLab, host string) []addrForm {
 	t.Helper()
 	out, err := p.lab.IP(host, "-j", "addr", "show", "dev", "eth0")
@@ -292,7 +313,7 @@ func addrForms(t *testing.T, p *pairLab, host string) []addrForm {
 	var forms []addrForm
 	for _, l := range links {
 		for _, a := range l.AddrInfo {
-			if a["prefixlen"] == float64(24) {
+			if a["prefixlen"] == float64(24) || a["prefixlen"] == float64(64) {
 				continue
 			}
 			var kv []string
@@ -325,6 +346,10 @@ var brdSelf = regexp.MustCompile(`broadcast=(\S+) `)
 
 func normalForm(f addrForm) string {
 	s := f.attrs + " "
+	// keepalived holds a /128 VIP deprecated (preferred_lft 0) unless
+	// told preferred_lft forever; convert notes it, hadirector holds
+	// VIPs preferred.
+	s = strings.Replace(s, "deprecated=true ", "", 1)
 	if m := brdSelf.FindStringSubmatch(s); m != nil && m[1] == f.local {
 		s = strings.Replace(s, m[0], "", 1)
 	}
@@ -342,7 +367,7 @@ func formsDiffer(t *testing.T, ka, hd *diffSide) string {
 		}
 		for _, f := range hf {
 			hs = append(hs, normalForm(f))
-			if !strings.Contains(f.attrs, "broadcast="+f.local) {
+			if !strings.Contains(f.local, ":") && !strings.Contains(f.attrs, "broadcast="+f.local) {
 				diffs = append(diffs, fmt.Sprintf("%s: hadirector holds %s without brd VIP", h, f.attrs))
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +37,7 @@ type Manager struct {
 	last     ManagerStatus
 
 	reconciled func(ManagerStatus) // test hook: called after each pass
+	onHealth   []func()            // called after real servers changed state
 }
 
 // configured is a service as configured and as normalized.
@@ -187,8 +190,12 @@ func (m *Manager) healthChanged(tr []Transition) {
 	for _, t := range tr {
 		m.dirty[t.Service] = true
 	}
+	fns := m.onHealth
 	m.mu.Unlock()
 	m.poke()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // reconcile applies the services marked dirty since the last pass, adjusted
@@ -243,3 +250,24 @@ func (m *Manager) Status() ManagerStatus {
 
 // Up reports whether a configured real server is up by its checks.
 func (m *Manager) Up(svc ServiceKey, addr netip.AddrPort) bool { return m.health.Up(svc, addr) }
+
+// OnHealth has fn called, in the health checks' goroutine, each time
+// real servers change state by their checks (Up tells the new states).
+func (m *Manager) OnHealth(fn func()) {
+	m.mu.Lock()
+	m.onHealth = append(m.onHealth, fn)
+	m.mu.Unlock()
+}
+
+// Services returns the desired table as last configured (normalized,
+// before health adjusts the weights), in the order of their keys' names.
+func (m *Manager) Services() []Service {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Service, 0, len(m.services))
+	for _, c := range m.services {
+		out = append(out, c.norm)
+	}
+	slices.SortFunc(out, func(a, b Service) int { return strings.Compare(a.Key.String(), b.Key.String()) })
+	return out
+}

@@ -24,6 +24,8 @@ func TestManager(t *testing.T) {
 	m.health.phase = func(target, time.Duration) time.Duration { return 0 }
 	passes := make(chan ManagerStatus, 10)
 	m.reconciled = func(st ManagerStatus) { passes <- st }
+	healthNews := make(chan bool, 10)
+	m.OnHealth(func() { healthNews <- m.Up(tcp80, checked) })
 	if err := m.Configure(svcs, Timeouts{TCP: 900 * time.Second}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +78,9 @@ func TestManager(t *testing.T) {
 	if st := <-passes; st.HealthChanges != 1 {
 		t.Fatalf("pass after the check: %+v", st)
 	}
+	if up := <-healthNews; up {
+		t.Error("OnHealth: the checked server still up")
+	}
 	if w := weights(); w[checked.String()] != 0 || w[plain.String()] != 1 {
 		t.Fatalf("after the check failed: %v, want the checked server quiescent (0)", w)
 	}
@@ -99,6 +104,9 @@ func TestManager(t *testing.T) {
 	}
 	if w := weights(); w[plain.String()] != 1 {
 		t.Errorf("after resync: %v, want %s back", w, plain)
+	}
+	if len(healthNews) != 0 {
+		t.Errorf("OnHealth called %d more times with no change", len(healthNews))
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -23,6 +23,10 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	for _, w := range conf.Warnings(cfg) {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
+	if cfg.BGP != nil {
+		fmt.Fprintf(stdout, "%s: ok, %d VRRP and %d BGP instance(s)\n", cfg.File, len(cfg.Instances), len(cfg.BGP.Instances))
+		return 0
+	}
 	fmt.Fprintf(stdout, "%s: ok, %d instance(s)\n", cfg.File, len(cfg.Instances))
 	return 0
 }

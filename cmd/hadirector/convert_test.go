@@ -18,7 +18,7 @@ func TestConvertCmd(t *testing.T) {
 		return p
 	}
 	good := write("good.conf", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 150\n virtual_ipaddress {\n  192.0.2.10/24 label eth0:1\n }\n}\n")
-	lost := write("lost.conf", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.10\n  2001:db8::1\n }\n}\n")
+	lost := write("lost.conf", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.10\n  192.0.2.11 dev eth1\n }\n}\n")
 	bad := write("bad.conf", "vrrp_instance VI_1 {\n")
 	cond := write("cond.conf", "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n @a priority 200\n @^a priority 50\n virtual_ipaddress {\n  192.0.2.10\n }\n}\n")
 	out := filepath.Join(dir, "out.toml")
@@ -33,7 +33,7 @@ func TestConvertCmd(t *testing.T) {
 	}{
 		{"to stdout", []string{good}, 0, "vips = [\"192.0.2.10\"]", []string{"good.conf:6: note: 192.0.2.10/24"}, "", false},
 		{"to a file, checked", []string{"-o", out, "--check", good}, 0, "", []string{"out.toml: ok, 1 instance(s), 0 service(s)"}, "priority = 150", true},
-		{"lost", []string{lost}, 1, "", []string{"lost.conf:6: LOST: 2001:db8::1", "would differ"}, "", false},
+		{"lost", []string{lost}, 1, "", []string{"lost.conf:6: LOST: 192.0.2.11", "would differ"}, "", false},
 		{"unreadable", []string{bad}, 2, "", []string{"bad.conf:1: block vrrp_instance is not closed"}, "", true},
 		{"config id", []string{"-i", "a", cond}, 0, "priority = 200", nil, "", false},
 		{"other config id", []string{"-i", "b", cond}, 0, "priority = 50", nil, "", false},

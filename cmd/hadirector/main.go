@@ -21,6 +21,8 @@ var commands = []command{
 	{"reload", "re-read the running daemon's file, as SIGHUP does, and print what changed", reloadCmd},
 	{"step-down", "hand mastership over make-before-break and hold preemption", stepDownCmd("step-down", stepDown)},
 	{"resume", "lift the preemption hold of a step-down", stepDownCmd("resume", resume)},
+	{"drain", "withdraw every BGP VIP of the running daemon for planned work", drainCmd(true)},
+	{"undrain", "announce the running daemon's fit BGP VIPs again", drainCmd(false)},
 	{"drill", "fail over on purpose (--planned: step down) and report what happened", drillCmd},
 	{"ipvs", "the kernel's IPVS table as ipvsadm -Ln prints it, the daemon's IPVS summary (ipvs -h)", ipvsCmd},
 	{"sync", "connection sync: watch the sync group, status, the kernel's daemons (sync -h)", syncCmd},

@@ -72,10 +72,21 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 	if sst.Value != nil {
 		printSyncStatus(stdout, sst.Value)
 	}
+	bst, err := c.BGPStatus(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "hadirector status: bgp:", err)
+		return 1
+	}
+	if bst.Value != nil {
+		printBGPStatus(stdout, bst.Value)
+	}
 	return 0
 }
 
 func printStatus(w io.Writer, sts []router.Status) {
+	if len(sts) == 0 {
+		return // a BGP-only director
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tIF\tVRID\tSTATE\tPRIO\tMASTER\tVIPS\tLAST TRANSITION\tGARPS\tIN\tOUT\tDROPS\tADDR MISMATCH")
 	for _, s := range sts {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp/router"
@@ -119,6 +120,24 @@ func (c Client) IPVSStatus(ctx context.Context) (Answer[*ipvs.ManagerStatus], er
 // when the daemon has no [sync] part.
 func (c Client) SyncStatus(ctx context.Context) (Answer[*lvssync.Status], error) {
 	return one[*lvssync.Status](ctx, c, Request{Cmd: CmdSyncStatus})
+}
+
+// BGPStatus returns the daemon's BGP sessions and announcements; its
+// Value is nil when the daemon has no [bgp] part.
+func (c Client) BGPStatus(ctx context.Context) (Answer[*announce.Status], error) {
+	return one[*announce.Status](ctx, c, Request{Cmd: CmdBGPStatus})
+}
+
+// Drain withdraws every VIP the daemon announces over BGP, for planned
+// work, and returns once the speaker has been told, with the new status.
+// The VIPs stay withdrawn until Undrain (or a restart).
+func (c Client) Drain(ctx context.Context) (Answer[announce.Status], error) {
+	return one[announce.Status](ctx, c, Request{Cmd: CmdDrain})
+}
+
+// Undrain lets the daemon announce its fit VIPs again.
+func (c Client) Undrain(ctx context.Context) (Answer[announce.Status], error) {
+	return one[announce.Status](ctx, c, Request{Cmd: CmdUndrain})
 }
 
 // one sends req and decodes the one reply it expects.

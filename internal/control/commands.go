@@ -18,6 +18,9 @@ const (
 	CmdReload     = "reload"      // ReloadReport
 	CmdIPVSStatus = "ipvs-status" // ipvs.ManagerStatus, or null without IPVS
 	CmdSyncStatus = "sync-status" // sync.Status, or null without [sync]
+	CmdBGPStatus  = "bgp-status"  // announce.Status, or null without [bgp]
+	CmdDrain      = "drain"       // announce.Status once every VIP is withdrawn
+	CmdUndrain    = "undrain"     // announce.Status once the drain is lifted
 )
 
 // StepDownReply is the first line of a CmdStepDown answer: how many

@@ -25,7 +25,7 @@ const (
 	colorBound = "#d62728"
 )
 
-// picture is the drill's timeline laid out for the SVG template.
+// picture is the drill's timeline laid out for the page's SVG.
 type picture struct {
 	Width, Height int
 	PlotLeft      int

@@ -2,9 +2,11 @@ package metrics
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -17,7 +19,9 @@ type Source struct {
 	Instances func() []router.Status
 	IPVS      func() *ipvs.ManagerStatus
 	// Sync returns nil when the daemon runs no connection sync.
-	Sync    func() *lvssync.Status
+	Sync func() *lvssync.Status
+	// BGP returns nil when the daemon announces nothing over BGP.
+	BGP     func() *announce.Status
 	Version string
 }
 
@@ -58,6 +62,10 @@ var (
 	dSyncErrors   = desc("sync_daemon_errors_total", "Failed attempts to start or stop the kernel's sync threads.")
 	dSyncHold     = desc("sync_failback_hold", "1 while the fail-back hold keeps this director from preempting.")
 	dSyncHoldConn = desc("sync_failback_hold_connections", "Distinct connections the fail-back hold heard from the master.")
+	dBGPPeerUp    = desc("bgp_peer_established", "1 while the BGP session with the peer is established.", "peer", "asn")
+	dBGPPeerSince = desc("bgp_peer_established_timestamp_seconds", "Unix time the session was established, while it is.", "peer", "asn")
+	dBGPVIP       = desc("bgp_vip_announced", "1 while the VIP is announced; reason says why it is or is not (healthy, settling, reals-down, track, vip-not-on-host, drained, stopping).", "instance", "vip", "reason")
+	dBGPDrained   = desc("bgp_drained", "1 while an operator has drained the director (hadirector drain).")
 )
 
 // Collector is a prometheus.Collector over a Source.
@@ -71,7 +79,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
 		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dMismatch, dSpeakers, dIPVSServices, dIPVSReals,
 		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast,
-		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn} {
+		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn, dBGPPeerUp, dBGPPeerSince, dBGPVIP, dBGPDrained} {
 		ch <- d
 	}
 }
@@ -87,6 +95,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.src.Sync != nil {
 		if st := c.src.Sync(); st != nil {
 			collectSync(ch, st)
+		}
+	}
+	if c.src.BGP != nil {
+		if st := c.src.BGP(); st != nil {
+			collectBGP(ch, st)
 		}
 	}
 	if c.src.IPVS == nil {
@@ -160,4 +173,22 @@ func collectSync(ch chan<- prometheus.Metric, st *lvssync.Status) {
 	ch <- prometheus.MustNewConstMetric(dSyncErrors, prometheus.CounterValue, float64(st.Errors))
 	ch <- prometheus.MustNewConstMetric(dSyncHold, prometheus.GaugeValue, b2f(st.Hold.Active))
 	ch <- prometheus.MustNewConstMetric(dSyncHoldConn, prometheus.GaugeValue, float64(st.Hold.Conns))
+}
+
+func collectBGP(ch chan<- prometheus.Metric, st *announce.Status) {
+	g := func(d *prometheus.Desc, v float64, lv ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
+	}
+	g(dBGPDrained, b2f(st.Drained))
+	for _, p := range st.Peers {
+		asn := strconv.FormatUint(uint64(p.ASN), 10)
+		g(dBGPPeerUp, b2f(p.Established()), p.Address.String(), asn)
+		if p.Established() && !p.Since.IsZero() {
+			g(dBGPPeerSince, float64(p.Since.UnixNano())/1e9, p.Address.String(), asn)
+		}
+	}
+	for _, v := range st.VIPs {
+		reason, _, _ := strings.Cut(v.Reason, ":") // the class: the detail would make a series per message
+		g(dBGPVIP, b2f(v.Announced), v.Instance, v.VIP.String(), reason)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/hadirector/hadirector/internal/announce"
 	"github.com/hadirector/hadirector/ipvs"
 	lvssync "github.com/hadirector/hadirector/sync"
 	"github.com/hadirector/hadirector/vrrp"
@@ -141,5 +142,46 @@ func TestServe(t *testing.T) {
 	wait()
 	if _, err := http.Get("http://" + addr.String() + "/metrics"); err == nil {
 		t.Error("the server still answers after its context ended")
+	}
+}
+
+func TestCollectorBGP(t *testing.T) {
+	src := Source{Version: "v1", BGP: func() *announce.Status {
+		return &announce.Status{ASN: 65001, Drained: false,
+			Peers: []announce.PeerStatus{
+				{Address: netip.MustParseAddr("192.0.2.1"), ASN: 65000, State: "established", Since: t0},
+				{Address: netip.MustParseAddr("192.0.2.2"), ASN: 65000, State: "active"},
+			},
+			VIPs: []announce.VIPStatus{
+				{Instance: "lb", VIP: netip.MustParseAddr("203.0.113.80"), Announced: true, Reason: "healthy"},
+				{Instance: "lb", VIP: netip.MustParseAddr("2001:db8::80"), Reason: "reals-down: TCP [2001:db8::80]:80 has 0 real servers up, min_up 1"},
+			}}
+	}}
+	want := `
+# HELP hadirector_bgp_drained 1 while an operator has drained the director (hadirector drain).
+# TYPE hadirector_bgp_drained gauge
+hadirector_bgp_drained 0
+# HELP hadirector_bgp_peer_established 1 while the BGP session with the peer is established.
+# TYPE hadirector_bgp_peer_established gauge
+hadirector_bgp_peer_established{asn="65000",peer="192.0.2.1"} 1
+hadirector_bgp_peer_established{asn="65000",peer="192.0.2.2"} 0
+# HELP hadirector_bgp_peer_established_timestamp_seconds Unix time the session was established, while it is.
+# TYPE hadirector_bgp_peer_established_timestamp_seconds gauge
+hadirector_bgp_peer_established_timestamp_seconds{asn="65000",peer="192.0.2.1"} 1.795608e+09
+# HELP hadirector_bgp_vip_announced 1 while the VIP is announced; reason says why it is or is not (healthy, settling, reals-down, track, vip-not-on-host, drained, stopping).
+# TYPE hadirector_bgp_vip_announced gauge
+hadirector_bgp_vip_announced{instance="lb",reason="healthy",vip="203.0.113.80"} 1
+hadirector_bgp_vip_announced{instance="lb",reason="reals-down",vip="2001:db8::80"} 0
+`
+	if err := testutil.CollectAndCompare(New(src), strings.NewReader(want), "hadirector_bgp_drained", "hadirector_bgp_peer_established",
+		"hadirector_bgp_peer_established_timestamp_seconds", "hadirector_bgp_vip_announced"); err != nil {
+		t.Error(err)
+	}
+	problems, err := testutil.CollectAndLint(New(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }

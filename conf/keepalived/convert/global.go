@@ -61,11 +61,13 @@ func (c *converter) globalDefs(g *keepalived.Node) {
 				c.skip(n, "hadirector sends VRRP to 224.0.0.18 only: the peers would not hear each other", true)
 			}
 		case "vrrp_mcast_group6":
-			c.skip(n, "hadirector runs IPv4 VRRP only", false)
+			if a, err := netip.ParseAddr(firstArg(n)); err != nil || a != netip.MustParseAddr("ff02::12") {
+				c.skip(n, "hadirector sends IPv6 VRRP to ff02::12 only: the peers would not hear each other", true)
+			}
 		case "vrrp_strict":
 			c.skip(n, "hadirector follows the RFCs without keepalived's strict mode (no firewall rules, no refusal of unicast or v2 authentication)", false)
 		case "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_gna_interval", "vrrp_min_garp":
-			c.skip(n, "hadirector sends gratuitous ARP on becoming master and on refresh only", false)
+			c.skip(n, "hadirector sends gratuitous ARP (IPv6: unsolicited NAs) on becoming master and on refresh only", false)
 		default:
 			c.skip(n, "no effect on what hadirector does (mail, SNMP, D-Bus, logging and tuning have no counterpart)", false)
 		}
@@ -87,4 +89,12 @@ func (c *converter) lvsTimeouts(n *keepalived.Node) {
 	if len(n.Args)%2 != 0 {
 		c.changed(n, false, "not carried: %q has no value", n.Args[len(n.Args)-1])
 	}
+}
+
+// firstArg is n's first argument, or "".
+func firstArg(n *keepalived.Node) string {
+	if len(n.Args) == 0 {
+		return ""
+	}
+	return n.Args[0]
 }

@@ -26,6 +26,8 @@ func (c *converter) instance(n *keepalived.Node) {
 	advertSet := false
 	var vips []string
 	var excluded []*keepalived.Node
+	var fam family
+	var src *keepalived.Node
 	var peers []*keepalived.Node
 	var password string
 	garp := c.garp
@@ -65,15 +67,19 @@ func (c *converter) instance(n *keepalived.Node) {
 				t.set("preempt_delay", dur(d), "")
 			}
 		case "unicast_src_ip":
-			if s, ok := c.arg(k, 0); ok {
-				t.set("unicast_src", str(s), "")
+			if s, ok := c.arg(k, 0); ok && c.ofFamily(k, s, &fam, "src address") {
+				src = k
 			}
 		case "unicast_peer":
-			peers = append(peers, k.Children...)
+			for _, p := range k.Children {
+				if c.ofFamily(p, p.Name, &fam, "unicast peer") {
+					peers = append(peers, p)
+				}
+			}
 		case "authentication":
 			password = c.auth(k)
 		case "virtual_ipaddress":
-			vips = append(vips, c.vips(k, &iface, false)...)
+			vips = append(vips, c.vips(k, &iface, &fam, false)...)
 		case "virtual_ipaddress_excluded":
 			excluded = append(excluded, k)
 		case "track_interface":
@@ -91,11 +97,11 @@ func (c *converter) instance(n *keepalived.Node) {
 		case "lvs_sync_daemon_interface":
 			c.lvsSyncDaemon(k, name)
 		case "use_vmac":
-			c.changed(k, false, "not carried: hadirector does not run a VMAC interface yet; it holds the VIPs on %q with its own MAC and announces them with gratuitous ARP", iface)
+			c.changed(k, false, "not carried: hadirector does not run a VMAC interface yet; it holds the VIPs on %q with its own MAC and announces them with gratuitous ARP (IPv6: unsolicited neighbour advertisements)", iface)
 		case "vmac_xmit_base":
 			c.skip(k, "goes with use_vmac, not carried", false)
 		case "mcast_src_ip":
-			c.changed(k, false, "not carried: hadirector sends multicast adverts from the interface's primary address")
+			c.changed(k, false, "not carried: hadirector sends multicast adverts from the interface's primary address (IPv6: its link-local address)")
 		case "virtual_routes", "virtual_rules":
 			c.skip(k, "hadirector moves addresses, not routes or rules: add them from notify_master", true)
 		case "track_process", "track_bfd":
@@ -120,7 +126,14 @@ func (c *converter) instance(n *keepalived.Node) {
 	if priority == 255 && n.Child("priority") == nil {
 		t.note("priority 255: the address owner")
 	}
-	t.set("version", num(version), cmt(n.Child("version") == nil && c.version == 2, "keepalived's default is VRRPv2 (hadirector's is 3)"))
+	versionNote := cmt(n.Child("version") == nil && c.version == 2, "keepalived's default is VRRPv2 (hadirector's is 3)")
+	if fam.v6 && version == 2 {
+		version, versionNote = 3, "keepalived runs an IPv6 instance as VRRPv3 unless the instance itself says version 2"
+		if k := n.Child("version"); k != nil {
+			c.changed(k, true, "version 2 on an IPv6 instance: keepalived sends VRRPv2 adverts over IPv6 to ff02::12 (no standard does); hadirector runs only VRRPv3 over IPv6, so the converted instance says version 3 and a keepalived peer left at version 2 will not hear it")
+		}
+	}
+	t.set("version", num(version), versionNote)
 	if version == 2 && advert%time.Second != 0 {
 		if r := advert.Round(time.Second); r >= time.Second {
 			c.changed(n.Child("advert_int"), false, "VRRPv2 carries whole seconds: %v becomes %v, as keepalived sends it", advert, r)
@@ -133,13 +146,18 @@ func (c *converter) instance(n *keepalived.Node) {
 	}
 	t.set("advert_interval", dur(advert), cmt(!advertSet, "keepalived's default"))
 	for _, x := range excluded {
-		ex := c.vips(x, &iface, true)
+		ex := c.vips(x, &iface, &fam, true)
 		if len(ex) > 0 {
 			c.changed(x, false, "carried into vips: hadirector lists every address it holds in its adverts, so a keepalived peer sees a longer address list (it logs it, nothing more)")
 		}
 		vips = append(vips, ex...)
 	}
-	t.set("vips", list(vips), "each held as VIP/32 brd VIP on the master")
+	t.set("vips", list(vips), cmt(!fam.v6, "each held as VIP/32 brd VIP on the master")+cmt(fam.v6, "IPv6: each held as VIP/128 nodad on the master"))
+	if src != nil && len(peers) == 0 {
+		c.changed(src, false, "not carried: no unicast_peer of the instance's family, so keepalived multicasts (it warns the usage is deprecated), as the converted file does")
+	} else if src != nil {
+		t.set("unicast_src", str(src.Args[0]), "")
+	}
 	c.peers(t, peers)
 	if password != "" {
 		if version == 2 {
@@ -202,7 +220,7 @@ func (c *converter) auth(n *keepalived.Node) string {
 // vips converts the lines of a virtual_ipaddress block: ADDR[/LEN] [brd
 // B] [dev D] [scope S] [label L] and flags. iface is the instance's
 // interface, the only one hadirector holds VIPs on.
-func (c *converter) vips(n *keepalived.Node, iface *string, excluded bool) []string {
+func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, excluded bool) []string {
 	var out []string
 	for _, k := range n.Children {
 		words := append([]string{k.Name}, k.Args...)
@@ -213,15 +231,23 @@ func (c *converter) vips(n *keepalived.Node, iface *string, excluded bool) []str
 				c.changed(k, true, "not carried: %q is not an address", words[0])
 				continue
 			}
-			p = netip.PrefixFrom(a, a.BitLen())
+			p = netip.PrefixFrom(a.WithZone(""), a.BitLen())
 		}
-		a := p.Addr()
-		if !a.Is4() {
-			c.changed(k, true, "not carried: %s is IPv6; hadirector holds IPv4 VIPs only", a)
+		a := p.Addr().Unmap()
+		if a.Is4() {
+			p = netip.PrefixFrom(a, min(p.Bits(), 32))
+		}
+		if !fam.fits(a) {
+			if excluded {
+				c.changed(k, true, "not carried: %s is %s, the instance %s; keepalived holds excluded VIPs of either family, hadirector an instance's VIPs of its family only: give it a %s instance of its own", a, family{v6: a.Is6()}, fam, family{v6: a.Is6()})
+			} else {
+				c.changed(k, false, "not carried: %s is %s, the instance %s (settled by its first address); keepalived ignores it too (\"address family must match VRRP instance\")", a, family{v6: a.Is6()}, fam)
+			}
 			continue
 		}
 		lost := false
 		var what []string
+		deprecated := a.Is6() && p.Bits() == 128 // keepalived's default for a /128
 		for i := 1; i < len(words); i++ {
 			w := words[i]
 			val := ""
@@ -237,7 +263,7 @@ func (c *converter) vips(n *keepalived.Node, iface *string, excluded bool) []str
 				}
 			case "brd", "broadcast":
 				i++
-				if val != a.String() {
+				if a.Is4() && val != a.String() {
 					what = append(what, "brd "+val)
 				}
 			case "scope":
@@ -248,7 +274,17 @@ func (c *converter) vips(n *keepalived.Node, iface *string, excluded bool) []str
 			case "label":
 				i++
 				what = append(what, "label "+val)
-			case "no_track", "home", "-nodad", "nodad", "noprefixroute", "autojoin":
+			case "preferred_lft":
+				i++
+				deprecated = a.Is6() && val != "forever"
+				if a.Is4() {
+					what = append(what, "preferred_lft "+val)
+				}
+			case "-nodad", "nodad":
+				if a.Is4() {
+					what = append(what, w)
+				}
+			case "no_track", "home", "noprefixroute", "autojoin":
 				what = append(what, w)
 			default:
 				what = append(what, w)
@@ -257,11 +293,21 @@ func (c *converter) vips(n *keepalived.Node, iface *string, excluded bool) []str
 		if lost {
 			continue
 		}
-		if p.Bits() != 32 {
+		switch {
+		case a.Is4() && p.Bits() != 32:
 			c.changed(k, false, "%s is held as %s/32 brd %s: the /%d and its prefix route are not carried (hadirector's VIP form)", p, a, a, p.Bits())
+		case a.Is6() && p.Bits() != 128:
+			c.changed(k, false, "%s is held as %s/128: the /%d and its prefix route are not carried (the daemon holds IPv6 VIPs as /128 only)", p, a, p.Bits())
+		}
+		if deprecated {
+			c.changed(k, false, "keepalived holds this IPv6 VIP deprecated (preferred_lft 0, so the kernel never picks it as a source address); hadirector holds it preferred")
 		}
 		if len(what) > 0 {
-			c.changed(k, false, "not carried: %s (hadirector holds VIP/32 brd VIP, global scope, no label)", strings.Join(what, ", "))
+			form := "VIP/32 brd VIP"
+			if a.Is6() {
+				form = "VIP/128 nodad"
+			}
+			c.changed(k, false, "not carried: %s (hadirector holds %s, global scope, no label)", strings.Join(what, ", "), form)
 		}
 		out = append(out, a.String())
 	}
@@ -273,8 +319,8 @@ func (c *converter) peers(t *table, peers []*keepalived.Node) {
 	var plain []string
 	for _, k := range peers {
 		a, err := netip.ParseAddr(k.Name)
-		if err != nil || !a.Is4() {
-			c.changed(k, true, "not carried: %q is not an IPv4 peer", k.Name)
+		if err != nil || a.Zone() != "" {
+			c.changed(k, true, "not carried: %q is not a peer address", k.Name)
 			continue
 		}
 		minTTL, maxTTL := "", ""
@@ -365,4 +411,20 @@ func tracksInterface(tracks []*table, iface string) bool {
 		}
 	}
 	return false
+}
+
+// ofFamily reports whether the address s of node k (what names it in the
+// note) is of the instance's family, settling the family on the first
+// address; keepalived skips one of the other family, and so does the
+// converted file. A word that is no address is left to the caller.
+func (c *converter) ofFamily(k *keepalived.Node, s string, fam *family, what string) bool {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return true
+	}
+	if !fam.fits(a) {
+		c.changed(k, false, "not carried: %s %s is %s, the instance %s (settled by its first address); keepalived skips it too (\"MUST be of the same family\")", what, a, family{v6: a.Is6()}, fam)
+		return false
+	}
+	return true
 }
