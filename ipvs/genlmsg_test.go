@@ -61,6 +61,23 @@ var stats32 = attrs(statConns, u32(1), statInPkts, u32(2), statOutPkts, u32(3),
 var wantStats = ipvs.SvcStats{Connections: 1, PacketsIn: 2, PacketsOut: 3, BytesIn: 1 << 40, BytesOut: 5,
 	CPS: 6, PPSIn: 7, PPSOut: 8, BPSIn: 9, BPSOut: 10}
 
+// checkDecoded fails t unless a decoder gave want, or an error if wantErr.
+func checkDecoded[T any](t *testing.T, got T, err error, want T, wantErr bool) {
+	t.Helper()
+	if wantErr {
+		if err == nil {
+			t.Fatalf("got %+v, want an error", got)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
+
 func TestUnmarshalService(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -99,18 +116,7 @@ func TestUnmarshalService(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := unmarshalService(tc.attrs)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("got %+v, want an error", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
-			}
+			checkDecoded(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }
@@ -153,18 +159,7 @@ func TestUnmarshalDest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := unmarshalDest(tc.attrs, tc.svcAF)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("got %+v, want an error", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
-			}
+			checkDecoded(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }
