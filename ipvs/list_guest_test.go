@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,13 +30,20 @@ func listAll(b *testing.B, k Kernel) {
 	}
 }
 
-// BenchmarkInGuestList lists a 1,000 x 10 table (programmed by the
+// listServicesEnv sets BenchmarkInGuestList's number of services.
+const listServicesEnv = "HADIRECTOR_LIST_SERVICES"
+
+// BenchmarkInGuestList lists a 1,000 x 10 table (listServicesEnv services) (programmed by the
 // reconciler) five times each, alternately: hadirector ipvs list -n, then
 // ipvsadm -Ln; then, in this process, the table read through moby/ipvs
 // and through the read path Netlink uses. Run it with -benchtime=1x.
 func BenchmarkInGuestList(b *testing.B) {
 	k := ipvsGuestKernel(b)
-	const services, reals, rounds = 1000, 10, 5
+	const reals, rounds = 10, 5
+	services := 1000
+	if n, err := strconv.Atoi(os.Getenv(listServicesEnv)); err == nil && n > 0 {
+		services = n
+	}
 	r := NewReconciler(k, nil)
 	if _, err := r.Reconcile(benchTable(services, reals)); err != nil {
 		b.Fatal(err)
