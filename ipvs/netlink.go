@@ -10,13 +10,18 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Netlink is the real Kernel: a moby/ipvs handle on one network namespace,
-// serialised, since a handle's socket carries one request at a time. Its
-// errors are the kernel's (syscall.Errno); List, Reconcile and the other
-// functions of this package say which service or real server failed.
+// Netlink is the real Kernel on one network namespace: a moby/ipvs handle
+// for writes and the configuration, and a generic netlink socket of our own
+// (genl_linux.go) for reading services and real servers, which reuses one
+// buffer across the one-request-per-service dump. Both are serialised,
+// since a socket carries one request at a time. Its errors are the
+// kernel's (syscall.Errno); List, Reconcile and the other functions of
+// this package say which service or real server failed.
 type Netlink struct {
-	mu sync.Mutex
-	h  *ipvs.Handle
+	mu    sync.Mutex
+	netns string
+	h     *ipvs.Handle // writes and the configuration; nil until first needed
+	g     *genlConn    // reads: services and destinations
 }
 
 var _ Kernel = (*Netlink)(nil)
@@ -30,19 +35,51 @@ var _ Kernel = (*Netlink)(nil)
 // request. So the family is looked up first (running modprobe ip_vs if it
 // is missing), and moby/ipvs is only reached when it is there.
 func OpenNetlink(netnsPath string) (*Netlink, error) {
-	if _, err := ipvsfamily.Lookup(); err != nil {
+	n, err := OpenNetlinkReader(netnsPath)
+	if err != nil {
 		return nil, err
 	}
-	quietMoby.Do(func() { logrus.SetOutput(io.Discard) })
-	h, err := ipvs.New(netnsPath)
+	n.mu.Lock()
+	_, err = n.handle()
+	n.mu.Unlock()
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	if _, err := n.GetConfig(); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("ipvs: reading the kernel's IPVS configuration: %w", err)
+	}
+	return n, nil
+}
+
+// OpenNetlinkReader is OpenNetlink for a caller that mostly reads, such as
+// hadirector ipvs list: the moby/ipvs handle (whose opening runs modprobe,
+// a process start) is only opened by the first write or configuration
+// call, whose error then says so.
+func OpenNetlinkReader(netnsPath string) (*Netlink, error) {
+	family, err := ipvsfamily.Lookup()
+	if err != nil {
+		return nil, err
+	}
+	g, err := dialGenl(netnsPath, family)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: open netlink (netns %q): %w", netnsPath, err)
 	}
-	if _, err := h.GetConfig(); err != nil {
-		h.Close()
-		return nil, fmt.Errorf("ipvs: reading the kernel's IPVS configuration: %w", err)
+	return &Netlink{netns: netnsPath, g: g}, nil
+}
+
+// handle returns the moby/ipvs handle, opening it on first use. n.mu is held.
+func (n *Netlink) handle() (*ipvs.Handle, error) {
+	if n.h == nil {
+		quietMoby.Do(func() { logrus.SetOutput(io.Discard) })
+		h, err := ipvs.New(n.netns)
+		if err != nil {
+			return nil, fmt.Errorf("ipvs: open netlink (netns %q): %w", n.netns, err)
+		}
+		n.h = h
 	}
-	return &Netlink{h: h}, nil
+	return n.h, nil
 }
 
 // quietMoby silences moby/ipvs's logrus lines (its modprobe -va ip_vs and
@@ -54,7 +91,10 @@ var quietMoby sync.Once
 func (n *Netlink) Close() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.h.Close()
+	if n.h != nil {
+		n.h.Close()
+	}
+	n.g.close()
 	return nil
 }
 
@@ -62,68 +102,100 @@ func (n *Netlink) Close() error {
 func (n *Netlink) GetServices() ([]*ipvs.Service, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.GetServices()
+	return n.g.services()
 }
 
 // NewService adds a service.
 func (n *Netlink) NewService(s *ipvs.Service) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.NewService(s)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.NewService(s)
 }
 
 // UpdateService changes a service's options.
 func (n *Netlink) UpdateService(s *ipvs.Service) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.UpdateService(s)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.UpdateService(s)
 }
 
 // DelService deletes a service and its real servers.
 func (n *Netlink) DelService(s *ipvs.Service) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.DelService(s)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.DelService(s)
 }
 
 // GetDestinations lists the real servers of a service.
 func (n *Netlink) GetDestinations(s *ipvs.Service) ([]*ipvs.Destination, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.GetDestinations(s)
+	return n.g.destinations(s)
 }
 
 // NewDestination adds a real server to a service.
 func (n *Netlink) NewDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.NewDestination(s, d)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.NewDestination(s, d)
 }
 
 // UpdateDestination changes a real server's weight and forwarding method.
 func (n *Netlink) UpdateDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.UpdateDestination(s, d)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.UpdateDestination(s, d)
 }
 
 // DelDestination removes a real server from a service.
 func (n *Netlink) DelDestination(s *ipvs.Service, d *ipvs.Destination) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.DelDestination(s, d)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.DelDestination(s, d)
 }
 
 // GetConfig returns the connection timeouts.
 func (n *Netlink) GetConfig() (*ipvs.Config, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.GetConfig()
+	h, err := n.handle()
+	if err != nil {
+		return nil, err
+	}
+	return h.GetConfig()
 }
 
 // SetConfig sets the connection timeouts; zero leaves one unchanged.
 func (n *Netlink) SetConfig(c *ipvs.Config) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.h.SetConfig(c)
+	h, err := n.handle()
+	if err != nil {
+		return err
+	}
+	return h.SetConfig(c)
 }

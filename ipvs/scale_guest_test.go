@@ -3,8 +3,6 @@ package ipvs
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -163,21 +161,7 @@ func BenchmarkInGuestScale(b *testing.B) {
 		}
 
 		t = time.Now()
-		if bin := os.Getenv(listBinEnv); bin != "" {
-			cmd := exec.Command(bin, "ipvs", "list", "-n")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				b.Fatalf("hadirector ipvs list: %v: %.200s", err, out)
-			}
-		} else {
-			var n discardCount
-			states, err := List(k)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := Format(&n, states, ListOptions{}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		listAll(b, k)
 		list = append(list, time.Since(t))
 		t = time.Now()
 		ipvsGuestRun(b, "ipvsadm", "-Ln")

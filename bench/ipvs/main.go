@@ -23,14 +23,15 @@ import (
 func main() {
 	count := flag.Int("count", 1, "runs of each benchmark (go test -count)")
 	bench := flag.String("bench", "InGuest", "benchmarks to run (go test -bench)")
+	services := flag.Int("list-services", 1000, "services of 10 real servers BenchmarkInGuestList lists")
 	flag.Parse()
-	if err := run(*count, *bench); err != nil {
+	if err := run(*count, *bench, *services); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/ipvs:", err)
 		os.Exit(1)
 	}
 }
 
-func run(count int, bench string) error {
+func run(count int, bench string, listServices int) error {
 	k, err := guest.FindKernel("/")
 	if err != nil {
 		return err
@@ -52,7 +53,7 @@ func run(count int, bench string) error {
 		return err
 	}
 	img.Files = append(img.Files, bin...)
-	img.Script = "export HADIRECTOR_BIN=/work/hadirector\n" + img.Script
+	img.Script = fmt.Sprintf("export HADIRECTOR_BIN=/work/hadirector HADIRECTOR_LIST_SERVICES=%d\n", listServices) + img.Script
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	fmt.Printf("kernel %s, qemu TCG, 1 vCPU; 10,000 TCP services x 10 DR real servers\n", k.Version)
