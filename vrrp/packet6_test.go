@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"net/netip"
@@ -13,13 +12,6 @@ import (
 
 func TestUnmarshalDropsIPv6(t *testing.T) {
 	c := loadCapture(t, "vrrp_v3_ipv6_linklocal.pcap")[0]
-	mut := func(fix bool, f func([]byte) []byte) []byte {
-		b := f(bytes.Clone(c.msg))
-		if fix {
-			fixChecksum(b, c.src, c.dst)
-		}
-		return b
-	}
 	cases := []struct {
 		name     string
 		msg      []byte
@@ -27,21 +19,21 @@ func TestUnmarshalDropsIPv6(t *testing.T) {
 		want     Reason
 		detail   string
 	}{
-		{"version 2 over IPv6", mut(true, func(b []byte) []byte { b[0] = 0x21; return b }), c.src, c.dst, ReasonVersion, "over IPv6"},
-		{"count beyond data", mut(true, func(b []byte) []byte { b[3] = 4; return b }), c.src, c.dst, ReasonTruncated, "needs 72 bytes, have 56"},
+		{"version 2 over IPv6", mutated(c, true, func(b []byte) []byte { b[0] = 0x21; return b }), c.src, c.dst, ReasonVersion, "over IPv6"},
+		{"count beyond data", mutated(c, true, func(b []byte) []byte { b[3] = 4; return b }), c.src, c.dst, ReasonTruncated, "needs 72 bytes, have 56"},
 		{"IPv4-sized addresses", c.msg[:20], c.src, c.dst, ReasonTruncated, "needs 56 bytes, have 20"},
-		{"trailing bytes", mut(true, func(b []byte) []byte { return append(b, 0, 0, 0, 0) }), c.src, c.dst, ReasonLength, "is 56 bytes, have 60"},
-		{"checksum", mut(false, func(b []byte) []byte { b[7] ^= 1; return b }), c.src, c.dst, ReasonChecksum, "want 0x"},
-		{"corrupt address", mut(false, func(b []byte) []byte { b[30] ^= 1; return b }), c.src, c.dst, ReasonChecksum, ""},
+		{"trailing bytes", mutated(c, true, func(b []byte) []byte { return append(b, 0, 0, 0, 0) }), c.src, c.dst, ReasonLength, "is 56 bytes, have 60"},
+		{"checksum", mutated(c, false, func(b []byte) []byte { b[7] ^= 1; return b }), c.src, c.dst, ReasonChecksum, "want 0x"},
+		{"corrupt address", mutated(c, false, func(b []byte) []byte { b[30] ^= 1; return b }), c.src, c.dst, ReasonChecksum, ""},
 		{"wrong source", c.msg, directorA6g, c.dst, ReasonChecksum, ""},
 		{"wrong destination", c.msg, c.src, netip.MustParseAddr("ff02::1"), ReasonChecksum, ""},
 		{"IPv4 destination", c.msg, c.src, Group, ReasonChecksum, "IPv6 source and destination"},
-		{"IPv4 pseudo-header sum", mut(false, func(b []byte) []byte {
+		{"IPv4 pseudo-header sum", mutated(c, false, func(b []byte) []byte {
 			binary.BigEndian.PutUint16(b[6:], refChecksum(b, directorA, Group))
 			return b
 		}), c.src, c.dst, ReasonChecksum, ""},
-		{"interval 0", mut(true, func(b []byte) []byte { b[4], b[5] = 0, 0; return b }), c.src, c.dst, ReasonInterval, ""},
-		{"type 2", mut(true, func(b []byte) []byte { b[0] = 0x32; return b }), c.src, c.dst, ReasonType, ""},
+		{"interval 0", mutated(c, true, func(b []byte) []byte { b[4], b[5] = 0, 0; return b }), c.src, c.dst, ReasonInterval, ""},
+		{"type 2", mutated(c, true, func(b []byte) []byte { b[0] = 0x32; return b }), c.src, c.dst, ReasonType, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +49,7 @@ func TestUnmarshalDropsIPv6(t *testing.T) {
 	}
 	// The same message form with the message-only checksum is refused: an IPv6
 	// advert's checksum always covers the pseudo-header.
-	b := mut(false, func(b []byte) []byte {
+	b := mutated(c, false, func(b []byte) []byte {
 		binary.BigEndian.PutUint16(b[6:], refChecksumForm(b, c.src, c.dst, ChecksumMessageOnly))
 		return b
 	})

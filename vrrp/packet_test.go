@@ -270,6 +270,15 @@ func fixChecksum(msg []byte, src, dst netip.Addr) []byte {
 	return msg
 }
 
+// mutated returns a copy of a captured message changed by f, with a correct checksum if fix.
+func mutated(c captured, fix bool, f func([]byte) []byte) []byte {
+	b := f(bytes.Clone(c.msg))
+	if fix {
+		fixChecksum(b, c.src, c.dst)
+	}
+	return b
+}
+
 func TestRefChecksumMatchesCaptures(t *testing.T) {
 	for _, c := range append(allCaptures(t), allCaptures6(t)...) {
 		if got, want := refChecksumForm(c.msg, c.src, c.dst, c.form), binary.BigEndian.Uint16(c.msg[6:8]); got != want {
@@ -281,14 +290,6 @@ func TestRefChecksumMatchesCaptures(t *testing.T) {
 func TestUnmarshalDrops(t *testing.T) {
 	v2 := loadCapture(t, "vrrp_v2_auth_pass.pcap")[0]
 	v3 := loadCapture(t, "vrrp_v3_3vips.pcap")[0]
-	// mut returns a mutated copy of a captured message, with a correct checksum if fix.
-	mut := func(c captured, fix bool, f func([]byte) []byte) []byte {
-		b := f(bytes.Clone(c.msg))
-		if fix {
-			fixChecksum(b, c.src, c.dst)
-		}
-		return b
-	}
 	cases := []struct {
 		name     string
 		msg      []byte
@@ -298,32 +299,32 @@ func TestUnmarshalDrops(t *testing.T) {
 	}{
 		{"empty", nil, directorA, Group, ReasonTruncated, "0 bytes"},
 		{"short header", v2.msg[:7], directorA, Group, ReasonTruncated, "header needs 8"},
-		{"version 1", mut(v2, true, func(b []byte) []byte { b[0] = 0x11; return b }), directorA, Group, ReasonVersion, "version 1"},
-		{"version 4", mut(v3, true, func(b []byte) []byte { b[0] = 0x41; return b }), directorA, Group, ReasonVersion, "version 4"},
-		{"version 0", mut(v3, true, func(b []byte) []byte { b[0] = 0x01; return b }), directorA, Group, ReasonVersion, "version 0"},
+		{"version 1", mutated(v2, true, func(b []byte) []byte { b[0] = 0x11; return b }), directorA, Group, ReasonVersion, "version 1"},
+		{"version 4", mutated(v3, true, func(b []byte) []byte { b[0] = 0x41; return b }), directorA, Group, ReasonVersion, "version 4"},
+		{"version 0", mutated(v3, true, func(b []byte) []byte { b[0] = 0x01; return b }), directorA, Group, ReasonVersion, "version 0"},
 		{"v2 without auth data", v2.msg[:12], directorA, Group, ReasonTruncated, "needs 20 bytes, have 12"},
-		{"v2 count beyond data", mut(v2, true, func(b []byte) []byte { b[3] = 2; return b }), directorA, Group, ReasonTruncated, "needs 24 bytes, have 20"},
-		{"v3 count beyond data", mut(v3, true, func(b []byte) []byte { b[3] = 4; return b }), directorA, Group, ReasonTruncated, "needs 24 bytes, have 20"},
-		{"v3 count 255 on 20 bytes", mut(v3, false, func(b []byte) []byte { b[3] = 255; return b }), directorA, Group, ReasonTruncated, "needs 1028"},
-		{"v2 trailing byte", mut(v2, true, func(b []byte) []byte { return append(b, 0) }), directorA, Group, ReasonLength, "is 20 bytes, have 21"},
-		{"v3 trailing address", mut(v3, true, func(b []byte) []byte { return append(b, 192, 0, 2, 103) }), directorA, Group, ReasonLength, "is 20 bytes, have 24"},
-		{"v2 count short of data", mut(v2, true, func(b []byte) []byte { b[3] = 0; return b }), directorA, Group, ReasonLength, "0 addresses is 16 bytes, have 20"},
-		{"v2 checksum", mut(v2, false, func(b []byte) []byte { b[7] ^= 1; return b }), directorA, Group, ReasonChecksum, "want 0x"},
-		{"v2 corrupt address", mut(v2, false, func(b []byte) []byte { b[11] = 101; return b }), directorA, Group, ReasonChecksum, ""},
-		{"v2 corrupt password", mut(v2, false, func(b []byte) []byte { b[12] = 'S'; return b }), directorA, Group, ReasonChecksum, ""},
-		{"v3 checksum", mut(v3, false, func(b []byte) []byte { b[6] ^= 0x80; return b }), directorA, Group, ReasonChecksum, ""},
+		{"v2 count beyond data", mutated(v2, true, func(b []byte) []byte { b[3] = 2; return b }), directorA, Group, ReasonTruncated, "needs 24 bytes, have 20"},
+		{"v3 count beyond data", mutated(v3, true, func(b []byte) []byte { b[3] = 4; return b }), directorA, Group, ReasonTruncated, "needs 24 bytes, have 20"},
+		{"v3 count 255 on 20 bytes", mutated(v3, false, func(b []byte) []byte { b[3] = 255; return b }), directorA, Group, ReasonTruncated, "needs 1028"},
+		{"v2 trailing byte", mutated(v2, true, func(b []byte) []byte { return append(b, 0) }), directorA, Group, ReasonLength, "is 20 bytes, have 21"},
+		{"v3 trailing address", mutated(v3, true, func(b []byte) []byte { return append(b, 192, 0, 2, 103) }), directorA, Group, ReasonLength, "is 20 bytes, have 24"},
+		{"v2 count short of data", mutated(v2, true, func(b []byte) []byte { b[3] = 0; return b }), directorA, Group, ReasonLength, "0 addresses is 16 bytes, have 20"},
+		{"v2 checksum", mutated(v2, false, func(b []byte) []byte { b[7] ^= 1; return b }), directorA, Group, ReasonChecksum, "want 0x"},
+		{"v2 corrupt address", mutated(v2, false, func(b []byte) []byte { b[11] = 101; return b }), directorA, Group, ReasonChecksum, ""},
+		{"v2 corrupt password", mutated(v2, false, func(b []byte) []byte { b[12] = 'S'; return b }), directorA, Group, ReasonChecksum, ""},
+		{"v3 checksum", mutated(v3, false, func(b []byte) []byte { b[6] ^= 0x80; return b }), directorA, Group, ReasonChecksum, ""},
 		{"v3 wrong source", v3.msg, directorB, Group, ReasonChecksum, ""},
 		{"v3 wrong destination", v3.msg, directorA, directorB, ReasonChecksum, ""},
 		{"v3 invalid source", v3.msg, netip.Addr{}, Group, ReasonChecksum, "IPv4 source"},
 		{"v3 IPv6 destination", v3.msg, directorA, netip.MustParseAddr("2001:db8::1"), ReasonChecksum, "IPv4 source and destination"},
-		{"type 0", mut(v2, true, func(b []byte) []byte { b[0] = 0x20; return b }), directorA, Group, ReasonType, "type 0"},
-		{"type 2", mut(v3, true, func(b []byte) []byte { b[0] = 0x32; return b }), directorA, Group, ReasonType, "type 2"},
-		{"type 15", mut(v3, true, func(b []byte) []byte { b[0] = 0x3f; return b }), directorA, Group, ReasonType, "type 15"},
-		{"v2 auth type 2 (AH)", mut(v2, true, func(b []byte) []byte { b[4] = 2; return b }), directorA, Group, ReasonAuthType, "auth type 2"},
-		{"v2 auth type 255", mut(v2, true, func(b []byte) []byte { b[4] = 255; return b }), directorA, Group, ReasonAuthType, "auth type 255"},
-		{"v2 interval 0", mut(v2, true, func(b []byte) []byte { b[5] = 0; return b }), directorA, Group, ReasonInterval, "interval 0"},
-		{"v3 interval 0", mut(v3, true, func(b []byte) []byte { b[4], b[5] = 0, 0; return b }), directorA, Group, ReasonInterval, "interval 0"},
-		{"v3 interval 0, reserved bits set", mut(v3, true, func(b []byte) []byte { b[4], b[5] = 0xf0, 0; return b }), directorA, Group, ReasonInterval, ""},
+		{"type 0", mutated(v2, true, func(b []byte) []byte { b[0] = 0x20; return b }), directorA, Group, ReasonType, "type 0"},
+		{"type 2", mutated(v3, true, func(b []byte) []byte { b[0] = 0x32; return b }), directorA, Group, ReasonType, "type 2"},
+		{"type 15", mutated(v3, true, func(b []byte) []byte { b[0] = 0x3f; return b }), directorA, Group, ReasonType, "type 15"},
+		{"v2 auth type 2 (AH)", mutated(v2, true, func(b []byte) []byte { b[4] = 2; return b }), directorA, Group, ReasonAuthType, "auth type 2"},
+		{"v2 auth type 255", mutated(v2, true, func(b []byte) []byte { b[4] = 255; return b }), directorA, Group, ReasonAuthType, "auth type 255"},
+		{"v2 interval 0", mutated(v2, true, func(b []byte) []byte { b[5] = 0; return b }), directorA, Group, ReasonInterval, "interval 0"},
+		{"v3 interval 0", mutated(v3, true, func(b []byte) []byte { b[4], b[5] = 0, 0; return b }), directorA, Group, ReasonInterval, "interval 0"},
+		{"v3 interval 0, reserved bits set", mutated(v3, true, func(b []byte) []byte { b[4], b[5] = 0xf0, 0; return b }), directorA, Group, ReasonInterval, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
