@@ -21,7 +21,7 @@ func buildVIPs(p string, ri rawInstance, in *Instance, e *errs) map[netip.Addr]b
 		if !ok {
 			continue
 		}
-		if len(in.VIPs) == 0 && len(seen) == 0 {
+		if len(seen) == 0 {
 			in.IPv6 = a.Is6()
 		}
 		if a.Is6() != in.IPv6 {

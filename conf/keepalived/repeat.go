@@ -60,17 +60,12 @@ func (r *reader) repeat(pos Pos, s string, depth int) error {
 				step = -1
 			}
 		}
-		format := func(v int64) string { return strconv.FormatInt(v, 10) }
+		base := 10
 		if kind == "~SEQx" {
-			format = func(v int64) string {
-				if v < 0 {
-					return "-" + strconv.FormatInt(-v, 16)
-				}
-				return strconv.FormatInt(v, 16)
-			}
+			base = 16
 		}
 		for v := start; step > 0 && v <= last || step < 0 && v >= last; v += step {
-			if err := run(f[:1], []string{format(v)}); err != nil {
+			if err := run(f[:1], []string{strconv.FormatInt(v, base)}); err != nil {
 				return err
 			}
 		}

@@ -37,7 +37,6 @@ func build(lines []line) ([]*Node, error) {
 				if len(stack) == 1 {
 					return nil, &Error{l.pos, "} closes no block"}
 				}
-				last = stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
 				last = nil
 			default:

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"math"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -112,17 +113,8 @@ func netmaskBits(s string) (int, bool) {
 	if err != nil || !a.Is4() {
 		return 0, false
 	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	ones := 0
-	for v&(1<<31) != 0 {
-		ones++
-		v <<= 1
-	}
-	if v != 0 {
-		return 0, false // not contiguous
-	}
-	return ones, true
+	ones, bits := net.IPMask(a.AsSlice()).Size()
+	return ones, bits != 0 // bits is 0 when the mask is not contiguous
 }
 
 // flag reads keepalived's optional BOOL after a keyword: none is true.
