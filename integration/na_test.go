@@ -61,23 +61,8 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 	p.addIPv6()
 	stop := p.startCapture("na.pcap", "icmp6 and ip6[40] == 136")
 
-	run := func(args ...string) string {
-		t.Helper()
-		var out strings.Builder
-		proc, err := p.lab.Start("dA", &out, append([]string{binary, "garp", "-i", "eth0", "-c", "2", "-w", "10ms"}, args...)...)
-		must(t, err)
-		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-		defer cancel()
-		code, err := proc.Wait(ctx)
-		must(t, err)
-		if code != 0 {
-			t.Fatalf("hadirector garp %v exited %d: %s", args, code, strings.Join(proc.Lines(), "\n"))
-		}
-		return out.String()
-	}
-
 	p.seedGatewayNeigh6(vip6, macB)
-	if out := run(vip6); !strings.Contains(out, "sent 2 neighbour advertisement(s) on eth0") {
+	if out := p.garp(vip6); !strings.Contains(out, "sent 2 neighbour advertisement(s) on eth0") {
 		t.Errorf("output %q, want it to report 2 NAs sent", out)
 	}
 	if mac, router := p.gatewayNeigh6(vip6); mac != macA || router {
@@ -86,7 +71,7 @@ func TestGarpCommandNeighbourAdvertisements(t *testing.T) {
 
 	p.seedGatewayNeigh6(vip6b, macB)
 	p.seedGatewayNeigh(macB)
-	if out := run("-router", vip6b, vip); !strings.Contains(out, "sent 4 gratuitous ARP(s) and neighbour advertisement(s)") {
+	if out := p.garp("-router", vip6b, vip); !strings.Contains(out, "sent 4 gratuitous ARP(s) and neighbour advertisement(s)") {
 		t.Errorf("output %q, want it to report 4 sent", out)
 	}
 	if mac, router := p.gatewayNeigh6(vip6b); mac != macA || !router {

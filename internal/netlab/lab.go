@@ -107,10 +107,9 @@ func (l *Lab) Close() error {
 // interfaces and those created later; each interface then gets its
 // link-local address once DAD has passed.
 func (l *Lab) EnableIPv6(ns string, ifaces ...string) error {
+	var settings []string
 	for _, k := range append([]string{"all", "default"}, ifaces...) {
-		if _, err := l.Exec(ns, "sysctl", "-qw", "net.ipv6.conf."+k+".disable_ipv6=0"); err != nil {
-			return err
-		}
+		settings = append(settings, "net.ipv6.conf."+k+".disable_ipv6=0")
 	}
-	return nil
+	return l.Sysctl(ns, settings...)
 }
