@@ -70,11 +70,13 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 	log := d.log.With("part", "bgp")
 	addrs := d.k.addrs()
 	var groups []announce.Group
+	iface := map[netip.Addr]string{}
 	for _, in := range b.Instances {
 		for _, v := range in.VIPs {
 			if err := addrs.Add(in.Interface, v); err != nil {
 				return nil, nil, err
 			}
+			iface[v] = in.Interface
 		}
 		groups = append(groups, announce.Group{Name: in.Name, VIPs: in.VIPs, MinUp: in.MinUp})
 		log.Info("vips held", "instance", in.Name, "interface", in.Interface, "vips", in.VIPs)
@@ -82,12 +84,6 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 	sp, err := d.k.bgp(ctx, d.cfg, log)
 	if err != nil {
 		return nil, nil, err
-	}
-	iface := map[netip.Addr]string{}
-	for _, in := range b.Instances {
-		for _, v := range in.VIPs {
-			iface[v] = in.Interface
-		}
 	}
 	src := announce.Sources{
 		OnHost:   func(v netip.Addr) bool { return addrs.Has(iface[v], v) },

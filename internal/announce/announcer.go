@@ -61,7 +61,6 @@ type Announcer struct {
 	drained  bool
 	stopping bool
 	st       map[netip.Addr]State
-	wake     time.Time // earliest wake-up asked by a step; zero: none
 }
 
 // New returns an Announcer of groups; nothing is announced until Run or
@@ -174,7 +173,6 @@ func (a *Announcer) Evaluate() time.Time {
 			}
 		}
 	}
-	a.wake = wake
 	return wake
 }
 
