@@ -53,7 +53,9 @@ func (c *genlConn) dump(cmd uint8, svc *ipvs.Service, fn func(attrs []byte) erro
 		return err
 	}
 	for {
-		n, _, err := unix.Recvfrom(fd, c.buf, 0)
+		// MSG_TRUNC: netlink returns the datagram's whole length, so that
+		// one larger than the buffer is an error, not a cut-off reply.
+		n, _, err := unix.Recvfrom(fd, c.buf, unix.MSG_TRUNC)
 		if err == unix.EINTR {
 			continue
 		}
