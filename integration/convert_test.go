@@ -189,6 +189,9 @@ func runDiff(t *testing.T, c diffCase) {
 	for _, vs := range c.want {
 		allVIPs = append(allVIPs, vs...)
 	}
+	// Sorted, so the host cut below (the one holding allVIPs[0]) does not
+	// depend on map order: a split case has a master per VIP.
+	slices.Sort(allVIPs)
 	for _, s := range sides {
 		s.procs[c.first] = s.start(c.first)
 		logf("%s started", s.name)
