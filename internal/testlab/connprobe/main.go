@@ -5,7 +5,8 @@
 // since the last mark (SIGUSR1). It exists because the guest has no tool
 // that does this and says when a connection broke. The sync end-to-end
 // test (integration/sync_e2e_guest_test.go) and bench/sync build it
-// statically for the guest.
+// statically for the guest; the ECMP survival test
+// (integration/ecmp_guest_test.go) uses streams and seen.
 package main
 
 import (
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: connprobe serve -name N -addr A | client -addr A [-every D] [-timeout D] | flood -addr A -n N [-c C]")
+		fmt.Fprintln(os.Stderr, "usage: connprobe serve -name N -addr A | client -addr A [-every D] [-timeout D] | flood -addr A -n N [-c C] | streams -addr A [-n N] | seen -i IF -dst A -name N")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -33,6 +34,10 @@ func main() {
 		os.Exit(client(os.Args[2:]))
 	case "flood":
 		os.Exit(flood(os.Args[2:]))
+	case "streams":
+		os.Exit(streams(os.Args[2:]))
+	case "seen":
+		os.Exit(seen(os.Args[2:]))
 	}
 	fmt.Fprintln(os.Stderr, "connprobe: unknown mode", os.Args[1])
 	os.Exit(2)
