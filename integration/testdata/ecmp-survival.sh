@@ -64,6 +64,10 @@ ip link add gw1 netns gw type veth peer name eth0 netns cl
 /usr/bin/ip -n cl link set eth0 up
 /usr/bin/ip -n cl link set lo up
 /usr/bin/ip -n cl route add default via 198.51.100.1
+# The client's sockets keep their hash: Linux draws a new one on a
+# retransmission (the router then sends the stream to another director),
+# which makes the streams' directors before a change uncertain here.
+/usr/bin/ip netns exec cl sh -c 'echo 0 > /proc/sys/net/core/txrehash' || say "no net.core.txrehash: streams may change director on a retransmission"
 /usr/bin/ip netns exec gw sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward; echo 1 > /proc/sys/net/ipv4/fib_multipath_hash_policy'
 for r in 1 2; do
 	port r$r 192.0.2.1$r
@@ -123,7 +127,6 @@ EOT
 	: > /tmp/seen-d$n.out
 	/usr/bin/ip netns exec d$n ./connprobe seen -i eth0 -dst $VIP:80 -name d$n > /tmp/seen-d$n.out 2>&1 &
 	eval S$n=$!; PIDS="$PIDS $!"
-	until_ok "d$n's watcher listens" 10 grep -q "^epoch 0" /tmp/seen-d$n.out
 	/usr/bin/ip netns exec d$n ./hadirector run -c /tmp/d$n.toml -s /run/d$n.sock > /tmp/d$n.log 2>&1 &
 	eval D$n=$!; PIDS="$PIDS $!"
 }
@@ -131,10 +134,12 @@ ready() {
 	/usr/bin/ip -n $1 addr show dev lo | grep -q "inet $VIP/32" &&
 	[ "$(/usr/bin/ip netns exec $1 ipvsadm -Ln | grep -c ' Route  *1 ')" = 2 ]
 }
-# gone N: dN's hadirector and watcher end, its namespace (IPVS table,
-# connections) with them.
+# gone N: dN dies as a host does: its link first (a namespace being torn
+# down answers with resets for a moment, as no dead host does), then
+# hadirector and the watcher, its namespace (IPVS table, connections) last.
 gone() {
 	eval d=\$D$1 s=\$S$1
+	ip link set v-d$1 down
 	kill -9 $d; wait $d 2>/dev/null
 	kill -TERM $s; wait $s
 	ip netns del d$1
@@ -182,7 +187,10 @@ run() {
 	say "=== run $run"
 	MARK=0 EPOCH=0 LIVE="d1 d2 d3"
 	for n in 1 2 3; do director $n $run; done
+	for n in 1 2 3; do until_ok "d$n's watcher listens" 30 grep -q "^epoch 0" /tmp/seen-d$n.out; done
 	for n in 1 2 3; do until_ok "d$n holds the VIP on lo and both real servers" 60 ready d$n; done
+	# The directors of a run before had other MACs: gw forgets them.
+	/usr/bin/ip -n gw neigh flush dev eth0
 	route d1 d2 d3
 	: > /tmp/client.out
 	/usr/bin/ip netns exec cl ./connprobe streams -addr $VIP:80 -n 200 -every 2s -timeout 30s > /tmp/client.out 2>&1 &

@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// seen watches the TCP packets that arrive at this host on one interface
-// for one VIP and port (a packet socket: the director's IPVS takes them
+// seen watches the TCP data packets that arrive at this host on one
+// interface for one VIP and port (a packet socket: the director's IPVS takes them
 // before any local socket would) and tells which clients' source ports
 // it saw, epoch by epoch. It prints "epoch 0" once it listens; on each
 // SIGUSR1 it takes what is queued in its socket into the ending epoch,
@@ -126,14 +126,23 @@ func listenPacket(ifname string) (int, error) {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// srcPort returns the source port of pkt, an IPv4 packet, if it is TCP to vip.
+// srcPort returns the source port of pkt, an IPv4 packet (perhaps cut
+// after its headers), if it is TCP to vip carrying data. Only data counts:
+// a stream's data leaves by its socket and so on its path, while some
+// segments without (a reset answering a segment for a closed socket, the
+// last ACK from TIME_WAIT) leave by the kernel's own socket with another
+// hash, so that the router may send them to another director.
 func srcPort(pkt []byte, vip netip.AddrPort) (uint16, bool) {
 	if len(pkt) < 20 || pkt[0]>>4 != 4 || pkt[9] != unix.IPPROTO_TCP {
 		return 0, false
 	}
 	ihl := int(pkt[0]&0x0f) * 4
-	if ihl < 20 || len(pkt) < ihl+4 || netip.AddrFrom4([4]byte(pkt[16:20])) != vip.Addr() ||
+	if ihl < 20 || len(pkt) < ihl+20 || netip.AddrFrom4([4]byte(pkt[16:20])) != vip.Addr() ||
 		binary.BigEndian.Uint16(pkt[ihl+2:]) != vip.Port() {
+		return 0, false
+	}
+	total, doff := int(binary.BigEndian.Uint16(pkt[2:])), int(pkt[ihl+12]>>4)*4
+	if doff < 20 || total <= ihl+doff {
 		return 0, false
 	}
 	return binary.BigEndian.Uint16(pkt[ihl:]), true
