@@ -13,11 +13,9 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -115,27 +113,15 @@ func client(args []string) int {
 		case <-tick.C:
 		}
 		c.SetDeadline(time.Now().Add(*timeout))
-		if _, err := fmt.Fprintf(c, "%d\n", seq); err != nil {
-			fmt.Printf("broken %d: %v\n", seq, err)
-			return 1
-		}
-		line, err := r.ReadString('\n')
+		ans, err := exchange(c, r, seq)
 		if err != nil {
-			if err == io.EOF {
-				err = fmt.Errorf("closed by the peer")
-			}
 			fmt.Printf("broken %d: %v\n", seq, err)
-			return 1
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 || f[1] != fmt.Sprint(seq) {
-			fmt.Printf("broken %d: answer %q\n", seq, line)
 			return 1
 		}
 		if real == "" {
-			real = f[0]
-		} else if f[0] != real {
-			fmt.Printf("real changed %d: %s, was %s\n", seq, f[0], real)
+			real = ans
+		} else if ans != real {
+			fmt.Printf("real changed %d: %s, was %s\n", seq, ans, real)
 			return 3
 		}
 		now := time.Now()
@@ -143,7 +129,7 @@ func client(args []string) int {
 			maxGap = g
 		}
 		last = now
-		fmt.Printf("ok %d %s\n", seq, f[0])
+		fmt.Printf("ok %d %s\n", seq, ans)
 	}
 }
 
