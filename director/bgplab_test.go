@@ -1,5 +1,3 @@
-//go:build bgp
-
 package director
 
 import (
@@ -15,6 +13,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,7 +33,8 @@ import (
 // director is this test binary re-executed in its namespace
 // (TestBGPLabDirector): the daemon's own composition root with the real
 // BGP speaker, host addresses, health checks, tracking and control
-// socket; only the IPVS table is the in-memory kernel of ipvstest. A
+// socket, which runs the BGP speaker program (cmd/hadirector-bgp, built
+// by the test) as its child; only the IPVS table is the in-memory kernel of ipvstest. A
 // director's "real servers up" are therefore real TCP health checks
 // against a listener the test opens in that director's namespace and
 // closes to take its real server away. Forwarding is not IPVS's either:
@@ -44,11 +44,11 @@ import (
 func bgpLabEnabled() bool { return os.Getuid() == 0 && os.Getenv("HADIRECTOR_LAB") == "1" }
 
 // TestBGPLabDirector is the director process of TestBGPLab: it runs only
-// when that test starts it, with the configuration file and the control
-// socket after "--".
+// when that test starts it, with the configuration file, the control
+// socket and the speaker program after "--".
 func TestBGPLabDirector(t *testing.T) {
 	args := flag.Args()
-	if len(args) != 2 {
+	if len(args) != 3 {
 		t.Skip("a director process of TestBGPLab")
 	}
 	cfg, err := conf.Load(args[0])
@@ -62,7 +62,7 @@ func TestBGPLabDirector(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	d, err := start(ctx, cfg, log, Options{Socket: args[1]}, k)
+	d, err := start(ctx, cfg, log, Options{Socket: args[1], BGPSpeaker: args[2]}, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +78,12 @@ const (
 )
 
 type bgpLab struct {
-	t    *testing.T
-	l    *netlab.Lab
-	dir  string
-	frr  string // the router's FRR pathspace name (its namespace)
-	dirs [3]*labDirector
+	t       *testing.T
+	l       *netlab.Lab
+	dir     string
+	speaker string // the speaker program, built for the test
+	frr     string // the router's FRR pathspace name (its namespace)
+	dirs    [3]*labDirector
 }
 
 type labDirector struct {
@@ -134,6 +135,10 @@ func TestBGPLab(t *testing.T) {
 	must(t, b.dirs[2].proc.Signal(syscall.SIGCONT))
 	b.awaitNextHops("d3 thawed", 3)
 
+	// Its speaker process killed: the session goes with it, and the
+	// director starts another, which announces the VIP again.
+	b.killSpeaker(b.dirs[1])
+
 	// Killed (SIGKILL): its kernel closes the session at once.
 	b.dirs[0].proc.Kill()
 	b.awaitNextHops("d1 killed", 2)
@@ -149,6 +154,31 @@ func TestBGPLab(t *testing.T) {
 		t.Errorf("d2 after SIGTERM: exit %d, %v", code, err)
 	}
 	b.flowsReachOnly(b.dirs[0], b.dirs[2])
+}
+
+// killSpeaker SIGKILLs d's speaker process and waits for the router to
+// lose d's next hop, then for the director to have restarted the speaker
+// and the router to have it back.
+func (b *bgpLab) killSpeaker(d *labDirector) {
+	t := b.t
+	c := control.Client{Path: d.sock}
+	st, err := c.BGPStatus(context.Background())
+	must(t, err)
+	sp := st.Value.Speaker
+	if sp.PID == 0 || sp.Restarts != 0 {
+		t.Fatalf("%s's speaker process before the kill: %+v", d.name, sp)
+	}
+	must(t, syscall.Kill(sp.PID, syscall.SIGKILL))
+	b.awaitNextHops(d.name+"'s speaker process killed", 2)
+	b.awaitNextHops(d.name+"'s speaker process restarted", 3)
+	st, err = c.BGPStatus(context.Background())
+	must(t, err)
+	if got := st.Value.Speaker; got.PID == 0 || got.PID == sp.PID || got.Restarts != 1 || !strings.Contains(got.LastExit, "killed") {
+		t.Errorf("%s's speaker process after the restart: %+v, want a new pid, 1 restart, killed", d.name, got)
+	}
+	if !st.Value.VIPs[0].Announced {
+		t.Errorf("%s's VIP after the restart: %+v", d.name, st.Value.VIPs[0])
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -173,6 +203,7 @@ func newBGPLab(t *testing.T) *bgpLab {
 	must(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	b.dir = dir
+	b.speaker = buildSpeaker(t, dir)
 	must(t, l.Switch("sw"))
 	must(t, l.Switch("csw"))
 	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "sw", Addrs: []string{"192.0.2.1/24"}}))
@@ -227,6 +258,16 @@ address = "%[3]s:80"
 `, addr, routerASN, labVIP)
 }
 
+// buildSpeaker builds the BGP speaker program into dir.
+func buildSpeaker(t *testing.T, dir string) string {
+	out := filepath.Join(dir, "hadirector-bgp")
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if b, err := exec.Command(goBin, "build", "-o", out, "../cmd/hadirector-bgp").CombinedOutput(); err != nil {
+		t.Fatalf("go build ../cmd/hadirector-bgp: %v\n%s", err, b)
+	}
+	return out
+}
+
 // startFRR runs zebra and bgpd in the router's namespace, in the
 // foreground (their PIDs are the lab's to end), with their own pathspace.
 func (b *bgpLab) startFRR() {
@@ -274,7 +315,7 @@ func (b *bgpLab) startFRR() {
 func (b *bgpLab) startDirector(d *labDirector) {
 	exe, err := os.Executable()
 	must(b.t, err)
-	p, err := b.l.Start(d.name, nil, exe, "-test.run=^TestBGPLabDirector$", "--", d.conf, d.sock)
+	p, err := b.l.Start(d.name, nil, exe, "-test.run=^TestBGPLabDirector$", "--", d.conf, d.sock, b.speaker)
 	must(b.t, err)
 	d.proc = p
 }

@@ -20,6 +20,9 @@ type Options struct {
 	// Level is the running log level, which a reload sets from the
 	// file's log_level; nil if the command line fixed it.
 	Level *slog.LevelVar
+	// BGPSpeaker is the BGP speaker program's path; empty: found as
+	// bgp.Locate says.
+	BGPSpeaker string
 }
 
 // Director is a started daemon; Run runs it.
