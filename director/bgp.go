@@ -48,6 +48,13 @@ func (b *bgpPart) Status() announce.Status {
 		Speaker: b.sp.Process(), Peers: b.sp.Peers(), VIPs: b.ann.Status()}
 }
 
+// step decides every VIP now: when it returns, the speaker has been told
+// what changed; the announcer's loop then takes it from there.
+func (b *bgpPart) step() {
+	b.ann.Evaluate()
+	b.ann.Changed()
+}
+
 // Drain withdraws every VIP (on) or lets them be announced again.
 func (b *bgpPart) Drain(on bool) { b.ann.SetDrained(on) }
 
@@ -108,12 +115,11 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 			continue
 		}
 		ann.SetFault(in.Name, "starting") // until the first complete picture
-		go track.Run(ctx, in.Track, 100, d.carriers, log.With("instance", in.Name), func(fault bool, _ uint8) {
-			why := ""
-			if fault {
-				why = "a tracked object fails"
+		go track.Run(ctx, in.Track, 100, d.carriers, log.With("instance", in.Name), func(fault bool, _ uint8, why string) {
+			if !fault {
+				why = ""
 			}
-			ann.SetFault(in.Name, why)
+			ann.SetFault(in.Name, why) // the reason: "track: " + why
 		})
 	}
 	done := make(chan struct{})

@@ -95,6 +95,9 @@ func (d *Director) start(ctx context.Context) error {
 	d.push(stop)
 	d.bgp = b
 	rl := &reloader{file: d.cfg.File, log: d.log, level: d.opts.Level, vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, cur: compared(d.cfg)}
+	if b != nil {
+		rl.announce = b.step
+	}
 	if d.opts.Socket != "" {
 		p := parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}
 		if d.bgp != nil {
