@@ -3,7 +3,6 @@ package director
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -11,10 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -82,7 +79,7 @@ type bgpLab struct {
 	l       *netlab.Lab
 	dir     string
 	speaker string // the speaker program, built for the test
-	frr     string // the router's FRR pathspace name (its namespace)
+	frr     *netlab.FRR // the router
 	dirs    [3]*labDirector
 }
 
@@ -198,7 +195,7 @@ func newBGPLab(t *testing.T) *bgpLab {
 			t.Errorf("lab cleanup: %v", err)
 		}
 	})
-	b := &bgpLab{t: t, l: l, frr: l.NS("r")}
+	b := &bgpLab{t: t, l: l}
 	dir, err := os.MkdirTemp("", "hadirector-bgplab-")
 	must(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
@@ -268,47 +265,22 @@ func buildSpeaker(t *testing.T, dir string) string {
 	return out
 }
 
-// startFRR runs zebra and bgpd in the router's namespace, in the
-// foreground (their PIDs are the lab's to end), with their own pathspace.
+// startFRR runs zebra and bgpd in the router's namespace, with its own
+// pathspace.
 func (b *bgpLab) startFRR() {
 	t := b.t
-	fr, err := user.Lookup("frr")
-	must(t, err)
-	uid, _ := strconv.Atoi(fr.Uid)
-	gid, _ := strconv.Atoi(fr.Gid)
-	cdir := filepath.Join(b.dir, "frr")
-	run := filepath.Join("/var/run/frr", b.frr)
-	for _, d := range []string{cdir, run} {
-		must(t, os.MkdirAll(d, 0o755))
-		must(t, os.Chown(d, uid, gid))
-	}
-	os.Chmod(b.dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(run) })
 	var nb strings.Builder
 	fmt.Fprintf(&nb, "hostname r\nrouter bgp %d\n bgp router-id 192.0.2.1\n no bgp ebgp-requires-policy\n", routerASN)
 	for i := range b.dirs {
 		fmt.Fprintf(&nb, " neighbor 192.0.2.1%d remote-as 65001\n neighbor 192.0.2.1%d timers 1 3\n", i+1, i+1)
 	}
 	nb.WriteString(" address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n")
-	files := map[string]string{"zebra.conf": "hostname r\n", "bgpd.conf": nb.String()}
-	for name, text := range files {
-		p := filepath.Join(cdir, name)
-		must(t, os.WriteFile(p, []byte(text), 0o644))
-		must(t, os.Chown(p, uid, gid))
+	f, err := b.l.StartFRR("r", b.dir, []string{"zebra", "bgpd"}, map[string]string{"zebra": "hostname r\n", "bgpd": nb.String()})
+	if f != nil {
+		t.Cleanup(f.Close)
 	}
-	for _, daemon := range []string{"zebra", "bgpd"} {
-		_, err := b.l.Start("r", nil, "/usr/lib/frr/"+daemon, "-N", b.frr, "-u", "frr", "-g", "frr", "-P", "0",
-			"-f", filepath.Join(cdir, daemon+".conf"), "-i", filepath.Join(cdir, daemon+".pid"))
-		must(t, err)
-		// zebra first: bgpd connects to it. Its API socket appearing is
-		// the sign it is up.
-		if daemon == "zebra" {
-			b.await("zebra's API socket", func() bool {
-				_, err := os.Stat(filepath.Join(run, "zserv.api"))
-				return err == nil
-			})
-		}
-	}
+	must(t, err)
+	b.frr = f
 }
 
 // startDirector starts (or restarts) d's daemon.
@@ -382,38 +354,7 @@ func (b *bgpLab) await(what string, cond func() bool) {
 
 // nextHops is the router's active next hops for the VIP, as FRR's RIB
 // has them.
-func (b *bgpLab) nextHops() ([]string, error) {
-	out, err := b.l.Exec("r", "vtysh", "-N", b.frr, "-c", "show ip route "+labVIP+"/32 json")
-	if err != nil {
-		return nil, err
-	}
-	var rib map[string][]struct {
-		Selected bool `json:"selected"`
-		Nexthops []struct {
-			IP     string `json:"ip"`
-			Active bool   `json:"active"`
-		} `json:"nexthops"`
-	}
-	// vtysh says on stdout that it has no vtysh.conf; the JSON follows.
-	if i := strings.Index(out, "{"); i >= 0 {
-		out = out[i:]
-	}
-	if err := json.Unmarshal([]byte(out), &rib); err != nil {
-		return nil, fmt.Errorf("vtysh: %w: %s", err, out)
-	}
-	var nh []string
-	for _, r := range rib[labVIP+"/32"] {
-		if !r.Selected {
-			continue
-		}
-		for _, h := range r.Nexthops {
-			if h.Active {
-				nh = append(nh, h.IP)
-			}
-		}
-	}
-	return nh, nil
-}
+func (b *bgpLab) nextHops() ([]string, error) { return b.frr.NextHops(labVIP + "/32") }
 
 // awaitNextHops waits for the router's RIB to hold n next hops for the VIP.
 func (b *bgpLab) awaitNextHops(step string, n int) {
