@@ -76,7 +76,13 @@ func apiPeer(p bgp.Peer) *api.Peer {
 			// get the VIPs back within seconds, not GoBGP's 120 s (GoBGP
 			// waits at least 2 s between attempts).
 			ConnectRetry: 2,
-			HoldTime:     uint64(p.HoldTime / time.Second),
+			// And after a reset (BFD down, a NOTIFICATION): 1 s, not
+			// GoBGP's 30 s. FRR's bgpd replaces its BFD session once the
+			// BGP session is up (it registers it first without the local
+			// address); GoBGP takes the old session's Down for the peer's
+			// and resets BGP, which would then stay down for 30 s.
+			IdleHoldTimeAfterReset: 1,
+			HoldTime:               uint64(p.HoldTime / time.Second),
 			// Keepalives every third of the hold time, as RFC 4271 suggests.
 			KeepaliveInterval: uint64(p.HoldTime / time.Second / 3),
 		}},
