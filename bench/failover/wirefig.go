@@ -26,13 +26,13 @@ func (r *run) wireFigures(frames []wireFrame, end time.Time) error {
 		if mk.to == "" {
 			continue
 		}
-		src := addrOf[mk.to].String()
+		src := fam.advertSrc[mk.to].String()
 		mac := map[string]string{"dA": macA, "dB": macB}[mk.to]
 		adv, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return !f.arp && f.srcIP == src && f.priority > 0 })
 		if !ok {
 			return fmt.Errorf("%s: no advert from %s in the capture", mk.row, mk.to)
 		}
-		garp, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return f.garp == vip && f.srcMAC == mac })
+		garp, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return f.garp == fam.vip && f.srcMAC == mac })
 		if !ok {
 			return fmt.Errorf("%s: no GARP from %s in the capture", mk.row, mk.to)
 		}
