@@ -208,7 +208,9 @@ func TestInGuestCaptureMatchesKernel(t *testing.T) {
 	}
 	want := map[string]bool{}
 	for _, c := range conns {
-		want[fmt.Sprintf("%s %s %s %s", c.Protocol, c.Client, c.Virtual, c.Dest)] = true
+		if c.Client.Addr().Is4() { // an IPv6 test may have left its own
+			want[fmt.Sprintf("%s %s %s %s", c.Protocol, c.Client, c.Virtual, c.Dest)] = true
+		}
 	}
 	t.Logf("kernel connections: %v", want)
 	if len(want) != 3 {
