@@ -21,6 +21,7 @@ type family struct {
 	// IPv6 the link-local one (EUI-64 of its MAC).
 	advertSrc map[string]netip.Addr
 	etherType uint16 // of the adverts, for the packet sockets
+	announce  string // how a new master announces the VIP: GARP or NA
 	filter    string // tcpdump's: adverts and announcements
 }
 
@@ -29,13 +30,13 @@ var (
 		name: "IPv4", vip: "192.0.2.100",
 		hostAddrs: map[string]string{"gw": "192.0.2.1/24", "dA": "192.0.2.11/24", "dB": "192.0.2.12/24"},
 		advertSrc: map[string]netip.Addr{"dA": netip.MustParseAddr("192.0.2.11"), "dB": netip.MustParseAddr("192.0.2.12")},
-		etherType: 0x0800, filter: "arp or ip proto 112",
+		etherType: 0x0800, filter: "arp or ip proto 112", announce: "GARP",
 	}
 	ipv6 = family{
 		name: "IPv6", vip: "2001:db8::100",
 		hostAddrs: map[string]string{"gw": "2001:db8::1/64", "dA": "2001:db8::11/64", "dB": "2001:db8::12/64"},
 		advertSrc: map[string]netip.Addr{"dA": netip.MustParseAddr("fe80::ff:fe00:11"), "dB": netip.MustParseAddr("fe80::ff:fe00:12")},
-		etherType: 0x86dd, filter: "ip6 proto 112 or (icmp6 and ip6[40] == 136)",
+		etherType: 0x86dd, filter: "ip6 proto 112 or (icmp6 and ip6[40] == 136)", announce: "NA",
 	}
 	fam = ipv4
 )
