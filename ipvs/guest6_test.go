@@ -101,12 +101,7 @@ func hasLine(listing string, want ...string) bool {
 // ipvsadm -Lnc does.
 func TestInGuestIPv6Services(t *testing.T) {
 	k := ipvsGuestKernel(t)
-	ipvsGuestRun(t, "ipvsadm", "-C")
-	t.Cleanup(func() { ipvsGuestTry("ipvsadm", "-C") })
-	info, err := ReadInfo()
-	if err != nil {
-		t.Fatal(err)
-	}
+	table := ipvsGuestWholeTable(t, k)
 	guestNS6(t, "cl6", "v6c", clientGW6, client6)
 	guestNS6(t, "real6", "v6r", realGW6, realNAT6, realNATIdle, realDR6, realDRIdle)
 	ipvsGuestRun(t, "ip", "addr", "add", vip6.String()+"/128", "dev", "d0", "nodad")
@@ -126,18 +121,7 @@ func TestInGuestIPv6Services(t *testing.T) {
 	t.Cleanup(func() { r.Reconcile(nil) })
 	check := func(step string, want ...[]string) string {
 		t.Helper()
-		states, err := List(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := Format(&got, states, ListOptions{Info: info}); err != nil {
-			t.Fatal(err)
-		}
-		adm := ipvsGuestRun(t, "ipvsadm", "-Ln")
-		if got.String() != adm {
-			t.Errorf("%s: the table as listed:\n%s\nipvsadm -Ln:\n%s", step, got.String(), adm)
-		}
+		adm := table(t, step)
 		for _, w := range want {
 			if !hasLine(adm, w...) {
 				t.Errorf("%s: ipvsadm -Ln has no line %q:\n%s", step, strings.Join(w, " "), adm)

@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/nsenter"
 	"github.com/hadirector/hadirector/ipvs"
 )
 
@@ -27,24 +27,20 @@ func guestPair6(tb testing.TB) {
 }
 
 // peerConns reads the connection table of the namespace peer.
-func peerConns(tb testing.TB) []ipvs.Conn {
-	tb.Helper()
+func peerConns() ([]ipvs.Conn, error) {
 	var conns []ipvs.Conn
-	var err error
-	inPeer(tb, func() {
+	err := nsenter.Do(nsenter.Path("peer"), func() error {
 		// /proc/net follows the process's namespace, thread-self the
 		// locked thread's.
-		var f *os.File
-		if f, err = os.Open("/proc/thread-self/net/ip_vs_conn"); err != nil {
-			return
+		f, err := os.Open("/proc/thread-self/net/ip_vs_conn")
+		if err != nil {
+			return err
 		}
 		defer f.Close()
 		conns, err = ipvs.ParseConns(f)
+		return err
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return conns
+	return conns, err
 }
 
 // TestInGuestIPv6Sync runs the kernel's master thread on an IPv6 group in
@@ -115,65 +111,27 @@ func TestInGuestIPv6Sync(t *testing.T) {
 			}
 		}
 	}
-	conns, err := ipvs.ReadConns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func(proto string, client, virtual, real netip.AddrPort) string {
-		return fmt.Sprintf("%s %s %s %s", proto, client, virtual, real)
-	}
-	want := map[string]bool{}
-	for _, c := range conns {
-		if c.Client.Addr().Is6() { // an IPv4 test may have left its own
-			want[key(c.Protocol, c.Client, c.Virtual, c.Dest)] = true
-		}
-	}
+	want := connKeys(t, ipvs.ReadConns, true)
 	t.Logf("master's connections: %v", want)
 	if len(want) != 3 {
 		t.Fatalf("%d connections on the master, want 2 and a template", len(want))
 	}
-
-	got := map[string]bool{}
-	deadline := time.AfterFunc(20*time.Second, func() { l.Close() }) // the master flushes within 2 s
-	defer deadline.Stop()
-	for len(got) < len(want) {
-		d, err := l.Read()
-		if err != nil {
-			t.Fatalf("after %v: %v", got, err)
-		}
-		fmt.Printf("SYNC-CAPTURE6 %s\n", hex.EncodeToString(d.Raw))
-		if d.Err != nil {
-			t.Fatalf("kernel message %x: %v", d.Raw, d.Err)
-		}
+	readSynced(t, l, want, 6, "SYNC-CAPTURE6", func(d Datagram) {
 		if !d.From.Is6() || d.From.Is4In6() {
 			t.Errorf("message from %s, want an IPv6 source", d.From)
 		}
-		if d.Msg.SyncID != 6 {
-			t.Errorf("sync id %d, want 6", d.Msg.SyncID)
-		}
-		if re, err := d.Msg.Marshal(); err != nil || hex.EncodeToString(re) != hex.EncodeToString(d.Raw) {
-			t.Errorf("re-encoded\n%x (%v)\nkernel sent\n%x", re, err, d.Raw)
-		}
 		for _, c := range d.Msg.Conns {
-			t.Logf("decoded: %s", c)
-			k := key(ProtocolName(c.Protocol), c.Client, c.Virtual, c.Real)
-			if !c.IPv6() || !want[k] {
-				t.Errorf("decoded %q (IPv6 %v), which the master does not list", k, c.IPv6())
+			if !c.IPv6() {
+				t.Errorf("%s: not an IPv6 record", c)
 			}
-			got[k] = true
 		}
-	}
+	})
 
 	// The backup thread has put them into the backup director's table;
 	// it applies a message as it arrives, so wait for it, not a time.
 	var backup map[string]bool
 	for end := time.Now().Add(20 * time.Second); ; {
-		backup = map[string]bool{}
-		for _, c := range peerConns(t) {
-			if c.Client.Addr().Is6() {
-				backup[key(c.Protocol, c.Client, c.Virtual, c.Dest)] = true
-			}
-		}
+		backup = connKeys(t, peerConns, true)
 		if len(backup) >= len(want) || time.Now().After(end) {
 			break
 		}
