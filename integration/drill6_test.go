@@ -16,7 +16,8 @@ import (
 // master, counts its unsolicited NAs for the VIP, and ping6 from the
 // gateway measures a gap; the gateway's neighbour entry for the VIP moves
 // to dB during each drill and back to dA once dA preempts back. The
-// status of the IPv6 instance shows its VIP and link-local master.
+// status of the IPv6 instance shows its VIP and link-local master, and its
+// metrics the labels an IPv4 instance's have.
 func TestDrillIPv6(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
@@ -28,7 +29,9 @@ func TestDrillIPv6(t *testing.T) {
 		return instanceConf{Priority: prio, Version: 3, Interval: "100ms", Preempt: true,
 			Extra: fmt.Sprintf("vips = [%q]", vip6), VIPs: []string{vip6}}
 	}
-	a := p.start("dA", conf(150))
+	confA := conf(150)
+	confA.Extra += "\n[global]\nmetrics_address = \"[2001:db8::11]:9650\"\n"
+	a := p.start("dA", confA)
 	p.waitState(a, 0, "MASTER")
 	b := p.start("dB", conf(100))
 	p.waitState(b, 0, "BACKUP")
@@ -49,6 +52,34 @@ func TestDrillIPv6(t *testing.T) {
 	for _, want := range []string{`"` + vip6 + `"`, `"master": "` + llA + `"`} {
 		if !strings.Contains(strings.ReplaceAll(out, `":"`, `": "`), want) {
 			t.Errorf("status of the IPv6 instance lacks %s:\n%s", want, out)
+		}
+	}
+
+	// Metrics of the IPv6 instance carry the labels an IPv4 one's do,
+	// served on an IPv6 address, scraped from the gateway.
+	scrape, err := p.lab.Exec("gw", "busybox", "wget", "-q", "-O", "-", "http://[2001:db8::11]:9650/metrics")
+	if err != nil {
+		t.Fatalf("scraping dA's metrics over IPv6: %v: %s", err, scrape)
+	}
+	for _, m := range []struct{ name, extra, value string }{
+		{"hadirector_vrrp_state", `state="MASTER"`, "1"}, {"hadirector_vrrp_vips_held", "", "1"},
+		{"hadirector_vrrp_vips", "", "1"}, {"hadirector_vrrp_adverts_sent_total", "", ""},
+	} {
+		found := false
+		for _, l := range strings.Split(scrape, "\n") {
+			if !strings.HasPrefix(l, m.name+"{") || m.value != "" && !strings.HasSuffix(l, " "+m.value) {
+				continue
+			}
+			found = true
+			for _, lb := range []string{`instance="vi51"`, `interface="eth0"`, `vrid="51"`, m.extra} {
+				found = found && strings.Contains(l, lb)
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			t.Errorf("the scrape has no %s{instance=\"vi51\",interface=\"eth0\",vrid=\"51\" %s} %s:\n%s", m.name, m.extra, m.value, scrape)
 		}
 	}
 
