@@ -78,7 +78,7 @@ type bgpLab struct {
 	t       *testing.T
 	l       *netlab.Lab
 	dir     string
-	speaker string // the speaker program, built for the test
+	speaker string      // the speaker program, built for the test
 	frr     *netlab.FRR // the router
 	dirs    [3]*labDirector
 }

@@ -17,11 +17,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/hadirector/hadirector/internal/bgp"
 	"github.com/hadirector/hadirector/internal/bgp/gobgp"
+	buildversion "github.com/hadirector/hadirector/internal/version"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -46,15 +46,7 @@ func main() {
 	}
 }
 
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+func version() string { return buildversion.Of(Version) }
 
 // isTerminal reports whether f is a character device (a terminal): the
 // speaker's stdin is a pipe from the director.
