@@ -13,8 +13,8 @@ import (
 // `ip route replace VIP nexthop ... nexthop ...`, as zebra installs the
 // routes BGP gives it (director/bgplab_test.go checks that FRR's next
 // hops follow the directors' announcements); the directors run
-// hadirector in BGP mode, built with -tags bgp, with no router to talk
-// to. The steps are in testdata/ecmp-survival.sh.
+// hadirector in BGP mode, its speaker process hadirector-bgp beside it,
+// with no router to talk to. The steps are in testdata/ecmp-survival.sh.
 //
 // The route is a plain multipath route (hash-threshold, the kernel's and
 // FRR's default), not a resilient next-hop group: when one of three next
@@ -30,11 +30,12 @@ import (
 // their next segment with a reset), while those that stayed survive.
 func TestECMPSurvivalInGuest(t *testing.T) {
 	needLab(t)
-	hd, err := guest.Binary(t.TempDir(), "hadirector", "../cmd/hadirector", "bgp")
+	// The speaker links GoBGP: built as go vet builds it (see guest.Binary).
+	speaker, err := guest.Binary(t.TempDir(), "hadirector-bgp", "../cmd/hadirector-bgp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := append(staticBinaries(t, map[string]string{"connprobe": "../internal/testlab/connprobe"}), hd)
+	files := append(staticBinaries(t, map[string]string{"hadirector": "../cmd/hadirector", "connprobe": "../internal/testlab/connprobe"}), speaker)
 	console := runGuestScript(t, "ecmp-survival.sh", "ECMP-SURVIVAL-DONE", []string{"bridge"}, files)
 	runs, err := parseECMP(console)
 	if err != nil {
