@@ -118,9 +118,9 @@ func TestReloadWarnings(t *testing.T) {
 	}
 }
 
-// What the file describes and the daemon does not run yet, use_vmac and
-// prefixed IPv6 VIPs, is refused at start (and at reload) with the
-// instance's name; an IPv6 instance of /128 VIPs is not.
+// What the file describes and the daemon does not run yet, use_vmac on an
+// IPv6 instance, is refused at start (and at reload) with the instance's
+// name; use_vmac on an IPv4 instance and prefixed IPv6 VIPs are not.
 func TestNotYetRunRefused(t *testing.T) {
 	parse := func(extra string) *conf.Config {
 		t.Helper()
@@ -131,8 +131,7 @@ func TestNotYetRunRefused(t *testing.T) {
 		return cfg
 	}
 	for extra, want := range map[string]string{
-		"vips = [\"2001:db8::100/64\"]\n":             `instance "v6": IPv6 VIPs with a prefix`,
-		"vips = [\"192.0.2.100\"]\nuse_vmac = true\n": `instance "v6": use_vmac`,
+		"vips = [\"2001:db8::100\"]\nuse_vmac = true\n": `instance "v6": use_vmac on an IPv6 instance`,
 	} {
 		cfg := parse(extra)
 		if err := notYetRun(cfg); err == nil || !strings.Contains(err.Error(), want) {
@@ -142,7 +141,9 @@ func TestNotYetRunRefused(t *testing.T) {
 			t.Errorf("%s: newVRRP: %v", extra, err)
 		}
 	}
-	if err := notYetRun(parse("vips = [\"2001:db8::100\", \"fe80::1:100\"]\n")); err != nil {
-		t.Errorf("an IPv6 instance of host VIPs: %v", err)
+	for _, ok := range []string{"vips = [\"2001:db8::100\", \"fe80::1:100\"]\n", "vips = [\"2001:db8::100/64\"]\n", "vips = [\"192.0.2.100\"]\nuse_vmac = true\n"} {
+		if err := notYetRun(parse(ok)); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
 	}
 }

@@ -14,15 +14,11 @@ import (
 )
 
 // notYetRun refuses what the configuration file describes and the
-// daemon does not run yet: use_vmac, and IPv6 VIPs with a prefix other
-// than /128.
+// daemon does not run yet: use_vmac on an IPv6 instance.
 func notYetRun(cfg *conf.Config) error {
 	for _, ic := range cfg.Instances {
-		if ic.UseVMAC {
-			return fmt.Errorf("instance %q: use_vmac is not run by this version of the daemon yet", ic.Name)
-		}
-		if ic.VIPBits != nil {
-			return fmt.Errorf("instance %q: IPv6 VIPs with a prefix are not run by this version of the daemon yet; give them as /128", ic.Name)
+		if ic.UseVMAC && ic.IPv6 {
+			return fmt.Errorf("instance %q: use_vmac on an IPv6 instance is not run by this version of the daemon yet (IPv4 instances run it)", ic.Name)
 		}
 	}
 	return nil
@@ -35,13 +31,13 @@ func routerConfig(cfg *conf.Config, carriers *netio.Carriers) router.Config {
 	for _, ic := range cfg.Instances {
 		ri := router.InstanceConfig{
 			Name: ic.Name, Interface: ic.Interface, VRID: ic.VRID, Priority: ic.Priority,
-			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs,
+			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs, VIPBits: ic.VIPBits,
 			Preempt: ic.Preempt, PreemptDelay: ic.PreemptDelay,
 			UnicastPeers: ic.UnicastPeers, UnicastSrc: ic.UnicastSrc, Password: ic.Password,
 			V3ChecksumAsV2: ic.V3ChecksumAsV2,
 			GARP:           garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
 			StartupDelay:   ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
-			IPv6: ic.IPv6, NARouter: ic.NARouter,
+			IPv6: ic.IPv6, NARouter: ic.NARouter, VMAC: ic.UseVMAC,
 		}
 		for _, t := range ic.PeerTTLs {
 			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
@@ -81,6 +77,14 @@ func (network) Open(ifname string) (router.Link, error) {
 
 func (network) Open6(ifname string) (router.Link, error) {
 	l, err := netio.Open6(ifname)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (network) OpenVMAC(ifname string, vrid uint8, v6 bool) (router.Link, error) {
+	l, err := netio.OpenVMAC(ifname, vrid, v6)
 	if err != nil {
 		return nil, err
 	}

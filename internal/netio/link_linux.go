@@ -2,6 +2,7 @@ package netio
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 
 	"github.com/hadirector/hadirector/garp"
@@ -14,6 +15,7 @@ type Link struct {
 	vips *LinkVIPs
 	arp  *garp.Conn
 	v6   bool
+	vmac string // the virtual-MAC macvlan Close removes (OpenVMAC); "": none
 }
 
 // Open opens the sockets of the named interface. It needs CAP_NET_RAW and
@@ -61,11 +63,12 @@ func (l *Link) Addrs() ([]netip.Prefix, error) {
 // router flag.
 func (l *Link) AddRouters(vips []netip.Addr) { l.arp.AddRouters(vips) }
 
-// AddVIPs installs each address as VIP/32 brd VIP.
-func (l *Link) AddVIPs(v []netip.Addr) error { return l.vips.Add(v) }
+// AddVIPs installs each VIP with its prefix: a host one as VIP/32 brd VIP
+// (IPv6 VIP/128), any as the prefix says, IPv6 ones nodad.
+func (l *Link) AddVIPs(v []netip.Prefix) error { return l.vips.AddPrefixes(v) }
 
-// RemoveVIPs deletes each VIP/32.
-func (l *Link) RemoveVIPs(v []netip.Addr) error { return l.vips.Remove(v) }
+// RemoveVIPs deletes each VIP with its prefix.
+func (l *Link) RemoveVIPs(v []netip.Prefix) error { return l.vips.RemovePrefixes(v) }
 
 // Announce broadcasts one gratuitous ARP for vip, or for an IPv6 vip sends
 // an unsolicited neighbour advertisement to all nodes.
@@ -75,9 +78,15 @@ func (l *Link) Announce(vip netip.Addr) error { return l.arp.Send(vip) }
 // from src.
 func (l *Link) Request(target, src netip.Addr) error { return l.arp.Request(target, src) }
 
-// Close closes the sockets.
+// Close closes the sockets, and removes a virtual-MAC link's macvlan.
 func (l *Link) Close() error {
-	err := l.Conn.Close()
+	err := errors.Join(l.Conn.Close(), l.arp.Close())
+	if l.vmac != "" {
+		// On the socket opened with the link: in its network namespace.
+		if derr := l.vips.h.LinkDel(l.vips.Link); derr != nil {
+			err = errors.Join(err, fmt.Errorf("remove virtual MAC %s: %w", l.vmac, derr))
+		}
+	}
 	l.vips.Close()
-	return errors.Join(err, l.arp.Close())
+	return err
 }
