@@ -49,12 +49,12 @@ func (p *pairLab) garpsDropped() int {
 	return n
 }
 
-// waitGARPsDropped waits until the switch has dropped more than n.
+// waitGARPsDropped waits until the switch has counted more than n gratuitous ARPs (dropped, unless the rule accepts).
 func (p *pairLab) waitGARPsDropped(n int) {
 	p.t.Helper()
 	for deadline := time.Now().Add(waitFor); p.garpsDropped() <= n; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("the switch dropped no gratuitous ARP past %d in %v", n, waitFor)
+			p.t.Fatalf("the switch counted no gratuitous ARP past %d in %v", n, waitFor)
 		}
 	}
 }
@@ -81,8 +81,20 @@ func replies(proc *netlab.Proc, from int) []time.Time {
 // gratuitous ARP to be dropped, and returns the ping, the neighbour
 // monitor, the ping's line at dA's exit and the gateway's entry before.
 func vmacFailover(t *testing.T, useVMAC bool) (p *pairLab, ping, neigh *netlab.Proc, exited int, before string) {
+	return failoverBehind(t, useVMAC, true)
+}
+
+// failoverBehind is vmacFailover behind a gateway that ignores gratuitous
+// ARP or, with ignore false, one that follows it.
+func failoverBehind(t *testing.T, useVMAC, ignore bool) (p *pairLab, ping, neigh *netlab.Proc, exited int, before string) {
 	p = newPairLab(t)
 	p.ignoreGARP()
+	if !ignore {
+		_, err := p.lab.Exec("sw", "nft", "flush", "chain", "bridge", "lab", "garp")
+		must(t, err)
+		_, err = p.lab.Exec("sw", "nft", "add", "rule", "bridge", "lab", "garp", "arp", "saddr", "ip", vip, "arp", "daddr", "ip", vip, "counter", "accept")
+		must(t, err)
+	}
 	c := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, VIPs: []string{vip},
 		Extra: `vips = ["` + vip + `"]` + "\n" + "use_vmac = " + strconv.FormatBool(useVMAC) + "\n"}
 	a := p.start("dA", c)
@@ -159,6 +171,20 @@ func logGap(t *testing.T, ping *netlab.Proc) {
 		}
 	}
 	t.Logf("ping gap %v, %d pings unanswered (every 10 ms)", gap.Round(time.Millisecond), lost)
+}
+
+// For comparison, without use_vmac, a gateway that follows gratuitous ARP
+// moves its entry to dB's MAC and the pings resume (the gap is logged).
+func TestGARPGatewayFollows(t *testing.T) {
+	p, ping, _, exited, before := failoverBehind(t, false, false)
+	if before != macA {
+		t.Fatalf("gateway's entry for the VIP before the failover: %q, want dA's %s", before, macA)
+	}
+	if _, err := ping.WaitLine(exited, waitFor, func(l string) bool { return pingStamp.MatchString(l) }); err != nil {
+		t.Fatalf("the VIP answers no ping after the takeover: %v", err)
+	}
+	p.waitGatewayMAC(macB)
+	logGap(t, ping)
 }
 
 // Without use_vmac the same gateway stays on the old master's MAC: the
