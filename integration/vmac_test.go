@@ -213,3 +213,42 @@ func TestNoVMACGatewayStaysOnOldMAC(t *testing.T) {
 		t.Errorf("gateway's entry after the failover: %q, want dA's %s still", got, macA)
 	}
 }
+
+// An IPv6 VIP given with a prefix is held with it, so the kernel adds the
+// prefix route, and removed with it; one left by a crash is removed at
+// start. dA alone, the address owner.
+func TestPrefixVIP6(t *testing.T) {
+	p := newPairLab(t)
+	p.addIPv6()
+	p.waitLinkLocal("dA")
+	const held = "2001:db8:1::100/64"
+	_, err := p.lab.IP("dA", "addr", "add", held, "dev", "eth0", "nodad") // a crashed run's
+	must(t, err)
+	a := p.start("dA", instanceConf{Priority: 255, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + held + `"]` + "\n"})
+	_, next, err := a.WaitFor(0, waitFor, func(e netlab.Event) bool { return e.Str("msg") == "stale vips removed" })
+	if err != nil {
+		t.Fatalf("the stale VIP was not removed: %v", err)
+	}
+	p.waitState(a, next, "MASTER")
+	addrs, err := p.lab.IP("dA", "-6", "addr", "show", "dev", "eth0")
+	must(t, err)
+	routes, err := p.lab.IP("dA", "-6", "route", "show", "dev", "eth0")
+	must(t, err)
+	if !strings.Contains(addrs, "inet6 "+held+" scope global") || strings.Contains(addrs, "2001:db8:1::100/128") {
+		t.Errorf("the VIP is not held as %s:\n%s", held, addrs)
+	}
+	if !strings.Contains(routes, "2001:db8:1::/64 proto kernel") {
+		t.Errorf("no prefix route for the VIP:\n%s", routes)
+	}
+	must(t, a.Signal(syscall.SIGTERM))
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if _, err := a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	addrs, err = p.lab.IP("dA", "-6", "addr", "show", "dev", "eth0")
+	must(t, err)
+	if strings.Contains(addrs, "2001:db8:1::100") {
+		t.Errorf("the VIP stayed after the exit:\n%s", addrs)
+	}
+}
