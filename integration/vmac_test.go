@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/netlab"
+	"github.com/hadirector/hadirector/internal/testlab"
 )
 
 // vmac51 is virtual router 51's IPv4 virtual MAC.
@@ -251,4 +252,74 @@ func TestPrefixVIP6(t *testing.T) {
 	if strings.Contains(addrs, "2001:db8:1::100") {
 		t.Errorf("the VIP stayed after the exit:\n%s", addrs)
 	}
+}
+
+// hadirector and keepalived, both with use_vmac, behind a gateway that
+// ignores gratuitous ARP: hadirector (150) is master, keepalived (100)
+// takes over at its SIGTERM and gives way when it returns; the gateway's
+// entry for the VIP is the virtual MAC throughout, the VIP answers pings
+// after each change, and keepalived logs no complaint about our adverts.
+func TestKeepalivedInteropVMAC(t *testing.T) {
+	p := newPairLab(t)
+	p.ignoreGARP()
+	hdConf := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + vip + `"]` + "\nuse_vmac = true\n"}
+	hd := p.start("dA", hdConf)
+	p.waitState(hd, 0, "MASTER")
+	// keepalived 2.2.7 leaves the parent's arp_announce at 0: its host's
+	// ARP request for the gateway, answering a ping to the VIP, then
+	// carries the VIP from the parent's MAC, and the gateway learns that
+	// MAC for the VIP. hadirector raises it to 2; the keepalived host gets
+	// it here, as its operator would have to.
+	must(t, p.lab.Sysctl("dB", "net.ipv4.conf.eth0.arp_announce=2"))
+	p.keepalived["dB"] = true
+	k, err := testlab.StartKeepalived(p.lab, "dB", p.dir, testlab.KeepalivedInstance{
+		Interface: "eth0", VRID: 51, Priority: 100, Version: 3, AdvertInt: "0.1", VIPs: []string{vip}, UseVMAC: true,
+	})
+	must(t, err)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("keepalived log:\n%s", strings.Join(k.Lines(), "\n"))
+		}
+	})
+	waitKA(t, k, 0, "Entering BACKUP STATE")
+	neigh, err := p.lab.Start("gw", nil, "ip", "monitor", "neigh", "dev", "eth0")
+	must(t, err)
+	ping, err := p.lab.Start("gw", nil, "ping", "-D", "-O", "-n", "-i", "0.01", vip)
+	must(t, err)
+	answered := func(from int, what string) {
+		t.Helper()
+		if _, err := ping.WaitLine(from, waitFor, func(l string) bool { return pingStamp.MatchString(l) }); err != nil {
+			t.Fatalf("no ping reply %s: %v", what, err)
+		}
+		if got := p.gatewayMAC(); got != vmac51 {
+			t.Fatalf("gateway's entry for the VIP %s: %q, want %s", what, got, vmac51)
+		}
+	}
+	answered(0, "from hadirector")
+
+	mk := len(k.Lines())
+	must(t, hd.Signal(syscall.SIGTERM))
+	waitExit(t, hd)
+	waitKA(t, k, mk, "Entering MASTER STATE")
+	answered(ping.Mark(), "from keepalived")
+
+	mk = len(k.Lines())
+	hd = p.start("dA", hdConf)
+	p.waitState(hd, 0, "MASTER")
+	waitKA(t, k, mk, "Entering BACKUP STATE")
+	answered(ping.Mark(), "from hadirector again")
+
+	for _, l := range neigh.Lines() {
+		if strings.HasPrefix(l, vip+" ") && strings.Contains(l, "lladdr") && !strings.Contains(l, vmac51) {
+			t.Errorf("the gateway's entry for the VIP changed: %s", l)
+		}
+	}
+	for _, l := range k.Lines() {
+		for _, bad := range keepalivedErrors {
+			if strings.Contains(l, bad) {
+				t.Errorf("keepalived: %s", l)
+			}
+		}
+	}
+	logGap(t, ping)
 }
