@@ -28,13 +28,19 @@ func Open(name string) (*Link, error) { return open(name, false) }
 func Open6(name string) (*Link, error) { return open(name, true) }
 
 func open(name string, v6 bool) (*Link, error) {
-	vips, err := NewLinkVIPs(name)
-	if err != nil {
-		return nil, err
-	}
 	listen := Listen
 	if v6 {
 		listen = Listen6
+	}
+	return openWith(name, v6, listen)
+}
+
+// openWith opens the link's VIPs, its VRRP socket (by listen) and its ARP
+// socket.
+func openWith(name string, v6 bool, listen func(string) (*Conn, error)) (*Link, error) {
+	vips, err := NewLinkVIPs(name)
+	if err != nil {
+		return nil, err
 	}
 	conn, err := listen(name)
 	if err != nil {

@@ -11,8 +11,6 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
-
-	"github.com/hadirector/hadirector/garp"
 )
 
 // VMACName is the macvlan that carries virtual router vrid's virtual MAC:
@@ -82,32 +80,12 @@ func OpenVMAC(parent string, vrid uint8, v6 bool) (*Link, error) {
 	if err := makeVMAC(parent, name, VMACAddr(vrid, v6), v6); err != nil {
 		return nil, err
 	}
-	l, err := openSendOnly(name, v6)
+	l, err := openWith(name, v6, func(name string) (*Conn, error) { return dialSender(name, v6) })
 	if err != nil {
 		return nil, errors.Join(err, deleteVMAC(name))
 	}
 	l.vmac = name
 	return l, nil
-}
-
-// openSendOnly opens a Link whose Conn only sends (see dialSender).
-func openSendOnly(name string, v6 bool) (*Link, error) {
-	vips, err := NewLinkVIPs(name)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := dialSender(name, v6)
-	if err != nil {
-		vips.Close()
-		return nil, err
-	}
-	arp, err := garp.Dial(name)
-	if err != nil {
-		conn.Close()
-		vips.Close()
-		return nil, err
-	}
-	return &Link{Conn: conn, vips: vips, arp: arp, v6: v6}, nil
 }
 
 // makeVMAC creates the macvlan name on parent with mac, removing a stale
