@@ -2,7 +2,6 @@ package director
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
@@ -12,17 +11,6 @@ import (
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
-
-// notYetRun refuses what the configuration file describes and the
-// daemon does not run yet: use_vmac on an IPv6 instance.
-func notYetRun(cfg *conf.Config) error {
-	for _, ic := range cfg.Instances {
-		if ic.UseVMAC && ic.IPv6 {
-			return fmt.Errorf("instance %q: use_vmac on an IPv6 instance is not run by this version of the daemon yet (IPv4 instances run it)", ic.Name)
-		}
-	}
-	return nil
-}
 
 // routerConfig is the VRRP part of the configuration as the router takes
 // it; tracked interfaces are followed on carriers.

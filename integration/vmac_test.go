@@ -140,7 +140,7 @@ func TestVMACGatewayIgnoresGARP(t *testing.T) {
 	if got := p.gatewayMAC(); got != vmac51 {
 		t.Errorf("gateway's entry after the failover: %q, want %s", got, vmac51)
 	}
-	neighStayed(t, neigh)
+	neighStayed(t, neigh, vip, vmac51)
 	// dB holds the VIP on its macvlan, not on eth0.
 	out, err := p.lab.IP("dB", "-4", "addr", "show", "dev", "vrrp.51")
 	must(t, err)
@@ -154,11 +154,11 @@ func TestVMACGatewayIgnoresGARP(t *testing.T) {
 }
 
 // neighStayed fails the test if ip monitor neigh saw the gateway's entry
-// for the VIP at any MAC but the virtual one.
-func neighStayed(t *testing.T, neigh *netlab.Proc) {
+// for addr at any MAC but mac.
+func neighStayed(t *testing.T, neigh *netlab.Proc, addr, mac string) {
 	t.Helper()
 	for _, l := range neigh.Lines() {
-		if strings.HasPrefix(l, vip+" ") && strings.Contains(l, "lladdr") && !strings.Contains(l, vmac51) {
+		if strings.HasPrefix(l, addr+" ") && strings.Contains(l, "lladdr") && !strings.Contains(l, mac) {
 			t.Errorf("the gateway's entry for the VIP changed: %s", l)
 		}
 	}
@@ -316,13 +316,63 @@ func TestKeepalivedInteropVMAC(t *testing.T) {
 	waitKA(t, k, mk, "Entering BACKUP STATE")
 	answered(ping.Mark(), "from hadirector again")
 
-	neighStayed(t, neigh)
+	neighStayed(t, neigh, vip, vmac51)
 	for _, l := range k.Lines() {
 		for _, bad := range keepalivedErrors {
 			if strings.Contains(l, bad) {
 				t.Errorf("keepalived: %s", l)
 			}
 		}
+	}
+	logGap(t, ping)
+}
+
+// vmac6_51 is virtual router 51's IPv6 virtual MAC.
+const vmac6_51 = "00:00:5e:00:02:33"
+
+// The IPv6 case: with use_vmac the gateway's neighbour entry for an IPv6
+// VIP is the virtual MAC before and after a SIGTERM failover and never
+// changes; the new master holds the VIP on vrrp6.51, and the backup's
+// vrrp6.51 holds no address at all.
+func TestVMAC6Failover(t *testing.T) {
+	p := newPairLab(t)
+	p.addIPv6()
+	p.waitLinkLocal("dA")
+	p.waitLinkLocal("dB")
+	c := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + vip6 + `"]` + "\nuse_vmac = true\n"}
+	a := p.start("dA", c)
+	p.waitState(a, 0, "MASTER")
+	c.Priority = 100
+	b := p.start("dB", c)
+	p.waitState(b, 0, "BACKUP")
+	if out, err := p.lab.IP("dB", "addr", "show", "dev", "vrrp6.51"); err != nil || strings.Contains(out, "inet") {
+		t.Errorf("the backup's vrrp6.51 holds an address (%v):\n%s", err, out)
+	}
+	neigh, err := p.lab.Start("gw", nil, "ip", "-6", "monitor", "neigh", "dev", "eth0")
+	must(t, err)
+	ping, err := p.lab.Start("gw", nil, "ping", "-6", "-D", "-O", "-n", "-i", "0.01", vip6)
+	must(t, err)
+	if _, err := ping.WaitLine(0, waitFor, func(l string) bool { return pingStamp.MatchString(l) }); err != nil {
+		t.Fatalf("no ping reply from the VIP: %v", err)
+	}
+	if mac, _ := p.gatewayNeigh6(vip6); mac != vmac6_51 {
+		t.Fatalf("gateway's entry for %s: %q, want the virtual MAC %s", vip6, mac, vmac6_51)
+	}
+	bm := b.Mark()
+	must(t, a.Signal(syscall.SIGTERM))
+	waitExit(t, a)
+	p.waitState(b, bm, "MASTER")
+	if _, err := ping.WaitLine(ping.Mark(), waitFor, func(l string) bool { return pingStamp.MatchString(l) }); err != nil {
+		t.Fatalf("the VIP answers no ping after the takeover: %v", err)
+	}
+	if mac, _ := p.gatewayNeigh6(vip6); mac != vmac6_51 {
+		t.Errorf("gateway's entry for %s after the failover: %q, want %s", vip6, mac, vmac6_51)
+	}
+	neighStayed(t, neigh, vip6, vmac6_51)
+	out, err := p.lab.IP("dB", "-6", "addr", "show", "dev", "vrrp6.51")
+	must(t, err)
+	if !strings.Contains(out, "inet6 "+vip6+"/128") {
+		t.Errorf("dB's vrrp6.51:\n%s", out)
 	}
 	logGap(t, ping)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/hadirector/hadirector/garp"
 )
@@ -16,6 +17,10 @@ type Link struct {
 	arp  *garp.Conn
 	v6   bool
 	vmac string // the virtual-MAC macvlan Close removes (OpenVMAC); "": none
+	// ll is an IPv6 virtual-MAC link's advert source, the parent's
+	// link-local address, held on the macvlan while it sends (vmac6.go).
+	ll     netip.Prefix
+	llHeld atomic.Bool
 }
 
 // Open opens the sockets of the named interface. It needs CAP_NET_RAW and
@@ -71,10 +76,14 @@ func (l *Link) AddRouters(vips []netip.Addr) { l.arp.AddRouters(vips) }
 
 // AddVIPs installs each VIP with its prefix: a host one as VIP/32 brd VIP
 // (IPv6 VIP/128), any as the prefix says, IPv6 ones nodad.
-func (l *Link) AddVIPs(v []netip.Prefix) error { return l.vips.AddPrefixes(v) }
+func (l *Link) AddVIPs(v []netip.Prefix) error {
+	return errors.Join(l.holdLL(), l.vips.AddPrefixes(v))
+}
 
 // RemoveVIPs deletes each VIP with its prefix.
-func (l *Link) RemoveVIPs(v []netip.Prefix) error { return l.vips.RemovePrefixes(v) }
+func (l *Link) RemoveVIPs(v []netip.Prefix) error {
+	return errors.Join(l.vips.RemovePrefixes(v), l.dropLL())
+}
 
 // Announce broadcasts one gratuitous ARP for vip, or for an IPv6 vip sends
 // an unsolicited neighbour advertisement to all nodes.

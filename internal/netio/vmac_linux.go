@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -77,6 +78,13 @@ func (s sysctl) set(ifname string, exact bool) error {
 // backup's puts no frame on the wire. Close removes the macvlan.
 func OpenVMAC(parent string, vrid uint8, v6 bool) (*Link, error) {
 	name := VMACName(vrid, v6)
+	var ll netip.Prefix
+	if v6 {
+		var err error
+		if ll, err = parentLinkLocal(parent, name); err != nil {
+			return nil, err
+		}
+	}
 	if err := makeVMAC(parent, name, VMACAddr(vrid, v6), v6); err != nil {
 		return nil, err
 	}
@@ -84,7 +92,7 @@ func OpenVMAC(parent string, vrid uint8, v6 bool) (*Link, error) {
 	if err != nil {
 		return nil, errors.Join(err, deleteVMAC(name))
 	}
-	l.vmac = name
+	l.vmac, l.ll = name, ll
 	return l, nil
 }
 
@@ -127,9 +135,9 @@ func makeVMAC(parent, name string, mac net.HardwareAddr, v6 bool) error {
 	undo := func(err error) error {
 		return errors.Join(fmt.Errorf("virtual MAC %s: %w", name, err), deleteVMAC(name))
 	}
-	settings := vmacSysctls
-	if !v6 {
-		settings = append(settings[:len(settings):len(settings)], sysctl{"ipv6", "disable_ipv6", 1})
+	settings := append(vmacSysctls[:len(vmacSysctls):len(vmacSysctls)], sysctl{"ipv6", "disable_ipv6", 1})
+	if v6 {
+		settings = append(vmacSysctls[:len(vmacSysctls):len(vmacSysctls)], vmac6Sysctls...)
 	}
 	for _, s := range settings {
 		if err := s.set(name, true); err != nil {

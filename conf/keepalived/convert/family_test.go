@@ -30,9 +30,8 @@ func TestIPv6(t *testing.T) {
 				eq(t, "vips", vips(c.Instances[0]), "fe80::1 2001:db8::10 2001:db8::11")
 				eq(t, "vip 2001:db8::11", c.Instances[0].VIPPrefix(2).String(), "2001:db8::11/64")
 			}},
-		{name: "IPv6 use_vmac is lost", in: vi6("  2001:db8::10\n", " use_vmac\n"), lost: true,
-			notes: []string{"LOST: use_vmac: not carried: hadirector does not run use_vmac on an IPv6 instance yet"},
-			check: func(t *testing.T, c *conf.Config) { eq(t, "use_vmac", c.Instances[0].UseVMAC, false) }},
+		{name: "IPv6 use_vmac", in: vi6("  2001:db8::10\n", " use_vmac\n"),
+			check: func(t *testing.T, c *conf.Config) { eq(t, "use_vmac", c.Instances[0].UseVMAC, true) }},
 		{name: "preferred_lft", in: vi6("  2001:db8::10 preferred_lft forever\n  2001:db8::11/128 preferred_lft 30\n", ""),
 			notes: []string{":7: note: 2001:db8::11/128: keepalived holds this IPv6 VIP deprecated"},
 			check: func(t *testing.T, c *conf.Config) { eq(t, "vips", vips(c.Instances[0]), "2001:db8::10 2001:db8::11") }},

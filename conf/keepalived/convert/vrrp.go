@@ -187,17 +187,18 @@ func (c *converter) instance(n *keepalived.Node) {
 	c.inst = append(c.inst, t)
 }
 
-// useVMAC carries use_vmac [NAME]: an IPv4 instance's, without the name.
+// useVMAC carries use_vmac [NAME], without the name.
 func (c *converter) useVMAC(t *table, k *keepalived.Node, fam family) {
-	switch {
-	case k == nil:
-	case fam.v6:
-		c.changed(k, true, "not carried: hadirector does not run use_vmac on an IPv6 instance yet; it holds the VIPs on the interface with its own MAC and announces them with unsolicited neighbour advertisements")
-	default:
+	if k == nil {
+		return
+	}
+	if fam.v6 {
+		t.set("use_vmac", "true", "keepalived use_vmac: the VIPs on macvlan vrrp6.VRID with 00:00:5e:00:02:VRID")
+	} else {
 		t.set("use_vmac", "true", "keepalived use_vmac: the VIPs on macvlan vrrp.VRID with 00:00:5e:00:01:VRID")
-		if len(k.Args) > 0 {
-			c.changed(k, false, "the interface name %s is not carried: hadirector names the macvlan vrrp.VRID", k.Args[0])
-		}
+	}
+	if len(k.Args) > 0 {
+		c.changed(k, false, "the interface name %s is not carried: hadirector names the macvlan vrrp.VRID (IPv6 vrrp6.VRID)", k.Args[0])
 	}
 }
 
