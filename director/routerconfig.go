@@ -79,6 +79,10 @@ func (network) OpenVMAC(ifname string, vrid uint8, v6 bool) (router.Link, error)
 	return l, nil
 }
 
+func (network) RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error) {
+	return netio.RemoveStaleVMAC(ifname, vrid, v6)
+}
+
 func (n network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {
 	return n.carriers.Watch(ctx, log, fn)
 }

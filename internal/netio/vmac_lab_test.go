@@ -13,7 +13,8 @@ import (
 // OpenVMAC replaces a stale macvlan of its name with a fresh one (bridge
 // mode, the virtual MAC, up, its stale address gone), sets the parent's
 // and its own sysctls, holds VIPs on it, and Close removes it; an
-// interface of that name that is not our macvlan is refused and left.
+// interface of that name that is not our macvlan is refused and left, by
+// RemoveStaleVMAC too.
 // Root: a veth in a namespace the test makes and deletes.
 func TestOpenVMAC(t *testing.T) {
 	ns, run := labNamespaces(t, 1)
@@ -93,10 +94,28 @@ func TestOpenVMAC(t *testing.T) {
 	}
 
 	err := nsenter.Do(nsenter.Path(n), func() (err error) { _, err = OpenVMAC("veth0", 9, false); return err })
-	if err == nil || !strings.Contains(err.Error(), "virtual MAC vrrp.9: an interface of that name exists and is not the macvlan") {
+	if err == nil || !strings.Contains(err.Error(), "virtual MAC vrrp.9: an interface of that name exists and is not the virtual-MAC macvlan with 00:00:5e:00:01:09 on veth0") {
 		t.Errorf("over someone else's vrrp.9: %v", err)
 	}
 	if !strings.Contains(show("link", "show", "vrrp.9"), "veth") {
 		t.Error("someone else's vrrp.9 was touched")
+	}
+
+	// RemoveStaleVMAC: ours goes, someone else's stays, none is no error.
+	run("-n", n, "link", "add", "link", "veth0", "name", "vrrp.7", "address", "00:00:5e:00:01:07", "type", "macvlan", "mode", "bridge")
+	for _, c := range []struct {
+		vrid uint8
+		want bool
+	}{{7, true}, {7, false}, {9, false}} {
+		var removed bool
+		if err := nsenter.Do(nsenter.Path(n), func() (err error) { removed, err = RemoveStaleVMAC("veth0", c.vrid, false); return err }); err != nil || removed != c.want {
+			t.Errorf("RemoveStaleVMAC(vrrp.%d): %v, %v; want %v, no error", c.vrid, removed, err, c.want)
+		}
+	}
+	if out, err := exec.Command("ip", "-n", n, "link", "show", "vrrp.7").CombinedOutput(); err == nil {
+		t.Errorf("RemoveStaleVMAC left the macvlan:\n%s", out)
+	}
+	if !strings.Contains(show("link", "show", "vrrp.9"), "veth") {
+		t.Error("RemoveStaleVMAC touched someone else's vrrp.9")
 	}
 }

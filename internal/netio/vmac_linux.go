@@ -108,17 +108,9 @@ func makeVMAC(parent, name string, mac net.HardwareAddr, v6 bool) error {
 	if err != nil {
 		return fmt.Errorf("virtual MAC %s: interface %s: %w", name, parent, err)
 	}
-	if old, err := h.LinkByName(name); err == nil {
-		a := old.Attrs()
-		if _, ok := old.(*netlink.Macvlan); !ok || a.ParentIndex != p.Attrs().Index || !bytes.Equal(a.HardwareAddr, mac) {
-			return fmt.Errorf("virtual MAC %s: an interface of that name exists and is not the macvlan with %s on %s; remove or rename it", name, mac, parent)
-		}
-		// A previous run's, left by a crash: start from a clean one.
-		if err := h.LinkDel(old); err != nil {
-			return fmt.Errorf("virtual MAC %s: remove the stale macvlan: %w", name, err)
-		}
-	} else if !errors.As(err, new(netlink.LinkNotFoundError)) {
-		return fmt.Errorf("virtual MAC %s: %w", name, err)
+	// A previous run's, left by a crash: start from a clean one.
+	if _, err := removeStale(h, p, name, mac); err != nil {
+		return err
 	}
 	for _, s := range parentSysctls {
 		if err := s.set(parent, false); err != nil {
@@ -151,6 +143,53 @@ func makeVMAC(parent, name string, mac net.HardwareAddr, v6 bool) error {
 		return undo(fmt.Errorf("set up: %w", err))
 	}
 	return nil
+}
+
+// errNotOurs says an interface has a virtual-MAC name but is not the
+// macvlan hadirector would make there.
+var errNotOurs = errors.New("an interface of that name exists and is not the virtual-MAC macvlan")
+
+// removeStale removes the macvlan name if it is ours (on parent, with
+// mac) and says whether there was one; an interface of that name that is
+// not ours is errNotOurs, and left alone.
+func removeStale(h *netlink.Handle, parent netlink.Link, name string, mac net.HardwareAddr) (bool, error) {
+	old, err := h.LinkByName(name)
+	if errors.As(err, new(netlink.LinkNotFoundError)) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("virtual MAC %s: %w", name, err)
+	}
+	a := old.Attrs()
+	if _, ok := old.(*netlink.Macvlan); !ok || a.ParentIndex != parent.Attrs().Index || !bytes.Equal(a.HardwareAddr, mac) {
+		return false, fmt.Errorf("virtual MAC %s: %w with %s on %s; remove or rename it", name, errNotOurs, mac, parent.Attrs().Name)
+	}
+	if err := h.LinkDel(old); err != nil {
+		return false, fmt.Errorf("virtual MAC %s: remove the stale macvlan: %w", name, err)
+	}
+	return true, nil
+}
+
+// RemoveStaleVMAC removes virtual router vrid's macvlan from parent if a
+// previous run with use_vmac left it (a crash), holding the VIPs and
+// answering for them; it says whether there was one. An interface of
+// that name that is not such a macvlan is left alone.
+func RemoveStaleVMAC(parent string, vrid uint8, v6 bool) (bool, error) {
+	name := VMACName(vrid, v6)
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return false, fmt.Errorf("virtual MAC %s: rtnetlink socket: %w", name, err)
+	}
+	defer h.Close()
+	p, err := h.LinkByName(parent)
+	if err != nil {
+		return false, fmt.Errorf("virtual MAC %s: interface %s: %w", name, parent, err)
+	}
+	removed, err := removeStale(h, p, name, VMACAddr(vrid, v6))
+	if errors.Is(err, errNotOurs) {
+		return false, nil
+	}
+	return removed, err
 }
 
 // deleteVMAC removes the macvlan; an absent one is fine.

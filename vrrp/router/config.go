@@ -103,6 +103,12 @@ func (c *InstanceConfig) vmacKey() string {
 	if !c.VMAC {
 		return ""
 	}
+	return c.vmacID()
+}
+
+// vmacID names the virtual-MAC interface the instance would run on with
+// use_vmac.
+func (c *InstanceConfig) vmacID() string {
 	return fmt.Sprintf("%s/%d/%v", c.Interface, c.VRID, c.IPv6)
 }
 

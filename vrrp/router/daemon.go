@@ -322,8 +322,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // clearStale removes the VIPs of insts that a crashed run left behind, each
 // held with its prefix, one address dump per interface, before any of them
-// starts; d.mu is held. (A use_vmac instance's stale macvlan went when
-// OpenVMAC replaced it, with its addresses.)
+// starts, and the virtual-MAC interface a use_vmac run left for an
+// instance that runs without it now; d.mu is held. (A use_vmac instance's
+// stale macvlan went when OpenVMAC replaced it, with its addresses.)
 func (d *Daemon) clearStale(insts []*Instance) {
 	byLink := map[*link]map[netip.Prefix]bool{}
 	for _, i := range insts {
@@ -333,6 +334,17 @@ func (d *Daemon) clearStale(insts []*Instance) {
 		}
 		for _, v := range i.cfg.vipPrefixes() {
 			byLink[l][v] = true
+		}
+	}
+	for _, i := range insts {
+		c := &i.cfg
+		if c.VMAC || d.vmacs[c.vmacID()] != nil {
+			continue // its own, or the one a reload is about to close
+		}
+		if removed, err := d.net.RemoveStaleVMAC(c.Interface, c.VRID, c.IPv6); err != nil {
+			i.log(slog.LevelError, "removing a stale virtual-MAC interface", "err", err)
+		} else if removed {
+			i.log(slog.LevelInfo, "stale virtual-MAC interface removed")
 		}
 	}
 	for l, vips := range byLink {

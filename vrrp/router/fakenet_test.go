@@ -21,6 +21,7 @@ type fakeNet struct {
 	mu    sync.Mutex
 	links map[string]*fakeLink
 	addrs map[string][]netip.Prefix // what Addrs reports, by interface
+	stale map[string]bool           // virtual-MAC links a crashed run left (RemoveStaleVMAC)
 	ops   []string
 	opens int
 	// state, if set, is called at each VIP operation and its answer
@@ -74,6 +75,23 @@ func (n *fakeNet) OpenVMAC(ifname string, vrid uint8, v6 bool) (Link, error) {
 		l.(*fakeLink).vmac = true
 	}
 	return l, err
+}
+
+// RemoveStaleVMAC removes the fake virtual-MAC link stale names (vrrp.VRID@IF),
+// logging it.
+func (n *fakeNet) RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error) {
+	name := fmt.Sprintf("vrrp.%d@%s", vrid, ifname)
+	if v6 {
+		name = fmt.Sprintf("vrrp6.%d@%s", vrid, ifname)
+	}
+	n.mu.Lock()
+	stale := n.stale[name]
+	delete(n.stale, name)
+	n.mu.Unlock()
+	if stale {
+		n.log("remove stale " + name)
+	}
+	return stale, nil
 }
 
 func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(string, bool)) error {

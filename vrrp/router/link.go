@@ -53,6 +53,10 @@ type Network interface {
 	// instance's adverts, VIPs and announcements go there, its adverts
 	// are read on ifname's link. Close removes the interface.
 	OpenVMAC(ifname string, vrid uint8, v6 bool) (Link, error)
+	// RemoveStaleVMAC removes the virtual-MAC interface OpenVMAC would
+	// make, if a run that crashed left it, and says whether there was one;
+	// for an instance without use_vmac at start.
+	RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error)
 	// WatchCarrier calls fn with every interface's carrier (IFF_UP and
 	// IFF_LOWER_UP) now and on every change, until ctx ends.
 	WatchCarrier(ctx context.Context, log *slog.Logger, fn func(ifname string, up bool)) error

@@ -192,3 +192,28 @@ func TestDaemonVIPPrefixes(t *testing.T) {
 		})
 	}
 }
+
+// An instance that runs without use_vmac has the virtual-MAC interface a
+// crashed use_vmac run left removed at start, before it runs; one with
+// use_vmac leaves that to OpenVMAC; a reload that turns use_vmac off
+// closes the instance's own, and removes no other.
+func TestDaemonRemovesStaleVMAC(t *testing.T) {
+	nw := newFakeNet()
+	nw.stale = map[string]bool{"vrrp.7@eth0": true, "vrrp.8@eth0": true}
+	plain := testInstance("p", 7, 100, "192.0.2.100")
+	withVMAC := vmacInstance("v", 8, 100, "192.0.2.101")
+	d := runDaemon(t, Config{Instances: []InstanceConfig{plain, withVMAC}}, nw)
+	waitFor(t, "BACKUP", func() bool { return d.Instances()[0].State() == vrrp.Backup })
+	ops := nw.opsLog()
+	if !hasOp(ops, "remove stale vrrp.7@eth0") || hasOp(ops, "remove stale vrrp.8@eth0") {
+		t.Fatalf("ops %q: want vrrp.7's stale interface removed, vrrp.8's left to OpenVMAC", ops)
+	}
+	withVMAC.VMAC = false
+	if _, err := d.Reload(Config{Instances: []InstanceConfig{plain, withVMAC}}); err != nil {
+		t.Fatal(err)
+	}
+	ops = nw.opsLog()
+	if !hasOp(ops, "close vrrp.8@eth0") || hasOp(ops, "remove stale vrrp.8@eth0") {
+		t.Errorf("ops %q: want vrrp.8 closed by its owner, not removed as stale", ops)
+	}
+}
