@@ -96,11 +96,7 @@ func (p *pairLab) startFRRVRRP(host string, prio int) (vtysh func(cmd string) st
 // VIP is the virtual MAC throughout and the VIP answers pings after each
 // change.
 func TestFRRVRRPInteropVMAC(t *testing.T) {
-	p := newPairLab(t)
-	p.ignoreGARP()
-	hdConf := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + vip + `"]` + "\nuse_vmac = true\n"}
-	hd := p.start("dA", hdConf)
-	p.waitState(hd, 0, "MASTER")
+	p, hdConf, hd := vmacMaster(t)
 	vtysh := p.startFRRVRRP("dB", 100)
 	state := func() string {
 		out := vtysh("show vrrp 51")

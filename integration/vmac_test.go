@@ -261,17 +261,26 @@ func TestPrefixVIP6(t *testing.T) {
 	}
 }
 
+// vmacMaster is the lab behind a gateway that ignores gratuitous ARP, with
+// hadirector master in dA (150, VRRPv3 at 100 ms, use_vmac) for a peer to
+// join in dB.
+func vmacMaster(t *testing.T) (*pairLab, instanceConf, *netlab.Proc) {
+	t.Helper()
+	p := newPairLab(t)
+	p.ignoreGARP()
+	c := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + vip + `"]` + "\nuse_vmac = true\n"}
+	hd := p.start("dA", c)
+	p.waitState(hd, 0, "MASTER")
+	return p, c, hd
+}
+
 // hadirector and keepalived, both with use_vmac, behind a gateway that
 // ignores gratuitous ARP: hadirector (150) is master, keepalived (100)
 // takes over at its SIGTERM and gives way when it returns; the gateway's
 // entry for the VIP is the virtual MAC throughout, the VIP answers pings
 // after each change, and keepalived logs no complaint about our adverts.
 func TestKeepalivedInteropVMAC(t *testing.T) {
-	p := newPairLab(t)
-	p.ignoreGARP()
-	hdConf := instanceConf{Priority: 150, Version: 3, Interval: "100ms", Preempt: true, Extra: `vips = ["` + vip + `"]` + "\nuse_vmac = true\n"}
-	hd := p.start("dA", hdConf)
-	p.waitState(hd, 0, "MASTER")
+	p, hdConf, hd := vmacMaster(t)
 	// keepalived 2.2.7 leaves the parent's arp_announce at 0: its host's
 	// ARP request for the gateway, answering a ping to the VIP, then
 	// carries the VIP from the parent's MAC, and the gateway learns that
