@@ -27,6 +27,9 @@ type reloader struct {
 	vrrp  VRRP
 	ipvs  IPVS // nil: none configured at start
 	sync  Sync // nil: none configured at start
+	// announce steps the BGP announcements at once (nil: no [bgp]): a
+	// reload may have changed a VIP's services or real servers.
+	announce func()
 
 	mu     sync.Mutex   // one reload at a time; guards the fields below
 	notify notifier     // nil until the notifier has started
@@ -99,6 +102,9 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 		}
 	}
 	r.cur = compared(cfg)
+	if r.announce != nil {
+		r.announce()
+	}
 	return control.ReloadReport{ReloadResult: res, Warnings: warn}, nil
 }
 

@@ -48,7 +48,7 @@ type tracker struct {
 }
 
 func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
-	track.Run(ctx, t.ts, base, t.carriers, log, report)
+	track.Run(ctx, t.ts, base, t.carriers, log, func(fault bool, prio uint8, _ string) { report(fault, prio) })
 }
 
 // network is the router's Network on this host's kernel. Its carrier
