@@ -76,10 +76,6 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
 		w("[sync] was added, removed or given another instance: that takes effect at the next restart")
 	}
-	if err := notYetRun(cfg); err != nil {
-		r.log.Error("reload refused; nothing changed", "err", err)
-		return control.ReloadReport{}, err
-	}
 	if !reflect.DeepEqual(cfg.BGP, old.BGP) {
 		w("[bgp] or an instance with mode = \"bgp\" changed: that takes effect at the next restart")
 	}
