@@ -104,6 +104,8 @@ func TestBGPLab(t *testing.T) {
 	b := newBGPLab(t)
 	b.awaitNextHops("start", 3)
 	b.flowsReachAll()
+	b.drillBGP(b.dirs[0])
+	b.awaitNextHops("after the drill", 3)
 
 	// Drained for planned work, and back.
 	c := control.Client{Path: b.dirs[0].sock}

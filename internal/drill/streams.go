@@ -87,9 +87,9 @@ func (s *Streams) run(ctx context.Context, c net.Conn, st *stream, offset, perio
 		s.mu.Lock()
 		switch {
 		case err != nil:
-			st.err = fmt.Sprintf("broken at exchange %d: %v", seq, err)
+			st.err = fmt.Sprintf("%sbroken at exchange %d: %v", carriedBy(st.last), seq, err)
 		case st.first != "" && name != st.last:
-			st.err = fmt.Sprintf("answered by %s at exchange %d, was %s", name, seq, st.last)
+			st.err = fmt.Sprintf("%sanswered by %s at exchange %d", carriedBy(st.last), name, seq)
 		default:
 			if st.first == "" {
 				st.first = name
@@ -102,6 +102,14 @@ func (s *Streams) run(ctx context.Context, c net.Conn, st *stream, offset, perio
 			return
 		}
 	}
+}
+
+// carriedBy names the server that answered a stream, for its end's note.
+func carriedBy(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "on " + name + ": "
 }
 
 // exchangeLine sends seq and returns the name its answer carries.
