@@ -17,7 +17,8 @@ func CountIPVSConns(table string, vip netip.Addr, port uint16) int {
 	sc := bufio.NewScanner(strings.NewReader(table))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 5 || f[0] == "Pro" {
+		// The header line ("Pro FromIP ...") fails procAddr below.
+		if len(f) < 5 {
 			continue
 		}
 		a, ok := procAddr(f[3])
