@@ -143,9 +143,9 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 	// adverts; allow five), then steady.
 	ivd, _ := time.ParseDuration(iv)
 	time.Sleep(5*ivd + settle)
-	var before [2]threads
+	var before [2]netlab.Threads
 	for h, host := range hosts {
-		if before[h], _, err = nsUsage(l.NS(host)); err != nil {
+		if before[h], _, err = netlab.NSThreads(l.NS(host)); err != nil {
 			return res, err
 		}
 	}
@@ -157,12 +157,12 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 		time.Sleep(window)
 	}
 	for h, host := range hosts {
-		t, rss, err := nsUsage(l.NS(host))
+		t, rss, err := netlab.NSThreads(l.NS(host))
 		if err != nil {
 			return res, err
 		}
-		res[h] = usage{cpu: 100 * (t.cpuSec - before[h].cpuSec) / window.Seconds(), rssMiB: rss / 1024,
-			runs: (t.runs - before[h].runs) / window.Seconds()}
+		res[h] = usage{cpu: 100 * (t.CPUSec - before[h].CPUSec) / window.Seconds(), rssMiB: rss / 1024,
+			runs: (t.Runs - before[h].Runs) / window.Seconds()}
 	}
 	return res, nil
 }
@@ -222,60 +222,6 @@ var daemonEnv []string
 func vipFor(k int) string {
 	j := k / ifaces // index on its interface, < 250
 	return fmt.Sprintf("203.0.113.%d", 1+j)
-}
-
-// threads is what the threads of some processes have run: CPU seconds,
-// and how many times they were put on a CPU.
-type threads struct{ cpuSec, runs float64 }
-
-// nsUsage sums the threads' run time and runs and the resident KiB of every
-// process in the namespace (keepalived is a parent and a VRRP child).
-func nsUsage(ns string) (run threads, rssKiB float64, err error) {
-	out, err := exec.Command("ip", "netns", "pids", ns).Output()
-	if err != nil {
-		return run, 0, fmt.Errorf("pids of %s: %w", ns, err)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		status, err := os.ReadFile("/proc/" + f + "/status")
-		if err != nil {
-			continue // gone
-		}
-		t := threadsRun(f)
-		run.cpuSec += t.cpuSec
-		run.runs += t.runs
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmRSS:") {
-				kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
-				rssKiB += kb
-			}
-		}
-	}
-	return run, rssKiB, nil
-}
-
-// threadsRun sums the time every thread of a process has run, in seconds,
-// and the times each was put on a CPU, from the scheduler's own accounting
-// (/proc/PID/task/TID/schedstat: nanoseconds, and timeslices). The utime
-// and stime of /proc/PID/stat are sampled at the tick, 10 ms: a director
-// that runs a few microseconds per wake-up shows 0, 1 or 2 ticks in a
-// window by chance, and one that runs in step with the tick is charged
-// whole ticks it did not use.
-func threadsRun(pid string) threads {
-	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
-	var ns, runs float64
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/schedstat")
-		if err != nil {
-			continue
-		}
-		if f := strings.Fields(string(b)); len(f) == 3 {
-			v, _ := strconv.ParseFloat(f[0], 64)
-			n, _ := strconv.ParseFloat(f[2], 64)
-			ns += v
-			runs += n
-		}
-	}
-	return threads{cpuSec: ns / 1e9, runs: runs}
 }
 
 // record runs perf on every process of each director for the window.

@@ -480,7 +480,7 @@ func (i *Instance) holdVIPs(add bool) {
 	if add {
 		op, done, what = i.deps.Link.AddVIPs, "vips added", "adding VIPs"
 	}
-	if err := op(i.cfg.VIPs); err != nil {
+	if err := op(i.cfg.vipPrefixes()); err != nil {
 		i.log(slog.LevelError, what, "err", err)
 	} else {
 		i.log(slog.LevelInfo, done, "vips", len(i.cfg.VIPs))
