@@ -22,7 +22,8 @@ type link struct {
 	name     string // the interface
 	key      string // the daemon's key: the interface, for IPv6 its IPv6 link (linkKey)
 	link     Link
-	Counters Counters // drops that no instance can be charged with
+	sched    *Scheduler // its clock times each batch
+	Counters Counters   // drops that no instance can be charged with
 	drops    dropLog
 	log      *slog.Logger
 	// pkt is the reader's decoded advert, its address storage reused from
@@ -228,7 +229,7 @@ func (d *Daemon) openLink(name string, v6 bool) (*link, error) {
 	if err != nil {
 		return nil, err // the network names the interface and the cause
 	}
-	return &link{name: name, key: key, link: ll, log: log, stop: make(chan struct{})}, nil
+	return &link{name: name, key: key, link: ll, sched: d.sched, log: log, stop: make(chan struct{})}, nil
 }
 
 func closeLinks(ls []*link) {
@@ -578,8 +579,10 @@ func (l *link) read() {
 	}
 }
 
-// batch runs the packets of one read through their instances.
+// batch runs the packets of one read through their instances, with one
+// reading of the clock: it follows the kernel's arrival stamps of all.
 func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
+	now := l.sched.now()
 	if dropped > 0 {
 		l.Counters.DropN(vrrp.ReasonOverload, uint64(dropped))
 		l.drops.log(l.log, vrrp.ReasonOverload, netip.Addr{}, &vrrp.DropError{Reason: vrrp.ReasonOverload, Detail: fmt.Sprintf("the kernel dropped %d packets: the socket's queue was full", dropped)}, time.Now())
@@ -593,7 +596,7 @@ func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 			}
 			continue
 		}
-		l.dispatch(p.Msg, p.Info)
+		l.dispatch(p.Msg, p.Info, now)
 	}
 }
 
@@ -601,7 +604,7 @@ func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 // The instance is found first, from the header's VRID and version, since
 // the checksum form it accepts is its own (v3_checksum_as_v2); a packet
 // too short for that is Unmarshal's to drop.
-func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
+func (l *link) dispatch(b []byte, info vrrp.RecvInfo, now time.Time) {
 	var inst *Instance
 	if len(b) >= vrrp.HeaderLen {
 		inst = l.forVRID(b[1], b[0]>>4)
@@ -620,7 +623,7 @@ func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
 		l.drops.log(l.log, vrrp.ReasonVRID, info.Src, &vrrp.DropError{Reason: vrrp.ReasonVRID, Detail: fmt.Sprintf("VRID %d is not configured on %s", p.VRID, l.name)}, time.Now())
 		return
 	}
-	inst.onAdvert(*p, info)
+	inst.onAdvert(*p, info, now)
 }
 
 // primaryOf is the first of the interface's addresses that is not one of
