@@ -22,30 +22,17 @@ const streamPort = 81
 // serveStreams answers the drill's long-lived streams to the VIP in d's
 // namespace, naming d in every answer.
 func (b *bgpLab) serveStreams(d *labDirector) {
-	var ln net.Listener
-	must(b.t, nsenter.Do(d.ns, func() error {
-		var err error
-		ln, err = net.Listen("tcp", fmt.Sprintf(":%d", streamPort))
-		return err
-	}))
-	b.t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				sc := bufio.NewScanner(c)
-				for sc.Scan() {
-					if _, err := fmt.Fprintf(c, "%s %s\n", d.name, strings.TrimSpace(sc.Text())); err != nil {
-						return
-					}
+	b.listen(d, fmt.Sprintf(":%d", streamPort), func(c net.Conn) {
+		go func() {
+			defer c.Close()
+			sc := bufio.NewScanner(c)
+			for sc.Scan() {
+				if _, err := fmt.Fprintf(c, "%s %s\n", d.name, strings.TrimSpace(sc.Text())); err != nil {
+					return
 				}
-			}()
-		}
-	}()
+			}
+		}()
+	})
 }
 
 // drillBGP runs the BGP drain drill on d, its streams from the client and

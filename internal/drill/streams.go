@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/echoline"
 	"github.com/hadirector/hadirector/internal/nsenter"
 )
 
@@ -80,7 +79,7 @@ func (s *Streams) run(ctx context.Context, c net.Conn, st *stream, offset, perio
 		}
 		t.Reset(period)
 		c.SetDeadline(time.Now().Add(timeout))
-		name, err := exchangeLine(c, r, seq)
+		name, err := echoline.Exchange(c, r, seq)
 		if ctx.Err() != nil {
 			return
 		}
@@ -110,28 +109,6 @@ func carriedBy(name string) string {
 		return ""
 	}
 	return "on " + name + ": "
-}
-
-// exchangeLine sends seq and returns the name its answer carries.
-func exchangeLine(c net.Conn, r *bufio.Reader, seq int) (string, error) {
-	if _, err := fmt.Fprintf(c, "%d\n", seq); err != nil {
-		return "", err
-	}
-	line, err := r.ReadString('\n')
-	if err == io.EOF {
-		err = fmt.Errorf("closed by the peer")
-	}
-	if err != nil {
-		return "", err
-	}
-	f := strings.Fields(line)
-	switch {
-	case len(f) == 1 && f[0] == fmt.Sprint(seq):
-		return "", nil
-	case len(f) == 2 && f[1] == fmt.Sprint(seq):
-		return f[0], nil
-	}
-	return "", fmt.Errorf("answer %q to %d", strings.TrimSpace(line), seq)
 }
 
 // Wait waits for every stream to end (ctx ended).
