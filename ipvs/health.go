@@ -46,6 +46,22 @@ type Health struct {
 	fresh  []*probe   // probes not placed yet: the scheduler places them
 	down   map[target]bool
 	wake   chan struct{}
+	stats  CheckStats
+	// lateLogged is when Run last logged checks behind schedule.
+	lateLogged time.Time
+	lateSince  uint64        // late starts since then
+	lateMax    time.Duration // the largest lag since then
+}
+
+// CheckStats counts the checks Run started. A check is late if it starts
+// more than a tenth of its interval after it fell due: the checker is
+// behind schedule (at its bound of checks in flight, or short of CPU), and
+// the rounds of the servers concerned stretch, since each server's next
+// check falls an interval after its last one ended.
+type CheckStats struct {
+	Started  uint64 `json:"checks_started"`
+	Late     uint64 `json:"checks_late"`
+	InFlight int    `json:"checks_in_flight"`
 }
 
 type target struct {
@@ -233,17 +249,16 @@ func (h *Health) place(now time.Time) {
 	h.fresh = nil
 }
 
-// complete records the result of a check of p that was due at p.state.Due
-// and queues its next check, at its place in the interval after now. It
-// returns the transition, if p changed state. h.mu is held.
+// complete records the result of a check of p that ended at now and queues
+// its next check, an interval after now (see Policy.Next). It returns the
+// transition, if p changed state. h.mu is held.
 func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool) {
 	p.running = false
 	if p.gone {
 		return Transition{}, false
 	}
 	was := p.state.Up
-	p.state = p.pol.Next(p.state, p.state.Due, err == nil)
-	p.state.Due = nextSlot(p.state.Due, now, p.pol.Interval)
+	p.state = p.pol.Next(p.state, now, err == nil)
 	p.lastErr = err
 	h.queue.push(p)
 	if p.state.Up == was {
@@ -342,13 +357,21 @@ type checkResult struct {
 // Run checks real servers as they fall due, by clk, until ctx ends, and
 // calls changed with the transitions of the checks that ended together, so
 // the caller can Adjust and Reconcile. One goroutine schedules every check,
-// on one timer; each check in flight runs in a goroutine of its own until
-// it answers or times out, at most maxParallelChecks at once. It returns nil
-// when ctx ends, once the checks in flight have.
+// on one timer; TCP checks run in one tcpPoller, and any other check in a
+// goroutine of its own until it answers or times out; at most
+// maxParallelChecks are in flight at once. A check's timeout runs from when
+// it starts. It returns nil when ctx ends, once the checks in flight have.
 func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transition)) error {
 	results := make(chan checkResult, maxParallelChecks)
 	inflight := 0
+	tcp, err := newTCPPoller(results)
+	if err != nil {
+		h.log.Warn("tcp checks run one goroutine each", "err", err)
+	}
 	defer func() {
+		if tcp != nil {
+			tcp.close()
+		}
 		for ; inflight > 0; inflight-- {
 			<-results
 		}
@@ -364,10 +387,16 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			if p == nil {
 				break
 			}
+			h.started(p, now)
 			p.running = true
 			inflight++
+			if c, ok := p.check.Checker.(TCPCheck); ok && tcp != nil {
+				tcp.start(p, c.Addr, time.Now().Add(p.pol.Timeout))
+				continue
+			}
 			go func(p *probe, chk Checker) { results <- checkResult{p, check(ctx, p, chk)} }(p, p.check.Checker)
 		}
+		h.stats.InFlight = inflight
 		if len(h.queue) > 0 && inflight < maxParallelChecks {
 			if next := h.queue[0].state.Due; due == nil || next.Before(dueAt) {
 				due, dueAt = clk.After(next.Sub(now)), next
@@ -409,4 +438,33 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			}
 		}
 	}
+}
+
+// lateLogEvery bounds how often Run logs checks behind schedule.
+const lateLogEvery = time.Minute
+
+// started counts a check of p starting at now and, at most every
+// lateLogEvery, logs the checks that started late. h.mu is held.
+func (h *Health) started(p *probe, now time.Time) {
+	h.stats.Started++
+	lag := now.Sub(p.state.Due)
+	if lag <= p.pol.Interval/10 {
+		return
+	}
+	h.stats.Late++
+	h.lateSince++
+	h.lateMax = max(h.lateMax, lag)
+	if now.Sub(h.lateLogged) < lateLogEvery {
+		return
+	}
+	h.log.Warn("health checks behind schedule: checking less often", "late", h.lateSince, "max_lag", h.lateMax.Round(time.Millisecond),
+		"in_flight", h.stats.InFlight, "bound", maxParallelChecks)
+	h.lateLogged, h.lateSince, h.lateMax = now, 0, 0
+}
+
+// Stats returns the counts of checks Run started.
+func (h *Health) Stats() CheckStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stats
 }
