@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/clock"
+	"github.com/hadirector/hadirector/internal/unitenv"
 	"github.com/hadirector/hadirector/ipvs"
 )
 
@@ -82,7 +83,7 @@ func runHost(sizes string, rounds int, warm, window time.Duration, profile strin
 	if err != nil {
 		return err
 	}
-	env, err := unitEnv()
+	env, err := unitenv.Read(unitenv.Path)
 	if err != nil {
 		return err
 	}
@@ -238,19 +239,4 @@ func waitLine(r io.Reader, want string) error {
 		}
 	}
 	return fmt.Errorf("ended before saying %s", want)
-}
-
-// unitEnv is the Go runtime's settings of the systemd unit
-// (dist/hadirector.service), under which the daemon runs.
-func unitEnv() ([]string, error) {
-	b, err := os.ReadFile("dist/hadirector.service")
-	if err != nil {
-		return nil, fmt.Errorf("run from the repository root: %w", err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Environment="); ok {
-			return strings.Fields(v), nil
-		}
-	}
-	return nil, fmt.Errorf("dist/hadirector.service has no Environment line")
 }

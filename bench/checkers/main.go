@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/hadirector/hadirector/internal/testlab/guest"
+	"github.com/hadirector/hadirector/internal/unitenv"
 )
 
 // Listener addresses: 198.51.100.2 to 198.51.100.251, ports from 8000.
@@ -126,7 +127,7 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 	if err != nil {
 		return err
 	}
-	env, err := unitEnv()
+	env, err := unitenv.Read(unitenv.Path)
 	if err != nil {
 		return err
 	}
