@@ -2,8 +2,10 @@ package ipvs
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -160,5 +162,48 @@ func TestHealthRunIntervalFromEnd(t *testing.T) {
 	}
 	if st := h.Stats(); st.Late != 0 {
 		t.Errorf("%d late checks on an idle checker", st.Late)
+	}
+}
+
+// A timeout while the checker is behind schedule is not counted, up to
+// maxUncounted in a row; a refusal, or a timeout on schedule, is.
+func TestHealthUncountsTimeoutsWhenBehind(t *testing.T) {
+	h := NewHealth(nil)
+	pol := Policy{Interval: time.Second, Timeout: time.Second}.withDefaults()
+	p := &probe{t: target{svc: tcp80, real: ap(realIP(11), 80)}, pol: pol, state: pol.Start(t0), index: -1}
+	h.probes[p.t] = p
+	timeout := fmt.Errorf("tcp check: %w", context.DeadlineExceeded)
+	now := t0
+	step := func(err error) (Transition, bool) {
+		now = now.Add(time.Second)
+		h.queue.remove(p)
+		return h.complete(p, err, now)
+	}
+	if _, ok := step(timeout); !ok {
+		t.Fatal("a timeout on schedule did not count")
+	}
+	step(nil) // up again
+	h.lastLate = now
+	for i := range maxUncounted {
+		h.lastLate = now.Add(time.Second / 2) // a check started late within the interval
+		if tr, ok := step(timeout); ok {
+			t.Fatalf("timeout %d while behind counted: %+v", i+1, tr)
+		}
+	}
+	if tr, ok := step(timeout); !ok || tr.Up {
+		t.Errorf("timeout %d in a row while behind did not count", maxUncounted+1)
+	}
+	step(nil)
+	h.lastLate = now.Add(time.Second / 2)
+	if _, ok := step(fmt.Errorf("tcp check: %w", syscall.ECONNREFUSED)); !ok {
+		t.Error("a refusal while behind did not count")
+	}
+	step(nil)
+	h.lastLate = time.Time{}
+	if _, ok := step(fmt.Errorf("tcp check: %w", errTakenLate)); ok {
+		t.Error("a timeout the poller took late counted")
+	}
+	if st := h.Stats(); st.Uncounted != maxUncounted+1 {
+		t.Errorf("%d timeouts uncounted, want %d", st.Uncounted, maxUncounted+1)
 	}
 }

@@ -51,6 +51,7 @@ type Health struct {
 	lateLogged time.Time
 	lateSince  uint64        // late starts since then
 	lateMax    time.Duration // the largest lag since then
+	lastLate   time.Time     // when a check last started late
 }
 
 // CheckStats counts the checks Run started. A check is late if it starts
@@ -58,11 +59,27 @@ type Health struct {
 // behind schedule (at its bound of checks in flight, or short of CPU), and
 // the rounds of the servers concerned stretch, since each server's next
 // check falls an interval after its last one ended.
+//
+// A timeout while the checker is behind schedule (a check started late
+// within the server's interval, or a TCP check's deadline taken over a
+// tenth of its timeout late) says more about the director's CPU than about
+// the server: it is not counted, up to maxUncounted in a row, and the
+// server keeps its state. A refusal or any other failure always counts.
 type CheckStats struct {
-	Started  uint64 `json:"checks_started"`
-	Late     uint64 `json:"checks_late"`
-	InFlight int    `json:"checks_in_flight"`
+	Started   uint64 `json:"checks_started"`
+	Late      uint64 `json:"checks_late"`
+	Uncounted uint64 `json:"timeouts_uncounted"`
+	InFlight  int    `json:"checks_in_flight"`
 }
+
+// maxUncounted bounds the timeouts in a row not counted for one server, so
+// that a server that stopped answering goes down even while the checker
+// stays behind schedule.
+const maxUncounted = 5
+
+// errTakenLate is a TCP check's timeout that the poller took over a tenth
+// of the timeout after the deadline: the process was short of CPU.
+var errTakenLate = fmt.Errorf("%w (taken late: the director was short of CPU)", context.DeadlineExceeded)
 
 type target struct {
 	svc  ServiceKey
@@ -78,6 +95,9 @@ type probe struct {
 	index   int  // in queue, -1 if not there
 	running bool // a check is in flight
 	gone    bool // no longer configured
+	// uncounted is the timeouts in a row not counted, the checker being
+	// behind schedule.
+	uncounted int
 }
 
 // Transition is a real server changing state.
@@ -257,6 +277,11 @@ func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool)
 	if p.gone {
 		return Transition{}, false
 	}
+	if h.uncount(p, err, now) {
+		p.state.Due = now.Add(p.pol.Interval)
+		h.queue.push(p)
+		return Transition{}, false
+	}
 	was := p.state.Up
 	p.state = p.pol.Next(p.state, now, err == nil)
 	p.lastErr = err
@@ -274,6 +299,19 @@ func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool)
 		h.log.Info("real server up", "service", p.t.svc.String(), "real", p.t.real.String())
 	}
 	return tr, true
+}
+
+// uncount reports whether err, a check of p ending at now, is a timeout
+// not to count (see CheckStats), and counts it. h.mu is held.
+func (h *Health) uncount(p *probe, err error, now time.Time) bool {
+	behind := errors.Is(err, errTakenLate) || (!h.lastLate.IsZero() && now.Sub(h.lastLate) < p.pol.Interval)
+	if !errors.Is(err, context.DeadlineExceeded) || !behind || p.uncounted >= maxUncounted {
+		p.uncounted = 0
+		return false
+	}
+	p.uncounted++
+	h.stats.Uncounted++
+	return true
 }
 
 // check runs one check of p, bounded by its Timeout.
@@ -452,13 +490,15 @@ func (h *Health) started(p *probe, now time.Time) {
 		return
 	}
 	h.stats.Late++
+	h.lastLate = now
 	h.lateSince++
 	h.lateMax = max(h.lateMax, lag)
 	if now.Sub(h.lateLogged) < lateLogEvery {
 		return
 	}
-	h.log.Warn("health checks behind schedule: checking less often", "late", h.lateSince, "max_lag", h.lateMax.Round(time.Millisecond),
-		"in_flight", h.stats.InFlight, "bound", maxParallelChecks)
+	h.log.Warn("health checks behind schedule: checking less often, timeouts not counted", "late", h.lateSince,
+		"max_lag", h.lateMax.Round(time.Millisecond), "in_flight", h.stats.InFlight, "bound", maxParallelChecks,
+		"timeouts_uncounted", h.stats.Uncounted)
 	h.lateLogged, h.lateSince, h.lateMax = now, 0, 0
 }
 

@@ -174,6 +174,9 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 	for len(t.byDue) > 0 && !t.byDue[0].deadline.After(now) {
 		c := t.byDue[0]
 		var err error = context.DeadlineExceeded
+		if now.Sub(c.deadline) > c.p.pol.Timeout/10 {
+			err = errTakenLate
+		}
 		if cerr := unix.Connect(c.fd, c.sa); cerr == nil || errors.Is(cerr, unix.EISCONN) {
 			err = nil
 		}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,14 +61,15 @@ func checkOnly(n int, profile string, warm, window time.Duration) error {
 	fmt.Println("READY")
 	if profile != "" {
 		time.Sleep(warm)
-		f, err := os.Create(profile)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(f)
+		var b bytes.Buffer
+		pprof.StartCPUProfile(&b)
 		time.Sleep(window)
 		pprof.StopCPUProfile()
-		f.Close()
+		if profile == "-" { // out of the guest through the console
+			fmt.Printf("PROFILE-BEGIN\n%s\nPROFILE-END\n", base64.StdEncoding.EncodeToString(b.Bytes()))
+		} else if err := os.WriteFile(profile, b.Bytes(), 0o644); err != nil {
+			return err
+		}
 	}
 	<-ctx.Done()
 	<-done

@@ -23,6 +23,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -55,7 +56,7 @@ func main() {
 	accepts := flag.String("accepts", "/tmp/accepts", "(with -listen) where to keep the count of connections accepted")
 	checkN := flag.Int("check", 0, "(internal) run the checker alone on this many real servers")
 	host := flag.Bool("host", false, "measure the checker alone on this host, not both checkers in the guest")
-	profile := flag.String("profile", "", "(with -host) write a CPU profile of the first round's window to this file, suffixed by the size")
+	profile := flag.String("profile", "", "write a CPU profile of the checker alone (ipvs.Health) over a window to this file, suffixed by the size: with -host in the first round, in the guest before the rounds")
 	sizes := flag.String("sizes", "1000,10000", "numbers of checks, comma-separated")
 	rounds := flag.Int("rounds", 5, "rounds of each side per size")
 	warm := flag.Duration("warm", 5*time.Second, "from every real server in to the window")
@@ -70,7 +71,7 @@ func main() {
 	case *host:
 		err = runHost(*sizes, *rounds, *warm, *window, *profile)
 	default:
-		err = run(*sizes, *rounds, *warm, *window)
+		err = run(*sizes, *rounds, *warm, *window, *profile)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/checkers:", err)
@@ -109,7 +110,7 @@ func serve(n int, path string) error {
 	select {}
 }
 
-func run(sizes string, rounds int, warm, window time.Duration) error {
+func run(sizes string, rounds int, warm, window time.Duration, profile string) error {
 	k, err := guest.FindKernel("/")
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 		return err
 	}
 	var script strings.Builder
-	fmt.Fprintf(&script, "HENV=%q\n", strings.Join(env, " "))
+	fmt.Fprintf(&script, "HENV=%q\nPROFILE=%t\n", strings.Join(env, " "), profile != "")
 	script.WriteString(setup)
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -159,7 +160,34 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 		return fmt.Errorf("guest script exited %d", res.Exit)
 	}
 	summarize(console.String())
+	if profile != "" {
+		if err := saveProfiles(console.String(), profile, sizes); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("host load at the end %s\n", loadavg())
+	return nil
+}
+
+// saveProfiles decodes the profiles the guest printed, one a size, into
+// profile.SIZE.
+func saveProfiles(console, profile, sizes string) error {
+	parts := strings.Split(console, "PROFILE-BEGIN")[1:]
+	for i, s := range strings.Split(sizes, ",") {
+		if i >= len(parts) {
+			return fmt.Errorf("the guest printed %d profiles, want %d", len(parts), i+1)
+		}
+		text, _, _ := strings.Cut(parts[i], "PROFILE-END")
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
+		if err != nil {
+			return fmt.Errorf("profile %d: %w", i+1, err)
+		}
+		name := profile + "." + strings.TrimSpace(s)
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Println("profile of the checker alone written to", name)
+	}
 	return nil
 }
 
@@ -287,6 +315,12 @@ measure_size() {
 	/usr/bin/ip netns exec rs ./checkers -listen $n > /tmp/listen.log 2>&1 & L=$!
 	PIDS="$PIDS $L"
 	k=0; while ! grep -q READY /tmp/listen.log; do k=$((k+1)); [ $k -le 600 ] || { cat /tmp/listen.log; exit 1; }; sleep 0.1; done
+	if $PROFILE; then
+		env $HENV ./checkers -check $n -profile - -warm ${warm}s -window ${window}s > /tmp/profile.out 2>&1 & P=$!
+		sleep $((warm+window+3))
+		kill $P; wait $P
+		cat /tmp/profile.out
+	fi
 	r=1
 	while [ $r -le $rounds ]; do
 		ipvsadm -C
