@@ -41,10 +41,8 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 		switch err := unix.Connect(int(fd), sa); {
 		case errors.Is(err, unix.EALREADY), errors.Is(err, unix.EINPROGRESS):
 			return false
-		case err == nil, errors.Is(err, unix.EISCONN):
-			cerr = nil
 		default:
-			cerr = os.NewSyscallError("connect", err)
+			cerr = connectErr(err)
 		}
 		return true
 	})
@@ -54,7 +52,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 		made := false
 		rc.Control(func(fd uintptr) {
 			err := unix.Connect(int(fd), sa)
-			made = err == nil || errors.Is(err, unix.EISCONN)
+			made = !errors.Is(err, unix.EALREADY) && connectErr(err) == nil
 		})
 		if made {
 			return nil
@@ -97,6 +95,19 @@ func dialNonblock(a netip.AddrPort) (int, unix.Sockaddr, error) {
 		return -1, nil, os.NewSyscallError("connect", err)
 	}
 	return fd, sa, nil
+}
+
+// connectErr is the result of a connection attempt whose socket reports
+// err: nil if the connection was made, even if the server has reset it
+// since (the kernel reports ECONNRESET only for a socket that was
+// connected; a SYN answered with a reset is ECONNREFUSED), since a starved
+// checker may look late.
+func connectErr(err error) error {
+	switch {
+	case err == nil, errors.Is(err, unix.EISCONN), errors.Is(err, unix.ECONNRESET):
+		return nil
+	}
+	return os.NewSyscallError("connect", err)
 }
 
 // Check connects and closes at once.

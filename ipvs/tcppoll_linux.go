@@ -153,7 +153,7 @@ func (t *tcpPoller) ready(events []unix.EpollEvent) {
 		if soerr, gerr := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); gerr != nil {
 			err = os.NewSyscallError("getsockopt", gerr)
 		} else if soerr != 0 {
-			err = os.NewSyscallError("connect", syscall.Errno(soerr))
+			err = connectErr(syscall.Errno(soerr))
 		}
 		t.end(c, err)
 	}
@@ -177,7 +177,7 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 		if now.Sub(c.deadline) > c.p.pol.Timeout/10 {
 			err = errTakenLate
 		}
-		if cerr := unix.Connect(c.fd, c.sa); cerr == nil || errors.Is(cerr, unix.EISCONN) {
+		if cerr := unix.Connect(c.fd, c.sa); !errors.Is(cerr, unix.EALREADY) && connectErr(cerr) == nil {
 			err = nil
 		}
 		t.end(c, err)

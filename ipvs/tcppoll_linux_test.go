@@ -94,3 +94,19 @@ func TestTCPPoller(t *testing.T) {
 		t.Errorf("start after close: %+v, want it cancelled", r)
 	}
 }
+
+// A socket reset after its connection was made passed the check; a SYN
+// refused or unanswered did not.
+func TestConnectErr(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		pass bool
+	}{
+		{nil, true}, {unix.EISCONN, true}, {unix.ECONNRESET, true},
+		{unix.ECONNREFUSED, false}, {unix.ETIMEDOUT, false}, {unix.EHOSTUNREACH, false}, {unix.ENETUNREACH, false},
+	} {
+		if err := connectErr(tt.err); (err == nil) != tt.pass || (err != nil && !errors.Is(err, tt.err)) {
+			t.Errorf("connectErr(%v) = %v, want pass %t", tt.err, err, tt.pass)
+		}
+	}
+}
