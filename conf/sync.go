@@ -80,10 +80,15 @@ func buildSync(rs rawSync, ins []Instance, bgp bool, e *errs) *Sync {
 		s.Mode = m
 	}
 	if rs.Group != nil {
+		// The kernel takes an IPv6 group (IPVS_DAEMON_ATTR_MCAST_GROUP6)
+		// and then syncs over IPv6; it has no IPv6 default.
 		g, err := netip.ParseAddr(*rs.Group)
-		if err != nil || !g.Is4() || !g.IsMulticast() {
-			e.add("sync.group", "%q is not an IPv4 multicast address", *rs.Group)
-		} else {
+		switch {
+		case err != nil || g.Zone() != "" || g.Is4In6() || !g.IsMulticast():
+			e.add("sync.group", "%q is not an IPv4 or IPv6 multicast address", *rs.Group)
+		case g.IsInterfaceLocalMulticast():
+			e.add("sync.group", "%q is interface-local: it never leaves this host (use ff02:: or wider)", *rs.Group)
+		default:
 			s.Daemon.Group = g
 		}
 	}

@@ -59,6 +59,17 @@ failback_max = "10s"
 	}
 }
 
+// TestSyncIPv6Group: an IPv6 group makes the kernel sync over IPv6.
+func TestSyncIPv6Group(t *testing.T) {
+	c, err := Parse("t.toml", []byte(syncBase+"group = \"ff02::1:81\"\nttl = 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := c.Sync.Daemon.Group; g != netip.MustParseAddr("ff02::1:81") {
+		t.Errorf("group %v, want ff02::1:81", g)
+	}
+}
+
 func TestSyncErrors(t *testing.T) {
 	rep := func(old, new string) string { return strings.Replace(syncBase, old, new, 1) }
 	cases := []struct{ name, text, want string }{
@@ -67,7 +78,10 @@ func TestSyncErrors(t *testing.T) {
 		{"no interface", rep(`interface = "eth1"`, ``), "t.toml:11: sync.interface: required"},
 		{"sync id", rep(`sync_id = 7`, `sync_id = 256`), "t.toml:14: sync.sync_id: 256 is out of range 0..255"},
 		{"mode", syncBase + "mode = \"master\"\n", "t.toml:15: sync.mode: \"master\" is not \"both\" or \"follow\""},
-		{"group", syncBase + "group = \"192.0.2.1\"\n", "t.toml:15: sync.group: \"192.0.2.1\" is not an IPv4 multicast address"},
+		{"group", syncBase + "group = \"192.0.2.1\"\n", "t.toml:15: sync.group: \"192.0.2.1\" is not an IPv4 or IPv6 multicast address"},
+		{"group v6 unicast", syncBase + "group = \"2001:db8::1\"\n", "t.toml:15: sync.group: \"2001:db8::1\" is not an IPv4 or IPv6 multicast address"},
+		{"group v6 zone", syncBase + "group = \"ff02::1:81%eth1\"\n", "t.toml:15: sync.group: \"ff02::1:81%eth1\" is not an IPv4 or IPv6 multicast address"},
+		{"group v6 interface-local", syncBase + "group = \"ff01::81\"\n", "t.toml:15: sync.group: \"ff01::81\" is interface-local"},
 		{"quiet", syncBase + "failback_quiet = \"0s\"\n", "t.toml:15: sync.failback_quiet: 0s: must be positive"},
 		{"max below quiet", syncBase + "failback_max = \"1s\"\n", "t.toml:15: sync.failback_max: 1s is less than failback_quiet (3s)"},
 		{"unknown key", syncBase + "syncid = 3\n", "t.toml:15: sync.syncid: unknown key"},

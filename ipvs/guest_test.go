@@ -350,13 +350,22 @@ func BenchmarkInGuestIpvsadm(b *testing.B) {
 // for each step, and compares the whole table with ipvsadm -Ln after each.
 func TestInGuestManagerAppliesOnlyChanges(t *testing.T) {
 	k := ipvsGuestKernel(t)
-	ipvsGuestRun(t, "ipvsadm", "-C")
-	t.Cleanup(func() { ipvsGuestTry("ipvsadm", "-C") })
+	check := ipvsGuestWholeTable(t, k)
+	managerScenario(t, k, 120, func(t *testing.T, step string) { check(t, step) })
+}
+
+// ipvsGuestWholeTable empties the kernel's whole table now and at the end,
+// and returns a check that compares the table as Format lists it with
+// ipvsadm -Ln, byte for byte, and returns ipvsadm's listing.
+func ipvsGuestWholeTable(tb testing.TB, k *Netlink) func(t *testing.T, step string) string {
+	ipvsGuestRun(tb, "ipvsadm", "-C")
+	tb.Cleanup(func() { ipvsGuestTry("ipvsadm", "-C") })
 	info, err := ReadInfo()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	managerScenario(t, k, 120, func(t *testing.T, step string) {
+	return func(t *testing.T, step string) string {
+		t.Helper()
 		states, err := List(k)
 		if err != nil {
 			t.Fatal(err)
@@ -365,8 +374,10 @@ func TestInGuestManagerAppliesOnlyChanges(t *testing.T) {
 		if err := Format(&got, states, ListOptions{Info: info}); err != nil {
 			t.Fatal(err)
 		}
-		if want := ipvsGuestRun(t, "ipvsadm", "-Ln"); got.String() != want {
+		want := ipvsGuestRun(t, "ipvsadm", "-Ln")
+		if got.String() != want {
 			t.Errorf("%s: the table as listed:\n%s\nipvsadm -Ln:\n%s", step, got.String(), want)
 		}
-	})
+		return want
+	}
 }

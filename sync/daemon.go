@@ -43,7 +43,7 @@ type Daemon struct {
 	Interface string // the multicast interface
 	SyncID    uint8
 	MaxLen    uint16     // UDP payload size; 0: from the interface's MTU
-	Group     netip.Addr // multicast group; zero: 224.0.0.81
+	Group     netip.Addr // multicast group; zero: 224.0.0.81; IPv6: sync over IPv6
 	Port      uint16     // UDP port; 0: 8848
 	TTL       uint8      // 0: 1
 }
@@ -100,8 +100,8 @@ func (d Daemon) Check() error {
 		return fmt.Errorf("role %d is neither master nor backup", d.Role)
 	case d.Interface == "" || len(d.Interface) >= ifnameMax:
 		return fmt.Errorf("interface name %q: want 1..%d characters", d.Interface, ifnameMax-1)
-	case d.Group.IsValid() && !d.Group.IsMulticast():
-		return fmt.Errorf("group %s is not a multicast address", d.Group)
+	case d.Group.IsValid() && (!d.Group.IsMulticast() || d.Group.Is4In6() || d.Group.Zone() != ""):
+		return fmt.Errorf("group %s is not a plain IPv4 or IPv6 multicast address", d.Group)
 	}
 	return nil
 }

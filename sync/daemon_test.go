@@ -52,14 +52,23 @@ func TestDaemonCheck(t *testing.T) {
 		{Role: Master},
 		{Role: Master, Interface: "a-very-long-ifname"},
 		{Role: Master, Interface: "eth0", Group: netip.MustParseAddr("192.0.2.1")},
+		{Role: Master, Interface: "eth0", Group: netip.MustParseAddr("2001:db8::1")},
+		{Role: Master, Interface: "eth0", Group: netip.MustParseAddr("::ffff:224.0.0.81")},
+		{Role: Master, Interface: "eth0", Group: netip.MustParseAddr("ff02::81%eth0")},
 	}
 	for _, d := range bad {
 		if d.Check() == nil {
 			t.Errorf("%+v passed", d)
 		}
 	}
-	if err := (Daemon{Role: Backup, Interface: "eth0"}).Check(); err != nil {
-		t.Error(err)
+	for _, g := range []string{"", "224.0.0.81", "ff02::1:81", "ff05::81"} {
+		d := Daemon{Role: Backup, Interface: "eth0"}
+		if g != "" {
+			d.Group = netip.MustParseAddr(g)
+		}
+		if err := d.Check(); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -84,6 +93,7 @@ func TestParseDaemonReplyRejects(t *testing.T) {
 func FuzzParseDaemonReply(f *testing.F) {
 	f.Add(reply(Daemon{Role: Master, Interface: "eth0", SyncID: 7}))
 	f.Add(reply(Daemon{Role: Backup, Interface: "eth1", MaxLen: 1400, Group: netip.MustParseAddr("224.0.0.81"), Port: 1, TTL: 2}))
+	f.Add(reply(Daemon{Role: Backup, Interface: "eth1", MaxLen: 1452, Group: netip.MustParseAddr("ff02::1:81"), Port: 8848, TTL: 1}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := ParseDaemonReply(b)
 		if err != nil {

@@ -202,18 +202,43 @@ func TestInGuestCaptureMatchesKernel(t *testing.T) {
 		}
 		defer c.Close()
 	}
-	conns, err := ipvs.ReadConns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]bool{}
-	for _, c := range conns {
-		want[fmt.Sprintf("%s %s %s %s", c.Protocol, c.Client, c.Virtual, c.Dest)] = true
-	}
+	want := connKeys(t, ipvs.ReadConns, false)
 	t.Logf("kernel connections: %v", want)
 	if len(want) != 3 {
 		t.Fatalf("%d connections in the kernel, want 2 and a template", len(want))
 	}
+	readSynced(t, l, want, 9, "SYNC-CAPTURE", func(d Datagram) {})
+}
+
+// guestConnKey names a connection as both /proc/net/ip_vs_conn (a template under
+// its service's protocol) and a sync record give it.
+func guestConnKey(proto string, client, virtual, real netip.AddrPort) string {
+	return fmt.Sprintf("%s %s %s %s", proto, client, virtual, real)
+}
+
+// connKeys is the set of IPv4 (v6: IPv6) connections read lists; each test
+// counts its own family's, as an earlier one may have left the other's.
+func connKeys(tb testing.TB, read func() ([]ipvs.Conn, error), v6 bool) map[string]bool {
+	tb.Helper()
+	conns, err := read()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, c := range conns {
+		if c.Client.Addr().Is6() == v6 {
+			keys[guestConnKey(c.Protocol, c.Client, c.Virtual, c.Dest)] = true
+		}
+	}
+	return keys
+}
+
+// readSynced reads l until it has heard every connection in want, each
+// message printed as tag and hex for testdata, and checks that it comes
+// from syncID, decodes, re-encodes to the same bytes, and holds only
+// connections of want, all DR; each calls more checks.
+func readSynced(t *testing.T, l *Listener, want map[string]bool, syncID uint8, tag string, each func(Datagram)) {
+	t.Helper()
 	got := map[string]bool{}
 	deadline := time.AfterFunc(20*time.Second, func() { l.Close() }) // the master flushes within 2 s
 	defer deadline.Stop()
@@ -222,20 +247,20 @@ func TestInGuestCaptureMatchesKernel(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %v: %v", got, err)
 		}
-		fmt.Printf("SYNC-CAPTURE %s\n", hex.EncodeToString(d.Raw))
+		fmt.Printf("%s %s\n", tag, hex.EncodeToString(d.Raw))
 		if d.Err != nil {
 			t.Fatalf("kernel message %x: %v", d.Raw, d.Err)
 		}
-		if d.Msg.SyncID != 9 {
-			t.Errorf("sync id %d, want 9", d.Msg.SyncID)
+		if d.Msg.SyncID != syncID {
+			t.Errorf("sync id %d, want %d", d.Msg.SyncID, syncID)
 		}
 		re, err := d.Msg.Marshal()
 		if err != nil || hex.EncodeToString(re) != hex.EncodeToString(d.Raw) {
 			t.Errorf("re-encoded\n%x (%v)\nkernel sent\n%x", re, err, d.Raw)
 		}
+		each(d)
 		for _, c := range d.Msg.Conns {
-			// /proc lists a template under its service's protocol.
-			key := fmt.Sprintf("%s %s %s %s", ProtocolName(c.Protocol), c.Client, c.Virtual, c.Real)
+			key := guestConnKey(ProtocolName(c.Protocol), c.Client, c.Virtual, c.Real)
 			t.Logf("decoded: %s", c)
 			if !want[key] {
 				t.Errorf("decoded %q, which the kernel does not list", key)

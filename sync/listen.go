@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // Listener receives the sync group's datagrams on one interface, next to
 // the kernel's own backup thread (which binds the same group and port with
 // address reuse, as this socket does).
 type Listener struct {
-	c  *net.UDPConn
-	pc *ipv4.PacketConn
+	c *net.UDPConn
 }
 
 // Datagram is one received sync datagram: its sender, arrival time and
@@ -31,7 +31,8 @@ type Datagram struct {
 }
 
 // Listen joins group (zero: 224.0.0.81) on port (0: 8848) on interface
-// ifname.
+// ifname. An IPv6 group is joined over IPv6, as the kernel's threads do
+// when given one.
 func Listen(ifname string, group netip.Addr, port uint16) (*Listener, error) {
 	if !group.IsValid() {
 		group = netip.MustParseAddr(DefaultGroup)
@@ -39,8 +40,8 @@ func Listen(ifname string, group netip.Addr, port uint16) (*Listener, error) {
 	if port == 0 {
 		port = DefaultPort
 	}
-	if !group.Is4() || !group.IsMulticast() {
-		return nil, fmt.Errorf("sync: group %s is not an IPv4 multicast address", group)
+	if !group.IsMulticast() || group.Is4In6() || group.Zone() != "" {
+		return nil, fmt.Errorf("sync: group %s is not a plain IPv4 or IPv6 multicast address", group)
 	}
 	ifi, err := net.InterfaceByName(ifname)
 	if err != nil {
@@ -56,17 +57,28 @@ func Listen(ifname string, group netip.Addr, port uint16) (*Listener, error) {
 		}
 		return serr
 	}}
-	pc, err := lc.ListenPacket(context.Background(), "udp4", netip.AddrPortFrom(group, port).String())
+	network, bind := "udp4", group
+	if group.Is6() {
+		// Binding a link-scoped group needs the interface as its zone,
+		// as the kernel's backup socket is bound to the device.
+		network, bind = "udp6", group.WithZone(ifname)
+	}
+	pc, err := lc.ListenPacket(context.Background(), network, netip.AddrPortFrom(bind, port).String())
 	if err != nil {
-		return nil, fmt.Errorf("sync: listening on %s:%d: %w", group, port, err)
+		return nil, fmt.Errorf("sync: listening on %s: %w", netip.AddrPortFrom(group, port), err)
 	}
 	c := pc.(*net.UDPConn)
-	p := ipv4.NewPacketConn(c)
-	if err := p.JoinGroup(ifi, &net.UDPAddr{IP: group.AsSlice()}); err != nil {
+	gaddr := &net.UDPAddr{IP: group.AsSlice()}
+	if group.Is6() {
+		err = ipv6.NewPacketConn(c).JoinGroup(ifi, gaddr)
+	} else {
+		err = ipv4.NewPacketConn(c).JoinGroup(ifi, gaddr)
+	}
+	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("sync: joining %s on %s: %w", group, ifname, err)
 	}
-	return &Listener{c: c, pc: p}, nil
+	return &Listener{c: c}, nil
 }
 
 // Read waits for the next datagram; it fails once the listener is closed.

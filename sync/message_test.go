@@ -77,6 +77,38 @@ func TestKernelCapture(t *testing.T) {
 	}
 }
 
+// TestKernelCaptureIPv6 decodes a message of IPv6 records the kernel sent
+// on an IPv6 sync group and re-encodes it to the same bytes.
+func TestKernelCaptureIPv6(t *testing.T) {
+	raw := captures(t)["kernel-udp6-template.hex"][0]
+	m, err := Unmarshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := Flags(0x183) // Route, nooutput, inactive
+	tmpl := Conn{Protocol: 17, Flags: fl | FlagTemplate, Client: ap("[2001:db8::2]:0"), Virtual: ap("[2001:db8::10]:54"), Real: ap("[2001:db8::21]:54"), Timeout: 300}
+	want := Message{SyncID: 6, Conns: []Conn{
+		{Protocol: 17, Flags: fl, Client: ap("[2001:db8::2]:42842"), Virtual: ap("[2001:db8::10]:53"), Real: ap("[2001:db8::20]:53"), Timeout: 300},
+		tmpl, tmpl,
+		{Protocol: 17, Flags: fl, Client: ap("[2001:db8::2]:48124"), Virtual: ap("[2001:db8::10]:54"), Real: ap("[2001:db8::21]:54"), Timeout: 300},
+		tmpl,
+	}}
+	if !reflect.DeepEqual(m, want) {
+		t.Errorf("decoded\n%+v\nwant\n%+v", m, want)
+	}
+	for i, c := range m.Conns {
+		if !c.IPv6() || c.recordLen() != connV6Len {
+			t.Errorf("record %d: IPv6 %v, %d bytes, want an IPv6 record of %d", i, c.IPv6(), c.recordLen(), connV6Len)
+		}
+	}
+	if out, err := m.Marshal(); err != nil || !bytes.Equal(out, raw) {
+		t.Errorf("re-encoded\n%x (%v)\nkernel\n%x", out, err, raw)
+	}
+	if got := m.Conns[0].String(); got != "UDP [2001:db8::2]:42842 -> [2001:db8::10]:53 -> [2001:db8::20]:53 UDP Route,nooutput,inactive timeout=300s" {
+		t.Errorf("String: %q", got)
+	}
+}
+
 func TestKernelCaptureTCP(t *testing.T) {
 	raw := captures(t)["kernel-tcp.hex"][0]
 	m, err := Unmarshal(raw)
@@ -198,11 +230,27 @@ func TestUnmarshalRejects(t *testing.T) {
 			return setSize(b)
 		}), ErrRecord},
 	}
+	// IPv6 records: 72 bytes before the options.
+	good6, _ := Message{SyncID: 3, Conns: []Conn{{Protocol: 6, State: 1, Client: ap("[2001:db8::7]:1"), Virtual: ap("[2001:db8::10]:80"), Real: ap("[2001:db8::11]:80")}}}.Marshal()
+	mod6 := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good6)) }
+	cases = append(cases, []struct {
+		name string
+		b    []byte
+		want error
+	}{
+		{"v6 record cut to a v4 record's size", mod6(func(b []byte) []byte { b[8+3] = connV4Len; return setSize(b[:8+connV4Len]) }), ErrRecord},
+		{"v6 record cut short of its addresses", mod6(func(b []byte) []byte { b[8+3] = connV6Len - 4; return setSize(b[:8+connV6Len-4]) }), ErrRecord},
+		{"v6 record with its type cleared", mod6(func(b []byte) []byte { b[8] = 0; return b }), ErrRecord},
+		{"v6 record size past end", mod6(func(b []byte) []byte { b[8+3] = connV6Len + 4; return b }), ErrRecord},
+	}...)
 	for _, c := range cases {
 		_, err := Unmarshal(c.b)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: err %v, want %v", c.name, err, c.want)
 		}
+	}
+	if m, err := Unmarshal(good6); err != nil || !m.Conns[0].IPv6() {
+		t.Fatalf("the good IPv6 message: %+v %v", m, err)
 	}
 	if _, err := Unmarshal(good); err != nil {
 		t.Fatalf("the good message: %v", err)

@@ -69,7 +69,7 @@ func listenIn(ns, ifname string) (*packet.Conn, error) {
 		if err != nil {
 			return fmt.Errorf("%s in %s: %w", ifname, ns, err)
 		}
-		c, err = packet.Listen(ifi, packet.Raw, 0x0800, nil) // ETH_P_IP
+		c, err = packet.Listen(ifi, packet.Raw, int(fam.etherType), nil) // ETH_P_IP or ETH_P_IPV6
 		if err != nil {
 			return fmt.Errorf("packet socket on %s in %s: %w", ifname, ns, err)
 		}

@@ -40,7 +40,7 @@ priority = %d
 version = %d
 advert_interval = %q
 vips = ["%s"]
-`, priority, h.version, h.interval, vip)
+`, priority, h.version, h.interval, fam.vip)
 	path := filepath.Join(dir, host+".toml")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (k keepalived) name() string { return "keepalived" }
 func (k keepalived) start(l *netlab.Lab, dir, host string, priority int) (*netlab.Proc, error) {
 	return testlab.StartKeepalived(l, host, dir, testlab.KeepalivedInstance{
 		Interface: "eth0", VRID: 51, Priority: priority, Version: k.version,
-		AdvertInt: k.interval, VIPs: []string{vip},
+		AdvertInt: k.interval, VIPs: []string{fam.vip},
 	})
 }
 

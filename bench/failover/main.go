@@ -27,7 +27,6 @@ import (
 )
 
 const (
-	vip   = "192.0.2.100"
 	macA  = "02:00:00:00:00:11"
 	macB  = "02:00:00:00:00:12"
 	bound = 60 * time.Second
@@ -35,8 +34,8 @@ const (
 
 // sample is one measured figure of one run.
 type sample struct {
-	impl, interval, row string
-	d                   time.Duration
+	impl, interval, row, family string
+	d                           time.Duration
 }
 
 func main() {
@@ -45,6 +44,7 @@ func main() {
 	impls := flag.String("impls", "hadirector,keepalived", "implementations to measure")
 	bin := flag.String("bin", "", "hadirector binary (default: build it as the README's release build, CGO_ENABLED=0)")
 	flag.StringVar(&pingInterval, "ping", "0.002", "interval of the gateway's ping of the VIP, in seconds (ping -i)")
+	families := flag.String("families", "4,6", "address families of the pair: 4 (VRRPv3 over IPv4), 6 (VRRPv3 over IPv6)")
 	flag.Parse()
 	if os.Getuid() != 0 {
 		fmt.Fprintln(os.Stderr, "failover: run as root (it builds network namespaces)")
@@ -62,30 +62,42 @@ func main() {
 		build.Stderr = os.Stderr
 		check(build.Run())
 	}
+	fams, err := parseFamilies(*families)
+	check(err)
 	var all []sample
-	for _, iv := range strings.Split(*intervals, ",") {
-		for _, name := range strings.Split(*impls, ",") {
+	for _, f := range fams {
+		fam = f
+		all = append(all, measure(*intervals, *impls, *bin, env, *runs)...)
+	}
+	printTable(all)
+}
+
+// measure runs every implementation and interval in the current family.
+func measure(intervals, impls, bin string, env []string, runs int) []sample {
+	var all []sample
+	for _, iv := range strings.Split(intervals, ",") {
+		for _, name := range strings.Split(impls, ",") {
 			var im impl
 			switch name {
 			case "hadirector":
-				im = hadirector{bin: *bin, env: env, version: 3, interval: iv}
+				im = hadirector{bin: bin, env: env, version: 3, interval: iv}
 			case "keepalived":
 				im = keepalived{version: 3, interval: seconds(iv)}
 			default:
 				check(fmt.Errorf("unknown implementation %q", name))
 			}
-			for r := 0; r < *runs; r++ {
+			for r := 0; r < runs; r++ {
 				s, err := runOnce(im, iv)
 				if err != nil {
-					fmt.Fprintf(os.Stderr, "%s %s run %d: %v\n", name, iv, r+1, err)
+					fmt.Fprintf(os.Stderr, "%s %s %s run %d: %v\n", fam.name, name, iv, r+1, err)
 					os.Exit(1)
 				}
 				all = append(all, s...)
-				fmt.Fprintf(os.Stderr, "%s %s run %d done\n", name, iv, r+1)
+				fmt.Fprintf(os.Stderr, "%s %s %s run %d done\n", fam.name, name, iv, r+1)
 			}
 		}
 	}
-	printTable(all)
+	return all
 }
 
 func check(err error) {
@@ -111,17 +123,13 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	for _, e := range []error{
-		l.Switch("sw"),
-		l.AddHost(netlab.Host{Name: "gw", Switch: "sw", MAC: "02:00:00:00:00:01", Addrs: []string{"192.0.2.1/24"}}),
-		l.AddHost(netlab.Host{Name: "dA", Switch: "sw", MAC: macA, Addrs: []string{"192.0.2.11/24"}}),
-		l.AddHost(netlab.Host{Name: "dB", Switch: "sw", MAC: macB, Addrs: []string{"192.0.2.12/24"}}),
-	} {
-		if e != nil {
-			return nil, e
-		}
+	if err := l.Switch("sw"); err != nil {
+		return nil, err
 	}
-	w := newWatcher(vip)
+	if err := fam.addHosts(l); err != nil {
+		return nil, err
+	}
+	w := newWatcher(fam.vip)
 	defer w.close()
 	for _, h := range []string{"dA", "dB"} {
 		if err := w.watchAddrs(l.NS(h), h); err != nil {
@@ -132,7 +140,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 	capture := filepath.Join(dir, "gw.pcap")
-	tcpdump, err := l.Start("gw", nil, "tcpdump", "-i", "eth0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, "arp or ip proto 112")
+	tcpdump, err := l.Start("gw", nil, "tcpdump", "-i", "eth0", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", capture, fam.filter)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +148,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 		return nil, err
 	}
 	ping := &pinger{}
-	if _, err := l.Start("gw", ping, "ping", "-D", "-n", "-i", pingInterval, vip); err != nil {
+	if _, err := l.Start("gw", ping, "ping", "-D", "-n", "-i", pingInterval, fam.vip); err != nil {
 		return nil, err
 	}
 	adv, err := watchAdverts(l.NS("gw"), "eth0")
@@ -158,7 +166,7 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 	tcpdump.Wait(context.Background())
 	if d := os.Getenv("BENCH_DEBUG"); d != "" {
 		if b, err := os.ReadFile(capture); err == nil {
-			os.WriteFile(filepath.Join(os.TempDir(), fmt.Sprintf("bench-%s-%s.pcap", im.name(), iv)), b, 0o644)
+			os.WriteFile(filepath.Join(os.TempDir(), fmt.Sprintf("bench-%s-%s-%s.pcap", fam.name, im.name(), iv)), b, 0o644)
 		}
 	}
 	if werr != nil {
@@ -178,22 +186,22 @@ func runOnce(im impl, iv string) (out []sample, err error) {
 var pingInterval string
 
 func printTable(all []sample) {
-	type key struct{ row, interval, impl string }
+	type key struct{ row, interval, impl, family string }
 	groups := map[key][]time.Duration{}
 	var order []key
 	for _, s := range all {
-		k := key{s.row, s.interval, s.impl}
+		k := key{s.row, s.interval, s.impl, s.family}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], s.d)
 	}
 	slices.SortStableFunc(order, func(a, b key) int { return strings.Compare(a.interval, b.interval) })
-	fmt.Printf("%-44s %-8s %-11s %4s %10s %10s %10s\n", "row", "advert", "impl", "n", "min", "median", "max")
+	fmt.Printf("%-44s %-8s %-6s %-11s %4s %10s %10s %10s\n", "row", "advert", "family", "impl", "n", "min", "median", "max")
 	for _, k := range order {
 		ds := groups[k]
 		slices.Sort(ds)
-		fmt.Printf("%-44s %-8s %-11s %4d %10s %10s %10s\n", k.row, k.interval, k.impl, len(ds), ms(ds[0]), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]))
+		fmt.Printf("%-44s %-8s %-6s %-11s %4d %10s %10s %10s\n", k.row, k.interval, k.family, k.impl, len(ds), ms(ds[0]), ms(ds[len(ds)/2]), ms(ds[len(ds)-1]))
 	}
 }
 

@@ -28,9 +28,6 @@ type run struct {
 	at      int   // index of the watcher's changes st holds at
 }
 
-// addrOf is each director's own address, the source of its adverts.
-var addrOf = map[string]netip.Addr{"dA": netip.MustParseAddr("192.0.2.11"), "dB": netip.MustParseAddr("192.0.2.12")}
-
 // mark is a row's trigger, for the figures read from the capture and the
 // ping at the end.
 type mark struct {
@@ -40,7 +37,7 @@ type mark struct {
 }
 
 func (r *run) add(row string, d time.Duration) {
-	r.out = append(r.out, sample{r.im.name(), r.iv, row, d})
+	r.out = append(r.out, sample{r.im.name(), r.iv, row, fam.name, d})
 }
 
 // row runs act, whose returned instant is the row's trigger t0, and waits
@@ -52,7 +49,7 @@ func (r *run) row(name string, act func() (time.Time, error), want state, master
 	if t0, err = act(); err != nil {
 		return t0, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := r.settle(want, addrOf[master], 5); err != nil {
+	if err := r.settle(want, fam.advertSrc[master], 5); err != nil {
 		return t0, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var before []change
@@ -130,7 +127,7 @@ func (r *run) walk() error {
 
 	// Cut off, dA keeps the VIP: the row ends with it on both.
 	cut := func() (time.Time, error) {
-		return cutAfterAdvert(r.l.NS("gw"), "eth0", r.l.NS("sw"), "dA", addrOf["dA"], bound)
+		return cutAfterAdvert(r.l.NS("gw"), "eth0", r.l.NS("sw"), "dA", fam.advertSrc["dA"], bound)
 	}
 	if err := r.handover("link cut", "dA", "dB", macB, false, cut); err != nil {
 		return err

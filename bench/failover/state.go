@@ -19,13 +19,13 @@ func dumpState(l *netlab.Lab, gw string, dirs ...string) (state, error) {
 	s := state{}
 	for _, d := range dirs {
 		err := inNS(l.NS(d), func(h *netlink.Handle) error {
-			addrs, err := h.AddrList(nil, netlink.FAMILY_V4)
+			addrs, err := h.AddrList(nil, netlink.FAMILY_ALL)
 			if err != nil {
 				return err
 			}
 			s[d] = ""
 			for _, a := range addrs {
-				if a.IP.String() == vip {
+				if a.IP.String() == fam.vip {
 					s[d] = held
 				}
 			}
@@ -36,13 +36,13 @@ func dumpState(l *netlab.Lab, gw string, dirs ...string) (state, error) {
 		}
 	}
 	err := inNS(l.NS(gw), func(h *netlink.Handle) error {
-		neighs, err := h.NeighList(0, netlink.FAMILY_V4)
+		neighs, err := h.NeighList(0, netlink.FAMILY_ALL)
 		if err != nil {
 			return err
 		}
 		s[gw] = ""
 		for _, n := range neighs {
-			if n.IP.String() == vip {
+			if n.IP.String() == fam.vip {
 				s[gw] = net.HardwareAddr(n.HardwareAddr).String()
 			}
 		}

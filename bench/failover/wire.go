@@ -4,16 +4,18 @@ import (
 	"net"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/drill"
 	"github.com/hadirector/hadirector/internal/pcapfile"
 )
 
-// wireFrame is a VRRP advert or an ARP captured at the gateway.
+// wireFrame is a VRRP advert, an ARP or an unsolicited NA captured at the
+// gateway.
 type wireFrame struct {
 	at       time.Time
-	arp      bool
+	arp      bool // an ARP or, for IPv6, an unsolicited NA
 	srcMAC   string
 	srcIP    string
-	garp     string // ARP: the address announced, when sender and target are one
+	garp     string // the address announced: by an ARP whose sender and target are one, or an NA
 	priority int    // VRRP
 }
 
@@ -33,6 +35,20 @@ func readWire(path string) ([]wireFrame, error) {
 			// Ethernet/IPv4 ARP: sender address at 14+14, target at 14+24.
 			if a := f.Data[14:]; len(a) >= 28 && string(a[14:18]) == string(a[24:28]) {
 				w.garp = net.IP(a[14:18]).String()
+			}
+			out = append(out, w)
+			continue
+		}
+		if f.Data[12] == 0x86 && f.Data[13] == 0xdd {
+			// An IPv6 advert, or an unsolicited NA: the GARP of IPv6.
+			s, ok := drill.Decode(f.Data, f.Time)
+			switch {
+			case !ok:
+				continue
+			case s.Kind == "garp":
+				w.arp, w.garp = true, s.VIP.String()
+			default:
+				w.srcIP, w.priority = s.Src.String(), int(s.Priority)
 			}
 			out = append(out, w)
 			continue

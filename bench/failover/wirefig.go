@@ -8,7 +8,7 @@ import (
 
 // wireFigures adds, for each marked row, the figures of the ping and the
 // capture, each from the row's trigger to the next row's: the longest ping
-// gap; the new master's first advert to its first GARP for the VIP; and
+// gap; the new master's first advert to its first GARP (IPv6: unsolicited NA) for the VIP; and
 // for a link cut or SIGTERM the old master's last advert to the takeover
 // advert, the takeover against the protocol's bound (Master_Down_Interval
 // for a cut, the Skew_Time after the priority-0 advert for SIGTERM).
@@ -26,21 +26,21 @@ func (r *run) wireFigures(frames []wireFrame, end time.Time) error {
 		if mk.to == "" {
 			continue
 		}
-		src := addrOf[mk.to].String()
+		src := fam.advertSrc[mk.to].String()
 		mac := map[string]string{"dA": macA, "dB": macB}[mk.to]
 		adv, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return !f.arp && f.srcIP == src && f.priority > 0 })
 		if !ok {
 			return fmt.Errorf("%s: no advert from %s in the capture", mk.row, mk.to)
 		}
-		garp, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return f.garp == vip && f.srcMAC == mac })
+		garp, ok := firstIn(frames, mk.t0, next, func(f wireFrame) bool { return f.garp == fam.vip && f.srcMAC == mac })
 		if !ok {
-			return fmt.Errorf("%s: no GARP from %s in the capture", mk.row, mk.to)
+			return fmt.Errorf("%s: no %s from %s in the capture", mk.row, fam.announce, mk.to)
 		}
 		d, err := figure(adv.at, garp.at)
 		if err != nil {
-			return fmt.Errorf("%s: first advert -> first GARP: %w", mk.row, err)
+			return fmt.Errorf("%s: first advert -> first %s: %w", mk.row, fam.announce, err)
 		}
-		r.add(mk.row+": first advert -> first GARP", d)
+		r.add(mk.row+": first advert -> first "+fam.announce, d)
 		if mk.row != "link cut" && mk.row != "SIGTERM" {
 			continue
 		}

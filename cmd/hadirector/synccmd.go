@@ -31,7 +31,7 @@ func syncWatchCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sync watch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ifname := fs.String("i", "", "interface to join the sync group on (required)")
-	group := fs.String("group", lvssync.DefaultGroup, "multicast group")
+	group := fs.String("group", lvssync.DefaultGroup, "multicast group, IPv4 or IPv6 (as [sync] group)")
 	port := fs.Uint("port", lvssync.DefaultPort, "UDP port")
 	stats := fs.Bool("stats", false, "print messages and connections per second instead of each message")
 	hexOut := fs.Bool("hex", false, "also print each datagram in hex")

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +64,38 @@ func TestWatchSync(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "12:00:01.500") {
 		t.Errorf("--count 2 printed a third datagram")
+	}
+}
+
+// sync watch prints a message of IPv6 records, as the kernel sends it on an
+// IPv6 group (the capture in the sync package's testdata), from a
+// link-local sender.
+func TestWatchSyncIPv6(t *testing.T) {
+	data, err := os.ReadFile("../../sync/testdata/kernel-udp6-template.hex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			if raw, err = hex.DecodeString(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d := lvssync.Datagram{From: netip.MustParseAddr("fe80::1%s1"), At: time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC), Raw: raw}
+	d.Msg, d.Err = lvssync.Unmarshal(raw)
+	var out bytes.Buffer
+	if err := watchSync(&fakeSync{[]lvssync.Datagram{d}}, 0, false, false, d.At, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"03:00:00.000 from fe80::1%s1: sync id 6, 5 connections",
+		"  UDP [2001:db8::2]:42842 -> [2001:db8::10]:53 -> [2001:db8::20]:53 UDP Route,nooutput,inactive timeout=300s",
+		"  template [2001:db8::2]:0 -> [2001:db8::10]:54 -> [2001:db8::21]:54 NONE Route,nooutput,inactive,template timeout=300s",
+	} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("output lacks %q:\n%s", line, out.String())
+		}
 	}
 }

@@ -122,7 +122,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			}
 		}
 		if r.GARPs == 0 {
-			r.Problems = append(r.Problems, "the new master sent no gratuitous ARP for "+r.VIP)
+			what := "gratuitous ARP"
+			if st.VIPs[0].Is6() {
+				what = "unsolicited neighbour advertisement"
+			}
+			r.Problems = append(r.Problems, "the new master sent no "+what+" for "+r.VIP)
 		}
 	}
 	if o.Planned {

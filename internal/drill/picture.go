@@ -139,7 +139,7 @@ func (r Report) layout() picture {
 			}
 		}
 	}
-	garps := newLane("GARPs for "+r.VIP, y)
+	garps := newLane(r.announcement()+"s for "+r.VIP, y)
 	y += picLane
 	replies := newLane(fmt.Sprintf("ping replies (every %v)", r.PingInterval), y)
 	y += picLane
@@ -150,7 +150,7 @@ func (r Report) layout() picture {
 		switch e.Kind {
 		case "garp":
 			garps.Ticks = append(garps.Ticks, tickMark{X: x(e.At), Color: colorGARP, Opacity: 1,
-				Title: fmt.Sprintf("GARP from %s at %s", e.Src, ms(e.At))})
+				Title: fmt.Sprintf("%s from %s at %s", r.announcement(), e.Src, ms(e.At))})
 		case "reply":
 			replies.Ticks = append(replies.Ticks, tickMark{X: x(e.At), Color: colorReply, Opacity: 0.8, Thin: true,
 				Title: "echo reply at " + ms(e.At)})

@@ -11,9 +11,10 @@ import (
 	"github.com/hadirector/hadirector/internal/nsenter"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
-// Pinger sends an ICMP echo to a VIP every Interval and records when each
+// Pinger sends an ICMP (ICMPv6 for an IPv6 VIP) echo to a VIP every Interval and records when each
 // reply came back.
 type Pinger struct {
 	conn     *icmp.PacketConn
@@ -28,7 +29,7 @@ type Pinger struct {
 // Ping opens the ICMP socket, in the network namespace at nsPath if set
 // (the socket stays there), and starts pinging dst until ctx ends.
 func Ping(ctx context.Context, dst netip.Addr, interval time.Duration, nsPath string) (*Pinger, error) {
-	conn, err := listenICMP(nsPath)
+	conn, err := listenICMP(nsPath, dst.Is6())
 	if err != nil {
 		return nil, err
 	}
@@ -40,16 +41,32 @@ func Ping(ctx context.Context, dst netip.Addr, interval time.Duration, nsPath st
 	return p, nil
 }
 
-func listenICMP(nsPath string) (*icmp.PacketConn, error) {
-	if nsPath == "" {
+// listenICMP opens an ICMP (v6: ICMPv6) socket, in the namespace at
+// nsPath if set.
+func listenICMP(nsPath string, v6 bool) (*icmp.PacketConn, error) {
+	listen := func() (*icmp.PacketConn, error) {
+		if v6 {
+			return icmp.ListenPacket("ip6:ipv6-icmp", "::")
+		}
 		return icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+	}
+	if nsPath == "" {
+		return listen()
 	}
 	var c *icmp.PacketConn
 	err := nsenter.Do(nsPath, func() (err error) {
-		c, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+		c, err = listen()
 		return err
 	})
 	return c, err
+}
+
+// echo is the request type, reply type and protocol number of dst's ICMP.
+func echo(dst netip.Addr) (request, reply icmp.Type, proto int) {
+	if dst.Is6() {
+		return ipv6.ICMPTypeEchoRequest, ipv6.ICMPTypeEchoReply, 58
+	}
+	return ipv4.ICMPTypeEcho, ipv4.ICMPTypeEchoReply, 1
 }
 
 func (p *Pinger) send(ctx context.Context) {
@@ -57,8 +74,10 @@ func (p *Pinger) send(ctx context.Context) {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	id := os.Getpid() & 0xffff
+	request, _, _ := echo(p.dst)
 	for seq := 1; ; seq++ {
-		b, _ := (&icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: id, Seq: seq & 0xffff, Data: []byte("hadirector drill")}}).Marshal(nil)
+		// An ICMPv6 socket fills in the checksum itself.
+		b, _ := (&icmp.Message{Type: request, Body: &icmp.Echo{ID: id, Seq: seq & 0xffff, Data: []byte("hadirector drill")}}).Marshal(nil)
 		if _, err := p.conn.WriteTo(b, &net.IPAddr{IP: p.dst.AsSlice()}); err == nil {
 			p.mu.Lock()
 			p.sent++
@@ -75,14 +94,15 @@ func (p *Pinger) send(ctx context.Context) {
 func (p *Pinger) recv() {
 	defer p.wg.Done()
 	buf := make([]byte, 1500)
+	_, reply, proto := echo(p.dst)
 	for {
 		n, from, err := p.conn.ReadFrom(buf)
 		if err != nil {
 			return
 		}
 		at := time.Now()
-		m, err := icmp.ParseMessage(1, buf[:n])
-		if err != nil || m.Type != ipv4.ICMPTypeEchoReply {
+		m, err := icmp.ParseMessage(proto, buf[:n])
+		if err != nil || m.Type != reply {
 			continue
 		}
 		if a, ok := from.(*net.IPAddr); !ok || !a.IP.Equal(p.dst.AsSlice()) {

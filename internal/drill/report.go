@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 )
 
@@ -63,7 +64,8 @@ func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  master before:          %s\n", r.OldMaster)
 	fmt.Fprintf(w, "  master after:           %s (priority %d)\n", dash(r.NewMaster), r.NewPriority)
 	fmt.Fprintf(w, "  new master's 1st advert: %s after the drill began (RFC bound, %s: %s)\n", ms(r.Takeover), r.BoundName, ms(r.Bound))
-	fmt.Fprintf(w, "  new master's 1st GARP:  %s; %d GARPs in %s watched\n", ms(r.FirstGARP), r.GARPs, ms(r.Watched))
+	a := r.announcement()
+	fmt.Fprintf(w, "  new master's 1st %-6s %s; %d %ss in %s watched\n", a+":", ms(r.FirstGARP), r.GARPs, a, ms(r.Watched))
 	fmt.Fprintf(w, "  VIP unreachable:        longest gap between ping replies %s (ping every %s: %d sent, %d answered)\n",
 		ms(r.LongestGap), ms(r.PingInterval), r.PingSent, r.PingReplies)
 	if r.RestoredNote != "" {
@@ -72,6 +74,16 @@ func (r Report) WriteText(w io.Writer) {
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  PROBLEM: %s\n", p)
 	}
+}
+
+// announcement names how the master announces the VIP: GARP, or for an
+// IPv6 VIP the unsolicited neighbour advertisement (NA), which the GARP
+// fields and timeline events count then.
+func (r Report) announcement() string {
+	if a, err := netip.ParseAddr(r.VIP); err == nil && a.Is6() {
+		return "NA"
+	}
+	return "GARP"
 }
 
 func dash(s string) string {

@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ndp"
 	"github.com/mdlayher/packet"
 
+	"github.com/hadirector/hadirector/garp"
 	"github.com/hadirector/hadirector/vrrp"
 )
 
 // Seen is one packet of interest on the wire.
 type Seen struct {
 	At       time.Time
-	Kind     string // "advert" or "garp"
+	Kind     string // "advert" or "garp" (a gratuitous ARP, or an unsolicited NA for an IPv6 VIP)
 	Src      netip.Addr
 	MAC      net.HardwareAddr
 	VRID     uint8
@@ -24,7 +26,7 @@ type Seen struct {
 	VIP      netip.Addr // garp
 }
 
-// Watcher records adverts and gratuitous ARPs on one interface, ours
+// Watcher records adverts, gratuitous ARPs and unsolicited NAs on one interface, ours
 // (outgoing) included.
 type Watcher struct {
 	c    *packet.Conn
@@ -66,7 +68,8 @@ func (w *Watcher) read() {
 	}
 }
 
-// Decode recognises a VRRP advert or a gratuitous ARP in an Ethernet frame.
+// Decode recognises a VRRP advert (IPv4 or IPv6), a gratuitous ARP or an
+// unsolicited neighbour advertisement in an Ethernet frame.
 func Decode(f []byte, at time.Time) (Seen, bool) {
 	if len(f) < 14 {
 		return Seen{}, false
@@ -95,9 +98,49 @@ func Decode(f []byte, at time.Time) (Seen, bool) {
 			return Seen{}, false
 		}
 		return Seen{At: at, Kind: "advert", Src: src, MAC: mac, VRID: p.VRID, Priority: p.Priority}, true
+	case 0x86dd:
+		return decode6(f[14:], mac, at)
 	}
 	return Seen{}, false
 }
+
+// decode6 recognises, in an IPv6 packet without extension headers (VRRP
+// and neighbour discovery send none), a VRRPv3 advert or an unsolicited
+// neighbour advertisement (to all nodes, override set), the IPv6
+// counterpart of a gratuitous ARP, which it reports as Kind "garp".
+func decode6(ip []byte, mac net.HardwareAddr, at time.Time) (Seen, bool) {
+	if len(ip) < 40 || ip[0]>>4 != 6 {
+		return Seen{}, false
+	}
+	plen := int(binary.BigEndian.Uint16(ip[4:6]))
+	if 40+plen > len(ip) {
+		return Seen{}, false
+	}
+	src := netip.AddrFrom16([16]byte(ip[8:24]))
+	dst := netip.AddrFrom16([16]byte(ip[24:40]))
+	payload := ip[40 : 40+plen]
+	switch ip[6] {
+	case vrrp.ProtocolNumber:
+		p, err := vrrp.Unmarshal(payload, src, dst)
+		if err != nil {
+			return Seen{}, false
+		}
+		return Seen{At: at, Kind: "advert", Src: src, MAC: mac, VRID: p.VRID, Priority: p.Priority}, true
+	case ipv6ICMP:
+		m, err := ndp.ParseMessage(payload)
+		if err != nil {
+			return Seen{}, false
+		}
+		na, ok := m.(*ndp.NeighborAdvertisement)
+		if !ok || !na.Override || na.Solicited || dst != garp.AllNodes {
+			return Seen{}, false
+		}
+		return Seen{At: at, Kind: "garp", MAC: mac, VIP: na.TargetAddress, Src: na.TargetAddress}, true
+	}
+	return Seen{}, false
+}
+
+const ipv6ICMP = 58
 
 // Seen returns what was recorded so far.
 func (w *Watcher) Seen() []Seen {
