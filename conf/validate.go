@@ -70,6 +70,7 @@ func build(file string, raw rawFile, e *errs) *Config {
 	names := make(map[string]int, len(raw.Instance))
 	vrids := make(map[vridKey]int, len(raw.Instance))
 	vips := make(map[vipKey]int, len(raw.Instance))
+	vmacs := map[vmacKey]int{}
 	for n, ri := range raw.Instance {
 		p := fmt.Sprintf("instance[%d]", n)
 		if isBGP(p, ri, e) {
@@ -106,6 +107,14 @@ func build(file string, raw rawFile, e *errs) *Config {
 				e.add(p+".vrid", "VRID %d (v%d, %s) on %s is also used by instance[%d]", in.VRID, in.Version, family(in.IPv6), in.Interface, other)
 			}
 			vrids[k] = n
+		}
+		if in.UseVMAC && in.VRID != 0 {
+			// The macvlan is named for the VRID alone (vrrp.VRID), host-wide.
+			k := vmacKey{in.VRID, in.IPv6}
+			if other, dup := vmacs[k]; dup {
+				e.add(p+".use_vmac", "VRID %d (%s) has a virtual-MAC interface already, for instance[%d]: one per VRID and family on a host", in.VRID, family(in.IPv6), other)
+			}
+			vmacs[k] = n
 		}
 		for i, v := range in.VIPs {
 			k := vipKey{in.Interface, v}
@@ -147,6 +156,12 @@ type (
 	vipKey struct {
 		iface string
 		vip   netip.Addr
+	}
+	// vmacKey is what two use_vmac instances must not share: the
+	// virtual-MAC macvlan, named for the VRID and family.
+	vmacKey struct {
+		vrid uint8
+		ipv6 bool
 	}
 )
 

@@ -93,3 +93,21 @@ func TestIPv6Errors(t *testing.T) {
 		})
 	}
 }
+
+// The virtual-MAC macvlan is named for the VRID and family alone, so two
+// use_vmac instances of one VRID and family are an error even on two
+// interfaces; of two families, or one without use_vmac, they are not.
+func TestUseVMACOnePerVRID(t *testing.T) {
+	second := func(iface, vip, extra string) string {
+		return base + "use_vmac = true\n\n[[instance]]\nname = \"b\"\ninterface = \"" + iface + "\"\nvrid = 51\npriority = 100\nvips = [\"" + vip + "\"]\n" + extra
+	}
+	_, err := Parse("t.toml", []byte(second("eth1", "192.0.2.101", "use_vmac = true\n")))
+	if want := "t.toml:18: instance[1].use_vmac: VRID 51 (IPv4) has a virtual-MAC interface already, for instance[0]"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error\n  %v\nwant prefix\n  %s", err, want)
+	}
+	for _, ok := range []string{second("eth1", "192.0.2.101", ""), second("eth0", "2001:db8::101", "use_vmac = true\n")} {
+		if _, err := Parse("t.toml", []byte(ok)); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}

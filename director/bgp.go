@@ -2,21 +2,27 @@ package director
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/announce"
+	"github.com/hadirector/hadirector/internal/bgp"
 	"github.com/hadirector/hadirector/internal/clock"
 	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/internal/track"
 	"github.com/hadirector/hadirector/ipvs"
 )
 
-// Speaker is what the director needs of the BGP speaker (*bgp.Speaker).
+// Speaker is what the director needs of the BGP speaker (*bgp.Process).
 type Speaker interface {
 	announce.Speaker
 	Peers() []announce.PeerStatus
+	// Process is the speaker process's status.
+	Process() announce.SpeakerStatus
 	Stop()
 }
 
@@ -39,7 +45,14 @@ type bgpPart struct {
 // Status is the BGP part's status.
 func (b *bgpPart) Status() announce.Status {
 	return announce.Status{ASN: b.cfg.ASN, RouterID: b.cfg.RouterID, Drained: b.ann.Drained(),
-		Peers: b.sp.Peers(), VIPs: b.ann.Status()}
+		Speaker: b.sp.Process(), Peers: b.sp.Peers(), VIPs: b.ann.Status()}
+}
+
+// step decides every VIP now: when it returns, the speaker has been told
+// what changed; the announcer's loop then takes it from there.
+func (b *bgpPart) step() {
+	b.ann.Evaluate()
+	b.ann.Changed()
 }
 
 // Drain withdraws every VIP (on) or lets them be announced again.
@@ -81,7 +94,7 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 		groups = append(groups, announce.Group{Name: in.Name, VIPs: in.VIPs, MinUp: in.MinUp})
 		log.Info("vips held", "instance", in.Name, "interface", in.Interface, "vips", in.VIPs)
 	}
-	sp, err := d.k.bgp(ctx, d.cfg, log)
+	sp, err := d.k.bgp(d.cfg, d.opts.BGPSpeaker, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,18 +115,48 @@ func (d *Director) startBGP(ctx context.Context) (*bgpPart, func(), error) {
 			continue
 		}
 		ann.SetFault(in.Name, "starting") // until the first complete picture
-		go track.Run(ctx, in.Track, 100, d.carriers, log.With("instance", in.Name), func(fault bool, _ uint8) {
-			why := ""
-			if fault {
-				why = "a tracked object fails"
+		go track.Run(ctx, in.Track, 100, d.carriers, log.With("instance", in.Name), func(fault bool, _ uint8, why string) {
+			if !fault {
+				why = ""
 			}
-			ann.SetFault(in.Name, why)
+			ann.SetFault(in.Name, why) // the reason: "track: " + why
 		})
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); ann.Run(ctx) }()
 	log.Info("bgp speaker started", "asn", b.ASN, "router_id", b.RouterID, "peers", len(b.Peers))
 	return &bgpPart{cfg: b, sp: sp, ann: ann}, func() { <-done; sp.Stop() }, nil
+}
+
+// openSpeaker starts the speaker process (found as bgp.Locate says, from
+// the command line's path if given) with the file's [bgp] identity and
+// peers.
+func openSpeaker(cfg *conf.Config, program string, log *slog.Logger) (Speaker, error) {
+	exe, _ := os.Executable()
+	path, err := bgp.Locate(program, exe)
+	if err != nil {
+		return nil, fmt.Errorf("%s: [bgp]: %w", cfg.File, err)
+	}
+	sp, err := bgp.Start(path, speakerConfig(cfg.BGP), log)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	log.Info("bgp speaker process started", "program", path, "pid", sp.Process().PID)
+	return sp, nil
+}
+
+// speakerConfig is the speaker's part of [bgp].
+func speakerConfig(b *conf.BGP) bgp.Config {
+	bc := bgp.Config{ASN: b.ASN, RouterID: b.RouterID, Communities: b.Communities, NextHop4: b.NextHop, NextHop6: b.NextHop6}
+	for _, p := range b.Peers {
+		bp := bgp.Peer{Address: p.Address, ASN: p.ASN, Port: p.Port, LocalAddress: p.LocalAddress,
+			Password: p.Password, HoldTime: p.HoldTime, Multihop: p.Multihop}
+		if p.BFD != nil {
+			bp.BFD = &bgp.BFD{MinTx: p.BFD.MinTx, MinRx: p.BFD.MinRx, Multiplier: p.BFD.Multiplier}
+		}
+		bc.Peers = append(bc.Peers, bp)
+	}
+	return bc
 }
 
 // servicesUp lists vip's IPVS services (by address; a firewall-mark

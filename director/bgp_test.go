@@ -3,11 +3,14 @@ package director
 import (
 	"context"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hadirector/hadirector/conf"
 	"github.com/hadirector/hadirector/internal/control"
 )
 
@@ -149,4 +152,65 @@ func TestBGPStartFails(t *testing.T) {
 		t.Fatalf("start = %v, %v; want the speaker's error", d, err)
 	}
 	before(t, l.ev, "addr add lo 203.0.113.80", "sync close", "ipvs close")
+}
+
+// runBGP starts a director on l with cfg and a control socket and runs
+// it; stop ends it (the drain's wait included) and checks Run's error.
+func runBGP(t *testing.T, l *lab, cfg *conf.Config) (c control.Client, stop func()) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "c.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := start(ctx, cfg, quiet(), Options{Socket: sock}, l.kernel())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	return control.Client{Path: sock}, func() {
+		cancel()
+		(<-l.drained) <- time.Now()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// A reload that changes a VIP's real servers is decided on at once, not
+// at the next change of a health check.
+func TestBGPReloadDecides(t *testing.T) {
+	l := newLab()
+	path := tempFile(t)
+	c, stop := runBGP(t, l, file(t, path, withBGP))
+	defer stop()
+	m := awaitEvents(t, l.ev, 0, "bgp announce 203.0.113.80", "bgp announce 203.0.113.81")
+	l.ipvs.setDown(netip.MustParseAddr("198.51.100.21"), true) // .22 still up: announced
+	// The service keeps only the real server that is down.
+	file(t, path, strings.Replace(withBGP, "  [[service.real]]\n  address = \"198.51.100.22\"\n", "", 1))
+	if _, err := c.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.ev.list()[m:]; !slices.Contains(got, "bgp withdraw 203.0.113.80") {
+		t.Errorf("after the reload: %q, want 203.0.113.80 withdrawn (its one real server is down)", got)
+	}
+}
+
+// A tracked object that fails withdraws the VIPs with a reason naming it.
+func TestBGPTrackReason(t *testing.T) {
+	l := newLab()
+	flag := filepath.Join(t.TempDir(), "maintenance")
+	if err := os.WriteFile(flag, []byte("1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, stop := runBGP(t, l, file(t, tempFile(t), strings.Replace(withBGP, "[[service]]",
+		"[[instance.track_file]]\npath = \""+flag+"\"\n[[service]]", 1)))
+	defer stop()
+	want := "track: file " + flag + " holds 1"
+	waitFor(t, "the tracked file's fault", func() bool {
+		st, err := c.BGPStatus(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Value.VIPs[0].Reason == want
+	})
 }

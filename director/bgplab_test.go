@@ -1,11 +1,8 @@
-//go:build bgp
-
 package director
 
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -13,9 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,7 +30,8 @@ import (
 // director is this test binary re-executed in its namespace
 // (TestBGPLabDirector): the daemon's own composition root with the real
 // BGP speaker, host addresses, health checks, tracking and control
-// socket; only the IPVS table is the in-memory kernel of ipvstest. A
+// socket, which runs the BGP speaker program (cmd/hadirector-bgp, built
+// by the test) as its child; only the IPVS table is the in-memory kernel of ipvstest. A
 // director's "real servers up" are therefore real TCP health checks
 // against a listener the test opens in that director's namespace and
 // closes to take its real server away. Forwarding is not IPVS's either:
@@ -44,11 +41,11 @@ import (
 func bgpLabEnabled() bool { return os.Getuid() == 0 && os.Getenv("HADIRECTOR_LAB") == "1" }
 
 // TestBGPLabDirector is the director process of TestBGPLab: it runs only
-// when that test starts it, with the configuration file and the control
-// socket after "--".
+// when that test starts it, with the configuration file, the control
+// socket and the speaker program after "--".
 func TestBGPLabDirector(t *testing.T) {
 	args := flag.Args()
-	if len(args) != 2 {
+	if len(args) != 3 {
 		t.Skip("a director process of TestBGPLab")
 	}
 	cfg, err := conf.Load(args[0])
@@ -62,7 +59,7 @@ func TestBGPLabDirector(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	d, err := start(ctx, cfg, log, Options{Socket: args[1]}, k)
+	d, err := start(ctx, cfg, log, Options{Socket: args[1], BGPSpeaker: args[2]}, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +75,12 @@ const (
 )
 
 type bgpLab struct {
-	t    *testing.T
-	l    *netlab.Lab
-	dir  string
-	frr  string // the router's FRR pathspace name (its namespace)
-	dirs [3]*labDirector
+	t       *testing.T
+	l       *netlab.Lab
+	dir     string
+	speaker string      // the speaker program, built for the test
+	frr     *netlab.FRR // the router
+	dirs    [3]*labDirector
 }
 
 type labDirector struct {
@@ -134,6 +132,10 @@ func TestBGPLab(t *testing.T) {
 	must(t, b.dirs[2].proc.Signal(syscall.SIGCONT))
 	b.awaitNextHops("d3 thawed", 3)
 
+	// Its speaker process killed: the session goes with it, and the
+	// director starts another, which announces the VIP again.
+	b.killSpeaker(b.dirs[1])
+
 	// Killed (SIGKILL): its kernel closes the session at once.
 	b.dirs[0].proc.Kill()
 	b.awaitNextHops("d1 killed", 2)
@@ -149,6 +151,31 @@ func TestBGPLab(t *testing.T) {
 		t.Errorf("d2 after SIGTERM: exit %d, %v", code, err)
 	}
 	b.flowsReachOnly(b.dirs[0], b.dirs[2])
+}
+
+// killSpeaker SIGKILLs d's speaker process and waits for the router to
+// lose d's next hop, then for the director to have restarted the speaker
+// and the router to have it back.
+func (b *bgpLab) killSpeaker(d *labDirector) {
+	t := b.t
+	c := control.Client{Path: d.sock}
+	st, err := c.BGPStatus(context.Background())
+	must(t, err)
+	sp := st.Value.Speaker
+	if sp.PID == 0 || sp.Restarts != 0 {
+		t.Fatalf("%s's speaker process before the kill: %+v", d.name, sp)
+	}
+	must(t, syscall.Kill(sp.PID, syscall.SIGKILL))
+	b.awaitNextHops(d.name+"'s speaker process killed", 2)
+	b.awaitNextHops(d.name+"'s speaker process restarted", 3)
+	st, err = c.BGPStatus(context.Background())
+	must(t, err)
+	if got := st.Value.Speaker; got.PID == 0 || got.PID == sp.PID || got.Restarts != 1 || !strings.Contains(got.LastExit, "killed") {
+		t.Errorf("%s's speaker process after the restart: %+v, want a new pid, 1 restart, killed", d.name, got)
+	}
+	if !st.Value.VIPs[0].Announced {
+		t.Errorf("%s's VIP after the restart: %+v", d.name, st.Value.VIPs[0])
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -168,11 +195,12 @@ func newBGPLab(t *testing.T) *bgpLab {
 			t.Errorf("lab cleanup: %v", err)
 		}
 	})
-	b := &bgpLab{t: t, l: l, frr: l.NS("r")}
+	b := &bgpLab{t: t, l: l}
 	dir, err := os.MkdirTemp("", "hadirector-bgplab-")
 	must(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	b.dir = dir
+	b.speaker = buildSpeaker(t, dir)
 	must(t, l.Switch("sw"))
 	must(t, l.Switch("csw"))
 	must(t, l.AddHost(netlab.Host{Name: "r", Switch: "sw", Addrs: []string{"192.0.2.1/24"}}))
@@ -227,54 +255,39 @@ address = "%[3]s:80"
 `, addr, routerASN, labVIP)
 }
 
-// startFRR runs zebra and bgpd in the router's namespace, in the
-// foreground (their PIDs are the lab's to end), with their own pathspace.
+// buildSpeaker builds the BGP speaker program into dir.
+func buildSpeaker(t *testing.T, dir string) string {
+	out := filepath.Join(dir, "hadirector-bgp")
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if b, err := exec.Command(goBin, "build", "-o", out, "../cmd/hadirector-bgp").CombinedOutput(); err != nil {
+		t.Fatalf("go build ../cmd/hadirector-bgp: %v\n%s", err, b)
+	}
+	return out
+}
+
+// startFRR runs zebra and bgpd in the router's namespace, with its own
+// pathspace.
 func (b *bgpLab) startFRR() {
 	t := b.t
-	fr, err := user.Lookup("frr")
-	must(t, err)
-	uid, _ := strconv.Atoi(fr.Uid)
-	gid, _ := strconv.Atoi(fr.Gid)
-	cdir := filepath.Join(b.dir, "frr")
-	run := filepath.Join("/var/run/frr", b.frr)
-	for _, d := range []string{cdir, run} {
-		must(t, os.MkdirAll(d, 0o755))
-		must(t, os.Chown(d, uid, gid))
-	}
-	os.Chmod(b.dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(run) })
 	var nb strings.Builder
 	fmt.Fprintf(&nb, "hostname r\nrouter bgp %d\n bgp router-id 192.0.2.1\n no bgp ebgp-requires-policy\n", routerASN)
 	for i := range b.dirs {
 		fmt.Fprintf(&nb, " neighbor 192.0.2.1%d remote-as 65001\n neighbor 192.0.2.1%d timers 1 3\n", i+1, i+1)
 	}
 	nb.WriteString(" address-family ipv4 unicast\n  maximum-paths 8\n exit-address-family\n")
-	files := map[string]string{"zebra.conf": "hostname r\n", "bgpd.conf": nb.String()}
-	for name, text := range files {
-		p := filepath.Join(cdir, name)
-		must(t, os.WriteFile(p, []byte(text), 0o644))
-		must(t, os.Chown(p, uid, gid))
+	f, err := b.l.StartFRR("r", b.dir, []string{"zebra", "bgpd"}, map[string]string{"zebra": "hostname r\n", "bgpd": nb.String()})
+	if f != nil {
+		t.Cleanup(f.Close)
 	}
-	for _, daemon := range []string{"zebra", "bgpd"} {
-		_, err := b.l.Start("r", nil, "/usr/lib/frr/"+daemon, "-N", b.frr, "-u", "frr", "-g", "frr", "-P", "0",
-			"-f", filepath.Join(cdir, daemon+".conf"), "-i", filepath.Join(cdir, daemon+".pid"))
-		must(t, err)
-		// zebra first: bgpd connects to it. Its API socket appearing is
-		// the sign it is up.
-		if daemon == "zebra" {
-			b.await("zebra's API socket", func() bool {
-				_, err := os.Stat(filepath.Join(run, "zserv.api"))
-				return err == nil
-			})
-		}
-	}
+	must(t, err)
+	b.frr = f
 }
 
 // startDirector starts (or restarts) d's daemon.
 func (b *bgpLab) startDirector(d *labDirector) {
 	exe, err := os.Executable()
 	must(b.t, err)
-	p, err := b.l.Start(d.name, nil, exe, "-test.run=^TestBGPLabDirector$", "--", d.conf, d.sock)
+	p, err := b.l.Start(d.name, nil, exe, "-test.run=^TestBGPLabDirector$", "--", d.conf, d.sock, b.speaker)
 	must(b.t, err)
 	d.proc = p
 }
@@ -341,38 +354,7 @@ func (b *bgpLab) await(what string, cond func() bool) {
 
 // nextHops is the router's active next hops for the VIP, as FRR's RIB
 // has them.
-func (b *bgpLab) nextHops() ([]string, error) {
-	out, err := b.l.Exec("r", "vtysh", "-N", b.frr, "-c", "show ip route "+labVIP+"/32 json")
-	if err != nil {
-		return nil, err
-	}
-	var rib map[string][]struct {
-		Selected bool `json:"selected"`
-		Nexthops []struct {
-			IP     string `json:"ip"`
-			Active bool   `json:"active"`
-		} `json:"nexthops"`
-	}
-	// vtysh says on stdout that it has no vtysh.conf; the JSON follows.
-	if i := strings.Index(out, "{"); i >= 0 {
-		out = out[i:]
-	}
-	if err := json.Unmarshal([]byte(out), &rib); err != nil {
-		return nil, fmt.Errorf("vtysh: %w: %s", err, out)
-	}
-	var nh []string
-	for _, r := range rib[labVIP+"/32"] {
-		if !r.Selected {
-			continue
-		}
-		for _, h := range r.Nexthops {
-			if h.Active {
-				nh = append(nh, h.IP)
-			}
-		}
-	}
-	return nh, nil
-}
+func (b *bgpLab) nextHops() ([]string, error) { return b.frr.NextHops(labVIP + "/32") }
 
 // awaitNextHops waits for the router's RIB to hold n next hops for the VIP.
 func (b *bgpLab) awaitNextHops(step string, n int) {

@@ -20,6 +20,9 @@ type Options struct {
 	// Level is the running log level, which a reload sets from the
 	// file's log_level; nil if the command line fixed it.
 	Level *slog.LevelVar
+	// BGPSpeaker is the BGP speaker program's path; empty: found as
+	// bgp.Locate says.
+	BGPSpeaker string
 }
 
 // Director is a started daemon; Run runs it.
@@ -92,6 +95,9 @@ func (d *Director) start(ctx context.Context) error {
 	d.push(stop)
 	d.bgp = b
 	rl := &reloader{file: d.cfg.File, log: d.log, level: d.opts.Level, vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, cur: compared(d.cfg)}
+	if b != nil {
+		rl.announce = b.step
+	}
 	if d.opts.Socket != "" {
 		p := parts{vrrp: d.vrrp, ipvs: d.ipvs, sync: d.sync, reload: rl.reload}
 		if d.bgp != nil {

@@ -208,6 +208,9 @@ func (f *fakeSpeaker) Peers() []announce.PeerStatus {
 	return []announce.PeerStatus{{Address: netip.MustParseAddr("192.0.2.1"), ASN: 65000, State: "established"}}
 }
 func (f *fakeSpeaker) Stop() { f.ev.add("bgp stop") }
+func (f *fakeSpeaker) Process() announce.SpeakerStatus {
+	return announce.SpeakerStatus{PID: 4242}
+}
 
 // fakeAddrs is the host's addresses.
 type fakeAddrs struct {
@@ -319,7 +322,7 @@ func (l *lab) kernel() kernel {
 			l.ev.add("sync open")
 			return l.sync, nil
 		},
-		bgp: func(context.Context, *conf.Config, *slog.Logger) (Speaker, error) {
+		bgp: func(*conf.Config, string, *slog.Logger) (Speaker, error) {
 			if l.fail == "bgp" {
 				return nil, errors.New("bgp: router id refused")
 			}

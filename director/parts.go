@@ -78,7 +78,8 @@ type kernel struct {
 	syncListen func(d lvssync.Daemon) (lvssync.Source, error)
 	// bgp starts the BGP speaker; addrs holds and watches the host's
 	// addresses; after is the drain's wait.
-	bgp   func(ctx context.Context, cfg *conf.Config, log *slog.Logger) (Speaker, error)
+	// program is the speaker program's path from the command line.
+	bgp   func(cfg *conf.Config, program string, log *slog.Logger) (Speaker, error)
 	addrs func() HostAddrs
 	after func(d time.Duration) <-chan time.Time
 	// sloppy writes the sloppy_tcp and sloppy_sctp sysctls.

@@ -27,6 +27,9 @@ type reloader struct {
 	vrrp  VRRP
 	ipvs  IPVS // nil: none configured at start
 	sync  Sync // nil: none configured at start
+	// announce steps the BGP announcements at once (nil: no [bgp]): a
+	// reload may have changed a VIP's services or real servers.
+	announce func()
 
 	mu     sync.Mutex   // one reload at a time; guards the fields below
 	notify notifier     // nil until the notifier has started
@@ -73,10 +76,6 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 	if (cfg.Sync == nil) != (old.Sync == nil) || cfg.Sync != nil && cfg.Sync.Instance != old.Sync.Instance {
 		w("[sync] was added, removed or given another instance: that takes effect at the next restart")
 	}
-	if err := notYetRun(cfg); err != nil {
-		r.log.Error("reload refused; nothing changed", "err", err)
-		return control.ReloadReport{}, err
-	}
 	if !reflect.DeepEqual(cfg.BGP, old.BGP) {
 		w("[bgp] or an instance with mode = \"bgp\" changed: that takes effect at the next restart")
 	}
@@ -103,6 +102,9 @@ func (r *reloader) reload() (control.ReloadReport, error) {
 		}
 	}
 	r.cur = compared(cfg)
+	if r.announce != nil {
+		r.announce()
+	}
 	return control.ReloadReport{ReloadResult: res, Warnings: warn}, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hadirector/hadirector/conf"
-	"github.com/hadirector/hadirector/internal/netio"
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
@@ -115,34 +114,5 @@ func TestReloadWarnings(t *testing.T) {
 	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], "[sync] was added, removed") ||
 		!strings.Contains(rep.Warnings[1], "ipvs: invalid argument (the previous table stays)") {
 		t.Errorf("warnings %q", rep.Warnings)
-	}
-}
-
-// What the file describes and the daemon does not run yet, use_vmac and
-// prefixed IPv6 VIPs, is refused at start (and at reload) with the
-// instance's name; an IPv6 instance of /128 VIPs is not.
-func TestNotYetRunRefused(t *testing.T) {
-	parse := func(extra string) *conf.Config {
-		t.Helper()
-		cfg, err := conf.Parse("t.toml", []byte("[[instance]]\nname = \"v6\"\ninterface = \"eth0\"\nvrid = 1\npriority = 100\n"+extra))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg
-	}
-	for extra, want := range map[string]string{
-		"vips = [\"2001:db8::100/64\"]\n":             `instance "v6": IPv6 VIPs with a prefix`,
-		"vips = [\"192.0.2.100\"]\nuse_vmac = true\n": `instance "v6": use_vmac`,
-	} {
-		cfg := parse(extra)
-		if err := notYetRun(cfg); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", extra, err, want)
-		}
-		if _, err := newVRRP(cfg, &netio.Carriers{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: newVRRP: %v", extra, err)
-		}
-	}
-	if err := notYetRun(parse("vips = [\"2001:db8::100\", \"fe80::1:100\"]\n")); err != nil {
-		t.Errorf("an IPv6 instance of host VIPs: %v", err)
 	}
 }

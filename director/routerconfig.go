@@ -2,7 +2,6 @@ package director
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/hadirector/hadirector/conf"
@@ -13,21 +12,6 @@ import (
 	"github.com/hadirector/hadirector/vrrp/router"
 )
 
-// notYetRun refuses what the configuration file describes and the
-// daemon does not run yet: use_vmac, and IPv6 VIPs with a prefix other
-// than /128.
-func notYetRun(cfg *conf.Config) error {
-	for _, ic := range cfg.Instances {
-		if ic.UseVMAC {
-			return fmt.Errorf("instance %q: use_vmac is not run by this version of the daemon yet", ic.Name)
-		}
-		if ic.VIPBits != nil {
-			return fmt.Errorf("instance %q: IPv6 VIPs with a prefix are not run by this version of the daemon yet; give them as /128", ic.Name)
-		}
-	}
-	return nil
-}
-
 // routerConfig is the VRRP part of the configuration as the router takes
 // it; tracked interfaces are followed on carriers.
 func routerConfig(cfg *conf.Config, carriers *netio.Carriers) router.Config {
@@ -35,13 +19,13 @@ func routerConfig(cfg *conf.Config, carriers *netio.Carriers) router.Config {
 	for _, ic := range cfg.Instances {
 		ri := router.InstanceConfig{
 			Name: ic.Name, Interface: ic.Interface, VRID: ic.VRID, Priority: ic.Priority,
-			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs,
+			Version: ic.Version, AdvertInterval: ic.AdvertInterval, VIPs: ic.VIPs, VIPBits: ic.VIPBits,
 			Preempt: ic.Preempt, PreemptDelay: ic.PreemptDelay,
 			UnicastPeers: ic.UnicastPeers, UnicastSrc: ic.UnicastSrc, Password: ic.Password,
 			V3ChecksumAsV2: ic.V3ChecksumAsV2,
 			GARP:           garp.Schedule{Count: ic.GARP.Count, Spacing: ic.GARP.Spacing, RepeatDelay: ic.GARP.RepeatDelay, Refresh: ic.GARP.Refresh},
 			StartupDelay:   ic.StartupDelay, StartupWait: ic.StartupWait, HoldPreemptAtStart: ic.HoldPreemptAtStart,
-			IPv6: ic.IPv6, NARouter: ic.NARouter,
+			IPv6: ic.IPv6, NARouter: ic.NARouter, VMAC: ic.UseVMAC,
 		}
 		for _, t := range ic.PeerTTLs {
 			ri.PeerTTLs = append(ri.PeerTTLs, vrrp.TTLRange{Min: t.Min, Max: t.Max})
@@ -64,7 +48,7 @@ type tracker struct {
 }
 
 func (t tracker) Run(ctx context.Context, base uint8, log *slog.Logger, report func(fault bool, prio uint8)) {
-	track.Run(ctx, t.ts, base, t.carriers, log, report)
+	track.Run(ctx, t.ts, base, t.carriers, log, func(fault bool, prio uint8, _ string) { report(fault, prio) })
 }
 
 // network is the router's Network on this host's kernel. Its carrier
@@ -85,6 +69,18 @@ func (network) Open6(ifname string) (router.Link, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+func (network) OpenVMAC(ifname string, vrid uint8, v6 bool) (router.Link, error) {
+	l, err := netio.OpenVMAC(ifname, vrid, v6)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (network) RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error) {
+	return netio.RemoveStaleVMAC(ifname, vrid, v6)
 }
 
 func (n network) WatchCarrier(ctx context.Context, log *slog.Logger, fn func(string, bool)) error {

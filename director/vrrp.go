@@ -14,9 +14,6 @@ import (
 // track_interface, now and after reloads, share the process's one carrier
 // subscription.
 func newVRRP(cfg *conf.Config, carriers *netio.Carriers, log *slog.Logger) (VRRP, error) {
-	if err := notYetRun(cfg); err != nil {
-		return nil, err
-	}
 	nw := network{carriers: carriers}
 	d, err := router.NewDaemon(routerConfig(cfg, nw.carriers), nw, log)
 	if err != nil {

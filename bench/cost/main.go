@@ -62,7 +62,7 @@ func main() {
 		b.Stderr = os.Stderr
 		check(b.Run())
 	}
-	fmt.Printf("%-11s %-9s %9s %14s %12s %14s %12s\n", "impl", "advert", "instances", "master CPU %", "master RSS", "backup CPU %", "backup RSS")
+	fmt.Printf("%-11s %-9s %9s %14s %12s %14s %12s %9s %9s\n", "impl", "advert", "instances", "master CPU %", "master RSS", "backup CPU %", "backup RSS", "master/s", "backup/s")
 	for _, iv := range strings.Split(*intervals, ",") {
 		for _, cs := range strings.Split(*counts, ",") {
 			n, err := strconv.Atoi(cs)
@@ -70,8 +70,8 @@ func main() {
 			for _, im := range strings.Split(*impls, ",") {
 				r, err := measure(im, *bin, iv, n, *window)
 				check(err)
-				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.2fMiB %13.2f%% %10.2fMiB\n", im, iv, n,
-					r[0].cpu, r[0].rssMiB, r[1].cpu, r[1].rssMiB)
+				fmt.Printf("%-11s %-9s %9d %13.2f%% %10.2fMiB %13.2f%% %10.2fMiB %9.0f %9.0f\n", im, iv, n,
+					r[0].cpu, r[0].rssMiB, r[1].cpu, r[1].rssMiB, r[0].runs, r[1].runs)
 			}
 		}
 	}
@@ -84,7 +84,9 @@ func check(err error) {
 	}
 }
 
-type usage struct{ cpu, rssMiB float64 }
+// usage is a director's CPU (% of one core), resident memory, and runs:
+// how many times a second its threads were put on a CPU (its wake-ups).
+type usage struct{ cpu, rssMiB, runs float64 }
 
 // measure runs a pair with n instances and returns the master's and the
 // backup's usage over the window.
@@ -141,9 +143,9 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 	// adverts; allow five), then steady.
 	ivd, _ := time.ParseDuration(iv)
 	time.Sleep(5*ivd + settle)
-	var before [2]float64
+	var before [2]netlab.Threads
 	for h, host := range hosts {
-		if before[h], _, err = nsUsage(l.NS(host)); err != nil {
+		if before[h], _, err = netlab.NSThreads(l.NS(host)); err != nil {
 			return res, err
 		}
 	}
@@ -155,11 +157,12 @@ func measure(impl, bin, iv string, n int, window time.Duration) (res [2]usage, e
 		time.Sleep(window)
 	}
 	for h, host := range hosts {
-		cpu, rss, err := nsUsage(l.NS(host))
+		t, rss, err := netlab.NSThreads(l.NS(host))
 		if err != nil {
 			return res, err
 		}
-		res[h] = usage{cpu: 100 * (cpu - before[h]) / window.Seconds(), rssMiB: rss / 1024}
+		res[h] = usage{cpu: 100 * (t.CPUSec - before[h].CPUSec) / window.Seconds(), rssMiB: rss / 1024,
+			runs: (t.Runs - before[h].Runs) / window.Seconds()}
 	}
 	return res, nil
 }
@@ -219,51 +222,6 @@ var daemonEnv []string
 func vipFor(k int) string {
 	j := k / ifaces // index on its interface, < 250
 	return fmt.Sprintf("203.0.113.%d", 1+j)
-}
-
-// nsUsage sums CPU seconds and resident KiB of every process in the
-// namespace (keepalived is a parent and a VRRP child).
-func nsUsage(ns string) (cpuSec, rssKiB float64, err error) {
-	out, err := exec.Command("ip", "netns", "pids", ns).Output()
-	if err != nil {
-		return 0, 0, fmt.Errorf("pids of %s: %w", ns, err)
-	}
-	for _, f := range strings.Fields(string(out)) {
-		status, err := os.ReadFile("/proc/" + f + "/status")
-		if err != nil {
-			continue // gone
-		}
-		cpuSec += threadsCPU(f)
-		for _, line := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(line, "VmRSS:") {
-				kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
-				rssKiB += kb
-			}
-		}
-	}
-	return cpuSec, rssKiB, nil
-}
-
-// threadsCPU sums the time every thread of a process has run, in seconds,
-// from the scheduler's own accounting (/proc/PID/task/TID/schedstat, in
-// nanoseconds). The utime and stime of /proc/PID/stat are sampled at the
-// tick, 10 ms: a director that runs a few microseconds per wake-up shows
-// 0, 1 or 2 ticks in a window by chance, and one that runs in step with
-// the tick is charged whole ticks it did not use.
-func threadsCPU(pid string) float64 {
-	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
-	var ns float64
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/schedstat")
-		if err != nil {
-			continue
-		}
-		if f := strings.Fields(string(b)); len(f) > 0 {
-			v, _ := strconv.ParseFloat(f[0], 64)
-			ns += v
-		}
-	}
-	return ns / 1e9
 }
 
 // record runs perf on every process of each director for the window.

@@ -56,6 +56,16 @@ func printBGPStatus(w io.Writer, st *announce.Status) {
 		drained = ", DRAINED (hadirector undrain to announce again)"
 	}
 	fmt.Fprintf(w, "\nbgp: AS %d, router id %s%s\n", st.ASN, st.RouterID, drained)
+	sp := st.Speaker
+	switch {
+	case sp.PID == 0:
+		fmt.Fprintf(w, "speaker process: DOWN, restarting (it ended: %s)\n", sp.LastExit)
+	case sp.Restarts > 0:
+		fmt.Fprintf(w, "speaker process: pid %d, up %s, restarted %d time(s) (last ended: %s)\n",
+			sp.PID, time.Since(sp.Since).Round(time.Second), sp.Restarts, sp.LastExit)
+	default:
+		fmt.Fprintf(w, "speaker process: pid %d, up %s\n", sp.PID, time.Since(sp.Since).Round(time.Second))
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "PEER\tAS\tSTATE\tUP FOR\tHOLD\tBFD\tLAST ERROR")
 	for _, p := range st.Peers {

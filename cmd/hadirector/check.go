@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/hadirector/hadirector/conf"
+	"github.com/hadirector/hadirector/internal/bgp"
 )
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
@@ -25,6 +27,14 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.BGP != nil {
 		fmt.Fprintf(stdout, "%s: ok, %d VRRP and %d BGP instance(s)\n", cfg.File, len(cfg.Instances), len(cfg.BGP.Instances))
+		// Where run would find the speaker program; a file checked on
+		// another machine than its director's need not fail for it.
+		exe, _ := os.Executable()
+		if path, err := bgp.Locate("", exe); err != nil {
+			fmt.Fprintln(stderr, "warning:", err)
+		} else {
+			fmt.Fprintln(stdout, "bgp speaker program:", path)
+		}
 		return 0
 	}
 	fmt.Fprintf(stdout, "%s: ok, %d instance(s)\n", cfg.File, len(cfg.Instances))

@@ -21,6 +21,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	file := fs.String("c", "/etc/hadirector/hadirector.toml", "configuration file")
 	sock := fs.String("s", control.DefaultPath, "control socket (empty: none)")
+	speaker := fs.String("bgp-speaker", "", "the BGP speaker program (default: hadirector-bgp next to this binary, or in ../lib/hadirector/ from it)")
 	var lf logFlags
 	lf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -52,7 +53,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if lf.level == "" {
 		level = &lf.levelVar
 	}
-	d, err := director.Start(ctx, cfg, log, director.Options{Socket: *sock, Version: version(), Level: level})
+	d, err := director.Start(ctx, cfg, log, director.Options{Socket: *sock, Version: version(), Level: level, BGPSpeaker: *speaker})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

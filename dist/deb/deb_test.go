@@ -56,6 +56,9 @@ path-include /usr/share/doc/*/copyright
 
 const unit = "hadirector.service"
 
+// speaker is where the package installs the BGP speaker program.
+const speaker = "/usr/lib/hadirector/hadirector-bgp"
+
 // leftovers are the paths that must not exist once the package is purged,
 // besides its own files: what the maintainer scripts and systemctl made.
 var leftovers = []string{
@@ -124,6 +127,13 @@ func TestPackage(t *testing.T) {
 	if got := run(t, "/usr/sbin/hadirector", "check"); !strings.Contains(got, "/etc/hadirector/hadirector.toml: ok, 1 instance(s)") {
 		t.Errorf("hadirector check: %q", got)
 	}
+	// The BGP speaker program, where the director finds it.
+	if got := run(t, speaker, "version"); got != "hadirector-bgp "+version+"\n" {
+		t.Errorf("hadirector-bgp version = %q, want the package's %s", got, version)
+	}
+	if got := run(t, "/usr/sbin/hadirector", "check", "-c", "../../examples/hadirector-bgp.toml"); !strings.Contains(got, "bgp speaker program: "+speaker+"\n") {
+		t.Errorf("hadirector check of a [bgp] file: %q, want it to find %s", got, speaker)
+	}
 	// Without a running systemd too: verify loads the unit from the file
 	// and checks its settings and that its commands exist.
 	if out, err := exec.Command("systemd-analyze", "verify", "/lib/systemd/system/"+unit).CombinedOutput(); err != nil || bytes.Contains(out, []byte("hadirector")) {
@@ -173,8 +183,10 @@ COMP_WORDS=(hadirector step-down -i ""); COMP_CWORD=3; _hadirector; echo "${COMP
 
 	aptGet(t, "remove", "hadirector")
 	step("removed")
-	if _, err := os.Stat("/usr/sbin/hadirector"); err == nil {
-		t.Error("remove left the binary")
+	for _, bin := range []string{"/usr/sbin/hadirector", speaker} {
+		if _, err := os.Stat(bin); err == nil {
+			t.Errorf("remove left %s", bin)
+		}
 	}
 	if _, err := os.Stat(cfg); err != nil {
 		t.Errorf("remove took the configuration: %v", err)

@@ -231,11 +231,24 @@ type PeerStatus struct {
 // Established reports whether the session is up.
 func (p PeerStatus) Established() bool { return p.State == "established" }
 
+// SpeakerStatus is the speaker process's, for status and metrics.
+type SpeakerStatus struct {
+	// PID is the running process's; 0 while it is down.
+	PID int `json:"pid"`
+	// Since is when the running process started.
+	Since time.Time `json:"since,omitzero"`
+	// Restarts counts the processes started after the first.
+	Restarts int `json:"restarts"`
+	// LastExit says how and why the last process ended.
+	LastExit string `json:"last_exit,omitempty"`
+}
+
 // Status is the BGP part of a daemon, for status and metrics.
 type Status struct {
-	ASN      uint32       `json:"asn"`
-	RouterID netip.Addr   `json:"router_id"`
-	Drained  bool         `json:"drained"`
-	Peers    []PeerStatus `json:"peers"`
-	VIPs     []VIPStatus  `json:"vips"`
+	ASN      uint32        `json:"asn"`
+	RouterID netip.Addr    `json:"router_id"`
+	Drained  bool          `json:"drained"`
+	Speaker  SpeakerStatus `json:"speaker"`
+	Peers    []PeerStatus  `json:"peers"`
+	VIPs     []VIPStatus   `json:"vips"`
 }

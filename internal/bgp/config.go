@@ -52,3 +52,32 @@ type BFD struct {
 	MinTx, MinRx time.Duration
 	Multiplier   uint8
 }
+
+// The watchdog's bounds: below the floor a busy machine's scheduling
+// could fire it; above the ceiling a frozen director would be announced
+// for long.
+const (
+	watchdogFloor   = time.Second
+	watchdogCeiling = 30 * time.Second
+)
+
+// Watchdog is how long the speaker process waits for the director's next
+// word before it takes the director for frozen and stops, closing its
+// sessions: the shortest time any peer would itself take to notice a
+// frozen speaker (its hold time, or BFD's detection time), between one
+// and 30 seconds. So a frozen director is withdrawn about as soon as it
+// would have been with the speaker in its own process.
+func (c Config) Watchdog() time.Duration {
+	w := watchdogCeiling
+	for _, p := range c.Peers {
+		d := p.HoldTime
+		if d == 0 {
+			d = 90 * time.Second // GoBGP's default
+		}
+		if p.BFD != nil {
+			d = min(d, max(p.BFD.MinTx, p.BFD.MinRx)*time.Duration(p.BFD.Multiplier))
+		}
+		w = min(w, d)
+	}
+	return max(w, watchdogFloor)
+}

@@ -101,6 +101,26 @@ func listen(ifname string, v6 bool) (*Conn, error) {
 	return c, nil
 }
 
+// dialSender opens a Conn that only sends, on the send socket alone
+// (openSender): it joins no group and queues nothing, and its Receive
+// returns at once. A virtual-MAC macvlan's adverts leave so; the parent's
+// Conn reads them.
+func dialSender(ifname string, v6 bool) (*Conn, error) {
+	ifi, err := garp.Interface(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("vrrp send socket on %s: %w", ifname, err)
+	}
+	open := openSender
+	if v6 {
+		open = openSender6
+	}
+	c := &Conn{ifi: ifi, v6: v6}
+	if c.sfd, err = open(ifname, ifi.Index); err != nil {
+		return nil, fmt.Errorf("vrrp send socket on %s: %w", ifname, err)
+	}
+	return c, nil
+}
+
 func (c *Conn) setup() error {
 	if err := c.pc.JoinGroup(c.ifi, &net.IPAddr{IP: vrrp.Group.AsSlice()}); err != nil {
 		return fmt.Errorf("join %s: %w", vrrp.Group, err)
@@ -134,7 +154,10 @@ func (c *Conn) Send(b []byte, src, dst netip.Addr) error {
 
 // Close closes the sockets; a Receive returns an error wrapping net.ErrClosed.
 func (c *Conn) Close() error {
-	err := c.raw.Close()
+	var err error
+	if c.raw != nil {
+		err = c.raw.Close()
+	}
 	c.wmu.Lock() // no send is using the send socket
 	defer c.wmu.Unlock()
 	if c.sfd >= 0 {

@@ -2,6 +2,7 @@ package netio
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"unsafe"
 
@@ -106,6 +107,9 @@ const inboxDepth = 16
 // packet's edge, which the poller keeps, ends the wait: a packet costs a
 // read. handle must not close the socket.
 func (c *Conn) Receive(handle func(pkts []vrrp.Received, dropped uint32)) error {
+	if c.rc == nil {
+		return fmt.Errorf("vrrp receive on %s: a send-only socket: %w", c.ifi.Name, net.ErrClosed)
+	}
 	if c.in == nil {
 		c.in = newInbox(inboxDepth, c.v6)
 	}

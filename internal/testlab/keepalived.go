@@ -25,6 +25,7 @@ type KeepalivedInstance struct {
 	Password     string   // v2 auth_type PASS
 	UnicastSrc   string   // with UnicastPeers
 	UnicastPeers []string // unicast instead of multicast
+	UseVMAC      bool     // use_vmac: the VIPs on macvlan vrrp.VRID with the virtual MAC
 }
 
 // Config renders the instance as keepalived.conf text.
@@ -34,6 +35,9 @@ func (k KeepalivedInstance) Config(name string) string {
 	fmt.Fprintf(&b, "    priority %d\n    advert_int %s\n    version %d\n", k.Priority, k.AdvertInt, k.Version)
 	if k.NoPreempt {
 		b.WriteString("    nopreempt\n")
+	}
+	if k.UseVMAC {
+		b.WriteString("    use_vmac\n")
 	}
 	if k.Password != "" {
 		fmt.Fprintf(&b, "    authentication {\n        auth_type PASS\n        auth_pass %s\n    }\n", k.Password)

@@ -14,11 +14,12 @@ type update struct {
 	s State
 }
 
-// Run watches ts until ctx ends and calls apply with the fault and the
-// effective priority at the first complete picture and on every change.
+// Run watches ts until ctx ends and calls apply with the fault, the
+// effective priority and, in a fault, why (the object that fails) at the
+// first complete picture and on every change.
 // apply runs in Run's goroutine. Tracked interfaces are followed on
 // carriers, the process's one link-event subscription.
-func Run(ctx context.Context, ts []conf.Track, base uint8, carriers *netio.Carriers, log *slog.Logger, apply func(fault bool, prio uint8)) {
+func Run(ctx context.Context, ts []conf.Track, base uint8, carriers *netio.Carriers, log *slog.Logger, apply func(fault bool, prio uint8, why string)) {
 	if len(ts) == 0 {
 		return
 	}
@@ -70,6 +71,6 @@ func Run(ctx context.Context, ts []conf.Track, base uint8, carriers *netio.Carri
 			log.Info("tracking: effective priority", "priority", prio, "configured", base)
 		}
 		applied, lastFault, lastPrio = true, fault, prio
-		apply(fault, prio)
+		apply(fault, prio, why)
 	}
 }

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -26,9 +27,12 @@ type InstanceConfig struct {
 	Version        int   // 2 (RFC 3768) or 3 (RFC 5798)
 	AdvertInterval time.Duration
 	VIPs           []netip.Addr
-	Preempt        bool
-	PreemptDelay   time.Duration
-	UnicastPeers   []netip.Addr // adverts go to these instead of 224.0.0.18
+	// VIPBits, parallel to VIPs, are the prefix lengths the VIPs are held
+	// with; nil: each is a host address (/32, /128).
+	VIPBits      []uint8
+	Preempt      bool
+	PreemptDelay time.Duration
+	UnicastPeers []netip.Addr // adverts go to these instead of 224.0.0.18
 	// PeerTTLs, parallel to UnicastPeers, are the IP TTLs accepted from
 	// each peer; a peer without one: 255 only.
 	PeerTTLs   []vrrp.TTLRange
@@ -51,6 +55,9 @@ type InstanceConfig struct {
 	IPv6 bool
 	// NARouter are the IPv6 VIPs announced with the NA router flag.
 	NARouter []netip.Addr
+	// VMAC runs the instance on its virtual-MAC interface (Network.OpenVMAC):
+	// keepalived's use_vmac.
+	VMAC bool
 	// Track, if set, watches what the instance tracks. Reload compares it
 	// with reflect.DeepEqual: its value says what it tracks.
 	Track Tracker
@@ -75,6 +82,34 @@ type Tracker interface {
 func (c InstanceConfig) startOnly() InstanceConfig {
 	c.StartupDelay, c.StartupWait, c.HoldPreemptAtStart = 0, 0, false
 	return c
+}
+
+// vipPrefixes are the VIPs with the prefixes they are held with.
+func (c *InstanceConfig) vipPrefixes() []netip.Prefix {
+	ps := make([]netip.Prefix, len(c.VIPs))
+	for k, a := range c.VIPs {
+		n := a.BitLen()
+		if c.VIPBits != nil {
+			n = int(c.VIPBits[k])
+		}
+		ps[k] = netip.PrefixFrom(a, n)
+	}
+	return ps
+}
+
+// vmacKey names the virtual-MAC interface an instance runs on, "" if none:
+// one per interface, family and VRID.
+func (c *InstanceConfig) vmacKey() string {
+	if !c.VMAC {
+		return ""
+	}
+	return c.vmacID()
+}
+
+// vmacID names the virtual-MAC interface the instance would run on with
+// use_vmac.
+func (c *InstanceConfig) vmacID() string {
+	return fmt.Sprintf("%s/%d/%v", c.Interface, c.VRID, c.IPv6)
 }
 
 // linkKey names the link an instance runs on: its interface, for IPv6 its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"reflect"
@@ -21,7 +22,8 @@ type link struct {
 	name     string // the interface
 	key      string // the daemon's key: the interface, for IPv6 its IPv6 link (linkKey)
 	link     Link
-	Counters Counters // drops that no instance can be charged with
+	sched    *Scheduler // its clock times each batch
+	Counters Counters   // drops that no instance can be charged with
 	drops    dropLog
 	log      *slog.Logger
 	// pkt is the reader's decoded advert, its address storage reused from
@@ -50,6 +52,7 @@ type Daemon struct {
 	links     map[string]*link
 	instances []*Instance            // configuration order
 	runs      map[*Instance]*instRun // the instances that track or wait: see start
+	vmacs     map[string]Link        // the virtual-MAC interfaces, by vmacKey
 	ctx       context.Context        // Run's, once it runs
 	closed    bool                   // Close ran: Run may not
 	groups    *groups
@@ -66,16 +69,18 @@ type instRun struct {
 // NewDaemon opens a link on nw for every interface cfg names and prepares
 // the instances; Run runs them.
 func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
-	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), carry: newCarriers(log), links: map[string]*link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
+	d := &Daemon{net: nw, log: log, events: &Events{}, sched: NewScheduler(nw.NewAlarm), carry: newCarriers(log), links: map[string]*link{}, vmacs: map[string]Link{}, runs: map[*Instance]*instRun{}, groups: newGroups()}
 	d.groups.set(cfg.SyncGroups)
-	insts, opened, err := d.prepare(cfg.Instances)
+	insts, opened, vmacs, err := d.prepare(cfg.Instances)
 	if err != nil {
 		closeLinks(opened)
+		d.closeVMACs(vmacs)
 		return nil, err
 	}
 	for _, l := range opened {
 		d.links[l.key] = l
 	}
+	maps.Copy(d.vmacs, vmacs)
 	for _, inst := range insts {
 		d.attach(inst)
 	}
@@ -84,14 +89,16 @@ func NewDaemon(cfg Config, nw Network, log *slog.Logger) (*Daemon, error) {
 	return d, nil
 }
 
-// prepare makes instances for cfgs, opening the links that are not open
-// yet; it changes nothing of the daemon (opened lists the new links).
-func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*link, err error) {
+// prepare makes instances for cfgs, opening the links and virtual-MAC
+// interfaces that are not open yet; it changes nothing of the daemon
+// (opened lists the new links, vmacs the new virtual-MAC interfaces).
+func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*link, vmacs map[string]Link, err error) {
 	byName := map[string]*link{}
-	// Instances on one interface with one source share their
+	vmacs = map[string]Link{}
+	// Instances that send on one link with one source share their
 	// dependencies: one copy per interface, not a hundred bytes each.
 	type depsKey struct {
-		l   *link
+		tx  Link
 		src netip.Addr
 	}
 	shared := map[depsKey]*instDeps{}
@@ -105,7 +112,7 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 		}
 		if l == nil {
 			if l, err = d.openLink(ic.Interface, ic.IPv6); err != nil {
-				return nil, opened, err
+				return nil, opened, vmacs, err
 			}
 			byName[key] = l
 			opened = append(opened, l)
@@ -118,22 +125,58 @@ func (d *Daemon) prepare(cfgs []InstanceConfig) (insts []*Instance, opened []*li
 			list, ok := addrs[key]
 			if !ok {
 				if list, err = l.link.Addrs(); err != nil {
-					return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
+					return nil, opened, vmacs, fmt.Errorf("instance %s: %w", ic.Name, err)
 				}
 				addrs[key] = list
 			}
 			if src, err = primaryOf(ic.Interface, list, ic.VIPs, ic.IPv6); err != nil {
-				return nil, opened, fmt.Errorf("instance %s: %w", ic.Name, err)
+				return nil, opened, vmacs, fmt.Errorf("instance %s: %w", ic.Name, err)
 			}
 		}
-		deps := shared[depsKey{l, src}]
+		tx := l.link
+		if k := ic.vmacKey(); k != "" {
+			if tx = d.vmacs[k]; tx == nil {
+				tx = vmacs[k]
+			}
+			if tx == nil {
+				if tx, err = d.net.OpenVMAC(ic.Interface, ic.VRID, ic.IPv6); err != nil {
+					return nil, opened, vmacs, fmt.Errorf("instance %s: use_vmac: %w", ic.Name, err)
+				}
+				vmacs[k] = tx
+			}
+		}
+		deps := shared[depsKey{tx, src}]
 		if deps == nil {
-			deps = &instDeps{Link: l.link, Src: src, Log: d.log, Events: d.events, Sched: d.sched}
-			shared[depsKey{l, src}] = deps
+			deps = &instDeps{Link: tx, Src: src, Log: d.log, Events: d.events, Sched: d.sched}
+			shared[depsKey{tx, src}] = deps
 		}
 		insts = append(insts, newInstance(ic, deps))
 	}
-	return insts, opened, nil
+	return insts, opened, vmacs, nil
+}
+
+// closeVMACs closes virtual-MAC interfaces, which removes them.
+func (d *Daemon) closeVMACs(vmacs map[string]Link) {
+	for k, tx := range vmacs {
+		if err := tx.Close(); err != nil {
+			d.log.Warn("removing the virtual-MAC interface", "vmac", k, "err", err)
+		}
+	}
+}
+
+// dropUnusedVMACs closes the daemon's virtual-MAC interfaces that none of
+// insts runs on; d.mu is held.
+func (d *Daemon) dropUnusedVMACs(insts []*Instance) {
+	used := map[string]bool{}
+	for _, i := range insts {
+		used[i.cfg.vmacKey()] = true
+	}
+	for k, tx := range d.vmacs {
+		if !used[k] {
+			d.closeVMACs(map[string]Link{k: tx})
+			delete(d.vmacs, k)
+		}
+	}
 }
 
 func (d *Daemon) attach(inst *Instance) { d.links[inst.cfg.linkKey()].attach(inst) }
@@ -186,7 +229,7 @@ func (d *Daemon) openLink(name string, v6 bool) (*link, error) {
 	if err != nil {
 		return nil, err // the network names the interface and the cause
 	}
-	return &link{name: name, key: key, link: ll, log: log, stop: make(chan struct{})}, nil
+	return &link{name: name, key: key, link: ll, sched: d.sched, log: log, stop: make(chan struct{})}, nil
 }
 
 func closeLinks(ls []*link) {
@@ -224,6 +267,7 @@ func (d *Daemon) Close() error {
 	for _, l := range d.links {
 		closeLinks([]*link{l})
 	}
+	d.dropUnusedVMACs(nil)
 	return nil
 }
 
@@ -267,6 +311,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.stopAll(d.instances)
+	d.dropUnusedVMACs(nil)
 	for _, l := range d.links {
 		d.carry.remove(l)
 		closeLinks([]*link{l})
@@ -276,17 +321,31 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// clearStale removes the VIPs of insts that a crashed run left behind, one
-// address dump per interface, before any of them starts; d.mu is held.
+// clearStale removes the VIPs of insts that a crashed run left behind, each
+// held with its prefix, one address dump per interface, before any of them
+// starts, and the virtual-MAC interface a use_vmac run left for an
+// instance that runs without it now; d.mu is held. (A use_vmac instance's
+// stale macvlan went when OpenVMAC replaced it, with its addresses.)
 func (d *Daemon) clearStale(insts []*Instance) {
-	byLink := map[*link]map[netip.Addr]bool{}
+	byLink := map[*link]map[netip.Prefix]bool{}
 	for _, i := range insts {
 		l := d.links[i.cfg.linkKey()]
 		if byLink[l] == nil {
-			byLink[l] = map[netip.Addr]bool{}
+			byLink[l] = map[netip.Prefix]bool{}
 		}
-		for _, v := range i.cfg.VIPs {
+		for _, v := range i.cfg.vipPrefixes() {
 			byLink[l][v] = true
+		}
+	}
+	for _, i := range insts {
+		c := &i.cfg
+		if c.VMAC || d.vmacs[c.vmacID()] != nil {
+			continue // its own, or the one a reload is about to close
+		}
+		if removed, err := d.net.RemoveStaleVMAC(c.Interface, c.VRID, c.IPv6); err != nil {
+			i.log(slog.LevelError, "removing a stale virtual-MAC interface", "err", err)
+		} else if removed {
+			i.log(slog.LevelInfo, "stale virtual-MAC interface removed")
 		}
 	}
 	for l, vips := range byLink {
@@ -295,10 +354,10 @@ func (d *Daemon) clearStale(insts []*Instance) {
 			l.log.Error("removing stale VIPs", "err", err)
 			continue
 		}
-		var stale []netip.Addr
+		var stale []netip.Prefix
 		for _, p := range held {
-			if p.IsSingleIP() && vips[p.Addr()] {
-				stale = append(stale, p.Addr())
+			if vips[p] {
+				stale = append(stale, p)
 			}
 		}
 		if len(stale) == 0 {
@@ -431,9 +490,10 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 			res.Removed = append(res.Removed, i.cfg.Name)
 		}
 	}
-	made, opened, err := d.prepare(fresh)
+	made, opened, vmacs, err := d.prepare(fresh)
 	if err != nil {
 		closeLinks(opened)
+		d.closeVMACs(vmacs)
 		return ReloadResult{}, fmt.Errorf("router: reload: %w; nothing changed", err)
 	}
 	// Stop the removed and the changed, all at once, and wait for their
@@ -452,6 +512,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 		d.links[l.key] = l
 		d.startLink(l)
 	}
+	maps.Copy(d.vmacs, vmacs)
 	byName := map[string]*Instance{}
 	for _, i := range made {
 		byName[i.cfg.Name] = i
@@ -474,6 +535,7 @@ func (d *Daemon) Reload(cfg Config) (ReloadResult, error) {
 		d.start(i, now)
 	}
 	// Interfaces no instance uses any more are closed.
+	d.dropUnusedVMACs(order)
 	used := map[string]bool{}
 	for _, i := range order {
 		used[i.cfg.linkKey()] = true
@@ -517,8 +579,10 @@ func (l *link) read() {
 	}
 }
 
-// batch runs the packets of one read through their instances.
+// batch runs the packets of one read through their instances, with one
+// reading of the clock: it follows the kernel's arrival stamps of all.
 func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
+	now := l.sched.now()
 	if dropped > 0 {
 		l.Counters.DropN(vrrp.ReasonOverload, uint64(dropped))
 		l.drops.log(l.log, vrrp.ReasonOverload, netip.Addr{}, &vrrp.DropError{Reason: vrrp.ReasonOverload, Detail: fmt.Sprintf("the kernel dropped %d packets: the socket's queue was full", dropped)}, time.Now())
@@ -532,7 +596,7 @@ func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 			}
 			continue
 		}
-		l.dispatch(p.Msg, p.Info)
+		l.dispatch(p.Msg, p.Info, now)
 	}
 }
 
@@ -540,7 +604,7 @@ func (l *link) batch(pkts []vrrp.Received, dropped uint32) {
 // The instance is found first, from the header's VRID and version, since
 // the checksum form it accepts is its own (v3_checksum_as_v2); a packet
 // too short for that is Unmarshal's to drop.
-func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
+func (l *link) dispatch(b []byte, info vrrp.RecvInfo, now time.Time) {
 	var inst *Instance
 	if len(b) >= vrrp.HeaderLen {
 		inst = l.forVRID(b[1], b[0]>>4)
@@ -559,7 +623,7 @@ func (l *link) dispatch(b []byte, info vrrp.RecvInfo) {
 		l.drops.log(l.log, vrrp.ReasonVRID, info.Src, &vrrp.DropError{Reason: vrrp.ReasonVRID, Detail: fmt.Sprintf("VRID %d is not configured on %s", p.VRID, l.name)}, time.Now())
 		return
 	}
-	inst.onAdvert(*p, info)
+	inst.onAdvert(*p, info, now)
 }
 
 // primaryOf is the first of the interface's addresses that is not one of

@@ -58,18 +58,26 @@ func (l *testLink) SendBatch(msgs []vrrp.Outgoing) (int, error) {
 	return len(msgs), nil
 }
 func (l *testLink) Addrs() ([]netip.Prefix, error) { return nil, nil }
-func (l *testLink) AddVIPs(v []netip.Addr) error {
+func (l *testLink) AddVIPs(v []netip.Prefix) error {
 	if l.d.VIPs == nil {
 		return nil
 	}
-	return l.d.VIPs.Add(v)
+	return l.d.VIPs.Add(addrsOf(v))
 }
 
-func (l *testLink) RemoveVIPs(v []netip.Addr) error {
+func (l *testLink) RemoveVIPs(v []netip.Prefix) error {
 	if l.d.VIPs == nil {
 		return nil
 	}
-	return l.d.VIPs.Remove(v)
+	return l.d.VIPs.Remove(addrsOf(v))
+}
+
+func addrsOf(ps []netip.Prefix) []netip.Addr {
+	as := make([]netip.Addr, len(ps))
+	for k, p := range ps {
+		as[k] = p.Addr()
+	}
+	return as
 }
 
 func (l *testLink) Announce(vip netip.Addr) error {

@@ -21,6 +21,7 @@ type fakeNet struct {
 	mu    sync.Mutex
 	links map[string]*fakeLink
 	addrs map[string][]netip.Prefix // what Addrs reports, by interface
+	stale map[string]bool           // virtual-MAC links a crashed run left (RemoveStaleVMAC)
 	ops   []string
 	opens int
 	// state, if set, is called at each VIP operation and its answer
@@ -56,6 +57,42 @@ func (n *fakeNet) Open(ifname string) (Link, error) {
 
 // Open6 opens the interface's IPv6 link, a fake of its own.
 func (n *fakeNet) Open6(ifname string) (Link, error) { return n.Open(ifname + "%ipv6") }
+
+// OpenVMAC opens the virtual-MAC link, a fake named as the real one
+// (vrrp.VRID on IF) and logged as opened; on interface novmac0 it fails as
+// a kernel without macvlan does.
+func (n *fakeNet) OpenVMAC(ifname string, vrid uint8, v6 bool) (Link, error) {
+	if ifname == "novmac0" {
+		return nil, fmt.Errorf("virtual MAC vrrp.%d on %s: the kernel has no macvlan support", vrid, ifname)
+	}
+	name := fmt.Sprintf("vrrp.%d@%s", vrid, ifname)
+	if v6 {
+		name = fmt.Sprintf("vrrp6.%d@%s", vrid, ifname)
+	}
+	n.log("open " + name)
+	l, err := n.Open(name)
+	if err == nil {
+		l.(*fakeLink).vmac = true
+	}
+	return l, err
+}
+
+// RemoveStaleVMAC removes the fake virtual-MAC link stale names (vrrp.VRID@IF),
+// logging it.
+func (n *fakeNet) RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error) {
+	name := fmt.Sprintf("vrrp.%d@%s", vrid, ifname)
+	if v6 {
+		name = fmt.Sprintf("vrrp6.%d@%s", vrid, ifname)
+	}
+	n.mu.Lock()
+	stale := n.stale[name]
+	delete(n.stale, name)
+	n.mu.Unlock()
+	if stale {
+		n.log("remove stale " + name)
+	}
+	return stale, nil
+}
 
 func (n *fakeNet) WatchCarrier(ctx context.Context, _ *slog.Logger, _ func(string, bool)) error {
 	<-ctx.Done()
@@ -97,6 +134,7 @@ func (n *fakeNet) link(name string) *fakeLink {
 type fakeLink struct {
 	n      *fakeNet
 	name   string
+	vmac   bool // a virtual-MAC link: its Close is logged
 	in     chan []vrrp.Received
 	closed chan struct{}
 	once   sync.Once
@@ -137,18 +175,23 @@ func (l *fakeLink) Addrs() ([]netip.Prefix, error) {
 	return l.n.addrs[l.name], nil
 }
 
-func (l *fakeLink) vipOp(op string, vips []netip.Addr) {
+// vipOp logs each VIP, a host one as its address, any other as its prefix.
+func (l *fakeLink) vipOp(op string, vips []netip.Prefix) {
 	s := ""
 	if l.n.state != nil {
 		s = " (" + l.n.state() + ")"
 	}
 	for _, v := range vips {
-		l.n.log(fmt.Sprintf("%s %s %s%s", l.name, op, v, s))
+		a := v.String()
+		if v.IsSingleIP() {
+			a = v.Addr().String()
+		}
+		l.n.log(fmt.Sprintf("%s %s %s%s", l.name, op, a, s))
 	}
 }
 
-func (l *fakeLink) AddVIPs(v []netip.Addr) error    { l.vipOp("add", v); return nil }
-func (l *fakeLink) RemoveVIPs(v []netip.Addr) error { l.vipOp("remove", v); return nil }
+func (l *fakeLink) AddVIPs(v []netip.Prefix) error    { l.vipOp("add", v); return nil }
+func (l *fakeLink) RemoveVIPs(v []netip.Prefix) error { l.vipOp("remove", v); return nil }
 func (l *fakeLink) Announce(vip netip.Addr) error {
 	l.n.log(fmt.Sprintf("%s garp %s", l.name, vip))
 	return nil
@@ -159,7 +202,12 @@ func (l *fakeLink) Request(target, src netip.Addr) error {
 }
 
 func (l *fakeLink) Close() error {
-	l.once.Do(func() { close(l.closed) })
+	l.once.Do(func() {
+		if l.vmac {
+			l.n.log("close " + l.name)
+		}
+		close(l.closed)
+	})
 	return nil
 }
 

@@ -158,13 +158,14 @@ func (i *Instance) Config() InstanceConfig { return i.cfg }
 func (i *Instance) State() vrrp.State { return vrrp.State(i.state.Load()) }
 
 // onAdvert runs an advert for this VRID through the instance's checks and,
-// if it passes, the state machine. The interface's reader calls it.
-func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo) {
+// if it passes, the state machine. The interface's reader calls it, with
+// the time it read the advert (now) on the scheduler's clock.
+func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo, now time.Time) {
 	if !i.live.Load() {
 		return // starting, stopped, or a drill's lost router: deaf
 	}
 	mis, err := i.accepts(p, info)
-	i.hear(p, info, err)
+	i.hear(p, info, err, now)
 	if err != nil {
 		i.drop(err, info.Src)
 		return
@@ -183,7 +184,7 @@ func (i *Instance) onAdvert(p vrrp.Packet, info vrrp.RecvInfo) {
 	}
 	// The Master_Down_Timer starts when the advert arrived, not when the
 	// reader got to it.
-	i.apply(vrrp.Event{Kind: vrrp.EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, i.now()), nil)
+	i.apply(vrrp.Event{Kind: vrrp.EvAdvert, Src: info.Src, Priority: p.Priority, Interval: p.AdvertInterval}, arrival(info.Stamp, now), nil)
 }
 
 // fire delivers the scheduler's timer event. now is the round's time, not
@@ -479,7 +480,7 @@ func (i *Instance) holdVIPs(add bool) {
 	if add {
 		op, done, what = i.deps.Link.AddVIPs, "vips added", "adding VIPs"
 	}
-	if err := op(i.cfg.VIPs); err != nil {
+	if err := op(i.cfg.vipPrefixes()); err != nil {
 		i.log(slog.LevelError, what, "err", err)
 	} else {
 		i.log(slog.LevelInfo, done, "vips", len(i.cfg.VIPs))

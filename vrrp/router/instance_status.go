@@ -103,9 +103,10 @@ func (i *Instance) setHeld(held bool) {
 	i.mu.Unlock()
 }
 
-// hear remembers the sender of an advert for this VRID, accepted or not.
-func (i *Instance) hear(p vrrp.Packet, info vrrp.RecvInfo, err error) {
-	sp := Speaker{Src: info.Src, Priority: p.Priority, Addrs: p.Addrs, LastHeard: time.Now(), Accepted: err == nil}
+// hear remembers the sender of an advert for this VRID, accepted or not,
+// heard at now.
+func (i *Instance) hear(p vrrp.Packet, info vrrp.RecvInfo, err error, now time.Time) {
+	sp := Speaker{Src: info.Src, Priority: p.Priority, Addrs: p.Addrs, LastHeard: now, Accepted: err == nil}
 	if err != nil {
 		if sp.Src == i.deps.Src {
 			return // our own, looped back

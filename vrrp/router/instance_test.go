@@ -244,7 +244,7 @@ func TestInstanceTimesAdvertsFromArrival(t *testing.T) {
 	p := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	called := time.Now()
 	stamp := called.Add(-5 * time.Millisecond)
-	inst.onAdvert(p, vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255, Stamp: stamp.UnixNano()})
+	inst.onAdvert(p, vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255, Stamp: stamp.UnixNano()}, time.Now())
 	inst.mmu.Lock()
 	down := inst.m.MasterDownAt.Time()
 	inst.mmu.Unlock()
@@ -298,8 +298,8 @@ func TestInstanceSteadyStateAllocs(t *testing.T) {
 	defer func() { cancel(); <-backupDone }()
 	p := vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs}
 	info := vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255}
-	backup.onAdvert(p, info) // the first advert from a speaker is noted
-	if n := testing.AllocsPerRun(100, func() { backup.onAdvert(p, info) }); n != 0 {
+	backup.onAdvert(p, info, time.Now()) // the first advert from a speaker is noted
+	if n := testing.AllocsPerRun(100, func() { backup.onAdvert(p, info, time.Now()) }); n != 0 {
 		t.Errorf("a backup allocates %.1f times per advert", n)
 	}
 	if backup.State() != vrrp.Backup {

@@ -25,10 +25,11 @@ type Link interface {
 	SendBatch(msgs []vrrp.Outgoing) (int, error)
 	// Addrs lists the interface's IPv4 addresses in the kernel's order.
 	Addrs() ([]netip.Prefix, error)
-	// AddVIPs installs each address as VIP/32 brd VIP; present ones are fine.
-	AddVIPs(vips []netip.Addr) error
-	// RemoveVIPs deletes each VIP/32; absent ones are fine.
-	RemoveVIPs(vips []netip.Addr) error
+	// AddVIPs installs each VIP with its prefix: a host one as VIP/32 brd
+	// VIP (IPv6 VIP/128), IPv6 ones without DAD; present ones are fine.
+	AddVIPs(vips []netip.Prefix) error
+	// RemoveVIPs deletes each VIP with its prefix; absent ones are fine.
+	RemoveVIPs(vips []netip.Prefix) error
 	// Announce broadcasts one gratuitous ARP for vip.
 	Announce(vip netip.Addr) error
 	// Request asks a neighbour for its hardware address with an ARP
@@ -46,6 +47,16 @@ type Network interface {
 	// without DAD, and Announce sends an unsolicited neighbour
 	// advertisement.
 	Open6(ifname string) (Link, error)
+	// OpenVMAC makes virtual router vrid's virtual-MAC interface on
+	// ifname (a macvlan with 00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID),
+	// replacing one a previous run left, and opens it: a use_vmac
+	// instance's adverts, VIPs and announcements go there, its adverts
+	// are read on ifname's link. Close removes the interface.
+	OpenVMAC(ifname string, vrid uint8, v6 bool) (Link, error)
+	// RemoveStaleVMAC removes the virtual-MAC interface OpenVMAC would
+	// make, if a run that crashed left it, and says whether there was one;
+	// for an instance without use_vmac at start.
+	RemoveStaleVMAC(ifname string, vrid uint8, v6 bool) (bool, error)
 	// WatchCarrier calls fn with every interface's carrier (IFF_UP and
 	// IFF_LOWER_UP) now and on every change, until ctx ends.
 	WatchCarrier(ctx context.Context, log *slog.Logger, fn func(ifname string, up bool)) error

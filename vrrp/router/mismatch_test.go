@@ -35,7 +35,7 @@ func TestInstanceAddrListMismatch(t *testing.T) {
 				Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}}
 			info := vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255}
 			for range 3 {
-				inst.onAdvert(p, info)
+				inst.onAdvert(p, info, time.Now())
 			}
 			st := inst.Status()
 			logged := strings.Count(buf.String(), "advert address list differs")

@@ -19,10 +19,12 @@ import (
 // adverts fall close together are batched and then stay in step.
 //
 // A backup pushes its Master_Down_Timer back on every advert it hears; the
-// heap is not touched for that unless the entry is the earliest: the entry
-// keeps its earlier key and is re-keyed to the new deadline only when the
-// old key comes up. The earliest is re-keyed at once, as the alarm is set
-// for it.
+// heap and the alarm are not touched for that: the entry keeps its earlier
+// key, and the alarm may go off for a deadline since pushed back. Before
+// the loop sleeps, it re-keys every entry at the root whose deadline moved
+// later, so that the alarm is set for a deadline that holds: the backups
+// of a thousand instances heard every interval wake the scheduler once
+// every few intervals, together, and no advert costs a system call.
 type Scheduler struct {
 	mu   sync.Mutex
 	heap []schedItem // a min-heap by key
@@ -89,13 +91,8 @@ func (s *Scheduler) setEntry(e *schedEntry, at vrrp.Mono, slack time.Duration) {
 			s.remove(e.slot) // the loop may wake once for nothing
 		}
 		return
-	case e.slot > 0 && !e.at.Before(s.heap[e.slot].key):
-		// Later than its key: re-keyed when the key comes up. The root
-		// is re-keyed now, below: the alarm is set for it, and a lone
-		// backup pushed back by every advert would otherwise wake every
-		// Master_Down_Interval for nothing (now one timerfd_settime an
-		// advert, and no wake-up).
-		return
+	case e.slot >= 0 && !e.at.Before(s.heap[e.slot].key):
+		return // later than its key: re-keyed when the key comes up (rearm)
 	}
 	var first vrrp.Mono
 	if len(s.heap) > 0 {
@@ -115,9 +112,13 @@ func (s *Scheduler) setEntry(e *schedEntry, at vrrp.Mono, slack time.Duration) {
 	}
 }
 
-// rearm sets the alarm for the earliest key; s.mu is held and the alarm
-// set.
+// rearm sets the alarm for the earliest deadline; s.mu is held and the
+// alarm set. Roots whose deadline moved past their key are re-keyed first.
 func (s *Scheduler) rearm(now vrrp.Mono) {
+	for len(s.heap) > 0 && s.heap[0].e.at.After(s.heap[0].key) {
+		s.heap[0].key = s.heap[0].e.at
+		s.down(0)
+	}
 	if len(s.heap) == 0 {
 		// Disarmed even when armed reads zero: after a wake-up the alarm
 		// has gone off, and a timerfd that went off makes every wait

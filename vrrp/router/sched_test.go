@@ -274,9 +274,9 @@ func (f *fakeAlarm) Wait()               {}
 func (f *fakeAlarm) Close() error        { return nil }
 
 // A deadline that becomes the earliest re-arms the running scheduler's
-// alarm at once, to it, and so does the
-// earliest pushed back; a later one, or one pushed back that is not the
-// earliest, leaves the alarm as it is.
+// alarm at once, to it; a later one, or one pushed back, even the
+// earliest, leaves the alarm as it is. Before the loop sleeps it re-keys
+// the earliest pushed back, and sets the alarm for its new deadline.
 func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	s := NewScheduler(nil)
 	f := &fakeAlarm{}
@@ -286,11 +286,11 @@ func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	now := time.Now()
 	near := func(got, want time.Duration) bool { return got <= want && got > want-time.Second }
 	s.set(a, vrrp.MonoOf(now.Add(time.Hour)), time.Second)
-	s.set(b, vrrp.MonoOf(now.Add(2*time.Hour)), time.Second) // later: no arm
-	s.set(b, vrrp.MonoOf(now.Add(3*time.Hour)), time.Second) // pushed back, not the earliest: no arm
-	s.set(a, vrrp.MonoOf(now.Add(90*time.Minute)), time.Second)
-	s.set(c, vrrp.MonoOf(now.Add(time.Minute)), 0) // earliest, no slack
-	want := []time.Duration{time.Hour, 90 * time.Minute, time.Minute}
+	s.set(b, vrrp.MonoOf(now.Add(2*time.Hour)), time.Second)    // later: no arm
+	s.set(b, vrrp.MonoOf(now.Add(3*time.Hour)), time.Second)    // pushed back, not the earliest: no arm
+	s.set(a, vrrp.MonoOf(now.Add(90*time.Minute)), time.Second) // the earliest, pushed back: no arm
+	s.set(c, vrrp.MonoOf(now.Add(time.Minute)), 0)              // earliest, no slack
+	want := []time.Duration{time.Hour, time.Minute}
 	if len(f.arms) != len(want) {
 		t.Fatalf("armed %d times (%v), want %d: %v", len(f.arms), f.arms, len(want), want)
 	}
@@ -319,6 +319,32 @@ func TestSchedulerRearmsOnEarlierDeadline(t *testing.T) {
 	s.mu.Unlock()
 	if d := f.arms[len(f.arms)-1]; d != -1 {
 		t.Errorf("with no timer the alarm was armed for %v, want it disarmed", d)
+	}
+}
+
+// Backups pushed back by their adverts leave the alarm where it was; before
+// the loop sleeps, every root whose deadline moved is re-keyed, and the
+// alarm is set for the earliest deadline that holds, not for a stale key.
+func TestSchedulerRearmsForDeadlinesThatHold(t *testing.T) {
+	s := NewScheduler(nil)
+	f := &fakeAlarm{}
+	s.al = f
+	insts := schedInstances(3)
+	now := time.Now()
+	for k, i := range insts {
+		s.set(i, vrrp.MonoOf(now.Add(time.Hour+time.Duration(k)*time.Minute)), 0)
+	}
+	for k, i := range insts {
+		s.set(i, vrrp.MonoOf(now.Add(3*time.Hour+time.Duration(k)*time.Minute)), 0)
+	}
+	if len(f.arms) != 1 {
+		t.Fatalf("armed %v, want once, for the first deadline", f.arms)
+	}
+	s.mu.Lock()
+	s.rearm(vrrp.MonoOf(now))
+	s.mu.Unlock()
+	if d := f.arms[len(f.arms)-1]; d != 3*time.Hour {
+		t.Errorf("re-armed to %v, want 3h: the earliest deadline now", d)
 	}
 }
 

@@ -37,7 +37,7 @@ func TestInstanceKeepsRareFieldsOutOfLine(t *testing.T) {
 		Src: netip.MustParseAddr("192.0.2.11"), Sched: NewScheduler(nil), Log: slog.New(slog.DiscardHandler)})
 	inst.start(time.Now())
 	inst.onAdvert(vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs},
-		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255})
+		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 255}, time.Now())
 	if inst.State() != vrrp.Backup {
 		t.Fatalf("state %v, want BACKUP", inst.State())
 	}
@@ -45,7 +45,7 @@ func TestInstanceKeepsRareFieldsOutOfLine(t *testing.T) {
 		t.Errorf("a running backup made its rare fields (%v) or drop log (%v)", inst.rare != nil, inst.drops.Load() != nil)
 	}
 	inst.onAdvert(vrrp.Packet{Version: 3, Type: 1, VRID: 7, Priority: 200, AdvertInterval: time.Second, Addrs: cfg.VIPs},
-		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 64})
+		vrrp.RecvInfo{Src: netip.MustParseAddr("192.0.2.12"), Dst: vrrp.Group, TTL: 64}, time.Now())
 	if inst.drops.Load() == nil {
 		t.Error("a dropped advert (TTL 64) made no drop log")
 	}

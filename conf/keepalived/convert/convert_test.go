@@ -158,7 +158,10 @@ func TestInstance(t *testing.T) {
 				eq(t, "any", strings.Join(n.Any, "|"), "/bin/n")
 				eq(t, "fault", strings.Join(n.Fault, "|"), "/usr/bin/env|logger|fault")
 			}},
-		{name: "use_vmac is not carried yet", in: vi(" use_vmac\n"), notes: []string{"note: use_vmac: not carried"}},
+		{name: "use_vmac", in: vi(" use_vmac\n vmac_xmit_base\n"), notes: []string{"note: vmac_xmit_base: not carried"},
+			check: func(t *testing.T, c *conf.Config) { eq(t, "use_vmac", c.Instances[0].UseVMAC, true) }},
+		{name: "use_vmac with a name", in: vi(" use_vmac vmac7\n"), notes: []string{"note: use_vmac: the interface name vmac7 is not carried"},
+			check: func(t *testing.T, c *conf.Config) { eq(t, "use_vmac", c.Instances[0].UseVMAC, true) }},
 		{name: "virtual_routes are lost", in: vi(" virtual_routes {\n  0.0.0.0/0 via 192.0.2.1\n }\n"), notes: []string{"LOST: virtual_routes"}, lost: true},
 		{name: "an instance without interface is lost", in: "vrrp_instance A {\n virtual_router_id 7\n virtual_ipaddress {\n 192.0.2.1\n}\n}\n" + vi(""), notes: []string{":1: LOST: vrrp_instance: not carried: no interface"}, lost: true},
 	})

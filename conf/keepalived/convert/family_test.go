@@ -24,13 +24,14 @@ func isV6(t *testing.T, c *conf.Config, want bool) {
 func TestIPv6(t *testing.T) {
 	run(t, []convertCase{
 		{name: "IPv6 instance on keepalived's default version", in: vi6("  2001:db8::10\n  fe80::1%eth0\n  2001:db8::11/64 dev eth0 nodad\n", ""),
-			notes: []string{":8: note: 2001:db8::11/64: 2001:db8::11/64 is held as 2001:db8::11/128"},
 			check: func(t *testing.T, c *conf.Config) {
 				isV6(t, c, true)
 				eq(t, "version", c.Instances[0].Version, 3)
 				eq(t, "vips", vips(c.Instances[0]), "fe80::1 2001:db8::10 2001:db8::11")
-				eq(t, "vip bits", c.Instances[0].VIPBits == nil, true)
+				eq(t, "vip 2001:db8::11", c.Instances[0].VIPPrefix(2).String(), "2001:db8::11/64")
 			}},
+		{name: "IPv6 use_vmac", in: vi6("  2001:db8::10\n", " use_vmac\n"),
+			check: func(t *testing.T, c *conf.Config) { eq(t, "use_vmac", c.Instances[0].UseVMAC, true) }},
 		{name: "preferred_lft", in: vi6("  2001:db8::10 preferred_lft forever\n  2001:db8::11/128 preferred_lft 30\n", ""),
 			notes: []string{":7: note: 2001:db8::11/128: keepalived holds this IPv6 VIP deprecated"},
 			check: func(t *testing.T, c *conf.Config) { eq(t, "vips", vips(c.Instances[0]), "2001:db8::10 2001:db8::11") }},

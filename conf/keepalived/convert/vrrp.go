@@ -27,7 +27,7 @@ func (c *converter) instance(n *keepalived.Node) {
 	var vips []string
 	var excluded []*keepalived.Node
 	var fam family
-	var src *keepalived.Node
+	var src, vmac *keepalived.Node
 	var peers []*keepalived.Node
 	var password string
 	garp := c.garp
@@ -97,9 +97,9 @@ func (c *converter) instance(n *keepalived.Node) {
 		case "lvs_sync_daemon_interface":
 			c.lvsSyncDaemon(k, name)
 		case "use_vmac":
-			c.changed(k, false, "not carried: hadirector does not run a VMAC interface yet; it holds the VIPs on %q with its own MAC and announces them with gratuitous ARP (IPv6: unsolicited neighbour advertisements)", iface)
+			vmac = k
 		case "vmac_xmit_base":
-			c.skip(k, "goes with use_vmac, not carried", false)
+			c.changed(k, false, "not carried: hadirector sends a use_vmac instance's adverts from the virtual MAC interface, as keepalived does without it; a keepalived peer hears them either way")
 		case "mcast_src_ip":
 			c.changed(k, false, "not carried: hadirector sends multicast adverts from the interface's primary address (IPv6: its link-local address)")
 		case "virtual_routes", "virtual_rules":
@@ -152,13 +152,14 @@ func (c *converter) instance(n *keepalived.Node) {
 		}
 		vips = append(vips, ex...)
 	}
-	t.set("vips", list(vips), cmt(!fam.v6, "each held as VIP/32 brd VIP on the master")+cmt(fam.v6, "IPv6: each held as VIP/128 nodad on the master"))
+	t.set("vips", list(vips), cmt(!fam.v6, "each held as VIP/32 brd VIP on the master")+cmt(fam.v6, "IPv6: each held as VIP/128 (or its /N) nodad on the master"))
 	if src != nil && len(peers) == 0 {
 		c.changed(src, false, "not carried: no unicast_peer of the instance's family, so keepalived multicasts (it warns the usage is deprecated), as the converted file does")
 	} else if src != nil {
 		t.set("unicast_src", str(src.Args[0]), "")
 	}
 	c.peers(t, peers)
+	c.useVMAC(t, vmac, fam)
 	if password != "" {
 		if version == 2 {
 			t.set("password", str(password), "keepalived authentication PASS")
@@ -184,6 +185,21 @@ func (c *converter) instance(n *keepalived.Node) {
 	t.sub = append(t.sub, tracks...)
 	c.names[name] = true
 	c.inst = append(c.inst, t)
+}
+
+// useVMAC carries use_vmac [NAME], without the name.
+func (c *converter) useVMAC(t *table, k *keepalived.Node, fam family) {
+	if k == nil {
+		return
+	}
+	if fam.v6 {
+		t.set("use_vmac", "true", "keepalived use_vmac: the VIPs on macvlan vrrp6.VRID with 00:00:5e:00:02:VRID")
+	} else {
+		t.set("use_vmac", "true", "keepalived use_vmac: the VIPs on macvlan vrrp.VRID with 00:00:5e:00:01:VRID")
+	}
+	if len(k.Args) > 0 {
+		c.changed(k, false, "the interface name %s is not carried: hadirector names the macvlan vrrp.VRID (IPv6 vrrp6.VRID)", k.Args[0])
+	}
 }
 
 func cmt(cond bool, s string) string {
@@ -296,8 +312,6 @@ func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, exclude
 		switch {
 		case a.Is4() && p.Bits() != 32:
 			c.changed(k, false, "%s is held as %s/32 brd %s: the /%d and its prefix route are not carried (hadirector's VIP form)", p, a, a, p.Bits())
-		case a.Is6() && p.Bits() != 128:
-			c.changed(k, false, "%s is held as %s/128: the /%d and its prefix route are not carried (the daemon holds IPv6 VIPs as /128 only)", p, a, p.Bits())
 		}
 		if deprecated {
 			c.changed(k, false, "keepalived holds this IPv6 VIP deprecated (preferred_lft 0, so the kernel never picks it as a source address); hadirector holds it preferred")
@@ -309,7 +323,11 @@ func (c *converter) vips(n *keepalived.Node, iface *string, fam *family, exclude
 			}
 			c.changed(k, false, "not carried: %s (hadirector holds %s, global scope, no label)", strings.Join(what, ", "), form)
 		}
-		out = append(out, a.String())
+		if a.Is6() && p.Bits() != 128 {
+			out = append(out, netip.PrefixFrom(a, p.Bits()).String())
+		} else {
+			out = append(out, a.String())
+		}
 	}
 	return out
 }

@@ -5,25 +5,24 @@
 // since the last mark (SIGUSR1). It exists because the guest has no tool
 // that does this and says when a connection broke. The sync end-to-end
 // test (integration/sync_e2e_guest_test.go) and bench/sync build it
-// statically for the guest.
+// statically for the guest; the ECMP survival test
+// (integration/ecmp_guest_test.go) uses streams and seen.
 package main
 
 import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: connprobe serve -name N -addr A | client -addr A [-every D] [-timeout D] | flood -addr A -n N [-c C]")
+		fmt.Fprintln(os.Stderr, "usage: connprobe serve -name N -addr A | client -addr A [-every D] [-timeout D] | flood -addr A -n N [-c C] | streams -addr A [-n N] | seen -i IF -dst A -name N")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -33,6 +32,10 @@ func main() {
 		os.Exit(client(os.Args[2:]))
 	case "flood":
 		os.Exit(flood(os.Args[2:]))
+	case "streams":
+		os.Exit(streams(os.Args[2:]))
+	case "seen":
+		os.Exit(seen(os.Args[2:]))
 	}
 	fmt.Fprintln(os.Stderr, "connprobe: unknown mode", os.Args[1])
 	os.Exit(2)
@@ -110,27 +113,15 @@ func client(args []string) int {
 		case <-tick.C:
 		}
 		c.SetDeadline(time.Now().Add(*timeout))
-		if _, err := fmt.Fprintf(c, "%d\n", seq); err != nil {
-			fmt.Printf("broken %d: %v\n", seq, err)
-			return 1
-		}
-		line, err := r.ReadString('\n')
+		ans, err := exchange(c, r, seq)
 		if err != nil {
-			if err == io.EOF {
-				err = fmt.Errorf("closed by the peer")
-			}
 			fmt.Printf("broken %d: %v\n", seq, err)
-			return 1
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 || f[1] != fmt.Sprint(seq) {
-			fmt.Printf("broken %d: answer %q\n", seq, line)
 			return 1
 		}
 		if real == "" {
-			real = f[0]
-		} else if f[0] != real {
-			fmt.Printf("real changed %d: %s, was %s\n", seq, f[0], real)
+			real = ans
+		} else if ans != real {
+			fmt.Printf("real changed %d: %s, was %s\n", seq, ans, real)
 			return 3
 		}
 		now := time.Now()
@@ -138,7 +129,7 @@ func client(args []string) int {
 			maxGap = g
 		}
 		last = now
-		fmt.Printf("ok %d %s\n", seq, f[0])
+		fmt.Printf("ok %d %s\n", seq, ans)
 	}
 }
 

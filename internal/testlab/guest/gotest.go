@@ -96,3 +96,21 @@ func StaticBinaries(dir string, pkgs map[string]string) ([]File, error) {
 	}
 	return files, nil
 }
+
+// Binary builds the package pkg (as go build takes it), with the build
+// tags if any, into dir and returns it as a File at /work/NAME with its
+// shared libraries. It is not static: with the host's own cgo setting the
+// build reuses what go build and go vet of the package already compiled,
+// where a static build compiles a large dependency tree (GoBGP's) anew.
+func Binary(dir, name, pkg string, tags ...string) (File, error) {
+	out := filepath.Join(dir, name)
+	args := []string{"build", "-o", out}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	build := exec.Command("go", append(args, pkg)...)
+	if msg, err := build.CombinedOutput(); err != nil {
+		return File{}, fmt.Errorf("building %s: %v\n%s", name, err, msg)
+	}
+	return File{Path: "/work/" + name, Host: out, Mode: 0o755, Libs: true}, nil
+}

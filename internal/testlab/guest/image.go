@@ -23,12 +23,15 @@ type Image struct {
 }
 
 // A File is put in the guest at Path, from Host (a file or a directory,
-// copied recursively) or, if Host is empty, from Data.
+// copied recursively) or, if Host is empty, from Data. With Libs, Host is
+// a dynamic executable and the shared libraries ldd lists for it come
+// along, as for Image.Binaries.
 type File struct {
 	Path string
 	Host string
 	Data []byte
 	Mode fs.FileMode
+	Libs bool
 }
 
 // ExitMarker precedes the script's exit status on the console.
@@ -138,6 +141,9 @@ func (img Image) Build(out string) error {
 
 // add copies a File, recursing into a host directory.
 func (a *archive) add(f File) error {
+	if f.Libs {
+		return a.binary(f.Path, f.Host)
+	}
 	if f.Host == "" {
 		mode := f.Mode
 		if mode == 0 {

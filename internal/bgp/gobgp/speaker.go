@@ -1,4 +1,4 @@
-package bgp
+package gobgp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/bgp"
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	bgppkt "github.com/osrg/gobgp/v4/pkg/packet/bgp"
@@ -18,7 +19,7 @@ import (
 // Speaker is a running BGP speaker: GoBGP's server with this director's
 // sessions. Its methods are safe for concurrent use.
 type Speaker struct {
-	cfg Config
+	cfg bgp.Config
 	log *slog.Logger
 	srv *server.BgpServer
 
@@ -30,7 +31,7 @@ type Speaker struct {
 // Start starts GoBGP's server with cfg's identity and adds every peer;
 // the sessions come up in the background. log receives GoBGP's own
 // records, at warning level and above.
-func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Speaker, error) {
+func Start(ctx context.Context, cfg bgp.Config, log *slog.Logger) (*Speaker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -67,7 +68,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Speaker, error) 
 
 // apiPeer is GoBGP's form of p: both unicast families, so that IPv4 and
 // IPv6 VIPs go over the same session.
-func apiPeer(p Peer) *api.Peer {
+func apiPeer(p bgp.Peer) *api.Peer {
 	ap := &api.Peer{
 		Conf: &api.PeerConf{NeighborAddress: p.Address.String(), PeerAsn: p.ASN, AuthPassword: p.Password},
 		Timers: &api.Timers{Config: &api.TimersConfig{
@@ -75,7 +76,13 @@ func apiPeer(p Peer) *api.Peer {
 			// get the VIPs back within seconds, not GoBGP's 120 s (GoBGP
 			// waits at least 2 s between attempts).
 			ConnectRetry: 2,
-			HoldTime:     uint64(p.HoldTime / time.Second),
+			// And after a reset (BFD down, a NOTIFICATION): 1 s, not
+			// GoBGP's 30 s. FRR's bgpd replaces its BFD session once the
+			// BGP session is up (it registers it first without the local
+			// address); GoBGP takes the old session's Down for the peer's
+			// and resets BGP, which would then stay down for 30 s.
+			IdleHoldTimeAfterReset: 1,
+			HoldTime:               uint64(p.HoldTime / time.Second),
 			// Keepalives every third of the hold time, as RFC 4271 suggests.
 			KeepaliveInterval: uint64(p.HoldTime / time.Second / 3),
 		}},

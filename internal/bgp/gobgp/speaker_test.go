@@ -1,4 +1,4 @@
-package bgp
+package gobgp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hadirector/hadirector/internal/bgp"
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
 	bgppkt "github.com/osrg/gobgp/v4/pkg/packet/bgp"
@@ -98,10 +99,10 @@ func await(t *testing.T, what string, f func() bool) {
 func TestSpeakerAnnounceWithdraw(t *testing.T) {
 	local := netip.MustParseAddr("127.0.0.2")
 	r := startRouter(t, local, 65001, "s3cret")
-	sp, err := Start(context.Background(), Config{
+	sp, err := Start(context.Background(), bgp.Config{
 		ASN: 65001, RouterID: netip.MustParseAddr("192.0.2.11"),
 		Communities: []uint32{65001<<16 | 100},
-		Peers: []Peer{{
+		Peers: []bgp.Peer{{
 			Address: netip.MustParseAddr("127.0.0.1"), ASN: 64512, Port: r.port, LocalAddress: local,
 			Password: "s3cret", HoldTime: 3 * time.Second,
 		}},
@@ -156,9 +157,9 @@ func TestSpeakerAnnounceWithdraw(t *testing.T) {
 func TestSpeakerWrongPassword(t *testing.T) {
 	local := netip.MustParseAddr("127.0.0.3")
 	r := startRouter(t, local, 65001, "right")
-	sp, err := Start(context.Background(), Config{
+	sp, err := Start(context.Background(), bgp.Config{
 		ASN: 65001, RouterID: netip.MustParseAddr("192.0.2.11"),
-		Peers: []Peer{{Address: netip.MustParseAddr("127.0.0.1"), ASN: 64512, Port: r.port, LocalAddress: local, Password: "wrong", HoldTime: 3 * time.Second}},
+		Peers: []bgp.Peer{{Address: netip.MustParseAddr("127.0.0.1"), ASN: 64512, Port: r.port, LocalAddress: local, Password: "wrong", HoldTime: 3 * time.Second}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
