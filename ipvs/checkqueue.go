@@ -64,13 +64,3 @@ func phaseOf(t target, interval time.Duration) time.Duration {
 	h.Write([]byte{byte(t.svc.Proto), byte(t.svc.FWMark >> 24), byte(t.svc.FWMark >> 16), byte(t.svc.FWMark >> 8), byte(t.svc.FWMark)})
 	return time.Duration(h.Sum64() % uint64(interval))
 }
-
-// nextSlot is the first of due, due+interval, due+2*interval, ... after
-// now: a check that ran late keeps its place in the interval.
-func nextSlot(due, now time.Time, interval time.Duration) time.Time {
-	if due.After(now) || interval <= 0 {
-		return due
-	}
-	n := now.Sub(due)/interval + 1
-	return due.Add(n * interval)
-}

@@ -2,8 +2,10 @@ package ipvs
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -71,7 +73,7 @@ func (c blockCheck) Check(context.Context) error {
 }
 
 // Run keeps at most maxParallelChecks checks in flight, starts the others
-// as those end, and arms one timer, not one per check.
+// as those end, counting them late, and arms one timer, not one per check.
 func TestHealthRunBoundsConcurrency(t *testing.T) {
 	n := maxParallelChecks + 300
 	release := make(chan struct{})
@@ -102,7 +104,8 @@ func TestHealthRunBoundsConcurrency(t *testing.T) {
 	if got := now.Load(); got != maxParallelChecks {
 		t.Errorf("%d checks in flight, want %d", got, maxParallelChecks)
 	}
-	close(release) // the rest start as the first end
+	clk.now.Add(int64(10 * time.Minute)) // over a tenth of the interval
+	close(release)                       // the rest start, late, as the first end
 	for range n - maxParallelChecks {
 		<-started
 	}
@@ -121,17 +124,86 @@ func TestHealthRunBoundsConcurrency(t *testing.T) {
 	if afters != 1 {
 		t.Errorf("%d timers armed for %d checks due together, want 1", afters, n)
 	}
+	if st := h.Stats(); st.Started != uint64(n) || st.Late != uint64(n-maxParallelChecks) {
+		t.Errorf("stats %+v, want %d started, %d late", st, n, n-maxParallelChecks)
+	}
 }
 
-func TestNextSlot(t *testing.T) {
-	iv := 10 * time.Second
-	for _, tt := range []struct{ due, now, want time.Duration }{
-		{20 * time.Second, 15 * time.Second, 20 * time.Second}, // still ahead
-		{20 * time.Second, 20 * time.Second, 30 * time.Second}, // due now: the next
-		{20 * time.Second, 47 * time.Second, 50 * time.Second}, // late: skips, keeps its place
-	} {
-		if got := nextSlot(t0.Add(tt.due), t0.Add(tt.now), iv); got != t0.Add(tt.want) {
-			t.Errorf("nextSlot(%v, %v) = %v, want %v", tt.due, tt.now, got.Sub(t0), tt.want)
+// slowCheck takes d of the fake clock's time.
+type slowCheck struct {
+	clk *fakeClock
+	d   time.Duration
+}
+
+func (c slowCheck) Check(context.Context) error { c.clk.now.Add(int64(c.d)); return nil }
+
+// A server's next check falls an interval after its last one ended, not on
+// a grid: a check that took 3 s of a 10 s interval is followed 10 s later.
+func TestHealthRunIntervalFromEnd(t *testing.T) {
+	clk := &fakeClock{waits: make(chan fakeWait)}
+	h := newHealthNoPhase()
+	if err := h.Configure(checkedTable(1, slowCheck{clk, 3 * time.Second}, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- h.Run(ctx, clk, nil) }()
+	w := <-clk.waits
+	for range 3 {
+		if w.d != 10*time.Second {
+			t.Errorf("waits %v after a check ended, want the interval", w.d)
 		}
+		clk.fire(w)
+		w = <-clk.waits
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := h.Stats(); st.Late != 0 {
+		t.Errorf("%d late checks on an idle checker", st.Late)
+	}
+}
+
+// A timeout while the checker is behind schedule is not counted, up to
+// maxUncounted in a row; a refusal, or a timeout on schedule, is.
+func TestHealthUncountsTimeoutsWhenBehind(t *testing.T) {
+	h := NewHealth(nil)
+	pol := Policy{Interval: time.Second, Timeout: time.Second}.withDefaults()
+	p := &probe{t: target{svc: tcp80, real: ap(realIP(11), 80)}, pol: pol, state: pol.Start(t0), index: -1}
+	h.probes[p.t] = p
+	timeout := fmt.Errorf("tcp check: %w", context.DeadlineExceeded)
+	now := t0
+	step := func(err error) (Transition, bool) {
+		now = now.Add(time.Second)
+		h.queue.remove(p)
+		return h.complete(p, err, now)
+	}
+	if _, ok := step(timeout); !ok {
+		t.Fatal("a timeout on schedule did not count")
+	}
+	step(nil) // up again
+	h.lastLate = now
+	for i := range maxUncounted {
+		h.lastLate = now.Add(time.Second / 2) // a check started late within the interval
+		if tr, ok := step(timeout); ok {
+			t.Fatalf("timeout %d while behind counted: %+v", i+1, tr)
+		}
+	}
+	if tr, ok := step(timeout); !ok || tr.Up {
+		t.Errorf("timeout %d in a row while behind did not count", maxUncounted+1)
+	}
+	step(nil)
+	h.lastLate = now.Add(time.Second / 2)
+	if _, ok := step(fmt.Errorf("tcp check: %w", syscall.ECONNREFUSED)); !ok {
+		t.Error("a refusal while behind did not count")
+	}
+	step(nil)
+	h.lastLate = time.Time{}
+	if _, ok := step(fmt.Errorf("tcp check: %w", errTakenLate)); ok {
+		t.Error("a timeout the poller took late counted")
+	}
+	if st := h.Stats(); st.Uncounted != maxUncounted+1 {
+		t.Errorf("%d timeouts uncounted, want %d", st.Uncounted, maxUncounted+1)
 	}
 }

@@ -8,7 +8,7 @@ import (
 // Policy says when a real server is checked and how many results it takes to
 // change its state. Zero fields take the defaults below.
 type Policy struct {
-	Interval time.Duration // between checks; default 5s
+	Interval time.Duration // from the end of one check to the start of the next; default 5s
 	Timeout  time.Duration // for one check; default 3s, at most Interval
 	Rise     int           // consecutive successes that bring a down server up; default 1
 	Fall     int           // consecutive failures that take an up server down; default 1
@@ -68,9 +68,11 @@ func (p Policy) Start(now time.Time) CheckState {
 // DueAt reports whether a check is due at now.
 func (s CheckState) DueAt(now time.Time) bool { return !now.Before(s.Due) }
 
-// Next is the state after a check started at now succeeded (ok) or failed:
-// the server changes state once Rise successes or Fall failures have come in
-// a row, and the next check is due an Interval after now.
+// Next is the state after a check that ended at now succeeded (ok) or
+// failed: the server changes state once Rise successes or Fall failures have
+// come in a row, and the next check is due an Interval after now, as
+// keepalived's delay_loop: a checker short of time checks less often rather
+// than counting its own delays as the servers' failures.
 func (p Policy) Next(s CheckState, now time.Time, ok bool) CheckState {
 	p = p.withDefaults()
 	s.Due = now.Add(p.Interval)

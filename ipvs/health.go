@@ -46,7 +46,40 @@ type Health struct {
 	fresh  []*probe   // probes not placed yet: the scheduler places them
 	down   map[target]bool
 	wake   chan struct{}
+	stats  CheckStats
+	// lateLogged is when Run last logged checks behind schedule.
+	lateLogged time.Time
+	lateSince  uint64        // late starts since then
+	lateMax    time.Duration // the largest lag since then
+	lastLate   time.Time     // when a check last started late
 }
+
+// CheckStats counts the checks Run started. A check is late if it starts
+// more than a tenth of its interval after it fell due: the checker is
+// behind schedule (at its bound of checks in flight, or short of CPU), and
+// the rounds of the servers concerned stretch, since each server's next
+// check falls an interval after its last one ended.
+//
+// A timeout while the checker is behind schedule (a check started late
+// within the server's interval, or a TCP check's deadline taken over a
+// tenth of its timeout late) says more about the director's CPU than about
+// the server: it is not counted, up to maxUncounted in a row, and the
+// server keeps its state. A refusal or any other failure always counts.
+type CheckStats struct {
+	Started   uint64 `json:"checks_started"`
+	Late      uint64 `json:"checks_late"`
+	Uncounted uint64 `json:"timeouts_uncounted"`
+	InFlight  int    `json:"checks_in_flight"`
+}
+
+// maxUncounted bounds the timeouts in a row not counted for one server, so
+// that a server that stopped answering goes down even while the checker
+// stays behind schedule.
+const maxUncounted = 5
+
+// errTakenLate is a TCP check's timeout that the poller took over a tenth
+// of the timeout after the deadline: the process was short of CPU.
+var errTakenLate = fmt.Errorf("%w (taken late: the director was short of CPU)", context.DeadlineExceeded)
 
 type target struct {
 	svc  ServiceKey
@@ -62,6 +95,9 @@ type probe struct {
 	index   int  // in queue, -1 if not there
 	running bool // a check is in flight
 	gone    bool // no longer configured
+	// uncounted is the timeouts in a row not counted, the checker being
+	// behind schedule.
+	uncounted int
 }
 
 // Transition is a real server changing state.
@@ -233,17 +269,21 @@ func (h *Health) place(now time.Time) {
 	h.fresh = nil
 }
 
-// complete records the result of a check of p that was due at p.state.Due
-// and queues its next check, at its place in the interval after now. It
-// returns the transition, if p changed state. h.mu is held.
+// complete records the result of a check of p that ended at now and queues
+// its next check, an interval after now (see Policy.Next). It returns the
+// transition, if p changed state. h.mu is held.
 func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool) {
 	p.running = false
 	if p.gone {
 		return Transition{}, false
 	}
+	if h.uncount(p, err, now) {
+		p.state.Due = now.Add(p.pol.Interval)
+		h.queue.push(p)
+		return Transition{}, false
+	}
 	was := p.state.Up
-	p.state = p.pol.Next(p.state, p.state.Due, err == nil)
-	p.state.Due = nextSlot(p.state.Due, now, p.pol.Interval)
+	p.state = p.pol.Next(p.state, now, err == nil)
 	p.lastErr = err
 	h.queue.push(p)
 	if p.state.Up == was {
@@ -259,6 +299,19 @@ func (h *Health) complete(p *probe, err error, now time.Time) (Transition, bool)
 		h.log.Info("real server up", "service", p.t.svc.String(), "real", p.t.real.String())
 	}
 	return tr, true
+}
+
+// uncount reports whether err, a check of p ending at now, is a timeout
+// not to count (see CheckStats), and counts it. h.mu is held.
+func (h *Health) uncount(p *probe, err error, now time.Time) bool {
+	behind := errors.Is(err, errTakenLate) || (!h.lastLate.IsZero() && now.Sub(h.lastLate) < p.pol.Interval)
+	if !errors.Is(err, context.DeadlineExceeded) || !behind || p.uncounted >= maxUncounted {
+		p.uncounted = 0
+		return false
+	}
+	p.uncounted++
+	h.stats.Uncounted++
+	return true
 }
 
 // check runs one check of p, bounded by its Timeout.
@@ -342,13 +395,21 @@ type checkResult struct {
 // Run checks real servers as they fall due, by clk, until ctx ends, and
 // calls changed with the transitions of the checks that ended together, so
 // the caller can Adjust and Reconcile. One goroutine schedules every check,
-// on one timer; each check in flight runs in a goroutine of its own until
-// it answers or times out, at most maxParallelChecks at once. It returns nil
-// when ctx ends, once the checks in flight have.
+// on one timer; TCP checks run in one tcpPoller, and any other check in a
+// goroutine of its own until it answers or times out; at most
+// maxParallelChecks are in flight at once. A check's timeout runs from when
+// it starts. It returns nil when ctx ends, once the checks in flight have.
 func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transition)) error {
 	results := make(chan checkResult, maxParallelChecks)
 	inflight := 0
+	tcp, err := newTCPPoller(results)
+	if err != nil {
+		h.log.Warn("tcp checks run one goroutine each", "err", err)
+	}
 	defer func() {
+		if tcp != nil {
+			tcp.close()
+		}
 		for ; inflight > 0; inflight-- {
 			<-results
 		}
@@ -364,10 +425,16 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			if p == nil {
 				break
 			}
+			h.started(p, now)
 			p.running = true
 			inflight++
+			if c, ok := p.check.Checker.(TCPCheck); ok && tcp != nil {
+				tcp.start(p, c.Addr, time.Now().Add(p.pol.Timeout))
+				continue
+			}
 			go func(p *probe, chk Checker) { results <- checkResult{p, check(ctx, p, chk)} }(p, p.check.Checker)
 		}
+		h.stats.InFlight = inflight
 		if len(h.queue) > 0 && inflight < maxParallelChecks {
 			if next := h.queue[0].state.Due; due == nil || next.Before(dueAt) {
 				due, dueAt = clk.After(next.Sub(now)), next
@@ -409,4 +476,35 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			}
 		}
 	}
+}
+
+// lateLogEvery bounds how often Run logs checks behind schedule.
+const lateLogEvery = time.Minute
+
+// started counts a check of p starting at now and, at most every
+// lateLogEvery, logs the checks that started late. h.mu is held.
+func (h *Health) started(p *probe, now time.Time) {
+	h.stats.Started++
+	lag := now.Sub(p.state.Due)
+	if lag <= p.pol.Interval/10 {
+		return
+	}
+	h.stats.Late++
+	h.lastLate = now
+	h.lateSince++
+	h.lateMax = max(h.lateMax, lag)
+	if now.Sub(h.lateLogged) < lateLogEvery {
+		return
+	}
+	h.log.Warn("health checks behind schedule: checking less often, timeouts not counted", "late", h.lateSince,
+		"max_lag", h.lateMax.Round(time.Millisecond), "in_flight", h.stats.InFlight, "bound", maxParallelChecks,
+		"timeouts_uncounted", h.stats.Uncounted)
+	h.lateLogged, h.lateSince, h.lateMax = now, 0, 0
+}
+
+// Stats returns the counts of checks Run started.
+func (h *Health) Stats() CheckStats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stats
 }

@@ -55,6 +55,8 @@ type ManagerStatus struct {
 	LastError      string    `json:"last_error,omitempty"`
 	HealthChanges  uint64    `json:"health_changes"`
 	DownRealsNamed []string  `json:"down,omitempty"` // "TCP 192.0.2.10:80 -> 198.51.100.11:80"
+	// Checks is as of now, not of the last reconciliation.
+	Checks CheckStats `json:"checks"`
 }
 
 // NewManager returns a Manager of k with nothing configured. log may be nil;
@@ -241,11 +243,14 @@ func (m *Manager) reconcile() Result {
 	return res
 }
 
-// Status returns the Manager's figures as of its last reconciliation.
+// Status returns the Manager's figures as of its last reconciliation, and
+// the health checks' counts as of now.
 func (m *Manager) Status() ManagerStatus {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.last
+	st := m.last
+	m.mu.Unlock()
+	st.Checks = m.health.Stats()
+	return st
 }
 
 // Up reports whether a configured real server is up by its checks.

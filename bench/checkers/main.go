@@ -9,25 +9,35 @@
 // process used over a window, and its resident memory at the end, are read
 // from /proc. The real servers are listeners of this program in a network
 // namespace, on 250 addresses of 198.51.100.0/24 and as many ports as it
-// takes. Run as root from the repository root:
+// takes. hadirector runs with the Go runtime's settings of its systemd unit
+// (dist/hadirector.service). With -host, the checker alone (ipvs.Health)
+// runs on this host instead, in a network namespace of its own against the
+// listeners in another, with no keepalived to compare (README.md). Run as
+// root from the repository root:
 //
 //	go run ./bench/checkers
 //	go run ./bench/checkers -sizes 1000 -rounds 3 -window 10s
+//	go run ./bench/checkers -host -profile /tmp/checker.pprof
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/testlab/guest"
+	"github.com/hadirector/hadirector/internal/unitenv"
 )
 
 // Listener addresses: 198.51.100.2 to 198.51.100.251, ports from 8000.
@@ -42,20 +52,28 @@ func realAddr(n int) string {
 }
 
 func main() {
-	listen := flag.Int("listen", 0, "(in the guest) listen for this many real servers and accept forever")
+	listen := flag.Int("listen", 0, "(internal) listen for this many real servers and accept forever")
+	accepts := flag.String("accepts", "/tmp/accepts", "(with -listen) where to keep the count of connections accepted")
+	checkN := flag.Int("check", 0, "(internal) run the checker alone on this many real servers")
+	host := flag.Bool("host", false, "measure the checker alone on this host, not both checkers in the guest")
+	profile := flag.String("profile", "", "write a CPU profile of the checker alone (ipvs.Health) over a window to this file, suffixed by the size: with -host in the first round, in the guest before the rounds")
 	sizes := flag.String("sizes", "1000,10000", "numbers of checks, comma-separated")
 	rounds := flag.Int("rounds", 5, "rounds of each side per size")
 	warm := flag.Duration("warm", 5*time.Second, "from every real server in to the window")
 	window := flag.Duration("window", 10*time.Second, "the measured window")
 	flag.Parse()
-	if *listen > 0 {
-		if err := serve(*listen); err != nil {
-			fmt.Fprintln(os.Stderr, "checkers -listen:", err)
-			os.Exit(1)
-		}
-		return
+	var err error
+	switch {
+	case *listen > 0:
+		err = serve(*listen, *accepts)
+	case *checkN > 0:
+		err = checkOnly(*checkN, *profile, *warm, *window)
+	case *host:
+		err = runHost(*sizes, *rounds, *warm, *window, *profile)
+	default:
+		err = run(*sizes, *rounds, *warm, *window, *profile)
 	}
-	if err := run(*sizes, *rounds, *warm, *window); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/checkers:", err)
 		os.Exit(1)
 	}
@@ -63,13 +81,13 @@ func main() {
 
 // serve listens on n real servers' addresses, accepts and closes every
 // connection, says READY on stdout once all listen, and keeps the number
-// of connections accepted in /tmp/accepts: the checks actually made.
-func serve(n int) error {
+// of connections accepted in the file path: the checks actually made.
+func serve(n int, path string) error {
 	var accepts atomic.Int64
 	go func() {
 		for range time.Tick(100 * time.Millisecond) {
-			os.WriteFile("/tmp/accepts.new", []byte(strconv.FormatInt(accepts.Load(), 10)), 0o644)
-			os.Rename("/tmp/accepts.new", "/tmp/accepts")
+			os.WriteFile(path+".new", []byte(strconv.FormatInt(accepts.Load(), 10)), 0o644)
+			os.Rename(path+".new", path)
 		}
 	}()
 	for i := range n {
@@ -92,7 +110,7 @@ func serve(n int) error {
 	select {}
 }
 
-func run(sizes string, rounds int, warm, window time.Duration) error {
+func run(sizes string, rounds int, warm, window time.Duration, profile string) error {
 	k, err := guest.FindKernel("/")
 	if err != nil {
 		return err
@@ -110,7 +128,12 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 	if err != nil {
 		return err
 	}
+	env, err := unitenv.Read(unitenv.Path)
+	if err != nil {
+		return err
+	}
 	var script strings.Builder
+	fmt.Fprintf(&script, "HENV=%q\nPROFILE=%t\n", strings.Join(env, " "), profile != "")
 	script.WriteString(setup)
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -126,15 +149,85 @@ func run(sizes string, rounds int, warm, window time.Duration) error {
 		Files: files, Script: script.String()}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
-	fmt.Printf("kernel %s, qemu TCG, 1 vCPU; TCP checks every 1 s, 10 NAT real servers a service\n", k.Version)
-	res, err := guest.Run(ctx, img, guest.Options{Console: os.Stdout, Memory: "2048M"})
+	fmt.Printf("kernel %s, qemu TCG, 1 vCPU; TCP checks every 1 s, 10 NAT real servers a service; hadirector with %s; host load %s\n",
+		k.Version, strings.Join(env, " "), loadavg())
+	var console bytes.Buffer
+	res, err := guest.Run(ctx, img, guest.Options{Console: io.MultiWriter(os.Stdout, &console), Memory: "2048M"})
 	if err != nil {
 		return err
 	}
 	if res.Exit != 0 {
 		return fmt.Errorf("guest script exited %d", res.Exit)
 	}
+	summarize(console.String())
+	if profile != "" {
+		if err := saveProfiles(console.String(), profile, sizes); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("host load at the end %s\n", loadavg())
 	return nil
+}
+
+// saveProfiles decodes the profiles the guest printed, one a size, into
+// profile.SIZE.
+func saveProfiles(console, profile, sizes string) error {
+	parts := strings.Split(console, "PROFILE-BEGIN")[1:]
+	for i, s := range strings.Split(sizes, ",") {
+		if i >= len(parts) {
+			return fmt.Errorf("the guest printed %d profiles, want %d", len(parts), i+1)
+		}
+		text, _, _ := strings.Cut(parts[i], "PROFILE-END")
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(text), ""))
+		if err != nil {
+			return fmt.Errorf("profile %d: %w", i+1, err)
+		}
+		name := profile + "." + strings.TrimSpace(s)
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Println("profile of the checker alone written to", name)
+	}
+	return nil
+}
+
+// summarize prints the min/median/max of each side's RESULT lines, by size.
+func summarize(console string) {
+	type key struct{ name, n string }
+	vals := map[key]map[string][]float64{}
+	var order []key
+	for _, l := range strings.Split(console, "\n") {
+		f := strings.Fields(strings.TrimSpace(l))
+		if len(f) < 3 || f[0] != "RESULT" {
+			continue
+		}
+		k := key{f[1], ""}
+		m := map[string]float64{}
+		for _, kv := range f[2:] {
+			name, v, _ := strings.Cut(kv, "=")
+			if name == "n" {
+				k.n = v
+			} else if x, err := strconv.ParseFloat(v, 64); err == nil {
+				m[name] = x
+			}
+		}
+		if vals[k] == nil {
+			vals[k] = map[string][]float64{}
+			order = append(order, k)
+		}
+		for name, x := range m {
+			vals[k][name] = append(vals[k][name], x)
+		}
+	}
+	for _, k := range order {
+		fmt.Printf("SUMMARY %s n=%s rounds=%d", k.name, k.n, len(vals[k]["cpu_ticks"]))
+		for _, name := range []string{"cpu_ticks", "checks", "rss_kb", "reals_up"} {
+			if v := vals[k][name]; len(v) > 0 {
+				fmt.Printf(" %s %.0f/%.0f/%.0f", name, slices.Min(v), median(v), slices.Max(v))
+			}
+		}
+		fmt.Println()
+	}
 }
 
 // hadirectorConf is n/10 services of 10 real servers, TCP-checked every
@@ -222,14 +315,21 @@ measure_size() {
 	/usr/bin/ip netns exec rs ./checkers -listen $n > /tmp/listen.log 2>&1 & L=$!
 	PIDS="$PIDS $L"
 	k=0; while ! grep -q READY /tmp/listen.log; do k=$((k+1)); [ $k -le 600 ] || { cat /tmp/listen.log; exit 1; }; sleep 0.1; done
+	if $PROFILE; then
+		env $HENV ./checkers -check $n -profile - -warm ${warm}s -window ${window}s > /tmp/profile.out 2>&1 & P=$!
+		sleep $((warm+window+3))
+		kill $P; wait $P
+		cat /tmp/profile.out
+	fi
 	r=1
 	while [ $r -le $rounds ]; do
 		ipvsadm -C
-		./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
+		env $HENV ./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
 		sample hadirector $H $warm $window $n
 		kill $H; wait $H
 		echo "hadirector: $(grep -c 'real server down' /tmp/h.log) real servers went down; the last causes:"
 		grep 'real server down' /tmp/h.log | sed 's/.*err=//' | tail -3
+		grep 'behind schedule' /tmp/h.log | tail -2
 		ipvsadm -C
 		keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
 		j=0; while [ ! -s /run/kc.pid ]; do j=$((j+1)); [ $j -le 300 ] || { cat /tmp/k.log; exit 1; }; sleep 0.1; done

@@ -58,6 +58,10 @@ var (
 	dIPVSFailures = desc("ipvs_reconcile_failures_total", "Reconciliations that failed.")
 	dIPVSHealth   = desc("ipvs_health_changes_total", "Real servers that changed state by their checks.")
 	dIPVSLast     = desc("ipvs_last_reconcile_timestamp_seconds", "Unix time of the last reconciliation.")
+	dChecks       = desc("ipvs_checks_total", "Health checks started.")
+	dChecksLate   = desc("ipvs_checks_late_total", "Health checks started over a tenth of their interval late: the checker is behind schedule and checks less often.")
+	dChecksUncnt  = desc("ipvs_check_timeouts_uncounted_total", "Check timeouts not counted as failures because the checker was behind schedule.")
+	dChecksFlight = desc("ipvs_checks_in_flight", "Health checks running now.")
 	dSyncDaemon   = desc("sync_daemon_running", "1 while the kernel's sync thread of the role runs.", "role")
 	dSyncErrors   = desc("sync_daemon_errors_total", "Failed attempts to start or stop the kernel's sync threads.")
 	dSyncHold     = desc("sync_failback_hold", "1 while the fail-back hold keeps this director from preempting.")
@@ -78,7 +82,7 @@ func New(src Source) *Collector { return &Collector{src} }
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
 		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dMismatch, dSpeakers, dIPVSServices, dIPVSReals,
-		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast,
+		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast, dChecks, dChecksLate, dChecksUncnt, dChecksFlight,
 		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn, dBGPPeerUp, dBGPPeerSince, dBGPVIP, dBGPDrained} {
 		ch <- d
 	}
@@ -120,6 +124,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	n(dIPVSOps, st.Ops)
 	n(dIPVSFailures, st.Failures)
 	n(dIPVSHealth, st.HealthChanges)
+	n(dChecks, st.Checks.Started)
+	n(dChecksLate, st.Checks.Late)
+	n(dChecksUncnt, st.Checks.Uncounted)
+	g(dChecksFlight, float64(st.Checks.InFlight))
 	if !st.LastReconcile.IsZero() {
 		g(dIPVSLast, float64(st.LastReconcile.UnixNano())/1e9)
 	}

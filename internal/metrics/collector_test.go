@@ -35,7 +35,8 @@ func source(withIPVS bool) Source {
 	if withIPVS {
 		src.IPVS = func() *ipvs.ManagerStatus {
 			return &ipvs.ManagerStatus{Services: 2, Reals: 4, RealsUp: 3, Reconciles: 5, Ops: 8, Failures: 1,
-				HealthChanges: 2, LastReconcile: t0}
+				HealthChanges: 2, LastReconcile: t0,
+				Checks: ipvs.CheckStats{Started: 40, Late: 3, InFlight: 2}}
 		}
 		src.Sync = func() *lvssync.Status {
 			return &lvssync.Status{Daemons: []lvssync.Daemon{{Role: lvssync.Backup, Interface: "eth0"}}, Errors: 1,
@@ -56,6 +57,9 @@ hadirector_ipvs_real_servers_up 3
 # HELP hadirector_ipvs_operations_total Netlink writes the reconciliations applied.
 # TYPE hadirector_ipvs_operations_total counter
 hadirector_ipvs_operations_total 8
+# HELP hadirector_ipvs_checks_late_total Health checks started over a tenth of their interval late: the checker is behind schedule and checks less often.
+# TYPE hadirector_ipvs_checks_late_total counter
+hadirector_ipvs_checks_late_total 3
 # HELP hadirector_sync_daemon_running 1 while the kernel's sync thread of the role runs.
 # TYPE hadirector_sync_daemon_running gauge
 hadirector_sync_daemon_running{role="backup"} 1
@@ -89,15 +93,15 @@ hadirector_vrrp_advert_interval_seconds{instance="web",interface="eth0",vrid="51
 # TYPE hadirector_vrrp_last_transition_timestamp_seconds gauge
 hadirector_vrrp_last_transition_timestamp_seconds{instance="web",interface="eth0",vrid="51"} 1.795608e+09
 `
-	names := []string{"hadirector_build_info", "hadirector_ipvs_real_servers_up", "hadirector_ipvs_operations_total",
+	names := []string{"hadirector_build_info", "hadirector_ipvs_real_servers_up", "hadirector_ipvs_operations_total", "hadirector_ipvs_checks_late_total",
 		"hadirector_sync_daemon_running", "hadirector_sync_failback_hold", "hadirector_sync_failback_hold_connections",
 		"hadirector_vrrp_drops_total", "hadirector_vrrp_addr_list_mismatch_total", "hadirector_vrrp_state", "hadirector_vrrp_adverts_sent_total",
 		"hadirector_vrrp_advert_interval_seconds", "hadirector_vrrp_last_transition_timestamp_seconds"}
 	if err := testutil.CollectAndCompare(New(source(true)), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(New(source(true))); n != 32 {
-		t.Errorf("%d series with IPVS and sync, want 32", n)
+	if n := testutil.CollectAndCount(New(source(true))); n != 36 {
+		t.Errorf("%d series with IPVS and sync, want 36", n)
 	}
 	if n := testutil.CollectAndCount(New(source(false))); n != 19 {
 		t.Errorf("%d series without IPVS, want 19", n)

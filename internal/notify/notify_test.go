@@ -94,8 +94,9 @@ func TestNotifierTimeout(t *testing.T) {
 	cfg := &conf.Config{Instances: []conf.Instance{{Name: "web", Priority: 150, Notify: &conf.Notify{
 		Master: []string{"/bin/sleep", "60"},
 		Backup: []string{"/bin/sh", "-c", "echo backup >> " + out},
-		// Long enough for a loaded machine to start sleep; short beside 60 s.
-		Timeout: 200 * time.Millisecond,
+		// It bounds the backup command too: long enough for a loaded
+		// machine to start sh and append a line; short beside 60 s.
+		Timeout: 2 * time.Second,
 	}}}}
 	var logs strings.Builder
 	n, err := New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
