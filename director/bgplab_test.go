@@ -104,6 +104,8 @@ func TestBGPLab(t *testing.T) {
 	b := newBGPLab(t)
 	b.awaitNextHops("start", 3)
 	b.flowsReachAll()
+	b.drillBGP(b.dirs[0])
+	b.awaitNextHops("after the drill", 3)
 
 	// Drained for planned work, and back.
 	c := control.Client{Path: b.dirs[0].sock}
@@ -295,10 +297,19 @@ func (b *bgpLab) startDirector(d *labDirector) {
 // serveVIP answers every connection to the VIP in d's namespace with d's
 // name: the client sees which director the router picked.
 func (b *bgpLab) serveVIP(d *labDirector) {
+	b.listen(d, ":80", func(c net.Conn) { // the VIP is on lo once the daemon runs
+		fmt.Fprintln(c, d.name)
+		c.Close()
+	})
+}
+
+// listen listens on addr in d's namespace until the test ends, and hands
+// every connection to serve.
+func (b *bgpLab) listen(d *labDirector, addr string, serve func(net.Conn)) {
 	var ln net.Listener
 	must(b.t, nsenter.Do(d.ns, func() error {
 		var err error
-		ln, err = net.Listen("tcp", ":80") // the VIP is on lo once the daemon runs
+		ln, err = net.Listen("tcp", addr)
 		return err
 	}))
 	b.t.Cleanup(func() { ln.Close() })
@@ -308,8 +319,7 @@ func (b *bgpLab) serveVIP(d *labDirector) {
 			if err != nil {
 				return
 			}
-			fmt.Fprintln(c, d.name)
-			c.Close()
+			serve(c)
 		}
 	}()
 }

@@ -1,7 +1,6 @@
 package netlab
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/drill"
 )
 
 // FRR is FRR's daemons running in one host's namespace, with a pathspace
@@ -96,26 +97,5 @@ func (f *FRR) NextHops(prefix string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rib map[string][]struct {
-		Selected bool `json:"selected"`
-		Nexthops []struct {
-			IP     string `json:"ip"`
-			Active bool   `json:"active"`
-		} `json:"nexthops"`
-	}
-	if err := json.Unmarshal([]byte(out), &rib); err != nil {
-		return nil, fmt.Errorf("vtysh: %w: %s", err, out)
-	}
-	var nh []string
-	for _, r := range rib[prefix] {
-		if !r.Selected {
-			continue
-		}
-		for _, h := range r.Nexthops {
-			if h.Active {
-				nh = append(nh, h.IP)
-			}
-		}
-	}
-	return nh, nil
+	return drill.RIBNextHops([]byte(out), prefix)
 }

@@ -4,15 +4,15 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/hadirector/hadirector/internal/echoline"
 )
 
 // streams opens n connections through the VIP, each from its own source
@@ -107,23 +107,14 @@ func (p *prober) run(c net.Conn, offset, every, timeout time.Duration) {
 	}
 }
 
-// exchange sends seq and returns the name of the real server that echoed it.
+// exchange sends seq and returns the name of the real server that echoed
+// it (package echoline).
 func exchange(c net.Conn, r *bufio.Reader, seq int) (string, error) {
-	if _, err := fmt.Fprintf(c, "%d\n", seq); err != nil {
-		return "", err
+	name, err := echoline.Exchange(c, r, seq)
+	if err == nil && name == "" {
+		err = fmt.Errorf("answer to %d names no server", seq)
 	}
-	line, err := r.ReadString('\n')
-	if err == io.EOF {
-		err = fmt.Errorf("closed by the peer")
-	}
-	if err != nil {
-		return "", err
-	}
-	f := strings.Fields(line)
-	if len(f) != 2 || f[1] != fmt.Sprint(seq) {
-		return "", fmt.Errorf("answer %q", line)
-	}
-	return f[0], nil
+	return name, err
 }
 
 // loop keeps the streams' states and prints the lines streams documents.
