@@ -14,6 +14,10 @@ import (
 // the same priorities on each director, as a group is meant to be
 // configured, they all end on the same director.
 type groups struct {
+	// report serializes tracked: a member's group fault is computed and
+	// applied to every member as one step, so a result computed before
+	// another member's newer report cannot land after it.
+	report  sync.Mutex
 	mu      sync.Mutex
 	group   map[string]string   // instance -> group
 	members map[string][]string // group -> instances
@@ -105,6 +109,8 @@ func (d *Daemon) setNames(insts []*Instance) {
 // each at its own priority.
 func (d *Daemon) tracked(inst *Instance, fault bool, prio uint8) {
 	g := d.groups
+	g.report.Lock()
+	defer g.report.Unlock()
 	g.mu.Lock()
 	g.own[inst.cfg.Name] = ownTrack{fault, prio}
 	members := g.members[g.group[inst.cfg.Name]]
