@@ -50,10 +50,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 		// The deadline and the connection may have come together, and a
 		// busy runtime run the timer first: a connection made counts.
 		made := false
-		rc.Control(func(fd uintptr) {
-			err := unix.Connect(int(fd), sa)
-			made = !errors.Is(err, unix.EALREADY) && connectErr(err) == nil
-		})
+		rc.Control(func(fd uintptr) { made = connectedLate(int(fd), sa) })
 		if made {
 			return nil
 		}
@@ -95,6 +92,14 @@ func dialNonblock(a netip.AddrPort) (int, unix.Sockaddr, error) {
 		return -1, nil, os.NewSyscallError("connect", err)
 	}
 	return fd, sa, nil
+}
+
+// connectedLate reports whether fd's connection to sa was made, asked
+// after its deadline passed: the deadline and the connection may have come
+// together, and a connection made counts.
+func connectedLate(fd int, sa unix.Sockaddr) bool {
+	err := unix.Connect(fd, sa)
+	return !errors.Is(err, unix.EALREADY) && connectErr(err) == nil
 }
 
 // connectErr is the result of a connection attempt whose socket reports

@@ -177,7 +177,7 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 		if now.Sub(c.deadline) > c.p.pol.Timeout/10 {
 			err = errTakenLate
 		}
-		if cerr := unix.Connect(c.fd, c.sa); !errors.Is(cerr, unix.EALREADY) && connectErr(cerr) == nil {
+		if connectedLate(c.fd, c.sa) {
 			err = nil
 		}
 		t.end(c, err)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,11 +128,11 @@ func makeVMAC(parent, name string, mac net.HardwareAddr, v6 bool) error {
 	undo := func(err error) error {
 		return errors.Join(fmt.Errorf("virtual MAC %s: %w", name, err), deleteVMAC(name))
 	}
-	settings := append(vmacSysctls[:len(vmacSysctls):len(vmacSysctls)], sysctl{"ipv6", "disable_ipv6", 1})
+	family := []sysctl{{"ipv6", "disable_ipv6", 1}}
 	if v6 {
-		settings = append(vmacSysctls[:len(vmacSysctls):len(vmacSysctls)], vmac6Sysctls...)
+		family = vmac6Sysctls
 	}
-	for _, s := range settings {
+	for _, s := range slices.Concat(vmacSysctls, family) {
 		if err := s.set(name, true); err != nil {
 			if s.family == "ipv6" && errors.Is(err, os.ErrNotExist) {
 				continue // a kernel without IPv6 sends none
