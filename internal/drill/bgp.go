@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,10 +170,8 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func appendOnce(l []string, s string) []string {
-	for _, x := range l {
-		if x == s {
-			return l
-		}
+	if slices.Contains(l, s) {
+		return l
 	}
 	return append(l, s)
 }
