@@ -71,11 +71,13 @@ func launch(path string, log *slog.Logger) (*child, error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		err := cmd.Start()
+		if err == nil {
+			c.started = time.Now() // before launch returns c and its callers read it
+		}
 		started <- err
 		if err != nil {
 			return
 		}
-		c.started = time.Now()
 		errDone := make(chan struct{})
 		go func() { defer close(errDone); c.keepStderr(errPipe) }()
 		c.read(out)

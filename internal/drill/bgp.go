@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,16 +60,12 @@ func RunBGP(ctx context.Context, o BGPOptions) (BGPReport, error) {
 		return BGPReport{}, errors.New("this director announces no VIP")
 	}
 	r := BGPReport{Kind: "bgp", Director: st.Value.RouterID.String(), VIP: vip.String(), Port: o.Port, Window: o.Window}
-	prefix := vip.String() + "/32"
-	if vip.Is6() {
-		prefix = vip.String() + "/128"
-	}
 	r.Router.Asked = o.RouterCmd != ""
 	hops := func() int {
 		if !r.Router.Asked {
 			return -1
 		}
-		nh, err := routerNextHops(ctx, o.RouterCmd, vip, prefix)
+		nh, err := routerNextHops(ctx, o.RouterCmd, vip)
 		if err != nil {
 			r.Problems = appendOnce(r.Problems, err.Error())
 			return -1
@@ -150,8 +147,9 @@ func announced(ctx context.Context, c control.Client, vip netip.Addr) int {
 	return 0
 }
 
-// routerNextHops runs the operator's router command for vip.
-func routerNextHops(ctx context.Context, cmd string, vip netip.Addr, prefix string) ([]string, error) {
+// routerNextHops runs the operator's router command for vip and reads
+// the next hops of vip's host route.
+func routerNextHops(ctx context.Context, cmd string, vip netip.Addr) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, bgpBound/2)
 	defer cancel()
 	line := strings.ReplaceAll(cmd, "{vip}", vip.String())
@@ -159,7 +157,7 @@ func routerNextHops(ctx context.Context, cmd string, vip netip.Addr, prefix stri
 	if err != nil {
 		return nil, fmt.Errorf("router command %q: %w", line, err)
 	}
-	return RIBNextHops(out, prefix)
+	return RIBNextHops(out, netip.PrefixFrom(vip, vip.BitLen()).String())
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -172,10 +170,8 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func appendOnce(l []string, s string) []string {
-	for _, x := range l {
-		if x == s {
-			return l
-		}
+	if slices.Contains(l, s) {
+		return l
 	}
 	return append(l, s)
 }

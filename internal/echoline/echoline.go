@@ -6,8 +6,10 @@ package echoline
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -19,16 +21,16 @@ func Exchange(c io.Writer, r *bufio.Reader, seq int) (string, error) {
 	}
 	line, err := r.ReadString('\n')
 	if err == io.EOF {
-		err = fmt.Errorf("closed by the peer")
+		err = errors.New("closed by the peer")
 	}
 	if err != nil {
 		return "", err
 	}
-	f := strings.Fields(line)
+	f, want := strings.Fields(line), strconv.Itoa(seq)
 	switch {
-	case len(f) == 1 && f[0] == fmt.Sprint(seq):
+	case len(f) == 1 && f[0] == want:
 		return "", nil
-	case len(f) == 2 && f[1] == fmt.Sprint(seq):
+	case len(f) == 2 && f[1] == want:
 		return f[0], nil
 	}
 	return "", fmt.Errorf("answer %q to %d", strings.TrimSpace(line), seq)
