@@ -237,8 +237,10 @@ func refChecksum(msg []byte, src, dst netip.Addr) uint16 {
 		data = append(data, s[:]...)
 		data = append(data, d[:]...)
 		data = append(data, 0, 0, byte(len(msg)>>8), byte(len(msg)), 0, 0, 0, ProtocolNumber)
-	} else if msg[0]>>4 == 3 {
-		s, d := src.As4(), dst.As4()
+	} else if msg[0]>>4 == 3 && dst.Unmap().Is4() {
+		// An IPv4 (or v4-mapped) source to an IPv6 destination has no
+		// pseudo-header to build: the sum is then over the message alone.
+		s, d := src.As4(), dst.Unmap().As4()
 		data = append(data, s[:]...)
 		data = append(data, d[:]...)
 		data = append(data, 0, ProtocolNumber, byte(len(msg)>>8), byte(len(msg)))
