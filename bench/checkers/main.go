@@ -310,16 +310,18 @@ sample() {
 	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) rss_kb=$(rss $2) reals_up=$up"
 }
 
-# tw_drain: wait (at most 70 s) until the TIME_WAIT sockets the last
-# checker left on either side have gone, so that they do not slow the next
-# one's connects (keepalived's checks close with a FIN and leave one each)
+# tw_drain: wait (at most 130 s: FIN_WAIT2, then TIME_WAIT) until the
+# TIME_WAIT sockets the last checker left on either side have gone, so that
+# they do not slow the next one's connects (keepalived's checks close with a
+# FIN and leave one each)
 tw() { awk '/^TCP:/ {for (i=1;i<NF;i++) if ($i=="tw") print $(i+1)}'; }
+twn() { echo $(( $(tw < /proc/net/sockstat) + $(ip netns exec rs cat /proc/net/sockstat | tw) )); }
 tw_drain() {
-	w=0
-	while [ $(( $(tw < /proc/net/sockstat) + $(ip netns exec rs cat /proc/net/sockstat | tw) )) -gt 100 ] && [ $w -lt 70 ]; do
+	w=0; n0=$(twn)
+	while [ $(twn) -gt 100 ] && [ $w -lt 130 ]; do
 		w=$((w+1)); sleep 1
 	done
-	echo "waited ${w}s for TIME_WAIT sockets to go"
+	echo "waited ${w}s for $n0 TIME_WAIT sockets to go, $(twn) left"
 }
 
 measure_size() {
