@@ -221,7 +221,7 @@ func summarize(console string) {
 	}
 	for _, k := range order {
 		fmt.Printf("SUMMARY %s n=%s rounds=%d", k.name, k.n, len(vals[k]["cpu_ticks"]))
-		for _, name := range []string{"cpu_ticks", "checks", "rss_kb", "reals_up"} {
+		for _, name := range []string{"cpu_ticks", "checks", "rss_kb", "rss_anon_kb", "rss_bin_kb", "reals_up"} {
 			if v := vals[k][name]; len(v) > 0 {
 				fmt.Printf(" %s %.0f/%.0f/%.0f", name, slices.Min(v), median(v), slices.Max(v))
 			}
@@ -271,26 +271,54 @@ func keepalivedConf(n int) string {
 	return b.String()
 }
 
-// setup runs in the guest (busybox sh): the real servers' namespace and
-// listeners, and measure_size, which alternates the two checkers.
+// setup runs in the guest (busybox sh): fresh namespaces and listeners for
+// each run of a checker, and measure_size, which alternates the two.
 const setup = `set -u
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done' EXIT
-ip netns add rs
-ip link add v0 type veth peer name v1
-ip link set v1 netns rs
-ip addr add 198.51.100.1/24 dev v0
-ip link set v0 up
 i=2; while [ $i -le 251 ]; do echo "addr add 198.51.100.$i/24 dev v1"; i=$((i+1)); done > /tmp/addrs
-ip -n rs -batch /tmp/addrs
-ip -n rs link set v1 up
-ip -n rs link set lo up
 ulimit -n 65536
 syslogd -O /tmp/messages  # keepalived logs here, not on the serial console
 
 # cpu PID: the process's user+system time, in clock ticks
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }
-rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+# mem PID: its resident memory in kB, as "rss_kb=VmRSS rss_anon_kb=RssAnon
+# rss_bin_kb=RssFile+RssShmem" (the binary's and its libraries' pages: the
+# guest's root is an initramfs, so mapped files count as shared memory)
+mem() { awk '/^VmRSS/ {t=$2} /^RssAnon/ {a=$2} /^Rss(File|Shmem)/ {b+=$2} END {print "rss_kb=" t " rss_anon_kb=" a " rss_bin_kb=" b}' /proc/$1/status; }
+# gone PID: the process has ended (a zombie counts: nobody may reap it)
+gone() { [ ! -e /proc/$1 ] || grep -q '^State:.*Z' /proc/$1/status; }
+
+# fresh N: new namespaces, ck for a checker (and its IPVS table) and rs
+# for the real servers, joined by a veth pair, and the listeners for N real
+# servers in rs: a run starts with no socket, TIME_WAIT or table entry that
+# an earlier run left (keepalived's checks close with a FIN and leave a
+# TIME_WAIT socket each, which slowed the next run's connects)
+fresh() {
+	ip netns del ck 2>/dev/null; ip netns del rs 2>/dev/null
+	ip netns add ck; ip netns add rs
+	ip link add v0 netns ck type veth peer name v1 netns rs
+	ip -n ck addr add 198.51.100.1/24 dev v0
+	ip -n ck link set v0 up; ip -n ck link set lo up
+	ip -n rs -batch /tmp/addrs
+	ip -n rs link set v1 up; ip -n rs link set lo up
+	rm -f /tmp/accepts
+	/usr/bin/ip netns exec rs ./checkers -listen $1 > /tmp/listen.log 2>&1 & L=$!
+	PIDS="$PIDS $L"
+	k=0; while ! grep -q READY /tmp/listen.log; do k=$((k+1)); [ $k -le 600 ] || { cat /tmp/listen.log; exit 1; }; sleep 0.1; done
+}
+
+# done_with PID: end the listeners, and PID if it outlived its parent
+done_with() {
+	j=0; while ! gone $1; do
+		kill $1 2>/dev/null; j=$((j+1)); [ $j -le 100 ] || { echo "process $1 will not end"; exit 1; }; sleep 0.1
+	done
+	[ $j -eq 0 ] || echo "process $1 outlived its parent: ended it"
+	kill $L; wait $L
+}
+
+# in_table: the real servers in at weight 1 in the checker's table
+in_table() { ip netns exec ck ipvsadm -Ln | grep -c 'Masq    1 '; }
 
 # sample NAME PID WARM WINDOW N: wait until all N real servers are in at
 # weight 1 (the table programmed and every check passed once), or 60 s,
@@ -298,62 +326,46 @@ rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
 # in again
 sample() {
 	w=0
-	while [ "$(ipvsadm -Ln | grep -c 'Masq    1 ')" -lt $5 ] && [ $w -lt 60 ]; do
+	while [ "$(in_table)" -lt $5 ] && [ $w -lt 60 ]; do
 		w=$((w+1)); sleep 1
 	done
-	echo "$1: $(ipvsadm -Ln | grep -c 'Masq    1 ') of $5 real servers in after about ${w}s"
+	echo "$1: $(in_table) of $5 real servers in after about ${w}s"
 	sleep $3
 	c0=$(cpu $2); t0=$(cut -d' ' -f1 /proc/uptime); a0=$(cat /tmp/accepts)
 	sleep $4
 	c1=$(cpu $2); t1=$(cut -d' ' -f1 /proc/uptime); a1=$(cat /tmp/accepts)
-	up=$(ipvsadm -Ln | grep -c 'Masq    1 ')
-	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) rss_kb=$(rss $2) reals_up=$up"
-}
-
-# tw_drain: wait (at most 130 s: FIN_WAIT2, then TIME_WAIT) until the
-# TIME_WAIT sockets the last checker left on either side have gone, so that
-# they do not slow the next one's connects (keepalived's checks close with a
-# FIN and leave one each)
-tw() { awk '/^TCP:/ {for (i=1;i<NF;i++) if ($i=="tw") print $(i+1)}'; }
-twn() { echo $(( $(tw < /proc/net/sockstat) + $(ip netns exec rs cat /proc/net/sockstat | tw) )); }
-tw_drain() {
-	w=0; n0=$(twn)
-	while [ $(twn) -gt 100 ] && [ $w -lt 130 ]; do
-		w=$((w+1)); sleep 1
-	done
-	echo "waited ${w}s for $n0 TIME_WAIT sockets to go, $(twn) left"
+	up=$(in_table)
+	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) $(mem $2) reals_up=$up"
 }
 
 measure_size() {
 	n=$1; rounds=$2; warm=$3; window=$4
-	/usr/bin/ip netns exec rs ./checkers -listen $n > /tmp/listen.log 2>&1 & L=$!
-	PIDS="$PIDS $L"
-	k=0; while ! grep -q READY /tmp/listen.log; do k=$((k+1)); [ $k -le 600 ] || { cat /tmp/listen.log; exit 1; }; sleep 0.1; done
 	if $PROFILE; then
-		env $HENV ./checkers -check $n -profile - -warm ${warm}s -window ${window}s > /tmp/profile.out 2>&1 & P=$!
+		fresh $n
+		/usr/bin/ip netns exec ck env $HENV ./checkers -check $n -profile - -warm ${warm}s -window ${window}s > /tmp/profile.out 2>&1 & P=$!
 		sleep $((warm+window+3))
 		kill $P; wait $P
 		cat /tmp/profile.out
+		done_with $P
 	fi
 	r=1
 	while [ $r -le $rounds ]; do
-		ipvsadm -C
-		tw_drain
-		env $HENV ./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
+		fresh $n
+		/usr/bin/ip netns exec ck env $HENV ./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
 		sample hadirector $H $warm $window $n
 		kill $H; wait $H
 		echo "hadirector: $(grep -c 'real server down' /tmp/h.log) real servers went down; the last causes:"
 		grep 'real server down' /tmp/h.log | sed 's/.*err=//' | tail -3
 		grep 'behind schedule' /tmp/h.log | tail -2
-		ipvsadm -C
-		tw_drain
-		keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
+		done_with $H
+		fresh $n
+		/usr/bin/ip netns exec ck keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
 		j=0; while [ ! -s /run/kc.pid ]; do j=$((j+1)); [ $j -le 300 ] || { cat /tmp/k.log; exit 1; }; sleep 0.1; done
-		sample keepalived-checker $(cat /run/kc.pid) $warm $window $n
+		KC=$(cat /run/kc.pid)
+		sample keepalived-checker $KC $warm $window $n
 		kill $K; wait $K; rm -f /run/kc.pid /run/k.pid
+		done_with $KC # the checker child must not check on through the next run
 		r=$((r+1))
 	done
-	kill $L; wait $L
-	ipvsadm -C
 }
 `
