@@ -221,7 +221,7 @@ func summarize(console string) {
 	}
 	for _, k := range order {
 		fmt.Printf("SUMMARY %s n=%s rounds=%d", k.name, k.n, len(vals[k]["cpu_ticks"]))
-		for _, name := range []string{"cpu_ticks", "checks", "rss_kb", "reals_up"} {
+		for _, name := range []string{"cpu_ticks", "checks", "rss_kb", "rss_anon_kb", "rss_bin_kb", "reals_up"} {
 			if v := vals[k][name]; len(v) > 0 {
 				fmt.Printf(" %s %.0f/%.0f/%.0f", name, slices.Min(v), median(v), slices.Max(v))
 			}
@@ -290,7 +290,10 @@ syslogd -O /tmp/messages  # keepalived logs here, not on the serial console
 
 # cpu PID: the process's user+system time, in clock ticks
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }
-rss() { awk '/VmRSS/ {print $2}' /proc/$1/status; }
+# mem PID: its resident memory in kB, as "rss_kb=VmRSS rss_anon_kb=RssAnon
+# rss_bin_kb=RssFile+RssShmem" (the binary's and its libraries' pages: the
+# guest's root is an initramfs, so mapped files count as shared memory)
+mem() { awk '/^VmRSS/ {t=$2} /^RssAnon/ {a=$2} /^Rss(File|Shmem)/ {b+=$2} END {print "rss_kb=" t " rss_anon_kb=" a " rss_bin_kb=" b}' /proc/$1/status; }
 
 # sample NAME PID WARM WINDOW N: wait until all N real servers are in at
 # weight 1 (the table programmed and every check passed once), or 60 s,
@@ -307,7 +310,7 @@ sample() {
 	sleep $4
 	c1=$(cpu $2); t1=$(cut -d' ' -f1 /proc/uptime); a1=$(cat /tmp/accepts)
 	up=$(ipvsadm -Ln | grep -c 'Masq    1 ')
-	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) rss_kb=$(rss $2) reals_up=$up"
+	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) $(mem $2) reals_up=$up"
 }
 
 measure_size() {
