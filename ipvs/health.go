@@ -15,12 +15,6 @@ import (
 	"github.com/hadirector/hadirector/internal/clock"
 )
 
-// maxParallelChecks bounds the checks in flight at once. A check in flight
-// is a goroutine blocked on its socket (or its command) until it answers or
-// times out, so this bounds memory, not CPU; it is high enough that a
-// thousand servers timing out at once do not delay the others' checks.
-const maxParallelChecks = 1024
-
 // checkBatch is how far ahead of its due time Run starts a check, so that
 // the checks due within it start on one wake-up: at most 1/checkBatch
 // wake-ups a second, however many checks there are.
@@ -30,7 +24,7 @@ const checkBatch = 10 * time.Millisecond
 // scheduler serves every check: the checks wait in one queue ordered by due
 // time, each real server's checks fall at its own place in the interval (a
 // hash of its service and address) so that thousands of them spread out, and
-// at most maxParallelChecks run at once. Tick runs the checks that are due
+// a bounded number run at once (inflightLimit). Tick runs the checks that are due
 // at a given time, so tests drive it with any clock; Run drives it with a
 // clock.Clock. Adjust feeds the result to Reconcile.
 type Health struct {
@@ -70,6 +64,7 @@ type CheckStats struct {
 	Late      uint64 `json:"checks_late"`
 	Uncounted uint64 `json:"timeouts_uncounted"`
 	InFlight  int    `json:"checks_in_flight"`
+	Limit     int    `json:"checks_in_flight_limit"` // see inflightLimit
 }
 
 // maxUncounted bounds the timeouts in a row not counted for one server, so
@@ -92,9 +87,10 @@ type probe struct {
 	pol     Policy // check.Policy with defaults
 	state   CheckState
 	lastErr error
-	index   int  // in queue, -1 if not there
-	running bool // a check is in flight
-	gone    bool // no longer configured
+	index   int       // in queue, -1 if not there
+	running bool      // a check is in flight
+	since   time.Time // when the check in flight started
+	gone    bool      // no longer configured
 	// uncounted is the timeouts in a row not counted, the checker being
 	// behind schedule.
 	uncounted int
@@ -396,12 +392,15 @@ type checkResult struct {
 // calls changed with the transitions of the checks that ended together, so
 // the caller can Adjust and Reconcile. One goroutine schedules every check,
 // on one timer; TCP checks run in one tcpPoller, and any other check in a
-// goroutine of its own until it answers or times out; at most
-// maxParallelChecks are in flight at once. A check's timeout runs from when
-// it starts. It returns nil when ctx ends, once the checks in flight have.
+// goroutine of its own until it answers or times out; an inflightLimit
+// bounds the checks in flight at once. A check's timeout runs from when it
+// starts. It returns nil when ctx ends, once the checks in flight have.
 func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transition)) error {
 	results := make(chan checkResult, maxParallelChecks)
-	inflight := 0
+	inflight, limit := 0, newInflightLimit()
+	h.mu.Lock()
+	h.stats.Limit = limit.n
+	h.mu.Unlock()
 	tcp, err := newTCPPoller(results)
 	if err != nil {
 		h.log.Warn("tcp checks run one goroutine each", "err", err)
@@ -420,13 +419,13 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 		now := clk.Now()
 		h.mu.Lock()
 		h.place(now)
-		for inflight < maxParallelChecks {
+		for inflight < limit.n {
 			p := h.queue.popDue(now.Add(checkBatch))
 			if p == nil {
 				break
 			}
 			h.started(p, now)
-			p.running = true
+			p.running, p.since = true, now
 			inflight++
 			if c, ok := p.check.Checker.(TCPCheck); ok && tcp != nil {
 				tcp.start(p, c.Addr, time.Now().Add(p.pol.Timeout))
@@ -435,7 +434,7 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			go func(p *probe, chk Checker) { results <- checkResult{p, check(ctx, p, chk)} }(p, p.check.Checker)
 		}
 		h.stats.InFlight = inflight
-		if len(h.queue) > 0 && inflight < maxParallelChecks {
+		if len(h.queue) > 0 && inflight < limit.n {
 			if next := h.queue[0].state.Due; due == nil || next.Before(dueAt) {
 				due, dueAt = clk.After(next.Sub(now)), next
 			}
@@ -466,10 +465,14 @@ func (h *Health) Run(ctx context.Context, clk clock.Clock, changed func([]Transi
 			var trs []Transition
 			h.mu.Lock()
 			for _, r := range batch {
+				if _, ok := r.p.check.Checker.(TCPCheck); ok && tcp != nil {
+					limit.ended(now.Sub(r.p.since), r.p.pol.Timeout, r.err, now)
+				}
 				if tr, ok := h.complete(r.p, r.err, now); ok {
 					trs = append(trs, tr)
 				}
 			}
+			h.stats.Limit = limit.n
 			h.mu.Unlock()
 			if len(trs) > 0 && changed != nil {
 				changed(trs)
@@ -497,7 +500,7 @@ func (h *Health) started(p *probe, now time.Time) {
 		return
 	}
 	h.log.Warn("health checks behind schedule: checking less often, timeouts not counted", "late", h.lateSince,
-		"max_lag", h.lateMax.Round(time.Millisecond), "in_flight", h.stats.InFlight, "bound", maxParallelChecks,
+		"max_lag", h.lateMax.Round(time.Millisecond), "in_flight", h.stats.InFlight, "bound", h.stats.Limit,
 		"timeouts_uncounted", h.stats.Uncounted)
 	h.lateLogged, h.lateSince, h.lateMax = now, 0, 0
 }

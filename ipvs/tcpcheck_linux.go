@@ -38,7 +38,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 	var cerr error
 	werr := rc.Write(func(fd uintptr) bool {
 		// Connecting again tells a pending connection from a made one.
-		switch err := unix.Connect(int(fd), sa); {
+		switch err := rawConnect(int(fd), &sa); {
 		case errors.Is(err, unix.EALREADY), errors.Is(err, unix.EINPROGRESS):
 			return false
 		default:
@@ -50,7 +50,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 		// The deadline and the connection may have come together, and a
 		// busy runtime run the timer first: a connection made counts.
 		made := false
-		rc.Control(func(fd uintptr) { made = connectedLate(int(fd), sa) })
+		rc.Control(func(fd uintptr) { made = connectedLate(int(fd), &sa) })
 		if made {
 			return nil
 		}
@@ -66,40 +66,38 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 // resets it when closed, as HAProxy's checks do, so that the director keeps
 // no TIME_WAIT socket per check. It returns fd -1 if the connection was
 // made at once.
-func dialNonblock(a netip.AddrPort) (int, unix.Sockaddr, error) {
-	var sa unix.Sockaddr
-	family := unix.AF_INET
+func dialNonblock(a netip.AddrPort) (int, rawSockaddr, error) {
+	sa := sockaddrOf(a)
+	family := unix.AF_INET6
 	if a.Addr().Is4() {
-		sa = &unix.SockaddrInet4{Port: int(a.Port()), Addr: a.Addr().As4()}
-	} else {
-		family = unix.AF_INET6
-		sa = &unix.SockaddrInet6{Port: int(a.Port()), Addr: a.Addr().As16()}
+		family = unix.AF_INET
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := rawSocket(family)
 	if err != nil {
-		return -1, nil, os.NewSyscallError("socket", err)
+		return -1, sa, os.NewSyscallError("socket", err)
 	}
-	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
-		unix.Close(fd)
-		return -1, nil, os.NewSyscallError("setsockopt", err)
+	if err := rawLingerZero(fd); err != nil {
+		rawClose(fd)
+		return -1, sa, os.NewSyscallError("setsockopt", err)
 	}
-	switch err := unix.Connect(fd, sa); {
-	case err == nil:
-		unix.Close(fd)
+	switch err := rawConnect(fd, &sa); err {
+	case nil:
+		rawClose(fd)
 		return -1, sa, nil
-	case !errors.Is(err, unix.EINPROGRESS):
-		unix.Close(fd)
-		return -1, nil, os.NewSyscallError("connect", err)
+	case unix.EINPROGRESS, unix.EINTR: // the handshake goes on
+		return fd, sa, nil
+	default:
+		rawClose(fd)
+		return -1, sa, os.NewSyscallError("connect", err)
 	}
-	return fd, sa, nil
 }
 
 // connectedLate reports whether fd's connection to sa was made, asked
 // after its deadline passed: the deadline and the connection may have come
 // together, and a connection made counts.
-func connectedLate(fd int, sa unix.Sockaddr) bool {
-	err := unix.Connect(fd, sa)
-	return !errors.Is(err, unix.EALREADY) && connectErr(err) == nil
+func connectedLate(fd int, sa *rawSockaddr) bool {
+	err := rawConnect(fd, sa)
+	return err != unix.EALREADY && connectErr(err) == nil
 }
 
 // connectErr is the result of a connection attempt whose socket reports

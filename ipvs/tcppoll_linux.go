@@ -23,12 +23,14 @@ import (
 // setsockopt, connect, epoll_ctl, getsockopt and close, and a share of one
 // epoll_wait: what a C checker's event loop spends.
 type tcpPoller struct {
-	ep  *os.File
-	rc  syscall.RawConn
-	out chan<- checkResult
+	ep   *os.File
+	epfd int // ep's descriptor, valid until close
+	rc   syscall.RawConn
+	out  chan<- checkResult
 
 	mu     sync.Mutex // guards what follows
 	conns  map[int32]*tcpConn
+	free   []*tcpConn // ended, for reuse: a check allocates nothing
 	byDue  connHeap
 	armed  time.Time // the deadline set on ep; zero when none
 	closed bool
@@ -37,7 +39,7 @@ type tcpPoller struct {
 // tcpConn is one check in flight.
 type tcpConn struct {
 	fd       int
-	sa       unix.Sockaddr
+	sa       rawSockaddr
 	addr     netip.AddrPort
 	p        *probe
 	deadline time.Time
@@ -61,7 +63,7 @@ func newTCPPoller(out chan<- checkResult) (*tcpPoller, error) {
 		ep.Close()
 		return nil, err
 	}
-	t := &tcpPoller{ep: ep, rc: rc, out: out, conns: make(map[int32]*tcpConn)}
+	t := &tcpPoller{ep: ep, epfd: fd, rc: rc, out: out, conns: make(map[int32]*tcpConn)}
 	go t.loop()
 	return t, nil
 }
@@ -78,25 +80,27 @@ func (t *tcpPoller) start(p *probe, addr netip.AddrPort, deadline time.Time) {
 		t.out <- checkResult{p, nil}
 		return
 	}
-	c := &tcpConn{fd: fd, sa: sa, addr: addr, p: p, deadline: deadline}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
-		unix.Close(fd)
+		rawClose(fd)
 		t.out <- checkResult{p, context.Canceled}
 		return
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}
-	var cerr error
-	if err := t.rc.Control(func(epfd uintptr) { cerr = unix.EpollCtl(int(epfd), unix.EPOLL_CTL_ADD, fd, &ev) }); err != nil {
-		cerr = err
-	}
-	if cerr != nil {
+	if err := rawEpollAdd(t.epfd, fd, &ev); err != nil {
 		t.mu.Unlock()
-		unix.Close(fd)
-		t.out <- checkResult{p, fmt.Errorf("tcp check %s: %w", addr, os.NewSyscallError("epoll_ctl", cerr))}
+		rawClose(fd)
+		t.out <- checkResult{p, fmt.Errorf("tcp check %s: %w", addr, os.NewSyscallError("epoll_ctl", err))}
 		return
 	}
+	var c *tcpConn
+	if n := len(t.free); n > 0 {
+		c, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		c = new(tcpConn)
+	}
+	*c = tcpConn{fd: fd, sa: sa, addr: addr, p: p, deadline: deadline}
 	t.conns[int32(fd)] = c
 	heap.Push(&t.byDue, c)
 	if t.armed.IsZero() || deadline.Before(t.armed) {
@@ -109,12 +113,14 @@ func (t *tcpPoller) start(p *probe, addr netip.AddrPort, deadline time.Time) {
 // loop waits for connections and deadlines until the poller is closed.
 func (t *tcpPoller) loop() {
 	events := make([]unix.EpollEvent, 256)
+	n := 0
+	poll := func(fd uintptr) bool {
+		n = rawEpollPoll(int(fd), events)
+		return n > 0
+	}
 	for {
-		n := 0
-		err := t.rc.Read(func(fd uintptr) bool {
-			n = t.wait(int(fd), events)
-			return n > 0
-		})
+		n = 0
+		err := t.rc.Read(poll)
 		if n > 0 {
 			t.ready(events[:n])
 		}
@@ -123,19 +129,6 @@ func (t *tcpPoller) loop() {
 			t.expire(events)
 		case err != nil:
 			return // closed
-		}
-	}
-}
-
-// wait takes the events ready now, without blocking.
-func (t *tcpPoller) wait(epfd int, events []unix.EpollEvent) int {
-	for {
-		n, err := unix.EpollWait(epfd, events, 0)
-		if err == nil {
-			return n
-		}
-		if !errors.Is(err, unix.EINTR) {
-			return 0
 		}
 	}
 }
@@ -150,10 +143,12 @@ func (t *tcpPoller) ready(events []unix.EpollEvent) {
 			continue
 		}
 		var err error
-		if soerr, gerr := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR); gerr != nil {
-			err = os.NewSyscallError("getsockopt", gerr)
-		} else if soerr != 0 {
-			err = connectErr(syscall.Errno(soerr))
+		if ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 { // refused, or made and reset since
+			if soerr, gerr := rawSoError(c.fd); gerr != nil {
+				err = os.NewSyscallError("getsockopt", gerr)
+			} else {
+				err = connectErr(errnoOf(soerr))
+			}
 		}
 		t.end(c, err)
 	}
@@ -164,7 +159,7 @@ func (t *tcpPoller) ready(events []unix.EpollEvent) {
 // connection together, and a connection made counts.
 func (t *tcpPoller) expire(events []unix.EpollEvent) {
 	n := 0
-	t.rc.Control(func(epfd uintptr) { n = t.wait(int(epfd), events) })
+	t.rc.Control(func(epfd uintptr) { n = rawEpollPoll(int(epfd), events) })
 	if n > 0 {
 		t.ready(events[:n])
 	}
@@ -177,7 +172,7 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 		if now.Sub(c.deadline) > c.p.pol.Timeout/10 {
 			err = errTakenLate
 		}
-		if connectedLate(c.fd, c.sa) {
+		if connectedLate(c.fd, &c.sa) {
 			err = nil
 		}
 		t.end(c, err)
@@ -192,13 +187,15 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 // end closes c's socket, which takes it out of the epoll set, and sends
 // its result. t.mu is held.
 func (t *tcpPoller) end(c *tcpConn, err error) {
-	unix.Close(c.fd)
+	rawClose(c.fd)
 	delete(t.conns, int32(c.fd))
 	heap.Remove(&t.byDue, c.index)
 	if err != nil {
 		err = fmt.Errorf("tcp check %s: %w", c.addr, err)
 	}
 	t.out <- checkResult{c.p, err}
+	*c = tcpConn{}
+	t.free = append(t.free, c)
 }
 
 // close ends the checks in flight as cancelled and stops the loop.

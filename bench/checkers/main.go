@@ -316,6 +316,20 @@ sample() {
 	echo "RESULT $1 n=$5 cpu_ticks=$((c1-c0)) wall=$(awk "BEGIN{print $t1-$t0}") checks=$((a1-a0)) $(mem $2) reals_up=$up"
 }
 
+# tw_drain: wait (at most 130 s: FIN_WAIT2, then TIME_WAIT) until the
+# TIME_WAIT sockets the last checker left on either side have gone, so that
+# they do not slow the next one's connects (keepalived's checks close with a
+# FIN and leave one each)
+tw() { awk '/^TCP:/ {for (i=1;i<NF;i++) if ($i=="tw") print $(i+1)}'; }
+twn() { echo $(( $(tw < /proc/net/sockstat) + $(ip netns exec rs cat /proc/net/sockstat | tw) )); }
+tw_drain() {
+	w=0; n0=$(twn)
+	while [ $(twn) -gt 100 ] && [ $w -lt 130 ]; do
+		w=$((w+1)); sleep 1
+	done
+	echo "waited ${w}s for $n0 TIME_WAIT sockets to go, $(twn) left"
+}
+
 measure_size() {
 	n=$1; rounds=$2; warm=$3; window=$4
 	/usr/bin/ip netns exec rs ./checkers -listen $n > /tmp/listen.log 2>&1 & L=$!
@@ -330,6 +344,7 @@ measure_size() {
 	r=1
 	while [ $r -le $rounds ]; do
 		ipvsadm -C
+		tw_drain
 		env $HENV ./hadirector run -c /work/h$n.toml -s /run/h.sock > /tmp/h.log 2>&1 & H=$!
 		sample hadirector $H $warm $window $n
 		kill $H; wait $H
@@ -337,6 +352,7 @@ measure_size() {
 		grep 'real server down' /tmp/h.log | sed 's/.*err=//' | tail -3
 		grep 'behind schedule' /tmp/h.log | tail -2
 		ipvsadm -C
+		tw_drain
 		keepalived -n -C -f /work/k$n.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
 		j=0; while [ ! -s /run/kc.pid ]; do j=$((j+1)); [ $j -le 300 ] || { cat /tmp/k.log; exit 1; }; sleep 0.1; done
 		sample keepalived-checker $(cat /run/kc.pid) $warm $window $n

@@ -119,8 +119,8 @@ func printIPVSStatus(w io.Writer, st *ipvs.ManagerStatus) {
 	fmt.Fprintf(w, "IPVS: %d services, %d/%d real servers up, %d reconciles (%d operations, %d failed), last %s\n",
 		st.Services, st.RealsUp, st.Reals, st.Reconciles, st.Ops, st.Failures, last)
 	if c := st.Checks; c.Started > 0 {
-		fmt.Fprintf(w, "  checks: %d started, %d late (behind schedule), %d timeouts not counted, %d in flight\n",
-			c.Started, c.Late, c.Uncounted, c.InFlight)
+		fmt.Fprintf(w, "  checks: %d started, %d late (behind schedule), %d timeouts not counted, %d in flight (limit %d)\n",
+			c.Started, c.Late, c.Uncounted, c.InFlight, c.Limit)
 	}
 	if st.LastError != "" {
 		fmt.Fprintf(w, "  last error: %s\n", st.LastError)

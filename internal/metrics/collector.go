@@ -62,6 +62,7 @@ var (
 	dChecksLate   = desc("ipvs_checks_late_total", "Health checks started over a tenth of their interval late: the checker is behind schedule and checks less often.")
 	dChecksUncnt  = desc("ipvs_check_timeouts_uncounted_total", "Check timeouts not counted as failures because the checker was behind schedule.")
 	dChecksFlight = desc("ipvs_checks_in_flight", "Health checks running now.")
+	dChecksLimit  = desc("ipvs_checks_in_flight_limit", "Health checks allowed in flight at once: halved while checks to healthy servers slow down.")
 	dSyncDaemon   = desc("sync_daemon_running", "1 while the kernel's sync thread of the role runs.", "role")
 	dSyncErrors   = desc("sync_daemon_errors_total", "Failed attempts to start or stop the kernel's sync threads.")
 	dSyncHold     = desc("sync_failback_hold", "1 while the fail-back hold keeps this director from preempting.")
@@ -82,7 +83,7 @@ func New(src Source) *Collector { return &Collector{src} }
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{dBuild, dState, dPriority, dEffective, dAdvertIval, dVIPs, dVIPsHeld,
 		dTransitions, dLastTrans, dAdvertsIn, dAdvertsOut, dGARPs, dDrops, dMismatch, dSpeakers, dIPVSServices, dIPVSReals,
-		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast, dChecks, dChecksLate, dChecksUncnt, dChecksFlight,
+		dIPVSUp, dIPVSPasses, dIPVSOps, dIPVSFailures, dIPVSHealth, dIPVSLast, dChecks, dChecksLate, dChecksUncnt, dChecksFlight, dChecksLimit,
 		dSyncDaemon, dSyncErrors, dSyncHold, dSyncHoldConn, dBGPPeerUp, dBGPPeerSince, dBGPVIP, dBGPDrained} {
 		ch <- d
 	}
@@ -128,6 +129,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	n(dChecksLate, st.Checks.Late)
 	n(dChecksUncnt, st.Checks.Uncounted)
 	g(dChecksFlight, float64(st.Checks.InFlight))
+	g(dChecksLimit, float64(st.Checks.Limit))
 	if !st.LastReconcile.IsZero() {
 		g(dIPVSLast, float64(st.LastReconcile.UnixNano())/1e9)
 	}

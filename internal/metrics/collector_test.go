@@ -100,8 +100,8 @@ hadirector_vrrp_last_transition_timestamp_seconds{instance="web",interface="eth0
 	if err := testutil.CollectAndCompare(New(source(true)), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(New(source(true))); n != 36 {
-		t.Errorf("%d series with IPVS and sync, want 36", n)
+	if n := testutil.CollectAndCount(New(source(true))); n != 37 {
+		t.Errorf("%d series with IPVS and sync, want 37", n)
 	}
 	if n := testutil.CollectAndCount(New(source(false))); n != 19 {
 		t.Errorf("%d series without IPVS, want 19", n)
