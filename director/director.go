@@ -127,6 +127,9 @@ func (d *Director) start(ctx context.Context) error {
 	done := d.vrrp.Subscribe(nctx, n.Handle)
 	d.push(func() { nstop(); <-done })
 	d.push(reloadOnHangup(ctx, rl, d.log))
+	// From here on the director reads only the global settings (the BGP
+	// drain time); the parts hold their own copies of the rest.
+	d.cfg = compared(d.cfg)
 	return nil
 }
 

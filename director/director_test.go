@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/hadirector/hadirector/vrrp"
 	"github.com/hadirector/hadirector/vrrp/router"
@@ -196,4 +198,33 @@ func TestSyncFailbackHold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Once started, the director keeps no copy of the start-up file's services
+// or instances: the parts hold theirs, and the file's, 1 KB a real server
+// with its checks, is garbage (collected here, seen by a weak pointer).
+func TestStartKeepsNoCopyOfTheFile(t *testing.T) {
+	l := newLab()
+	cfg := file(t, tempFile(t), withIPVS)
+	reals := weak.Make(&cfg.IPVS.Services[0].Reals[0])
+	instances := weak.Make(&cfg.Instances[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := start(ctx, cfg, quiet(), Options{}, l.kernel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = nil
+	runtime.GC()
+	if reals.Value() != nil {
+		t.Error("the start-up file's real servers are still reachable after the start")
+	}
+	if instances.Value() != nil {
+		t.Error("the start-up file's instances are still reachable after the start")
+	}
+	if d.cfg == nil || d.cfg.File == "" {
+		t.Errorf("the director's settings are gone: %+v", d.cfg)
+	}
+	cancel()
+	d.Run(ctx)
 }

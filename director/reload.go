@@ -39,13 +39,15 @@ type reloader struct {
 // notifier is what a reload changes of the notifier (*notify.Notifier).
 type notifier interface{ Update(cfg *conf.Config) }
 
-// compared is what the next reload compares a new file with: the global
-// and sync settings. The instances are left out: the VRRP daemon and the
-// notifier hold what they need of them, and a second copy of a large
-// file's instances would stay resident for nothing.
+// compared is what the next reload compares a new file with: the global,
+// sync and BGP settings. The instances and the IPVS services are left out:
+// the VRRP daemon, the notifier and the IPVS manager hold what they need
+// of them, and a second copy of a large file's would stay resident for
+// nothing.
 func compared(cfg *conf.Config) *conf.Config {
 	c := *cfg
 	c.Instances = nil
+	c.IPVS.Services = nil
 	return &c
 }
 

@@ -6,7 +6,7 @@
 # -s -w) from BASE (default main) and from the working tree, and
 # cmd/hadirector-bgp from the working tree. Runs each director RUNS times
 # (default 5), alternately, with the unit's Go settings (GOMAXPROCS=1
-# GOGC=25 GODEBUG=memprofilerate=0), as a VRRP master of one instance on a
+# GOGC=25 GODEBUG=memprofilerate=0,disablethp=1), as a VRRP master of one instance on a
 # veth in a namespace of its own, and reads VmRSS 4 s after the start.
 # Then runs the working tree's director with [bgp] (one peer that does
 # not answer) and reads its VmRSS and its speaker child's. Prints
@@ -66,7 +66,7 @@ TOML
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 # run BIN CONF: starts the director, waits 4 s; sets pid.
 run() {
-  ip netns exec "$ns" env -i GOMAXPROCS=1 GOGC=25 GODEBUG=memprofilerate=0 \
+  ip netns exec "$ns" env -i GOMAXPROCS=1 GOGC=25 GODEBUG=memprofilerate=0,disablethp=1 \
     "$1" run -c "$2" -s "$dir/sock" --bgp-speaker "$dir/hadirector-bgp" 2>/dev/null &
   pid=$!
   sleep 4
@@ -80,7 +80,7 @@ for _ in $(seq "$runs"); do
     bin=$dir/hadirector.$which
     if [ "$which" = base ]; then
       # BASE's run may not know --bgp-speaker: no such flag for it.
-      ip netns exec "$ns" env -i GOMAXPROCS=1 GOGC=25 GODEBUG=memprofilerate=0 \
+      ip netns exec "$ns" env -i GOMAXPROCS=1 GOGC=25 GODEBUG=memprofilerate=0,disablethp=1 \
         "$bin" run -c "$dir/vrrp.toml" -s "$dir/sock" 2>/dev/null &
       pid=$!
       sleep 4

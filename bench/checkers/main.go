@@ -61,9 +61,12 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of each side per size")
 	warm := flag.Duration("warm", 5*time.Second, "from every real server in to the window")
 	window := flag.Duration("window", 10*time.Second, "the measured window")
+	conf := flag.String("conf", "", "print the configuration of this side (hadirector or keepalived) for the first of -sizes and exit (bench/rss uses it)")
 	flag.Parse()
 	var err error
 	switch {
+	case *conf != "":
+		err = printConf(os.Stdout, *conf, *sizes)
 	case *listen > 0:
 		err = serve(*listen, *accepts)
 	case *checkN > 0:

@@ -13,7 +13,7 @@ func TestReadUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"GOMAXPROCS=1", "GOGC=25", "GODEBUG=memprofilerate=0"} {
+	for _, want := range []string{"GOMAXPROCS=1", "GOGC=25", "GODEBUG=memprofilerate=0,disablethp=1"} {
 		if !slices.Contains(env, want) {
 			t.Errorf("the unit's environment %q lacks %s", env, want)
 		}
