@@ -16,29 +16,6 @@ import (
 // a socket that lingers zero seconds closes with a reset at once, and
 // epoll_wait is given no timeout.
 
-// rawSockaddr is a socket address in the kernel's layout.
-type rawSockaddr struct {
-	buf unix.RawSockaddrInet6 // the larger of the two; an IPv4 address uses its head
-	len uintptr
-}
-
-func sockaddrOf(a netip.AddrPort) rawSockaddr {
-	var s rawSockaddr
-	if a.Addr().Is4() {
-		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&s.buf))
-		sa.Family = unix.AF_INET
-		sa.Port = htons(a.Port())
-		sa.Addr = a.Addr().As4()
-		s.len = unix.SizeofSockaddrInet4
-		return s
-	}
-	s.buf.Family = unix.AF_INET6
-	s.buf.Port = htons(a.Port())
-	s.buf.Addr = a.Addr().As16()
-	s.len = unix.SizeofSockaddrInet6
-	return s
-}
-
 func htons(p uint16) uint16 { return p<<8 | p>>8 }
 
 func errnoOf(e unix.Errno) error {
@@ -61,8 +38,16 @@ func rawLingerZero(fd int) error {
 	return errnoOf(e)
 }
 
-func rawConnect(fd int, sa *rawSockaddr) error {
-	_, _, e := unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa.buf)), sa.len)
+// rawConnect connects fd to a.
+func rawConnect(fd int, a netip.AddrPort) error {
+	var e unix.Errno
+	if a.Addr().Is4() {
+		sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Port: htons(a.Port()), Addr: a.Addr().As4()}
+		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unix.SizeofSockaddrInet4)
+	} else {
+		sa := unix.RawSockaddrInet6{Family: unix.AF_INET6, Port: htons(a.Port()), Addr: a.Addr().As16()}
+		_, _, e = unix.RawSyscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unix.SizeofSockaddrInet6)
+	}
 	return errnoOf(e)
 }
 

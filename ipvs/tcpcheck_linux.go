@@ -20,7 +20,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fd, sa, err := dialNonblock(a)
+	fd, err := dialNonblock(a)
 	if err != nil || fd < 0 { // failed, or connected at once
 		return err
 	}
@@ -38,7 +38,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 	var cerr error
 	werr := rc.Write(func(fd uintptr) bool {
 		// Connecting again tells a pending connection from a made one.
-		switch err := rawConnect(int(fd), &sa); {
+		switch err := rawConnect(int(fd), a); {
 		case errors.Is(err, unix.EALREADY), errors.Is(err, unix.EINPROGRESS):
 			return false
 		default:
@@ -50,7 +50,7 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 		// The deadline and the connection may have come together, and a
 		// busy runtime run the timer first: a connection made counts.
 		made := false
-		rc.Control(func(fd uintptr) { made = connectedLate(int(fd), &sa) })
+		rc.Control(func(fd uintptr) { made = connectedLate(int(fd), a) })
 		if made {
 			return nil
 		}
@@ -66,37 +66,36 @@ func probeTCP(ctx context.Context, a netip.AddrPort) error {
 // resets it when closed, as HAProxy's checks do, so that the director keeps
 // no TIME_WAIT socket per check. It returns fd -1 if the connection was
 // made at once.
-func dialNonblock(a netip.AddrPort) (int, rawSockaddr, error) {
-	sa := sockaddrOf(a)
+func dialNonblock(a netip.AddrPort) (int, error) {
 	family := unix.AF_INET6
 	if a.Addr().Is4() {
 		family = unix.AF_INET
 	}
 	fd, err := rawSocket(family)
 	if err != nil {
-		return -1, sa, os.NewSyscallError("socket", err)
+		return -1, os.NewSyscallError("socket", err)
 	}
 	if err := rawLingerZero(fd); err != nil {
 		rawClose(fd)
-		return -1, sa, os.NewSyscallError("setsockopt", err)
+		return -1, os.NewSyscallError("setsockopt", err)
 	}
-	switch err := rawConnect(fd, &sa); err {
+	switch err := rawConnect(fd, a); err {
 	case nil:
 		rawClose(fd)
-		return -1, sa, nil
+		return -1, nil
 	case unix.EINPROGRESS, unix.EINTR: // the handshake goes on
-		return fd, sa, nil
+		return fd, nil
 	default:
 		rawClose(fd)
-		return -1, sa, os.NewSyscallError("connect", err)
+		return -1, os.NewSyscallError("connect", err)
 	}
 }
 
-// connectedLate reports whether fd's connection to sa was made, asked
+// connectedLate reports whether fd's connection to a was made, asked
 // after its deadline passed: the deadline and the connection may have come
 // together, and a connection made counts.
-func connectedLate(fd int, sa *rawSockaddr) bool {
-	err := rawConnect(fd, sa)
+func connectedLate(fd int, a netip.AddrPort) bool {
+	err := rawConnect(fd, a)
 	return err != unix.EALREADY && connectErr(err) == nil
 }
 

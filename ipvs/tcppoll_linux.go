@@ -39,7 +39,6 @@ type tcpPoller struct {
 // tcpConn is one check in flight.
 type tcpConn struct {
 	fd       int
-	sa       rawSockaddr
 	addr     netip.AddrPort
 	p        *probe
 	deadline time.Time
@@ -71,7 +70,7 @@ func newTCPPoller(out chan<- checkResult) (*tcpPoller, error) {
 // start connects to addr for p's check; the result is sent to out, at the
 // latest at deadline. out has room for every check in flight.
 func (t *tcpPoller) start(p *probe, addr netip.AddrPort, deadline time.Time) {
-	fd, sa, err := dialNonblock(addr)
+	fd, err := dialNonblock(addr)
 	switch {
 	case err != nil:
 		t.out <- checkResult{p, fmt.Errorf("tcp check %s: %w", addr, err)}
@@ -100,7 +99,7 @@ func (t *tcpPoller) start(p *probe, addr netip.AddrPort, deadline time.Time) {
 	} else {
 		c = new(tcpConn)
 	}
-	*c = tcpConn{fd: fd, sa: sa, addr: addr, p: p, deadline: deadline}
+	*c = tcpConn{fd: fd, addr: addr, p: p, deadline: deadline}
 	t.conns[int32(fd)] = c
 	heap.Push(&t.byDue, c)
 	if t.armed.IsZero() || deadline.Before(t.armed) {
@@ -172,7 +171,7 @@ func (t *tcpPoller) expire(events []unix.EpollEvent) {
 		if now.Sub(c.deadline) > c.p.pol.Timeout/10 {
 			err = errTakenLate
 		}
-		if connectedLate(c.fd, &c.sa) {
+		if connectedLate(c.fd, c.addr) {
 			err = nil
 		}
 		t.end(c, err)
