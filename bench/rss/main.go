@@ -190,8 +190,10 @@ while [ $r -le $ROUNDS ]; do
 	in_table $N; sleep $SETTLE; ./rss -pages $P -name hadirector; kill $P; wait $P
 	ipvsadm -C
 	keepalived -n -C -f /work/keepalived.conf -p /run/k.pid -c /run/kc.pid > /tmp/k.log 2>&1 & K=$!
-	in_table $N; sleep $SETTLE; ./rss -pages $(cat /run/kc.pid) -name keepalived-checker; kill $K; wait $K
+	in_table $N; KC=$(cat /run/kc.pid); sleep $SETTLE; ./rss -pages $KC -name keepalived-checker; kill $K; wait $K
 	rm -f /run/kc.pid /run/k.pid
+	# the checker child may outlive its parent: it must not run into the next round
+	while [ -e /proc/$KC ] && ! grep -q '^State:.*Z' /proc/$KC/status; do kill $KC 2>/dev/null; sleep 0.1; done
 	ipvsadm -C
 	r=$((r+1))
 done
