@@ -27,6 +27,10 @@ func TestAdjust(t *testing.T) {
 		{"all down, quiescent and sorry", with(func(s *Service) { s.Sorry, s.Quiescent = sorry, true }), []netip.AddrPort{r1.Addr, r2.Addr}, []Real{zero(r1), zero(r2), sorry}},
 		{"one up, no sorry", with(func(s *Service) { s.Sorry = sorry }), []netip.AddrPort{r1.Addr}, []Real{r2}},
 		{"no reals, sorry", Service{Key: tcp80, Sorry: sorry}, nil, []Real{sorry}},
+		{"quiescent at weight 0, down, sorry: the input's spare room stays untouched", with(func(s *Service) {
+			s.Reals = append(make([]Real, 0, 4), zero(r1))
+			s.Sorry, s.Quiescent = sorry, true
+		}), []netip.AddrPort{r1.Addr}, []Real{zero(r1), sorry}},
 		{"configured weight 0 but up keeps sorry away", with(func(s *Service) { s.Reals = []Real{zero(r1)}; s.Sorry = sorry }), nil, []Real{zero(r1)}},
 	}
 	for _, tt := range tests {
@@ -42,7 +46,7 @@ func TestAdjust(t *testing.T) {
 				}
 				return true
 			}
-			inReals := append([]Real(nil), tt.in.Reals...)
+			inReals := append([]Real(nil), tt.in.Reals[:cap(tt.in.Reals)]...)
 			out := Adjust([]Service{tt.in}, up)
 			if !reflect.DeepEqual(out[0].Reals, tt.want) {
 				t.Errorf("reals %v, want %v", out[0].Reals, tt.want)
@@ -50,7 +54,7 @@ func TestAdjust(t *testing.T) {
 			if _, err := Normalize(out); err != nil {
 				t.Errorf("the adjusted service does not normalize: %v", err)
 			}
-			if !reflect.DeepEqual(tt.in.Reals, inReals) {
+			if !reflect.DeepEqual(tt.in.Reals[:cap(tt.in.Reals)], inReals) {
 				t.Errorf("input modified")
 			}
 		})

@@ -1,7 +1,11 @@
 package ipvs
 
 import (
+	"runtime"
 	"testing"
+	"time"
+
+	"github.com/moby/ipvs"
 )
 
 // benchTable returns n TCP services (192.0.2.10, ports 1..n), each with
@@ -66,4 +70,59 @@ func BenchmarkReconcile(b *testing.B) {
 			b.Errorf("%d writes (%d UpdateDestination) in %d runs, want one UpdateDestination each", c.Writes(), c.UpdateDestination, b.N)
 		}
 	})
+}
+
+// nullKernel accepts every change and holds nothing: the heap a Manager
+// keeps is measured without a table double beside it.
+type nullKernel struct{}
+
+func (nullKernel) GetServices() ([]*ipvs.Service, error)                      { return nil, nil }
+func (nullKernel) NewService(*ipvs.Service) error                             { return nil }
+func (nullKernel) UpdateService(*ipvs.Service) error                          { return nil }
+func (nullKernel) DelService(*ipvs.Service) error                             { return nil }
+func (nullKernel) GetDestinations(*ipvs.Service) ([]*ipvs.Destination, error) { return nil, nil }
+func (nullKernel) NewDestination(*ipvs.Service, *ipvs.Destination) error      { return nil }
+func (nullKernel) UpdateDestination(*ipvs.Service, *ipvs.Destination) error   { return nil }
+func (nullKernel) DelDestination(*ipvs.Service, *ipvs.Destination) error      { return nil }
+func (nullKernel) GetConfig() (*ipvs.Config, error)                           { return &ipvs.Config{}, nil }
+func (nullKernel) SetConfig(*ipvs.Config) error                               { return nil }
+
+// BenchmarkManagerHeap measures the heap a Manager keeps for 10,000
+// services of 10 TCP-checked real servers once it has programmed them and
+// the caller has dropped its table: live-B/real is what a real server costs
+// the daemon (the checker's state, the configuration and the programmed
+// table), as the runtime counts it after a collection.
+func BenchmarkManagerHeap(b *testing.B) {
+	const services, reals = 10_000, 10
+	var live uint64
+	for b.Loop() {
+		b.StopTimer()
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc
+		b.StartTimer()
+		table := benchTable(services, reals)
+		for i := range table {
+			for j := range table[i].Reals {
+				r := &table[i].Reals[j]
+				r.Check = &HealthCheck{Checker: TCPCheck{Addr: r.Addr}, Policy: Policy{Interval: time.Second, Timeout: time.Second}}
+			}
+		}
+		m := NewManager(nullKernel{}, nil, nil)
+		if err := m.Configure(table, Timeouts{}, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		table = nil
+		if res := m.reconcile(); res.Applied != services*(reals+1) {
+			b.Fatalf("%d operations applied, want %d", res.Applied, services*(reals+1))
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		live += ms.HeapAlloc - before
+		runtime.KeepAlive(m)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(live)/float64(b.N)/(services*reals), "live-B/real")
 }

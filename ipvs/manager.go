@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -77,7 +78,9 @@ func NewManager(k Kernel, log *slog.Logger, clk clock.Clock) *Manager {
 // running Manager applies them at once. Only the services that differ from
 // the last configuration are normalized, checked anew and reconciled; real
 // servers that keep their check keep their health state. An invalid table
-// changes nothing.
+// changes nothing. The Manager keeps services' real servers and checks
+// rather than copy them: the caller must not change them afterwards, and
+// passes a new table to change it.
 func (m *Manager) Configure(services []Service, t Timeouts, resync time.Duration) error {
 	m.mu.Lock()
 	old := m.services
@@ -101,7 +104,7 @@ func (m *Manager) Configure(services []Service, t Timeouts, resync time.Duration
 			errs = append(errs, err)
 			continue
 		}
-		next[s.Key] = configured{raw: cloneConfig(s), norm: n}
+		next[s.Key] = configured{raw: s, norm: n}
 		changed = append(changed, n)
 	}
 	if len(errs) > 0 {
@@ -169,7 +172,9 @@ func (m *Manager) Run(ctx context.Context) error {
 				m.log.Info("ipvs timeouts set", "tcp", t.TCP, "tcpfin", t.TCPFin, "udp", t.UDP)
 			}
 		}
-		m.reconcile()
+		if res := m.reconcile(); res.Diffed+len(res.Ops) >= bulkPass {
+			debug.FreeOSMemory()
+		}
 		if resyncC == nil { // armed after the pass, so a resync never overlaps it
 			resyncC = m.clk.After(resync)
 		}
@@ -183,6 +188,14 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// bulkPass is the size of a pass, in services compared and operations
+// planned, after which Run returns the garbage to the kernel at once. Such
+// a pass (the first, a large reload, a resync) leaves its plan and the
+// table it read as garbage, and the start-up's with it; a daemon that then
+// allocates little would otherwise hold it until the runtime's forced
+// collection two minutes on, and its pages for minutes after.
+const bulkPass = 1000
 
 // healthChanged marks the services of the real servers that changed state
 // for the next pass. Health logs each change.
@@ -224,7 +237,7 @@ func (m *Manager) reconcile() Result {
 	for _, d := range down {
 		st.DownRealsNamed = append(st.DownRealsNamed, d.Service.String()+" -> "+d.Real.String())
 	}
-	res, err := m.rec.Update(changed, removed)
+	res, err := m.rec.update(changed, removed)
 	st.Reconciles++
 	st.Ops += uint64(res.Applied)
 	st.LastReconcile = m.clk.Now()

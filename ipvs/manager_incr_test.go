@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,6 +103,9 @@ func managerScenario(t *testing.T, mk Kernel, n int, crossCheck func(t *testing.
 			{Kind: DelReal, Service: bare(svcs[2]), Real: sorry}, {Kind: AddReal, Service: bare(svcs[2]), Real: real(2, 3)}}},
 		{name: "reload, same table", reload: true, diffed: 0},
 		{name: "reload, one weight, one service added, one removed", reload: true, change: func() {
+			// a new table, as a reload builds: the Manager keeps the last one
+			svcs = slices.Clone(svcs)
+			svcs[7].Reals = slices.Clone(svcs[7].Reals)
 			svcs[7].Reals[0].Weight = 5
 			svcs[9] = Service{Key: ServiceKey{Proto: TCP, Addr: ap(vip, 20000)}, Reals: []Real{{Addr: ap(realIP(11), 20000), Weight: 1}}}
 		}, diffed: 2, ops: []Op{

@@ -2,6 +2,7 @@ package ipvs
 
 import (
 	"context"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -114,5 +115,63 @@ func TestManager(t *testing.T) {
 	}
 	if _, ok := stateOf(t, k, tcp80); !ok {
 		t.Error("the table was removed when the Manager stopped")
+	}
+}
+
+// A pass of a thousand services and operations or more returns its garbage
+// to the kernel before the next; a small pass forces no collection.
+func TestRunFreesAfterABulkPass(t *testing.T) {
+	forced := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	for _, tc := range []struct {
+		services int // of 10 real servers: 11 operations each from empty
+		free     bool
+	}{{1, false}, {100, true}} {
+		m := NewManager(newMemKernel(), nil, nil)
+		passes := make(chan ManagerStatus, 2)
+		m.reconciled = func(st ManagerStatus) { passes <- st }
+		if err := m.Configure(benchTable(tc.services, 10), Timeouts{}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		before := forced()
+		go func() { done <- m.Run(ctx) }()
+		<-passes
+		m.poke() // the second pass starts once Run is done with the first
+		<-passes
+		after := forced()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := after > before; got != tc.free {
+			t.Errorf("%d services: forced collections %d -> %d, want a collection: %v", tc.services, before, after, tc.free)
+		}
+	}
+}
+
+// The Manager holds a table once: its normalized services, the
+// Reconciler's desired table and its memory of the kernel's share the
+// caller's real servers while these need no normalizing and are all up.
+func TestManagerHoldsTheTableOnce(t *testing.T) {
+	svcs := benchTable(3, 4)
+	m := NewManager(newMemKernel(), nil, nil)
+	if err := m.Configure(svcs, Timeouts{}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if res := m.reconcile(); res.Applied != 3*5 {
+		t.Fatalf("first pass: %d operations applied, want 15", res.Applied)
+	}
+	for _, s := range svcs {
+		for what, got := range map[string]Service{"normalized": m.services[s.Key].norm,
+			"desired": m.rec.want[s.Key], "known": m.rec.known[s.Key]} {
+			if len(got.Reals) != len(s.Reals) || &got.Reals[0] != &s.Reals[0] {
+				t.Errorf("service %s: the %s real servers are a copy", s.Key, what)
+			}
+		}
 	}
 }

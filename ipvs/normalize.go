@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
 // Normalize validates services and returns copies with ipvsadm's defaults
 // filled in: the scheduler (wlc), the persistence timeout (300 s) and netmask
-// (/32 or /128), and real server ports (see Real). The input is not modified.
+// (/32 or /128), and real server ports (see Real). The input is not modified,
+// nor shared with the result.
 // The result is what Reconcile programs and what Health keys its checks by.
 func Normalize(services []Service) ([]Service, error) {
 	out := make([]Service, 0, len(services))
@@ -26,6 +28,9 @@ func Normalize(services []Service) ([]Service, error) {
 			continue
 		}
 		seen[n.Key] = true
+		if len(n.Reals) > 0 && &n.Reals[0] == &s.Reals[0] {
+			n.Reals = slices.Clone(n.Reals)
+		}
 		out = append(out, n)
 	}
 	if len(errs) > 0 {
@@ -34,6 +39,8 @@ func Normalize(services []Service) ([]Service, error) {
 	return out, nil
 }
 
+// normalizeService is Normalize of one service; its result shares s's real
+// servers when they need no change.
 func normalizeService(s Service) (Service, error) {
 	fail := func(format string, a ...any) (Service, error) {
 		return Service{}, fmt.Errorf("ipvs: service %s: %s", s.Key, fmt.Sprintf(format, a...))
@@ -72,9 +79,14 @@ func normalizeService(s Service) (Service, error) {
 			return fail("port 0 (all ports) needs a persistent service")
 		}
 	}
-	reals := make([]Real, 0, len(s.Reals))
+	// The result shares the input's real servers until one needs a change:
+	// a table that names its ports is held once, not once per copy.
+	reals := s.Reals
+	if reals == nil {
+		reals = []Real{}
+	}
 	seen := make(map[netip.AddrPort]bool, len(s.Reals))
-	for _, r := range s.Reals {
+	for i, r := range s.Reals {
 		n, err := normalizeReal(s.Key, r)
 		if err != nil {
 			return fail("%v", err)
@@ -83,7 +95,12 @@ func normalizeService(s Service) (Service, error) {
 			return fail("real server %s: defined twice", n.Addr)
 		}
 		seen[n.Addr] = true
-		reals = append(reals, n)
+		if n != r {
+			if &reals[0] == &s.Reals[0] {
+				reals = slices.Clone(s.Reals)
+			}
+			reals[i] = n
+		}
 	}
 	s.Reals = reals
 	if s.Sorry.Addr.IsValid() {

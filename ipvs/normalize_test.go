@@ -89,6 +89,15 @@ func TestNormalizeDoesNotModifyInput(t *testing.T) {
 	if in[0].Scheduler != "" || in[0].Reals[0].Addr.Port() != 0 {
 		t.Errorf("input modified: %+v", in[0])
 	}
+	// real servers that need no change are copied all the same
+	done := []Service{{Key: tcp80, Reals: []Real{dr(11, 80, 1)}}}
+	out, err := Normalize(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &out[0].Reals[0] == &done[0].Reals[0] {
+		t.Error("the result shares the input's real servers")
+	}
 }
 
 func TestNormalizeErrors(t *testing.T) {

@@ -182,6 +182,12 @@ func (r *Reconciler) Update(changed []Service, removed []ServiceKey) (Result, er
 	if err != nil {
 		return Result{}, err
 	}
+	return r.update(want, removed)
+}
+
+// update is Update of services already normalized, which it keeps: the
+// caller must not change them afterwards.
+func (r *Reconciler) update(want []Service, removed []ServiceKey) (Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, k := range removed {

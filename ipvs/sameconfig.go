@@ -18,16 +18,3 @@ func sameReal(a, b Real) bool {
 	}
 	return a.Check == b.Check || sameCheck(*a.Check, *b.Check)
 }
-
-// cloneConfig copies s deeply enough that the caller's later changes to its
-// real servers or their checks do not reach the copy.
-func cloneConfig(s Service) Service {
-	s.Reals = slices.Clone(s.Reals)
-	for i := range s.Reals {
-		if c := s.Reals[i].Check; c != nil {
-			cc := *c
-			s.Reals[i].Check = &cc
-		}
-	}
-	return s
-}
