@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -221,9 +222,19 @@ func TestInGuestIPv6Services(t *testing.T) {
 		t.Errorf("UDP through the VIP: %q, want \"dr hello\"", udpGot)
 	}
 
-	conns, err := ReadConns()
-	if err != nil {
-		t.Fatal(err)
+	// Both ends have closed the TCP connection; the kernel's entry moves on
+	// to TIME_WAIT as the last packets pass. Compare with ipvsadm once it is
+	// there, where it stays for minutes, not while it may still move.
+	var conns []Conn
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		if conns, err = ReadConns(); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(conns, func(c Conn) bool { return c.Client == tcpLocal && c.State == "TIME_WAIT" }) ||
+			time.Now().After(deadline) {
+			break
+		}
 	}
 	var sawTCP, sawUDP bool
 	for _, c := range conns {
