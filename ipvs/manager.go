@@ -279,6 +279,7 @@ func (m *Manager) OnHealth(fn func()) {
 
 // Services returns the desired table as last configured (normalized,
 // before health adjusts the weights), in the order of their keys' names.
+// The real servers are the Manager's own: read them, do not change them.
 func (m *Manager) Services() []Service {
 	m.mu.Lock()
 	defer m.mu.Unlock()
