@@ -8,6 +8,7 @@
 //
 //	go run ./bench/ipvs                 # everything
 //	go run ./bench/ipvs -bench Scale    # the Manager's rounds only
+//	go run ./bench/ipvs -fresh 5 -bench InGuestReconcile/FromEmpty,InGuestIpvsadm/RestoreFromEmpty
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hadirector/hadirector/internal/testlab/guest"
@@ -24,11 +26,35 @@ func main() {
 	count := flag.Int("count", 1, "runs of each benchmark (go test -count)")
 	bench := flag.String("bench", "InGuest", "benchmarks to run (go test -bench)")
 	services := flag.Int("list-services", 1000, "services of 10 real servers BenchmarkInGuestList lists")
+	fresh := flag.Int("fresh", 0, "run each of the comma-separated -bench patterns in a guest of its own, alternately, this many rounds")
 	flag.Parse()
-	if err := run(*count, *bench, *services); err != nil {
+	var err error
+	if *fresh > 0 {
+		err = runFresh(*fresh, strings.Split(*bench, ","), *services)
+	} else {
+		err = run(*count, *bench, *services)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/ipvs:", err)
 		os.Exit(1)
 	}
+}
+
+// runFresh runs each pattern in a newly booted guest, the patterns in turn,
+// rounds times. Programming from empty must start from a fresh kernel: the
+// kernel keeps deleted real servers in a trash list for a while and walks
+// it for every real server added, so a run after another's 100,000
+// deletions is many times slower.
+func runFresh(rounds int, patterns []string, listServices int) error {
+	for r := 1; r <= rounds; r++ {
+		for _, p := range patterns {
+			fmt.Printf("round %d of %d: %s\n", r, rounds, p)
+			if err := run(1, p, listServices); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func run(count int, bench string, listServices int) error {
