@@ -201,12 +201,12 @@ func TestSyncFailbackHold(t *testing.T) {
 }
 
 // Once started, the director keeps no copy of the start-up file's services
-// or instances: the parts hold theirs, and the file's, 1 KB a real server
-// with its checks, is garbage (collected here, seen by a weak pointer).
+// or instances: the IPVS manager holds the file's services as its table,
+// the VRRP daemon its own instances, and the file's instances are garbage
+// (collected here, seen by a weak pointer).
 func TestStartKeepsNoCopyOfTheFile(t *testing.T) {
 	l := newLab()
 	cfg := file(t, tempFile(t), withIPVS)
-	reals := weak.Make(&cfg.IPVS.Services[0].Reals[0])
 	instances := weak.Make(&cfg.Instances[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -216,8 +216,8 @@ func TestStartKeepsNoCopyOfTheFile(t *testing.T) {
 	}
 	cfg = nil
 	runtime.GC()
-	if reals.Value() != nil {
-		t.Error("the start-up file's real servers are still reachable after the start")
+	if d.cfg.IPVS.Services != nil {
+		t.Error("the director keeps the start-up file's services")
 	}
 	if instances.Value() != nil {
 		t.Error("the start-up file's instances are still reachable after the start")

@@ -164,11 +164,7 @@ func (f *fakeIPVS) Run(ctx context.Context) error {
 func (f *fakeIPVS) Configure(s []ipvs.Service, _ ipvs.Timeouts, _ time.Duration) error {
 	f.ev.add("ipvs configure %d", len(s))
 	f.mu.Lock()
-	// A copy, as the manager keeps: the caller's slices are not held.
-	f.services = slices.Clone(s)
-	for i := range f.services {
-		f.services[i].Reals = slices.Clone(f.services[i].Reals)
-	}
+	f.services = s // kept, as the manager keeps the caller's table
 	f.mu.Unlock()
 	return f.configure
 }

@@ -95,12 +95,7 @@ func marshalAdd(b []byte, family uint16, seq uint32, cmd uint8, s Service, r *Re
 	b = ne.AppendUint32(b, seq)
 	b = ne.AppendUint32(b, 0)
 	b = append(b, cmd, genlVersion, 0, 0)
-	addr4 := func(a [4]byte) []byte { return append(a[:], make([]byte, nfInetAddrBytes-ipv4AddrLen)...) }
-	var in []byte
-	in = appendAttr(in, svcAttrAF, ne.AppendUint16(nil, unix.AF_INET))
-	in = appendAttr(in, svcAttrProtocol, ne.AppendUint16(nil, unix.IPPROTO_TCP))
-	in = appendAttr(in, svcAttrAddr, addr4(s.Key.Addr.Addr().As4()))
-	in = appendAttr(in, svcAttrPort, binary.BigEndian.AppendUint16(nil, s.Key.Addr.Port()))
+	in := appendServiceKey(nil, toMoby(s))
 	if r == nil {
 		in = appendAttr(in, svcAttrSched, append([]byte(s.Scheduler), 0))
 		in = appendAttr(in, svcAttrFlags, make([]byte, 8)) // struct ip_vs_flags: none set
@@ -110,7 +105,8 @@ func marshalAdd(b []byte, family uint16, seq uint32, cmd uint8, s Service, r *Re
 	b = appendAttr(b, cmdAttrService|nlaFNested, in)
 	if r != nil {
 		var d []byte
-		d = appendAttr(d, dstAttrAddr, addr4(r.Addr.Addr().As4()))
+		a := r.Addr.Addr().As4()
+		d = appendAttr(d, dstAttrAddr, append(a[:], make([]byte, nfInetAddrBytes-ipv4AddrLen)...))
 		d = appendAttr(d, dstAttrPort, binary.BigEndian.AppendUint16(nil, r.Addr.Port()))
 		d = appendAttr(d, dstAttrFwd, ne.AppendUint32(nil, 3)) // IP_VS_CONN_F_DROUTE
 		d = appendAttr(d, dstAttrWeight, ne.AppendUint32(nil, uint32(r.Weight)))

@@ -95,25 +95,28 @@ func marshalDump(b []byte, family uint16, seq uint32, cmd uint8, svc *ipvs.Servi
 	b = ne.AppendUint32(b, 0) // port id: the kernel fills it in
 	b = append(b, cmd, genlVersion, 0, 0)
 	if svc != nil {
-		var in []byte
-		in = appendAttr(in, svcAttrAF, ne.AppendUint16(nil, svc.AddressFamily))
-		if svc.FWMark != 0 {
-			in = appendAttr(in, svcAttrFWMark, ne.AppendUint32(nil, svc.FWMark))
-		} else {
-			in = appendAttr(in, svcAttrProtocol, ne.AppendUint16(nil, svc.Protocol))
-			addr := make([]byte, nfInetAddrBytes)
-			if v4 := svc.Address.To4(); v4 != nil && svc.AddressFamily == syscall.AF_INET {
-				copy(addr, v4)
-			} else {
-				copy(addr, svc.Address.To16())
-			}
-			in = appendAttr(in, svcAttrAddr, addr)
-			in = appendAttr(in, svcAttrPort, binary.BigEndian.AppendUint16(nil, svc.Port))
-		}
-		b = appendAttr(b, cmdAttrService|nlaFNested, in)
+		b = appendAttr(b, cmdAttrService|nlaFNested, appendServiceKey(nil, svc))
 	}
 	ne.PutUint32(b[start:], uint32(len(b)-start))
 	return b
+}
+
+// appendServiceKey appends the attributes that name svc: its family and
+// firewall mark, or protocol, address and port.
+func appendServiceKey(b []byte, svc *ipvs.Service) []byte {
+	b = appendAttr(b, svcAttrAF, ne.AppendUint16(nil, svc.AddressFamily))
+	if svc.FWMark != 0 {
+		return appendAttr(b, svcAttrFWMark, ne.AppendUint32(nil, svc.FWMark))
+	}
+	b = appendAttr(b, svcAttrProtocol, ne.AppendUint16(nil, svc.Protocol))
+	addr := make([]byte, nfInetAddrBytes)
+	if v4 := svc.Address.To4(); v4 != nil && svc.AddressFamily == syscall.AF_INET {
+		copy(addr, v4)
+	} else {
+		copy(addr, svc.Address.To16())
+	}
+	b = appendAttr(b, svcAttrAddr, addr)
+	return appendAttr(b, svcAttrPort, binary.BigEndian.AppendUint16(nil, svc.Port))
 }
 
 // errTruncated is a reply shorter than its headers say.

@@ -157,8 +157,7 @@ func (t *tcpPoller) ready(events []unix.EpollEvent) {
 // that came meanwhile: a starved process may see a deadline and a
 // connection together, and a connection made counts.
 func (t *tcpPoller) expire(events []unix.EpollEvent) {
-	n := 0
-	t.rc.Control(func(epfd uintptr) { n = rawEpollPoll(int(epfd), events) })
+	n := rawEpollPoll(t.epfd, events)
 	if n > 0 {
 		t.ready(events[:n])
 	}
