@@ -1,5 +1,7 @@
 // Package ipvs programs the kernel's IP Virtual Server table from hadirector's
 // desired state, health-checks real servers, and prints the table as ipvsadm does.
-// It writes through github.com/moby/ipvs and reads the table over its own
-// generic netlink dump (genlmsg.go, the pure wire format; genl_linux.go, the socket).
+// It speaks IPVS generic netlink itself: the dumps it reads the table with
+// (genlmsg.go) and the requests it writes with (genlreq.go) are pure wire
+// formats, sent over one socket (genl_linux.go). github.com/moby/ipvs gives
+// the types the Kernel seam passes.
 package ipvs

@@ -1,6 +1,7 @@
 package ipvs
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/moby/ipvs"
@@ -9,9 +10,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// genlConn is the read path: one generic netlink socket in the table's
-// namespace that dumps services and destinations through one reused
-// request and one reused receive buffer, decoding as genlmsg.go does.
+// genlConn is one generic netlink socket in the table's namespace that
+// carries every IPVS request: the dumps of services and destinations
+// (genlmsg.go), the writes and the timeouts (genlreq.go), through one
+// reused request and one reused receive buffer.
 // Not safe for concurrent use (Netlink serialises it).
 type genlConn struct {
 	sock   *nl.NetlinkSocket
@@ -48,6 +50,47 @@ func (c *genlConn) close() { c.sock.Close() }
 func (c *genlConn) dump(cmd uint8, svc *ipvs.Service, fn func(attrs []byte) error) error {
 	c.seq++
 	c.req = marshalDump(c.req[:0], c.family, c.seq, cmd, svc)
+	return c.roundTrip(fn)
+}
+
+// write sends the acknowledged request cmd (marshalWrite) and waits for
+// the kernel's answer: nil, or its error as a syscall.Errno.
+func (c *genlConn) write(cmd uint8, svc *ipvs.Service, d *ipvs.Destination) error {
+	c.seq++
+	c.req = marshalWrite(c.req[:0], c.family, c.seq, cmd, svc, d)
+	return c.roundTrip(noReply)
+}
+
+// setConfig sets the connection timeouts.
+func (c *genlConn) setConfig(cfg *ipvs.Config) error {
+	c.seq++
+	c.req = marshalSetConfig(c.req[:0], c.family, c.seq, cfg)
+	return c.roundTrip(noReply)
+}
+
+// config reads the connection timeouts.
+func (c *genlConn) config() (*ipvs.Config, error) {
+	c.seq++
+	c.req = marshalGetConfig(c.req[:0], c.family, c.seq)
+	var cfg *ipvs.Config
+	err := c.roundTrip(func(attrs []byte) (err error) {
+		cfg, err = unmarshalConfig(attrs)
+		return err
+	})
+	if err == nil && cfg == nil {
+		err = errors.New("ipvs netlink: no reply to a configuration request")
+	}
+	return cfg, err
+}
+
+// noReply is the reply handler of an acknowledged write, to which the
+// kernel sends nothing but the acknowledgement.
+func noReply([]byte) error { return errors.New("ipvs netlink: a reply to a write") }
+
+// roundTrip sends c.req and calls fn with the attributes of each reply to
+// it until the kernel is done (unmarshalReplies). Replies to an earlier
+// request, left unread when it failed, are skipped by their sequence.
+func (c *genlConn) roundTrip(fn func(attrs []byte) error) error {
 	fd := c.sock.GetFd()
 	if err := unix.Sendto(fd, c.req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return err

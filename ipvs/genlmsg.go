@@ -80,7 +80,10 @@ func appendAttr(b []byte, typ uint16, v []byte) []byte {
 	b = ne.AppendUint16(b, uint16(nlaHdrLen+len(v)))
 	b = ne.AppendUint16(b, typ)
 	b = append(b, v...)
-	return append(b, make([]byte, align4(len(v))-len(v))...)
+	for i := len(v); i < align4(len(v)); i++ {
+		b = append(b, 0)
+	}
+	return b
 }
 
 // marshalDump appends to b a dump request for cmd from the IPVS family.
@@ -88,35 +91,33 @@ func appendAttr(b []byte, typ uint16, v []byte) []byte {
 // protocol, address and port) whose destinations are wanted.
 func marshalDump(b []byte, family uint16, seq uint32, cmd uint8, svc *ipvs.Service) []byte {
 	start := len(b)
-	b = ne.AppendUint32(b, 0) // length, set below
-	b = ne.AppendUint16(b, family)
-	b = ne.AppendUint16(b, nlmFRequest|nlmFDump)
-	b = ne.AppendUint32(b, seq)
-	b = ne.AppendUint32(b, 0) // port id: the kernel fills it in
-	b = append(b, cmd, genlVersion, 0, 0)
+	b = appendRequest(b, family, nlmFRequest|nlmFDump, seq, cmd)
 	if svc != nil {
-		b = appendAttr(b, cmdAttrService|nlaFNested, appendServiceKey(nil, svc))
+		at := len(b)
+		b = beginNested(b, cmdAttrService)
+		b = finish(appendServiceKey(b, svc), at, true)
 	}
-	ne.PutUint32(b[start:], uint32(len(b)-start))
-	return b
+	return finish(b, start, false)
 }
 
 // appendServiceKey appends the attributes that name svc: its family and
 // firewall mark, or protocol, address and port.
 func appendServiceKey(b []byte, svc *ipvs.Service) []byte {
-	b = appendAttr(b, svcAttrAF, ne.AppendUint16(nil, svc.AddressFamily))
+	b = appendU16(b, svcAttrAF, svc.AddressFamily)
 	if svc.FWMark != 0 {
-		return appendAttr(b, svcAttrFWMark, ne.AppendUint32(nil, svc.FWMark))
+		return appendU32(b, svcAttrFWMark, svc.FWMark)
 	}
-	b = appendAttr(b, svcAttrProtocol, ne.AppendUint16(nil, svc.Protocol))
-	addr := make([]byte, nfInetAddrBytes)
+	b = appendU16(b, svcAttrProtocol, svc.Protocol)
+	var addr [nfInetAddrBytes]byte
 	if v4 := svc.Address.To4(); v4 != nil && svc.AddressFamily == syscall.AF_INET {
-		copy(addr, v4)
+		copy(addr[:], v4)
 	} else {
-		copy(addr, svc.Address.To16())
+		copy(addr[:], svc.Address.To16())
 	}
-	b = appendAttr(b, svcAttrAddr, addr)
-	return appendAttr(b, svcAttrPort, binary.BigEndian.AppendUint16(nil, svc.Port))
+	b = appendAttr(b, svcAttrAddr, addr[:])
+	var port [2]byte
+	binary.BigEndian.PutUint16(port[:], svc.Port)
+	return appendAttr(b, svcAttrPort, port[:])
 }
 
 // errTruncated is a reply shorter than its headers say.

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Tests against the real kernel's IPVS, through moby/ipvs, run in the qemu
+// Tests against the real kernel's IPVS, through Netlink, run in the qemu
 // guest (HADIRECTOR_IN_GUEST=1) where ipvsadm and iproute2's ip exist and
 // ip_vs with the wlc, rr and sh schedulers and the dummy module are loaded. They check the
 // reconciler and Format against the kernel and ipvsadm 1.31.

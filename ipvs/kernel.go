@@ -5,8 +5,9 @@ import (
 )
 
 // Kernel is the seam where the kernel starts: exactly the github.com/moby/ipvs
-// Handle operations this package uses. *ipvs.Handle satisfies it; Netlink
-// wraps one for real use, ipvstest.Kernel is the in-memory double for tests.
+// Handle operations this package uses. *ipvs.Handle satisfies it; Netlink,
+// the package's own socket, is the real use, ipvstest.Kernel the in-memory
+// double for tests (TestInGuestWriteErrorsMatchTheDouble checks it).
 //
 // Flush is deliberately absent: the director never clears the table, since
 // services it does not own must survive.

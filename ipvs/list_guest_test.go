@@ -68,6 +68,11 @@ func BenchmarkInGuestList(b *testing.B) {
 		}
 		return time.Since(t)
 	}
+	h, err := ipvs.New("") // moby/ipvs's own handle, for its read path
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
 	var list, adm, moby, genl []time.Duration
 	for round := range rounds {
 		t := time.Now()
@@ -76,7 +81,7 @@ func BenchmarkInGuestList(b *testing.B) {
 		t = time.Now()
 		ipvsGuestRun(b, "ipvsadm", "-Ln")
 		adm = append(adm, time.Since(t))
-		moby = append(moby, readAll(k.h.GetServices, k.h.GetDestinations))
+		moby = append(moby, readAll(h.GetServices, h.GetDestinations))
 		genl = append(genl, readAll(k.GetServices, k.GetDestinations))
 		fmt.Printf("round %d: list %v, ipvsadm -Ln %v, read via moby/ipvs %v, read via genl %v\n",
 			round+1, list[round], adm[round], moby[round], genl[round])

@@ -167,8 +167,9 @@ func normalizeReal(k ServiceKey, r Real) (Real, error) {
 	fail := func(format string, a ...any) (Real, error) {
 		return Real{}, fmt.Errorf("real server %s: %s", r.Addr, fmt.Sprintf(format, a...))
 	}
-	// moby/ipvs sends no address family with a real server, so the kernel
-	// takes the service's: mixed families (tunnels only) cannot be expressed.
+	// Netlink sends no address family with a real server (as moby/ipvs,
+	// whose types it takes), so the kernel takes the service's: mixed
+	// families (tunnels only) cannot be expressed.
 	if r.Addr.Addr().Is6() != k.Is6() {
 		return fail("address family differs from the service's")
 	}

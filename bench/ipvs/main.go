@@ -1,5 +1,5 @@
 // Command ipvs benchmarks IPVS programming against the real kernel in the
-// qemu guest: the reconciler (through moby/ipvs netlink) and ipvsadm -R, on
+// qemu guest: the reconciler (through the ipvs package's netlink) and ipvsadm -R, on
 // the same 10,000 services x 10 real servers from empty, and one changed
 // real server; and, on that table under a Manager, a flapping real server
 // against ipvsadm -e, 100 real servers going down at once, and hadirector

@@ -60,7 +60,7 @@ func ipvsList(w, stderr io.Writer, o ipvs.ListOptions, timeout, conns bool) erro
 		}
 		return ipvs.FormatConns(w, cs)
 	}
-	k, err := ipvs.OpenNetlinkReader("")
+	k, err := ipvs.OpenNetlink("")
 	if err != nil {
 		return err
 	}

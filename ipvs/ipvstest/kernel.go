@@ -142,12 +142,9 @@ func (m *Kernel) checkService(s *ipvs.Service) error {
 	if !v6 && s.AddressFamily != syscall.AF_INET {
 		return syscall.EAFNOSUPPORT
 	}
+	// No check of the protocol: the kernel's netlink path takes any
+	// number (ipvsadm's, through setsockopt, TCP, UDP and SCTP only).
 	if s.FWMark == 0 {
-		switch s.Protocol {
-		case syscall.IPPROTO_TCP, syscall.IPPROTO_UDP, syscall.IPPROTO_SCTP:
-		default:
-			return syscall.EPROTONOSUPPORT
-		}
 		if len(s.Address) != addrLen(v6) {
 			return syscall.EINVAL
 		}
