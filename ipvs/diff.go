@@ -94,13 +94,23 @@ func Diff(desired, actual []Service, owned func(ServiceKey) bool) []Op {
 		want[s.Key] = true
 	}
 
-	var ops []Op
 	var gone []Service
 	for _, a := range actual {
 		if !want[a.Key] && owned != nil && owned(a.Key) {
 			gone = append(gone, a)
 		}
 	}
+	// The plan's size, as far as it is known before diffing the real
+	// servers of the services both have: from empty it is all of it, and
+	// growing a slice of 110,000 operations by appending would copy it
+	// over and over.
+	n := len(gone)
+	for _, d := range desired {
+		if _, ok := have[d.Key]; !ok {
+			n += 1 + len(d.Reals)
+		}
+	}
+	ops := make([]Op, 0, n)
 	slices.SortFunc(gone, func(a, b Service) int { return compareKeys(a.Key, b.Key) })
 	for _, a := range gone {
 		ops = append(ops, Op{Kind: DelService, Service: bare(a)})

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+
+	"github.com/moby/ipvs"
 )
 
 // Result is what a reconciliation did.
@@ -57,14 +59,23 @@ func apply(k Kernel, ops []Op) (Result, error) {
 	res := Result{Ops: ops}
 	var errs []error
 	notAdded := make(map[ServiceKey]bool)
-	for _, op := range ops {
+	// The kernel form of the service of the operation before: a service's
+	// operations come together in a plan, and converting it for each of its
+	// real servers would allocate it again and again.
+	var last *Service
+	var svc *ipvs.Service
+	for i := range ops {
+		op := &ops[i]
 		if notAdded[op.Service.Key] {
-			res.Failed = append(res.Failed, op)
+			res.Failed = append(res.Failed, *op)
 			continue
 		}
-		if err := do(k, op); err != nil {
-			errs = append(errs, fmt.Errorf("ipvs: %v: %w", op, err))
-			res.Failed = append(res.Failed, op)
+		if last == nil || last.Key != op.Service.Key || !sameOptions(*last, op.Service) {
+			last, svc = &op.Service, toMoby(op.Service)
+		}
+		if err := do(k, op, svc); err != nil {
+			errs = append(errs, fmt.Errorf("ipvs: %v: %w", *op, err))
+			res.Failed = append(res.Failed, *op)
 			if op.Kind == AddService {
 				notAdded[op.Service.Key] = true
 			}
@@ -75,8 +86,8 @@ func apply(k Kernel, ops []Op) (Result, error) {
 	return res, errors.Join(errs...)
 }
 
-func do(k Kernel, op Op) error {
-	s := toMoby(op.Service)
+// do performs op; s is the kernel form of its service.
+func do(k Kernel, op *Op, s *ipvs.Service) error {
 	switch op.Kind {
 	case AddService:
 		return noScheduler(op.Service, k.NewService(s))
