@@ -108,16 +108,27 @@ func appendServiceKey(b []byte, svc *ipvs.Service) []byte {
 		return appendU32(b, svcAttrFWMark, svc.FWMark)
 	}
 	b = appendU16(b, svcAttrProtocol, svc.Protocol)
+	b = appendInetAddr(b, svcAttrAddr, svc.Address, svc.AddressFamily != syscall.AF_INET)
+	return appendPort(b, svcAttrPort, svc.Port)
+}
+
+// appendInetAddr appends ip as a union nf_inet_addr: an IPv4 address in
+// its first four bytes unless v6.
+func appendInetAddr(b []byte, typ uint16, ip net.IP, v6 bool) []byte {
 	var addr [nfInetAddrBytes]byte
-	if v4 := svc.Address.To4(); v4 != nil && svc.AddressFamily == syscall.AF_INET {
+	if v4 := ip.To4(); v4 != nil && !v6 {
 		copy(addr[:], v4)
 	} else {
-		copy(addr[:], svc.Address.To16())
+		copy(addr[:], ip.To16())
 	}
-	b = appendAttr(b, svcAttrAddr, addr[:])
-	var port [2]byte
-	binary.BigEndian.PutUint16(port[:], svc.Port)
-	return appendAttr(b, svcAttrPort, port[:])
+	return appendAttr(b, typ, addr[:])
+}
+
+// appendPort appends a port in network byte order.
+func appendPort(b []byte, typ, port uint16) []byte {
+	var a [2]byte
+	binary.BigEndian.PutUint16(a[:], port)
+	return appendAttr(b, typ, a[:])
 }
 
 // errTruncated is a reply shorter than its headers say.

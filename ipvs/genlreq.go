@@ -1,7 +1,6 @@
 package ipvs
 
 import (
-	"encoding/binary"
 	"fmt"
 	"syscall"
 	"time"
@@ -119,16 +118,8 @@ func appendService(b []byte, svc *ipvs.Service) []byte {
 // address family: the kernel takes the service's (Normalize refuses a
 // real server of another family).
 func appendDest(b []byte, d *ipvs.Destination, full bool) []byte {
-	var addr [nfInetAddrBytes]byte
-	if v4 := d.Address.To4(); v4 != nil && d.AddressFamily != syscall.AF_INET6 {
-		copy(addr[:], v4)
-	} else {
-		copy(addr[:], d.Address.To16())
-	}
-	b = appendAttr(b, dstAttrAddr, addr[:])
-	var port [2]byte
-	binary.BigEndian.PutUint16(port[:], d.Port)
-	b = appendAttr(b, dstAttrPort, port[:])
+	b = appendInetAddr(b, dstAttrAddr, d.Address, d.AddressFamily == syscall.AF_INET6)
+	b = appendPort(b, dstAttrPort, d.Port)
 	if !full {
 		return b
 	}
