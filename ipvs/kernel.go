@@ -8,6 +8,9 @@ import (
 // Handle operations this package uses. *ipvs.Handle satisfies it; Netlink,
 // the package's own socket, is the real use, ipvstest.Kernel the in-memory
 // double for tests (TestInGuestWriteErrorsMatchTheDouble checks it).
+// An implementation reads what its arguments point to during the call and
+// neither keeps nor changes them: the reconciler passes one service to
+// the requests of all of its real servers.
 //
 // Flush is deliberately absent: the director never clears the table, since
 // services it does not own must survive.
