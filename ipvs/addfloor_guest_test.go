@@ -1,9 +1,9 @@
 package ipvs
 
 import (
-	"encoding/binary"
 	"testing"
 
+	"github.com/moby/ipvs"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,8 +35,9 @@ func BenchmarkInGuestAddFloor(b *testing.B) {
 	}
 }
 
-// addAll adds table's IPv4 TCP services and their DR real servers, batch
-// requests to a send, and waits for every acknowledgement.
+// addAll adds table's IPv4 services and their real servers, encoded as
+// Netlink encodes them, batch requests to a send, and waits for every
+// acknowledgement.
 func addAll(b *testing.B, g *genlConn, table []Service, batch int) {
 	fd := g.sock.GetFd()
 	var req []byte
@@ -67,53 +68,21 @@ func addAll(b *testing.B, g *genlConn, table []Service, batch int) {
 		}
 		req = req[:0]
 	}
-	add := func(cmd uint8, s Service, r *Real) {
+	add := func(cmd uint8, s *ipvs.Service, d *ipvs.Destination) {
 		seq++
-		req = marshalAdd(req, g.family, seq, cmd, s, r)
+		req = marshalWrite(req, g.family, seq, cmd, s, d)
 		if pending++; pending >= batch {
 			flush()
 		}
 	}
 	for _, s := range table {
-		add(1, s, nil) // IPVS_CMD_NEW_SERVICE
-		for i := range s.Reals {
-			add(5, s, &s.Reals[i]) // IPVS_CMD_NEW_DEST
+		ms := toMoby(s)
+		add(cmdNewService, ms, nil)
+		for _, r := range s.Reals {
+			add(cmdNewDest, ms, destToMoby(r, false))
 		}
 	}
 	if pending > 0 {
 		flush()
 	}
-}
-
-// marshalAdd appends an acknowledged request cmd for IPv4 TCP service s
-// (with its scheduler, when r is nil) or its DR real server r.
-func marshalAdd(b []byte, family uint16, seq uint32, cmd uint8, s Service, r *Real) []byte {
-	start := len(b)
-	b = ne.AppendUint32(b, 0) // length, set below
-	b = ne.AppendUint16(b, family)
-	b = ne.AppendUint16(b, nlmFRequest|unix.NLM_F_ACK)
-	b = ne.AppendUint32(b, seq)
-	b = ne.AppendUint32(b, 0)
-	b = append(b, cmd, genlVersion, 0, 0)
-	in := appendServiceKey(nil, toMoby(s))
-	if r == nil {
-		in = appendAttr(in, svcAttrSched, append([]byte(s.Scheduler), 0))
-		in = appendAttr(in, svcAttrFlags, make([]byte, 8)) // struct ip_vs_flags: none set
-		in = appendAttr(in, svcAttrTimeout, ne.AppendUint32(nil, 0))
-		in = appendAttr(in, svcAttrNetmask, ne.AppendUint32(nil, 0xffffffff))
-	}
-	b = appendAttr(b, cmdAttrService|nlaFNested, in)
-	if r != nil {
-		var d []byte
-		a := r.Addr.Addr().As4()
-		d = appendAttr(d, dstAttrAddr, append(a[:], make([]byte, nfInetAddrBytes-ipv4AddrLen)...))
-		d = appendAttr(d, dstAttrPort, binary.BigEndian.AppendUint16(nil, r.Addr.Port()))
-		d = appendAttr(d, dstAttrFwd, ne.AppendUint32(nil, 3)) // IP_VS_CONN_F_DROUTE
-		d = appendAttr(d, dstAttrWeight, ne.AppendUint32(nil, uint32(r.Weight)))
-		d = appendAttr(d, dstAttrUThresh, ne.AppendUint32(nil, 0))
-		d = appendAttr(d, dstAttrLThresh, ne.AppendUint32(nil, 0))
-		b = appendAttr(b, cmdAttrDest|nlaFNested, d)
-	}
-	ne.PutUint32(b[start:], uint32(len(b)-start))
-	return b
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/moby/ipvs"
 )
 
-// The read path's wire format: IPVS generic netlink dump requests and the
-// kernel's replies, as include/uapi/linux/ip_vs.h lays them out. Pure
-// functions on byte slices; the socket is in genl_linux.go.
+// The netlink framing both paths share, and the read path's wire format:
+// IPVS generic netlink dump requests and the kernel's replies, as
+// include/uapi/linux/ip_vs.h lays them out (the writes are in genlreq.go).
+// Pure functions on byte slices; the socket is in genl_linux.go.
 
 const (
 	genlVersion = 1 // IPVS_GENL_VERSION
@@ -86,6 +87,48 @@ func appendAttr(b []byte, typ uint16, v []byte) []byte {
 	return b
 }
 
+// appendRequest appends the netlink and generic netlink headers of a
+// request cmd to the IPVS family; endMessage sets its length.
+func appendRequest(b []byte, family, flags uint16, seq uint32, cmd uint8) []byte {
+	b = ne.AppendUint32(b, 0) // length, set by endMessage
+	b = ne.AppendUint16(b, family)
+	b = ne.AppendUint16(b, flags)
+	b = ne.AppendUint32(b, seq)
+	b = ne.AppendUint32(b, 0) // port id: the kernel fills it in
+	return append(b, cmd, genlVersion, 0, 0)
+}
+
+// endMessage sets the length of the message that starts at b[start:].
+func endMessage(b []byte, start int) []byte {
+	ne.PutUint32(b[start:], uint32(len(b)-start))
+	return b
+}
+
+// beginNested appends the header of a nested attribute; endNested sets its
+// length once its attributes follow.
+func beginNested(b []byte, typ uint16) []byte {
+	b = ne.AppendUint16(b, 0)
+	return ne.AppendUint16(b, typ|nlaFNested)
+}
+
+// endNested sets the length of the nested attribute that starts at b[at:].
+func endNested(b []byte, at int) []byte {
+	ne.PutUint16(b[at:], uint16(len(b)-at))
+	return b
+}
+
+func appendU16(b []byte, typ, v uint16) []byte {
+	var a [2]byte
+	ne.PutUint16(a[:], v)
+	return appendAttr(b, typ, a[:])
+}
+
+func appendU32(b []byte, typ uint16, v uint32) []byte {
+	var a [4]byte
+	ne.PutUint32(a[:], v)
+	return appendAttr(b, typ, a[:])
+}
+
 // marshalDump appends to b a dump request for cmd from the IPVS family.
 // For cmdGetDest, svc names the service (by family and firewall mark, or
 // protocol, address and port) whose destinations are wanted.
@@ -95,9 +138,9 @@ func marshalDump(b []byte, family uint16, seq uint32, cmd uint8, svc *ipvs.Servi
 	if svc != nil {
 		at := len(b)
 		b = beginNested(b, cmdAttrService)
-		b = finish(appendServiceKey(b, svc), at, true)
+		b = endNested(appendServiceKey(b, svc), at)
 	}
-	return finish(b, start, false)
+	return endMessage(b, start)
 }
 
 // appendServiceKey appends the attributes that name svc: its family and

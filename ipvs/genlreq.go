@@ -29,49 +29,7 @@ const (
 	cmdAttrTimeoutUDP    = 6 // u32 seconds
 
 	nlmFAck = 0x4 // NLM_F_ACK: the kernel answers every request, 0 or an errno
-	fwdMask = 0x7 // IP_VS_CONN_F_FWD_MASK: the forwarding method in a real server's flags
 )
-
-// appendRequest appends the netlink and generic netlink headers of a
-// request cmd to the IPVS family; finish sets its length.
-func appendRequest(b []byte, family, flags uint16, seq uint32, cmd uint8) []byte {
-	b = ne.AppendUint32(b, 0) // length, set by finish
-	b = ne.AppendUint16(b, family)
-	b = ne.AppendUint16(b, flags)
-	b = ne.AppendUint32(b, seq)
-	b = ne.AppendUint32(b, 0) // port id: the kernel fills it in
-	return append(b, cmd, genlVersion, 0, 0)
-}
-
-// finish sets the length of the message or nested attribute that starts
-// at b[start:] and runs to the end of b.
-func finish(b []byte, start int, nla bool) []byte {
-	if nla {
-		ne.PutUint16(b[start:], uint16(len(b)-start))
-	} else {
-		ne.PutUint32(b[start:], uint32(len(b)-start))
-	}
-	return b
-}
-
-// beginNested appends the header of a nested attribute; finish sets its
-// length once its attributes follow.
-func beginNested(b []byte, typ uint16) []byte {
-	b = ne.AppendUint16(b, 0)
-	return ne.AppendUint16(b, typ|nlaFNested)
-}
-
-func appendU16(b []byte, typ, v uint16) []byte {
-	var a [2]byte
-	ne.PutUint16(a[:], v)
-	return appendAttr(b, typ, a[:])
-}
-
-func appendU32(b []byte, typ uint16, v uint32) []byte {
-	var a [4]byte
-	ne.PutUint32(a[:], v)
-	return appendAttr(b, typ, a[:])
-}
 
 // marshalWrite appends the acknowledged request cmd (add, change or delete
 // a service or a real server) on svc and, for the real server commands, d.
@@ -87,14 +45,14 @@ func marshalWrite(b []byte, family uint16, seq uint32, cmd uint8, svc *ipvs.Serv
 	if cmd == cmdNewService || cmd == cmdSetService {
 		b = appendService(b, svc)
 	}
-	b = finish(b, at, true)
+	b = endNested(b, at)
 	if d != nil {
 		at = len(b)
 		b = beginNested(b, cmdAttrDest)
 		b = appendDest(b, d, cmd == cmdNewDest || cmd == cmdSetDest)
-		b = finish(b, at, true)
+		b = endNested(b, at)
 	}
-	return finish(b, start, false)
+	return endMessage(b, start)
 }
 
 // appendService appends what a service is beside its key: scheduler,
@@ -123,7 +81,7 @@ func appendDest(b []byte, d *ipvs.Destination, full bool) []byte {
 	if !full {
 		return b
 	}
-	b = appendU32(b, dstAttrFwd, d.ConnectionFlags&fwdMask)
+	b = appendU32(b, dstAttrFwd, d.ConnectionFlags&ipvs.ConnectionFlagFwdMask)
 	b = appendU32(b, dstAttrWeight, uint32(d.Weight))
 	b = appendU32(b, dstAttrUThresh, d.UpperThreshold)
 	return appendU32(b, dstAttrLThresh, d.LowerThreshold)
@@ -138,7 +96,7 @@ func marshalSetConfig(b []byte, family uint16, seq uint32, c *ipvs.Config) []byt
 	b = appendU32(b, cmdAttrTimeoutTCP, uint32(c.TimeoutTCP/time.Second))
 	b = appendU32(b, cmdAttrTimeoutTCPFin, uint32(c.TimeoutTCPFin/time.Second))
 	b = appendU32(b, cmdAttrTimeoutUDP, uint32(c.TimeoutUDP/time.Second))
-	return finish(b, start, false)
+	return endMessage(b, start)
 }
 
 // marshalGetConfig appends the request for the connection timeouts. It
@@ -146,7 +104,7 @@ func marshalSetConfig(b []byte, family uint16, seq uint32, c *ipvs.Config) []byt
 func marshalGetConfig(b []byte, family uint16, seq uint32) []byte {
 	start := len(b)
 	b = appendRequest(b, family, nlmFRequest, seq, cmdGetConfig)
-	return finish(b, start, false)
+	return endMessage(b, start)
 }
 
 // unmarshalConfig decodes the attributes of a GET_CONFIG reply.

@@ -195,7 +195,7 @@ func FuzzMarshalWrite(f *testing.F) {
 			t.Fatal(err)
 		}
 		wantD := *d
-		wantD.ConnectionFlags &= fwdMask
+		wantD.ConnectionFlags &= ipvs.ConnectionFlagFwdMask
 		if !reflect.DeepEqual(gotD, &wantD) {
 			t.Fatalf("sent %+v, decoded %+v", &wantD, gotD)
 		}

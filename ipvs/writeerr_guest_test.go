@@ -121,7 +121,7 @@ func tableOf(t *testing.T, k Kernel) string {
 		}
 		for _, d := range ds {
 			fmt.Fprintf(&b, "  %v:%d fwd %d weight %d thresholds %d %d\n", d.Address, d.Port,
-				d.ConnectionFlags&fwdMask, d.Weight, d.UpperThreshold, d.LowerThreshold)
+				d.ConnectionFlags&ipvs.ConnectionFlagFwdMask, d.Weight, d.UpperThreshold, d.LowerThreshold)
 		}
 		blocks = append(blocks, b.String())
 	}
